@@ -85,5 +85,6 @@ host_packages() {
 }
 
 rust_tools
+[ "${1:-}" = "--rust-only" ] && exit 0
 host_packages
 log "ready: $(qemu-system-aarch64 --version | head -1), $(rustc --version)"

@@ -1,1 +1,14 @@
-#![no_std]
+//! The kernel proper: memory management glue, processes, handles, the
+//! system-call layer and the EL0 test runner. Modules that only make sense on
+//! the machine are compiled for the bare-metal target; the portable ones
+//! (archive and ELF parsing) are also unit-tested on the host.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+#[cfg(target_os = "none")]
+pub mod boot;
+#[cfg(target_os = "none")]
+pub mod heap;
+#[cfg(target_os = "none")]
+pub mod memory;

@@ -1,1 +1,25 @@
+//! `mm`: the kernel's memory management that knows nothing of boards or CPUs —
+//! typed physical addresses and the linear map ([`phys`]), the page allocator
+//! and owned frames ([`frame`]), and the core of Zircon's VM objects
+//! ([`vmo`]). No assembly lives here; everything builds and tests on the host.
+//!
+//! `unsafe` is denied crate-wide and allowed in exactly one module, [`phys`],
+//! which holds every raw memory access and every promise a caller must make
+//! about physical memory.
 #![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(any(test, feature = "testing"))]
+extern crate std;
+
+pub mod frame;
+#[allow(unsafe_code)]
+pub mod phys;
+pub mod vmo;
+
+pub use frame::{Frame, FrameAllocator};
+pub use phys::PhysAddr;
+pub use vmo::{Vmo, VmoOptions};
+pub use zx_abi::{ZxStatus, PAGE_SIZE};

@@ -1,0 +1,13 @@
+//! Links the kernel with `linker/kernel.ld` when building for the bare-metal
+//! target (host builds, for unit tests, link normally).
+
+fn main() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "none" {
+        let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+        let script = format!("{dir}/../linker/kernel.ld");
+        println!("cargo:rustc-link-arg-bins=-T{script}");
+        println!("cargo:rerun-if-changed={script}");
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}

@@ -1,0 +1,72 @@
+//! From the entry assembly to the first EL0 program: platform bring-up, the
+//! boot log (mode, board, memory map), memory management, then the runner.
+
+use crate::memory::{self, FRAMES};
+use platform::{println, power};
+
+const MIB: u64 = 1 << 20;
+
+/// Called by `entry.S` on the boot core, in the upper half, on the boot stack.
+#[unsafe(no_mangle)]
+pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> ! {
+    // SAFETY: the values are exactly what entry.S computed, and this is the
+    // first and only call.
+    let p = unsafe { platform::boot::init(dtb_pa, kimage_offset, entry_el) };
+    let info = &p.info;
+
+    println!();
+    println!("zkernel {} (aarch64)", env!("CARGO_PKG_VERSION"));
+    println!(
+        "board: {:?}{}{}",
+        info.board,
+        info.model.map(|_| ", ").unwrap_or(""),
+        info.model.unwrap_or("")
+    );
+    match p.entry_el {
+        2 => println!("mode: entered at EL2, kernel running at EL1"),
+        _ => println!("mode: entered at EL1, kernel running at EL1"),
+    }
+    println!(
+        "cpu: counter {} Hz, {} core(s) in the tree (secondaries parked)",
+        platform::arch::cpu::counter_frequency(),
+        info.cpus.len()
+    );
+    let mut ram = 0;
+    for m in info.memory.iter() {
+        println!("memory: {:#012x}..{:#012x} ({} MiB)", m.base, m.base + m.size, m.size / MIB);
+        ram += m.size;
+    }
+    for t in p.taken.iter() {
+        println!(
+            "taken:  {:#012x}..{:#012x} ({} KiB) {}",
+            t.range.base,
+            t.range.end(),
+            t.range.size.div_ceil(1024),
+            t.what
+        );
+    }
+
+    // SAFETY: once, after the kernel tables map all RAM; `usable` excludes
+    // everything in use.
+    let report = unsafe { memory::init(&p.usable, ram) };
+    let usable: u64 = p.usable.iter().map(|r| r.size).sum();
+    let free = FRAMES.free_pages() as u64 * 4096;
+    println!(
+        "heap:   {:#012x}..{:#012x} ({} MiB)",
+        report.heap.base,
+        report.heap.end(),
+        report.heap.size / MIB
+    );
+    println!(
+        "ram {} KiB = taken {} KiB + heap {} KiB + free {} KiB",
+        ram / 1024,
+        (ram - usable) / 1024,
+        report.heap.size / 1024,
+        free / 1024
+    );
+    println!("free pages: {} ({} MiB)", FRAMES.free_pages(), free / MIB);
+    assert_eq!(ram - usable + report.heap.size + free, ram, "memory accounting");
+
+    println!("boot: ok");
+    power::power_off(0)
+}

@@ -1,0 +1,376 @@
+//! The core of a Zircon VM object: a resizable, sparsely committed array of
+//! pages with Zircon's argument rules for `zx_vmo_create`, `read`, `write`,
+//! `set_size` and `op_range` (COMMIT, DECOMMIT, ZERO).
+//!
+//! Handles, rights, locking, mappings and signals are the kernel's. Whatever
+//! maps a VMO's pages must unmap them before an operation here frees them:
+//! [`Vmo::set_size`] (shrinking), [`Vmo::decommit`] and [`Vmo::zero`] return
+//! pages to the allocator before they return.
+//!
+//! No copy-on-write children yet: a page absent from [`Vmo`]'s page map reads
+//! as zero. A child will instead look absent pages up in its parent, and its
+//! writes will copy the parent's page ([`crate::phys::copy_page`]) instead of
+//! zero-filling.
+
+use alloc::collections::btree_map::{BTreeMap, Entry};
+use alloc::vec::Vec;
+
+use bitflags::bitflags;
+use zx_abi::{vmo_opt, vmo_round_size, ZxStatus, PAGE_SIZE, ZX_MAX_NAME_LEN};
+
+use crate::frame::{Frame, FrameAllocator};
+use crate::phys::{self, PhysAddr};
+
+bitflags! {
+    /// The `zx_vmo_create` options this kernel accepts.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmoOptions: u32 {
+        /// `ZX_VMO_RESIZABLE`: `set_size` is allowed.
+        const RESIZABLE = vmo_opt::RESIZABLE;
+        /// `ZX_VMO_DISCARDABLE`: the kernel may drop the pages while the VMO
+        /// is unlocked. Recorded only; discarding comes with memory pressure.
+        const DISCARDABLE = vmo_opt::DISCARDABLE;
+    }
+}
+
+/// `PAGE_SIZE` as a `usize`, for in-page offsets and lengths.
+const PAGE_BYTES: usize = PAGE_SIZE as usize;
+
+/// A VM object: `size` bytes (a page multiple) of memory that reads as zero
+/// until written, backed page by page, on first write, by frames from one
+/// allocator. Dropping it returns every page.
+pub struct Vmo {
+    frames: &'static FrameAllocator,
+    /// Page-rounded size in bytes: what `zx_vmo_get_size` reports.
+    size: u64,
+    /// The unrounded size given to `create` or `set_size`.
+    content_size: u64,
+    options: VmoOptions,
+    /// The committed pages, by page index. Sparse, so an untouched VMO of
+    /// any size costs nothing.
+    pages: BTreeMap<u64, Frame>,
+    /// NUL-padded; the last byte is always NUL.
+    name: [u8; ZX_MAX_NAME_LEN],
+}
+
+impl Vmo {
+    /// `zx_vmo_create`: a VMO of `size` bytes rounded up to a page (0 is
+    /// allowed), drawing pages from `frames`. Commits nothing.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`]: rounding `size` up overflows or exceeds
+    ///   [`zx_abi::VMO_MAX_SIZE`]. Checked before the options, as Zircon does.
+    /// - [`ZxStatus::InvalidArgs`]: `options` has a bit other than
+    ///   `ZX_VMO_RESIZABLE` and `ZX_VMO_DISCARDABLE`.
+    pub fn create(
+        frames: &'static FrameAllocator,
+        size: u64,
+        options: u32,
+    ) -> Result<Vmo, ZxStatus> {
+        let rounded = vmo_round_size(size).ok_or(ZxStatus::OutOfRange)?;
+        let options = VmoOptions::from_bits(options).ok_or(ZxStatus::InvalidArgs)?;
+        Ok(Vmo {
+            frames,
+            size: rounded,
+            content_size: size,
+            options,
+            pages: BTreeMap::new(),
+            name: [0; ZX_MAX_NAME_LEN],
+        })
+    }
+
+    /// Size in bytes, a page multiple.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The unrounded size last given to `create` or `set_size`.
+    pub fn content_size(&self) -> u64 {
+        self.content_size
+    }
+
+    /// The options the VMO was created with.
+    pub fn options(&self) -> VmoOptions {
+        self.options
+    }
+
+    /// Whether `set_size` is allowed.
+    pub fn is_resizable(&self) -> bool {
+        self.options.contains(VmoOptions::RESIZABLE)
+    }
+
+    /// The allocator the VMO's pages come from.
+    pub fn allocator(&self) -> &'static FrameAllocator {
+        self.frames
+    }
+
+    /// Pages currently backed by a frame.
+    pub fn committed_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Zircon's range rule: `[offset, offset + len)` must not overflow and
+    /// must end at or before `size` (so `len == 0` needs `offset <= size`).
+    fn check_range(&self, offset: u64, len: u64) -> Result<(), ZxStatus> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.size => Ok(()),
+            _ => Err(ZxStatus::OutOfRange),
+        }
+    }
+
+    /// `zx_vmo_read`: fills `buf` from `offset`. Uncommitted pages read as
+    /// zero and stay uncommitted.
+    ///
+    /// # Errors
+    ///
+    /// [`ZxStatus::OutOfRange`] when the range overflows or passes the end;
+    /// nothing is copied then.
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), ZxStatus> {
+        self.check_range(offset, buf.len() as u64)?;
+        for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
+            let dst = &mut buf[chunk];
+            match self.pages.get(&index) {
+                Some(frame) => phys::read(frame, in_page, dst),
+                None => dst.fill(0),
+            }
+        }
+        Ok(())
+    }
+
+    /// `zx_vmo_write`: copies `buf` in at `offset`, committing zero-filled
+    /// pages as needed. All or nothing: the pages are committed before any
+    /// byte is copied, so a failure leaves the VMO as it was.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
+    /// - [`ZxStatus::NoMemory`] when a page cannot be allocated; the pages
+    ///   this call allocated are freed again.
+    pub fn write(&mut self, offset: u64, buf: &[u8]) -> Result<(), ZxStatus> {
+        self.check_range(offset, buf.len() as u64)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let (first, last) = page_span(offset, buf.len() as u64);
+        self.commit_pages(first, last)?;
+        let mut pages = self.pages.range_mut(first..=last);
+        for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
+            let (&committed, frame) = pages.next().expect("the range was just committed");
+            debug_assert_eq!(committed, index);
+            phys::write(frame, in_page, &buf[chunk]);
+        }
+        Ok(())
+    }
+
+    /// The frame behind page `index`, allocating a zeroed one on first use.
+    /// For the kernel's page-fault handler and direct user copies; the
+    /// address stays valid while the VMO keeps the page (until a shrink,
+    /// decommit, zero or drop), so the caller must hold the VMO's lock across
+    /// any use of it.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when `index` is at or past the end.
+    /// - [`ZxStatus::NoMemory`] when no page can be allocated.
+    pub fn commit_page(&mut self, index: u64) -> Result<PhysAddr, ZxStatus> {
+        if index >= self.size / PAGE_SIZE {
+            return Err(ZxStatus::OutOfRange);
+        }
+        match self.pages.entry(index) {
+            Entry::Occupied(page) => Ok(page.get().pa()),
+            Entry::Vacant(slot) => {
+                let frame = Frame::alloc_zeroed(self.frames)?;
+                Ok(slot.insert(frame).pa())
+            }
+        }
+    }
+
+    /// The frame behind page `index`, if committed; never allocates. The same
+    /// lifetime rule as [`commit_page`](Self::commit_page) applies.
+    pub fn lookup_page(&self, index: u64) -> Option<PhysAddr> {
+        self.pages.get(&index).map(Frame::pa)
+    }
+
+    /// `zx_vmo_set_size`: the size becomes `new_size` rounded up to a page,
+    /// the content size `new_size`. Pages past the new end are freed and the
+    /// bytes in `[new_size, rounded)` become zero.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when rounding `new_size` up overflows.
+    /// - [`ZxStatus::Unavailable`] when the VMO is not resizable.
+    /// - [`ZxStatus::OutOfRange`] when the rounded size exceeds
+    ///   [`zx_abi::VMO_MAX_SIZE`].
+    ///
+    /// (That order is Zircon's: the dispatcher checks the rounding, then the
+    /// VMO checks resizability, then the limit.)
+    pub fn set_size(&mut self, new_size: u64) -> Result<(), ZxStatus> {
+        if new_size.checked_add(PAGE_SIZE - 1).is_none() {
+            return Err(ZxStatus::OutOfRange);
+        }
+        if !self.is_resizable() {
+            return Err(ZxStatus::Unavailable);
+        }
+        let rounded = vmo_round_size(new_size).ok_or(ZxStatus::OutOfRange)?;
+        // Frames drop, and go back to the allocator, with the split-off map.
+        drop(self.pages.split_off(&(rounded / PAGE_SIZE)));
+        self.size = rounded;
+        self.content_size = new_size;
+        let tail = (new_size % PAGE_SIZE) as usize;
+        if tail != 0 {
+            if let Some(frame) = self.pages.get_mut(&(new_size / PAGE_SIZE)) {
+                phys::zero(frame, tail, PAGE_BYTES - tail);
+            }
+        }
+        Ok(())
+    }
+
+    /// `ZX_VMO_OP_COMMIT`: backs every page that `[offset, offset + len)`
+    /// touches. All or nothing, like [`write`](Self::write).
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
+    /// - [`ZxStatus::NoMemory`] when a page cannot be allocated; the pages
+    ///   this call allocated are freed again.
+    pub fn commit(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
+        self.check_range(offset, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let (first, last) = page_span(offset, len);
+        self.commit_pages(first, last)
+    }
+
+    /// `ZX_VMO_OP_DECOMMIT`: frees the pages of `[offset, offset + len)`,
+    /// which then read as zero.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
+    /// - [`ZxStatus::InvalidArgs`] when `offset` or `len` is not a page
+    ///   multiple.
+    pub fn decommit(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
+        self.check_range(offset, len)?;
+        if !offset.is_multiple_of(PAGE_SIZE) || !len.is_multiple_of(PAGE_SIZE) {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        self.free_pages(offset / PAGE_SIZE, (offset + len) / PAGE_SIZE);
+        Ok(())
+    }
+
+    /// `ZX_VMO_OP_ZERO`: exactly the bytes of `[offset, offset + len)` become
+    /// zero. Pages the range covers whole are freed rather than cleared;
+    /// partly covered pages are cleared only if committed. Never allocates.
+    ///
+    /// # Errors
+    ///
+    /// [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
+    pub fn zero(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
+        self.check_range(offset, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let end = offset + len;
+        let first_whole = offset.div_ceil(PAGE_SIZE);
+        let end_whole = end / PAGE_SIZE;
+        if first_whole > end_whole {
+            // Inside one page, touching neither of its edges.
+            self.zero_in_page(offset, end);
+            return Ok(());
+        }
+        if !offset.is_multiple_of(PAGE_SIZE) {
+            self.zero_in_page(offset, first_whole * PAGE_SIZE);
+        }
+        self.free_pages(first_whole, end_whole);
+        if !end.is_multiple_of(PAGE_SIZE) {
+            self.zero_in_page(end_whole * PAGE_SIZE, end);
+        }
+        Ok(())
+    }
+
+    /// The name, NUL-padded (`ZX_PROP_NAME`); the last byte is always NUL.
+    pub fn name(&self) -> &[u8; ZX_MAX_NAME_LEN] {
+        &self.name
+    }
+
+    /// Sets the name from `name`, cut at its first NUL and at
+    /// `ZX_MAX_NAME_LEN - 1` bytes, and padded with NULs.
+    pub fn set_name(&mut self, name: &[u8]) {
+        let len = name
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(name.len())
+            .min(ZX_MAX_NAME_LEN - 1);
+        self.name = [0; ZX_MAX_NAME_LEN];
+        self.name[..len].copy_from_slice(&name[..len]);
+    }
+
+    /// Commits pages `first..=last`, all or none: fresh frames are collected
+    /// first and inserted only once every allocation has succeeded.
+    fn commit_pages(&mut self, first: u64, last: u64) -> Result<(), ZxStatus> {
+        let mut fresh = Vec::new();
+        for index in first..=last {
+            if !self.pages.contains_key(&index) {
+                // On failure `fresh` drops here and frees what it holds.
+                fresh.push((index, Frame::alloc_zeroed(self.frames)?));
+            }
+        }
+        self.pages.extend(fresh);
+        Ok(())
+    }
+
+    /// Frees the committed pages with index in `[first, end)`.
+    fn free_pages(&mut self, first: u64, end: u64) {
+        while let Some((&index, _)) = self.pages.range(first..end).next() {
+            self.pages.remove(&index);
+        }
+    }
+
+    /// Zeroes the bytes `[start, end)` of one page, if it is committed.
+    fn zero_in_page(&mut self, start: u64, end: u64) {
+        debug_assert!(start < end && (end - 1) / PAGE_SIZE == start / PAGE_SIZE);
+        if let Some(frame) = self.pages.get_mut(&(start / PAGE_SIZE)) {
+            phys::zero(frame, (start % PAGE_SIZE) as usize, (end - start) as usize);
+        }
+    }
+}
+
+impl core::fmt::Debug for Vmo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let name_len = self.name.iter().position(|&b| b == 0).unwrap_or(0);
+        f.debug_struct("Vmo")
+            .field("name", &core::str::from_utf8(&self.name[..name_len]))
+            .field("size", &self.size)
+            .field("content_size", &self.content_size)
+            .field("options", &self.options)
+            .field("committed_pages", &self.pages.len())
+            .finish()
+    }
+}
+
+/// The first and last page index that a non-empty byte range touches.
+fn page_span(offset: u64, len: u64) -> (u64, u64) {
+    (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE)
+}
+
+/// Splits the byte range `[offset, offset + len)` at page boundaries into
+/// `(page index, offset in page, range within the caller's buffer)`.
+fn page_chunks(
+    offset: u64,
+    len: usize,
+) -> impl Iterator<Item = (u64, usize, core::ops::Range<usize>)> {
+    let mut done = 0;
+    core::iter::from_fn(move || {
+        if done == len {
+            return None;
+        }
+        let pos = offset + done as u64;
+        let in_page = (pos % PAGE_SIZE) as usize;
+        let n = (PAGE_BYTES - in_page).min(len - done);
+        let chunk = done..done + n;
+        done += n;
+        Some((pos / PAGE_SIZE, in_page, chunk))
+    })
+}

@@ -1,0 +1,113 @@
+//! CPU-level operations: counters, barriers, cache-zeroing, TLB maintenance,
+//! the current address space, halting. Thin safe wrappers over `aarch64-cpu`
+//! and the few instructions it has no wrapper for.
+
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::{Readable, Writeable, CNTFRQ_EL0, CNTVCT_EL0, TTBR0_EL1};
+use core::arch::asm;
+
+/// Counter frequency in Hz (62.5 MHz in QEMU, 54 MHz on a Raspberry Pi 4).
+pub fn counter_frequency() -> u64 {
+    CNTFRQ_EL0.get()
+}
+
+/// The virtual counter: what EL1 and EL0 both see.
+pub fn counter() -> u64 {
+    barrier::isb(barrier::SY);
+    CNTVCT_EL0.get()
+}
+
+/// Bytes zeroed by one `dc zva`, or `None` where it is prohibited.
+pub fn zva_block_size() -> Option<usize> {
+    let d: u64;
+    // SAFETY: reading DCZID_EL0 has no side effects (aarch64-cpu has no
+    // wrapper for it).
+    unsafe { asm!("mrs {0}, dczid_el0", out(reg) d, options(nomem, nostack, preserves_flags)) };
+    if d & (1 << 4) != 0 {
+        None
+    } else {
+        Some(4 << (d & 0xf))
+    }
+}
+
+/// Zeroes one 4 KiB page with `dc zva` (64 bytes an instruction on the
+/// cores we run on), falling back to plain stores.
+///
+/// # Safety
+/// `page` must be a 4 KiB-aligned, writable, normal-memory mapping of a page
+/// the caller owns.
+pub unsafe fn zero_page(page: *mut u8) {
+    match zva_block_size() {
+        Some(block) if block <= 4096 => {
+            let mut p = page as usize;
+            let end = p + 4096;
+            while p < end {
+                // SAFETY: `p` stays inside the page the caller owns and maps
+                // as normal memory; `dc zva` writes zeroes to one block.
+                unsafe { asm!("dc zva, {0}", in(reg) p, options(nostack, preserves_flags)) };
+                p += block;
+            }
+        }
+        // SAFETY: the caller guarantees the page is writable and owned.
+        _ => unsafe { core::ptr::write_bytes(page, 0, 4096) },
+    }
+}
+
+/// Installs an EL0 address space: `root` is the physical address of its
+/// level-0 table, `asid` its address-space identifier.
+pub fn set_user_table(root: u64, asid: u16) {
+    TTBR0_EL1.set(root | (u64::from(asid) << 48));
+    barrier::isb(barrier::SY);
+}
+
+/// Drops every TLB entry tagged with `asid` (the address space is going away
+/// or its identifier is being reused).
+pub fn flush_asid(asid: u16) {
+    let arg = u64::from(asid) << 48;
+    // SAFETY: TLB maintenance only discards cached translations.
+    unsafe {
+        asm!("dsb ishst", "tlbi aside1is, {0}", "dsb ish", "isb", in(reg) arg, options(nostack, preserves_flags));
+    }
+}
+
+/// Drops the TLB entry for one EL0 page of `asid` (after an unmap or a
+/// permission change).
+pub fn flush_user_page(asid: u16, va: u64) {
+    let arg = (u64::from(asid) << 48) | ((va >> 12) & ((1 << 44) - 1));
+    // SAFETY: TLB maintenance only discards cached translations.
+    unsafe {
+        asm!("dsb ishst", "tlbi vae1is, {0}", "dsb ish", "isb", in(reg) arg, options(nostack, preserves_flags));
+    }
+}
+
+/// Makes table writes visible to the page-table walker before the next
+/// access through them.
+pub fn table_write_barrier() {
+    barrier::dsb(barrier::ISHST);
+}
+
+/// Waits for an interrupt.
+pub fn wait_for_interrupt() {
+    aarch64_cpu::asm::wfi();
+}
+
+/// Stops this core for good.
+pub fn halt() -> ! {
+    loop {
+        aarch64_cpu::asm::wfe();
+    }
+}
+
+/// Semihosting `SYS_EXIT` with an exit status: QEMU (run with
+/// `-semihosting`) exits with `code`. On a CPU without a debugger attached,
+/// `hlt` is undefined: only call this when the boot arguments ask for it.
+pub fn semihosting_exit(code: u32) -> ! {
+    const SYS_EXIT: u64 = 0x18;
+    const ADP_STOPPED_APPLICATION_EXIT: u64 = 0x20026;
+    let block = [ADP_STOPPED_APPLICATION_EXIT, u64::from(code)];
+    // SAFETY: the semihosting call reads the two-word block and ends the run.
+    unsafe {
+        asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack));
+    }
+    halt()
+}

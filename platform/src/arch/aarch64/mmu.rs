@@ -1,0 +1,220 @@
+//! The kernel's own address space (TTBR1): a linear map of all RAM and device
+//! registers, and the kernel image with W^X sections. Built once at boot with
+//! `aarch64-paging`, from a pool of table pages inside the image (the page
+//! allocator does not exist yet), then switched to from the boot tables.
+
+use crate::dt::Range;
+use crate::layout::{phys_to_virt, LINEAR_BASE};
+use aarch64_paging::descriptor::{El1Attributes as Attr, PhysicalAddress};
+use aarch64_paging::paging::{Constraints, El1And0, MemoryRegion, PageTable, Translation, VaRange};
+use aarch64_paging::{MapError, Mapping};
+use aarch64_cpu::registers::{ReadWriteable, SCTLR_EL1};
+use core::cell::UnsafeCell;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+const POOL_PAGES: usize = 64;
+
+#[repr(C, align(4096))]
+struct TablePool(UnsafeCell<[[u8; 4096]; POOL_PAGES]>);
+
+// SAFETY: pages are handed out once each (an atomic cursor) and then owned by
+// the one kernel mapping, which is built before any second core runs.
+unsafe impl Sync for TablePool {}
+
+static POOL: TablePool = TablePool(UnsafeCell::new([[0; 4096]; POOL_PAGES]));
+static POOL_NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// Table pages come from `POOL`, inside the image, so they are reachable at
+/// their image address both before and after the switch.
+struct PoolTranslation {
+    kimage_offset: u64,
+}
+
+impl Translation<Attr> for PoolTranslation {
+    fn allocate_table(&mut self) -> (NonNull<PageTable<Attr>>, PhysicalAddress) {
+        let index = POOL_NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(index < POOL_PAGES, "kernel translation-table pool exhausted");
+        let base = POOL.0.get() as *mut [u8; 4096];
+        // SAFETY: `index` is in bounds and was never handed out before.
+        let page = unsafe { base.add(index) } as *mut PageTable<Attr>;
+        let va = page as u64;
+        let pa = PhysicalAddress((va - self.kimage_offset) as usize);
+        (NonNull::new(page).expect("pool page is not null"), pa)
+    }
+
+    unsafe fn deallocate_table(&mut self, _page_table: NonNull<PageTable<Attr>>) {
+        // Kernel tables live as long as the kernel; a freed pool page is
+        // simply not reused.
+    }
+
+    fn physical_to_virtual(&self, pa: PhysicalAddress) -> NonNull<PageTable<Attr>> {
+        let va = pa.0 as u64 + self.kimage_offset;
+        NonNull::new(va as *mut PageTable<Attr>).expect("table address is not null")
+    }
+}
+
+/// MAIR index 1: normal write-back memory, inner shareable.
+const NORMAL: Attr = Attr::VALID
+    .union(Attr::ATTRIBUTE_INDEX_1)
+    .union(Attr::INNER_SHAREABLE)
+    .union(Attr::ACCESSED);
+/// MAIR index 0: Device-nGnRE, never executable.
+const DEVICE: Attr = Attr::VALID
+    .union(Attr::ATTRIBUTE_INDEX_0)
+    .union(Attr::ACCESSED)
+    .union(Attr::PXN)
+    .union(Attr::UXN);
+const TEXT: Attr = NORMAL.union(Attr::READ_ONLY).union(Attr::UXN);
+const RODATA: Attr = NORMAL.union(Attr::READ_ONLY).union(Attr::UXN).union(Attr::PXN);
+const DATA: Attr = NORMAL.union(Attr::UXN).union(Attr::PXN);
+
+unsafe extern "C" {
+    static __image_start: u8;
+    static __text_end: u8;
+    static __rodata_end: u8;
+    static __bss_end: u8;
+    static __boot_stack_guard: u8;
+    static __boot_stack_bottom: u8;
+    static __boot_stack_top: u8;
+    static __el2_start: u8;
+    static __el2_end: u8;
+    static __image_end: u8;
+}
+
+fn sym(s: &u8) -> u64 {
+    s as *const u8 as u64
+}
+
+/// The kernel image's sections, as virtual address ranges.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageLayout {
+    pub start: u64,
+    pub text_end: u64,
+    pub rodata_end: u64,
+    pub data_end: u64,
+    pub stack_guard: u64,
+    pub stack_bottom: u64,
+    pub stack_top: u64,
+    pub el2_start: u64,
+    pub el2_end: u64,
+    pub end: u64,
+}
+
+/// Where the linker put each part of the image.
+pub fn image_layout() -> ImageLayout {
+    // SAFETY: only the addresses of linker-defined symbols are taken.
+    unsafe {
+        ImageLayout {
+            start: sym(&__image_start),
+            text_end: sym(&__text_end),
+            rodata_end: sym(&__rodata_end),
+            data_end: sym(&__bss_end),
+            stack_guard: sym(&__boot_stack_guard),
+            stack_bottom: sym(&__boot_stack_bottom),
+            stack_top: sym(&__boot_stack_top),
+            el2_start: sym(&__el2_start),
+            el2_end: sym(&__el2_end),
+            end: sym(&__image_end),
+        }
+    }
+}
+
+type KernelMapping = Mapping<PoolTranslation, El1And0>;
+
+struct KernelSpace(UnsafeCell<Option<KernelMapping>>);
+// SAFETY: written once, on the boot core, before anything else can look.
+unsafe impl Sync for KernelSpace {}
+static KERNEL_SPACE: KernelSpace = KernelSpace(UnsafeCell::new(None));
+
+/// Builds the final kernel address space and switches TTBR1 to it; TTBR0 is
+/// emptied for EL0 address spaces.
+///
+/// # Safety
+/// Call once, on the boot core, while running on the boot tables built by
+/// `entry.S`, with `kimage_offset` as computed there. `ram` and `devices` must
+/// describe real RAM and real device registers.
+pub unsafe fn switch_to_kernel_tables(
+    kimage_offset: u64,
+    ram: &[Range],
+    devices: &[Range],
+) -> Result<(), MapError> {
+    let mut m = KernelMapping::with_asid_and_va_range(
+        PoolTranslation { kimage_offset },
+        0,
+        0,
+        El1And0,
+        VaRange::Upper,
+    );
+    for r in ram {
+        let va = phys_to_virt(r.base) as usize;
+        m.map_range(
+            &MemoryRegion::new(va, va + r.size as usize),
+            PhysicalAddress(r.base as usize),
+            DATA,
+            Constraints::empty(),
+        )?;
+    }
+    for d in devices {
+        let base = d.base & !0xfff;
+        let end = (d.base + d.size + 0xfff) & !0xfff;
+        let va = phys_to_virt(base) as usize;
+        m.map_range(
+            &MemoryRegion::new(va, va + (end - base) as usize),
+            PhysicalAddress(base as usize),
+            DEVICE,
+            Constraints::empty(),
+        )?;
+    }
+    let l = image_layout();
+    let sections = [
+        (l.start, l.text_end, TEXT),
+        (l.text_end, l.rodata_end, RODATA),
+        (l.rodata_end, l.data_end, DATA),
+        // [stack_guard, stack_bottom) stays unmapped: a stack overflow faults.
+        (l.stack_bottom, l.stack_top, DATA),
+        (l.el2_start, l.el2_end, DATA),
+    ];
+    for (start, end, attr) in sections {
+        if end > start {
+            m.map_range(
+                &MemoryRegion::new(start as usize, end as usize),
+                PhysicalAddress((start - kimage_offset) as usize),
+                attr,
+                Constraints::NO_BLOCK_MAPPINGS,
+            )?;
+        }
+    }
+    let (empty, empty_pa) = PoolTranslation { kimage_offset }.allocate_table();
+    let _ = empty;
+
+    // SAFETY: the caller is the only user of KERNEL_SPACE, once, at boot.
+    let slot = unsafe { &mut *KERNEL_SPACE.0.get() };
+    let m = slot.insert(m);
+    // SAFETY: the new tables map the image at the same addresses with the
+    // same physical pages, so execution continues seamlessly; the linear map
+    // now covers all RAM instead of the boot window.
+    unsafe {
+        m.activate();
+    }
+    super::cpu::set_user_table(empty_pa.0 as u64, 0);
+    // Every writable page is now non-executable by construction; make the
+    // CPU enforce it too (WXN is cached in TLB entries, hence the flush).
+    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
+    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+    flush_all_tlbs();
+    Ok(())
+}
+
+/// Discards every cached translation, global ones included.
+pub fn flush_all_tlbs() {
+    // SAFETY: TLB maintenance only discards cached translations.
+    unsafe {
+        core::arch::asm!("dsb ishst", "tlbi vmalle1is", "dsb ish", "isb", options(nostack, preserves_flags));
+    }
+}
+
+/// True if `va` is in the linear map (the kernel half, not the image).
+pub fn is_linear(va: u64) -> bool {
+    crate::layout::virt_to_phys(va).is_some() && va >= LINEAR_BASE
+}

@@ -1,0 +1,10 @@
+//! The AArch64 CPU: entry and vector assembly, system registers (through
+//! `aarch64-cpu`), translation tables, traps and firmware calls.
+
+pub mod cpu;
+pub mod mmu;
+pub mod trap;
+pub mod user_pt;
+
+core::arch::global_asm!(include_str!("entry.S"));
+core::arch::global_asm!(include_str!("vectors.S"));

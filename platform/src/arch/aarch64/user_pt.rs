@@ -1,0 +1,190 @@
+//! EL0 translation tables (TTBR0): a 4-level, 4 KiB-granule table per
+//! process, walked by hand because the fault path installs one page at a time
+//! and must stay a few dozen instructions. Table pages come from the caller
+//! (the kernel's page allocator) and are reached through the linear map.
+
+use crate::layout::phys_to_virt;
+
+const ENTRIES: usize = 512;
+const VALID: u64 = 1 << 0;
+const TABLE: u64 = 1 << 1; // table (levels 0-2) or page (level 3)
+const ATTR_NORMAL: u64 = 1 << 2; // MAIR index 1
+const AP_EL0: u64 = 1 << 6; // EL0 may access
+const AP_RO: u64 = 1 << 7;
+const SH_INNER: u64 = 3 << 8;
+const AF: u64 = 1 << 10;
+const NG: u64 = 1 << 11; // tagged with the ASID
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+const ADDR_MASK: u64 = 0x0000_ffff_ffff_f000;
+
+/// Access an EL0 page allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct UserPerms {
+    pub read: bool,
+    pub write: bool,
+    pub execute: bool,
+}
+
+impl UserPerms {
+    fn descriptor_bits(self) -> u64 {
+        let mut bits = VALID | TABLE | ATTR_NORMAL | SH_INNER | AF | NG | PXN;
+        if self.read || self.write || self.execute {
+            bits |= AP_EL0;
+        }
+        if !self.write {
+            bits |= AP_RO;
+        }
+        if !self.execute {
+            bits |= UXN;
+        }
+        bits
+    }
+
+    fn from_descriptor(d: u64) -> Self {
+        Self {
+            read: d & AP_EL0 != 0,
+            write: d & AP_EL0 != 0 && d & AP_RO == 0,
+            execute: d & UXN == 0,
+        }
+    }
+}
+
+/// Where translation-table pages come from and go back to.
+pub trait TableAllocator {
+    /// A zeroed 4 KiB page, by physical address.
+    fn alloc_table(&mut self) -> Option<u64>;
+    /// Returns a page obtained from `alloc_table`.
+    fn free_table(&mut self, pa: u64);
+}
+
+/// One EL0 address space's tables. Leaf pages belong to VMOs, not to the
+/// table: unmapping only forgets them.
+pub struct UserPageTable {
+    root: u64,
+}
+
+/// The table could not get a page for a new level.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NoTableMemory;
+
+fn entries(table_pa: u64) -> *mut u64 {
+    phys_to_virt(table_pa) as *mut u64
+}
+
+fn read_entry(table_pa: u64, index: usize) -> u64 {
+    debug_assert!(index < ENTRIES);
+    // SAFETY: `table_pa` is a table page this address space owns (allocated
+    // through `TableAllocator`, mapped by the linear map) and `index` < 512.
+    unsafe { entries(table_pa).add(index).read_volatile() }
+}
+
+fn write_entry(table_pa: u64, index: usize, value: u64) {
+    debug_assert!(index < ENTRIES);
+    // SAFETY: as in `read_entry`; the walker sees the new value after the
+    // barrier that `map`/`unmap` issue.
+    unsafe { entries(table_pa).add(index).write_volatile(value) }
+}
+
+fn index(va: u64, level: u32) -> usize {
+    ((va >> (39 - 9 * level)) & 0x1ff) as usize
+}
+
+impl UserPageTable {
+    /// An empty address space.
+    pub fn new(alloc: &mut dyn TableAllocator) -> Result<Self, NoTableMemory> {
+        let root = alloc.alloc_table().ok_or(NoTableMemory)?;
+        Ok(Self { root })
+    }
+
+    /// Physical address of the level-0 table, for TTBR0.
+    pub fn root(&self) -> u64 {
+        self.root
+    }
+
+    /// Maps the page at `va` to physical page `pa`, replacing any mapping
+    /// there. The caller flushes the TLB entry if one was replaced.
+    pub fn map(
+        &mut self,
+        va: u64,
+        pa: u64,
+        perms: UserPerms,
+        alloc: &mut dyn TableAllocator,
+    ) -> Result<(), NoTableMemory> {
+        let mut table = self.root;
+        for level in 0..3 {
+            let i = index(va, level);
+            let e = read_entry(table, i);
+            table = if e & VALID != 0 {
+                e & ADDR_MASK
+            } else {
+                let next = alloc.alloc_table().ok_or(NoTableMemory)?;
+                write_entry(table, i, next | VALID | TABLE);
+                next
+            };
+        }
+        write_entry(table, index(va, 3), (pa & ADDR_MASK) | perms.descriptor_bits());
+        super::cpu::table_write_barrier();
+        Ok(())
+    }
+
+    /// The level-3 table covering `va`, if one exists.
+    fn leaf_table(&self, va: u64) -> Option<u64> {
+        let mut table = self.root;
+        for level in 0..3 {
+            let e = read_entry(table, index(va, level));
+            if e & VALID == 0 {
+                return None;
+            }
+            table = e & ADDR_MASK;
+        }
+        Some(table)
+    }
+
+    /// The physical page and access behind `va`, if mapped.
+    pub fn lookup(&self, va: u64) -> Option<(u64, UserPerms)> {
+        let table = self.leaf_table(va)?;
+        let e = read_entry(table, index(va, 3));
+        (e & VALID != 0).then(|| (e & ADDR_MASK, UserPerms::from_descriptor(e)))
+    }
+
+    /// Unmaps every page in `[va, va + len)`; returns how many were mapped.
+    /// The caller flushes the TLB for the range (or the whole ASID).
+    pub fn unmap(&mut self, va: u64, len: u64) -> usize {
+        let end = va.saturating_add(len);
+        let mut addr = va & !0xfff;
+        let mut count = 0;
+        while addr < end {
+            match self.leaf_table(addr) {
+                Some(table) => {
+                    let i = index(addr, 3);
+                    if read_entry(table, i) & VALID != 0 {
+                        write_entry(table, i, 0);
+                        count += 1;
+                    }
+                    addr += 0x1000;
+                }
+                // No level-3 table: skip to the next 2 MiB.
+                None => addr = (addr | 0x1f_ffff) + 1,
+            }
+        }
+        super::cpu::table_write_barrier();
+        count
+    }
+
+    /// Frees every table page. Leaf pages are left to their owners.
+    pub fn destroy(self, alloc: &mut dyn TableAllocator) {
+        fn free_level(table: u64, level: u32, alloc: &mut dyn TableAllocator) {
+            if level < 3 {
+                for i in 0..ENTRIES {
+                    let e = read_entry(table, i);
+                    if e & VALID != 0 {
+                        free_level(e & ADDR_MASK, level + 1, alloc);
+                    }
+                }
+            }
+            alloc.free_table(table);
+        }
+        free_level(self.root, 0, alloc);
+    }
+}

@@ -1,0 +1,97 @@
+//! Platform bring-up, called once from `kernel_entry`: read the device tree
+//! through the boot window, build and switch to the kernel's own tables, start
+//! the console and the power-off path, and work out which RAM is free.
+
+use crate::arch::{cpu, mmu};
+use crate::dt::{self, BoardInfo, FixedVec, Range};
+use crate::layout::phys_to_virt;
+use crate::memmap::{usable_ranges, MAX_USABLE};
+
+/// A named range of RAM that is not free for the page allocator.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Taken {
+    pub range: Range,
+    pub what: &'static str,
+}
+
+/// What the kernel learns from the platform at boot.
+pub struct Platform {
+    pub info: BoardInfo<'static>,
+    /// Exception level the firmware entered the kernel at (1 or 2).
+    pub entry_el: u8,
+    /// Where the kernel image sits in physical memory (with .bss and stacks).
+    pub kimage: Range,
+    /// RAM in use before the page allocator exists.
+    pub taken: FixedVec<Taken, 40>,
+    /// RAM free for the page allocator: `info.memory` minus `taken`.
+    pub usable: FixedVec<Range, MAX_USABLE>,
+    /// Boot arguments asked for the exit status through semihosting.
+    pub semihosting_exit: bool,
+}
+
+/// Brings the platform up.
+///
+/// # Safety
+/// Call once, first thing, from `kernel_entry` with the values `entry.S`
+/// passes: the DTB's physical address, the image's VA - PA offset and the
+/// exception level at entry.
+pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
+    // SAFETY: entry.S maps the 2 GiB from the DTB's gigabyte in the boot
+    // linear map, and the firmware put a DTB at `dtb_pa`.
+    let blob = match unsafe { dt::from_raw(phys_to_virt(dtb_pa) as *const u8) } {
+        Ok(b) => b,
+        // No console without a tree: nothing to say it with.
+        Err(_) => cpu::halt(),
+    };
+    let info = match dt::parse(blob, dtb_pa) {
+        Ok(i) => i,
+        Err(_) => cpu::halt(),
+    };
+
+    let mut devices: FixedVec<Range, 16> = FixedVec::new();
+    for u in info.uarts.iter() {
+        let _ = devices.push(u.regs);
+    }
+    if let Some(g) = info.gic {
+        let parts = [Some(g.distributor), g.cpu_interface, g.redistributor, g.hyp_interface, g.virt_cpu_interface];
+        for r in parts.into_iter().flatten() {
+            let _ = devices.push(r);
+        }
+    }
+    if let Some(w) = info.watchdog {
+        let _ = devices.push(w);
+    }
+
+    // SAFETY: called once at boot on the boot tables; the ranges come from
+    // the device tree.
+    if unsafe { mmu::switch_to_kernel_tables(kimage_offset, &info.memory, &devices) }.is_err() {
+        cpu::halt();
+    }
+    // SAFETY: the UARTs are now mapped as device memory, and only the
+    // console drives them.
+    unsafe { crate::console::init(info.console, &info.uarts) };
+
+    let semihosting_exit = info
+        .bootargs
+        .is_some_and(|args| args.split_ascii_whitespace().any(|a| a == "exit=semihosting"));
+    crate::power::init(info.psci, info.watchdog.map(|w| w.base), semihosting_exit);
+
+    let l = mmu::image_layout();
+    let kimage = Range { base: l.start - kimage_offset, size: l.end - l.start };
+    let mut taken: FixedVec<Taken, 40> = FixedVec::new();
+    let _ = taken.push(Taken { range: kimage, what: "kernel image" });
+    let _ = taken.push(Taken { range: info.dtb, what: "device tree" });
+    if let Some(initrd) = info.initrd {
+        let _ = taken.push(Taken { range: initrd, what: "initrd" });
+    }
+    for r in info.reserved.iter() {
+        let _ = taken.push(Taken { range: *r, what: "reserved" });
+    }
+    let mut taken_ranges: FixedVec<Range, 40> = FixedVec::new();
+    for t in taken.iter() {
+        let _ = taken_ranges.push(t.range);
+    }
+    let usable = usable_ranges(&info.memory, &taken_ranges);
+
+    Platform { info, entry_el: entry_el as u8, kimage, taken, usable, semihosting_exit }
+}

@@ -1,0 +1,263 @@
+//! The device-tree layer: turns the flattened device tree the boot loader hands
+//! over into a [`BoardInfo`] (memory, reserved ranges, console and other UARTs,
+//! GIC, timer PPIs, PSCI conduit, CPUs and how to start them, initrd, bootargs,
+//! the Raspberry Pi power-management block), with every `reg` translated through
+//! the `ranges` of its ancestor buses into CPU physical addresses.
+//!
+//! No heap and no panics: it runs before the kernel heap exists, and any blob,
+//! however malformed, gives a [`DtError`] instead. Lists live in [`FixedVec`]s.
+//!
+//! Tree walking uses the `fdt` crate (0.2, which skips the `FDT_NOP`s QEMU's
+//! raspi4b writes); the header is checked here first because the crate's own
+//! header arithmetic can overflow, and cells and `ranges` are decoded here
+//! because translation needs every ancestor, which the crate does not keep.
+
+mod cells;
+mod fixed_vec;
+mod header;
+mod walk;
+
+use core::fmt;
+
+pub use fixed_vec::FixedVec;
+pub use header::from_raw;
+
+/// A physical address range `[base, base + size)`. Ranges built by this module
+/// never overflow: `base + size` fits a `u64`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Range {
+    /// First byte, as the CPU sees it (after `ranges` translation).
+    pub base: u64,
+    /// Length in bytes.
+    pub size: u64,
+}
+
+impl Range {
+    /// `[base, base + size)`, or `None` if the end does not fit a `u64`.
+    pub const fn new(base: u64, size: u64) -> Option<Self> {
+        match base.checked_add(size) {
+            Some(_) => Some(Self { base, size }),
+            None => None,
+        }
+    }
+
+    /// One past the last byte (saturating, for ranges built by hand).
+    pub const fn end(&self) -> u64 {
+        self.base.saturating_add(self.size)
+    }
+
+    /// Whether `address` lies inside the range.
+    pub const fn contains(&self, address: u64) -> bool {
+        address >= self.base && address < self.end()
+    }
+}
+
+/// Which machine the root `compatible` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Board {
+    /// QEMU `-M virt` (`"linux,dummy-virt"`).
+    QemuVirt,
+    /// Raspberry Pi 4 Model B, real or QEMU `raspi4b` (`"raspberrypi,4-model-b"`
+    /// or `"brcm,bcm2711"`).
+    RaspberryPi4,
+    /// Anything else; the rest of [`BoardInfo`] is still filled in.
+    Unknown,
+}
+
+/// The UART programming models the kernel has drivers for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UartKind {
+    /// ARM PrimeCell PL011 (`"arm,pl011"`).
+    #[default]
+    Pl011,
+    /// The BCM2835 auxiliary mini UART (`"brcm,bcm2835-aux-uart"`).
+    MiniUart,
+}
+
+/// One enabled UART.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Uart {
+    /// Its register interface.
+    pub kind: UartKind,
+    /// Its first `reg` entry, translated.
+    pub regs: Range,
+}
+
+/// How to reach PSCI firmware.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PsciConduit {
+    /// `HVC #0` (the firmware runs at EL2, e.g. QEMU virt without EL2 for us).
+    Hvc,
+    /// `SMC #0` (the firmware runs at EL3, e.g. QEMU virt with `virtualization=on`).
+    Smc,
+}
+
+/// The interrupt controller's register frames, translated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gic {
+    /// 2 (`"arm,cortex-a15-gic"`, `"arm,gic-400"`, ...) or 3 (`"arm,gic-v3"`).
+    pub version: u8,
+    /// GICD.
+    pub distributor: Range,
+    /// GICC: the memory-mapped CPU interface (always on v2; v3 only for legacy
+    /// support, usually absent).
+    pub cpu_interface: Option<Range>,
+    /// GICR: the first redistributor region (v3 only).
+    pub redistributor: Option<Range>,
+    /// GICH: the virtual interface control block (present when the firmware
+    /// lets us run a hypervisor).
+    pub hyp_interface: Option<Range>,
+    /// GICV: the virtual CPU interface.
+    pub virt_cpu_interface: Option<Range>,
+}
+
+/// Architected-timer interrupts, as **PPI numbers exactly as the device tree
+/// writes them** (0..16). The GIC INTID is the PPI number plus
+/// [`PPI_INTID_BASE`]; use [`Timer::intid`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timer {
+    /// Secure EL1 physical timer (QEMU virt: 13).
+    pub secure_phys_irq: u32,
+    /// Non-secure EL1 physical timer (14).
+    pub phys_irq: u32,
+    /// Virtual timer (11).
+    pub virt_irq: u32,
+    /// EL2 (hypervisor) physical timer (10).
+    pub hyp_irq: u32,
+}
+
+/// The GIC INTID of PPI 0: device trees number PPIs from 0, the GIC from 16.
+pub const PPI_INTID_BASE: u32 = 16;
+
+impl Timer {
+    /// The GIC INTID of one of this struct's PPI numbers.
+    pub const fn intid(ppi: u32) -> u32 {
+        ppi + PPI_INTID_BASE
+    }
+}
+
+/// How a secondary CPU is started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnableMethod {
+    /// PSCI `CPU_ON`, through [`BoardInfo::psci`].
+    Psci,
+    /// Write the entry point to `release_addr`, then `dsb sy; sev`.
+    SpinTable {
+        /// Physical address of the 8-byte release slot.
+        release_addr: u64,
+    },
+    /// None the kernel understands (or none given, as for a lone boot CPU).
+    #[default]
+    None,
+}
+
+/// One enabled `/cpus/cpu@N` node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cpu {
+    /// Its `reg`: the MPIDR affinity fields (Aff3..Aff0 bits).
+    pub mpidr: u64,
+    /// How to start it.
+    pub enable_method: EnableMethod,
+}
+
+/// Everything the kernel takes from the device tree.
+///
+/// Capacities: extra memory ranges, UARTs and CPUs beyond them are dropped (the
+/// kernel then uses less of the machine); extra reserved ranges are an error,
+/// since dropping one would let the kernel overwrite it.
+#[derive(Clone, Copy, Debug)]
+pub struct BoardInfo<'a> {
+    /// The machine, from the root `compatible`.
+    pub board: Board,
+    /// The root `model` string.
+    pub model: Option<&'a str>,
+    /// Every non-empty `reg` entry of every enabled `device_type = "memory"`
+    /// node, translated. Empty when the only memory node is a placeholder of
+    /// size 0 (Debian's Pi tree before the firmware fills it in).
+    pub memory: FixedVec<Range, 8>,
+    /// `/memreserve/` entries first, then the `reg` of enabled
+    /// `/reserved-memory` children (translated). Does not include the DTB,
+    /// initrd or kernel image: see [`BoardInfo::dtb`] and [`BoardInfo::initrd`].
+    pub reserved: FixedVec<Range, 32>,
+    /// The blob itself: the base passed to [`parse`] and the header's
+    /// `totalsize`.
+    pub dtb: Range,
+    /// `/chosen` `linux,initrd-start` .. `linux,initrd-end` (end exclusive),
+    /// each 4 or 8 bytes.
+    pub initrd: Option<Range>,
+    /// `/chosen` `bootargs`.
+    pub bootargs: Option<&'a str>,
+    /// The UART `/chosen` `stdout-path` names (full path or alias, options after
+    /// `:` ignored), if it is an enabled UART of a known kind.
+    pub console: Option<Uart>,
+    /// Every enabled PL011 and mini UART, in tree order.
+    pub uarts: FixedVec<Uart, 4>,
+    /// The first enabled GIC.
+    pub gic: Option<Gic>,
+    /// The `"arm,armv8-timer"` PPIs, if all four are PPIs of the GIC.
+    pub timer: Option<Timer>,
+    /// `/psci` `method`; `None` when there is no PSCI node (Raspberry Pi).
+    pub psci: Option<PsciConduit>,
+    /// The enabled CPUs, in tree order.
+    pub cpus: FixedVec<Cpu, 8>,
+    /// The Raspberry Pi power-management/watchdog block (first `reg` entry of
+    /// `"brcm,bcm2835-pm-wdt"`, `"brcm,bcm2711-pm"` or `"brcm,bcm2835-pm"`),
+    /// which can power the board off.
+    pub watchdog: Option<Range>,
+}
+
+/// Why a device tree was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DtError {
+    /// [`from_raw`] was given a null pointer.
+    NullPointer,
+    /// The blob does not start with `0xd00dfeed`.
+    BadMagic,
+    /// The slice is shorter than the header or its `totalsize`.
+    Truncated,
+    /// Header fields out of range: version before 17, a block outside
+    /// `totalsize`, a misaligned block, or an unterminated `/memreserve/` list.
+    BadHeader,
+    /// The structure block is not a well-formed tree.
+    BadStructure,
+    /// A property this parser needs has the wrong length or an invalid value.
+    BadProperty(&'static str),
+    /// No enabled `device_type = "memory"` node.
+    MissingMemory,
+    /// Nodes nested deeper than this parser follows.
+    TooDeep,
+    /// More entries than the fixed-capacity list holds, where dropping one
+    /// would be unsafe.
+    TooMany(&'static str),
+}
+
+impl fmt::Display for DtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NullPointer => f.write_str("device tree pointer is null"),
+            Self::BadMagic => f.write_str("not a flattened device tree (bad magic)"),
+            Self::Truncated => f.write_str("device tree truncated"),
+            Self::BadHeader => f.write_str("device tree header is inconsistent"),
+            Self::BadStructure => f.write_str("device tree structure block is malformed"),
+            Self::BadProperty(name) => write!(f, "device tree property `{name}` is malformed"),
+            Self::MissingMemory => f.write_str("device tree has no memory node"),
+            Self::TooDeep => f.write_str("device tree nests too deeply"),
+            Self::TooMany(what) => write!(f, "device tree has too many {what}"),
+        }
+    }
+}
+
+impl From<fdt::FdtError> for DtError {
+    fn from(_: fdt::FdtError) -> Self {
+        Self::BadStructure
+    }
+}
+
+/// Parses the device tree in `dtb`, which the boot loader placed at physical
+/// address `dtb_phys_base` (only recorded in [`BoardInfo::dtb`]).
+///
+/// `dtb` may be longer than the tree (the header's `totalsize` bounds what is
+/// read) but not shorter.
+pub fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtError> {
+    walk::parse(dtb, dtb_phys_base)
+}

@@ -1,0 +1,651 @@
+//! `platform::dt::parse` on small trees assembled here, for what the real trees
+//! do not show: 4-byte initrd cells, nested bus translation, buses without
+//! `ranges`, disabled subtrees, aliases with a path below them, GICv3 with
+//! several redistributor regions, capacity limits and the structural errors.
+
+use platform::dt::{self, DtError, EnableMethod, PsciConduit, Range, Uart, UartKind};
+
+/// Assembles a flattened device tree (version 17) token by token.
+struct FdtBuilder {
+    structs: Vec<u8>,
+    strings: Vec<u8>,
+    reservations: Vec<(u64, u64)>,
+}
+
+impl FdtBuilder {
+    fn new() -> Self {
+        Self {
+            structs: Vec::new(),
+            strings: Vec::new(),
+            reservations: Vec::new(),
+        }
+    }
+
+    fn word(&mut self, value: u32) {
+        self.structs.extend_from_slice(&value.to_be_bytes());
+    }
+
+    fn pad(&mut self) {
+        while self.structs.len() % 4 != 0 {
+            self.structs.push(0);
+        }
+    }
+
+    fn begin(&mut self, name: &str) -> &mut Self {
+        self.word(1);
+        self.structs.extend_from_slice(name.as_bytes());
+        self.structs.push(0);
+        self.pad();
+        self
+    }
+
+    fn end(&mut self) -> &mut Self {
+        self.word(2);
+        self
+    }
+
+    fn prop(&mut self, name: &str, value: &[u8]) -> &mut Self {
+        let name_offset = self.strings.len() as u32;
+        self.strings.extend_from_slice(name.as_bytes());
+        self.strings.push(0);
+        self.word(3);
+        self.word(value.len() as u32);
+        self.word(name_offset);
+        self.structs.extend_from_slice(value);
+        self.pad();
+        self
+    }
+
+    fn cells(&mut self, name: &str, cells: &[u32]) -> &mut Self {
+        let bytes: Vec<u8> = cells.iter().flat_map(|c| c.to_be_bytes()).collect();
+        self.prop(name, &bytes)
+    }
+
+    fn string(&mut self, name: &str, value: &str) -> &mut Self {
+        let mut bytes = value.as_bytes().to_vec();
+        bytes.push(0);
+        self.prop(name, &bytes)
+    }
+
+    fn reserve(&mut self, base: u64, size: u64) -> &mut Self {
+        self.reservations.push((base, size));
+        self
+    }
+
+    fn finish(&self) -> Vec<u8> {
+        const HEADER: usize = 40;
+        let reservations_offset = HEADER;
+        let struct_offset = reservations_offset + 16 * (self.reservations.len() + 1);
+        let mut structs = self.structs.clone();
+        structs.extend_from_slice(&9u32.to_be_bytes()); // FDT_END
+        let strings_offset = struct_offset + structs.len();
+        let total = strings_offset + self.strings.len();
+        let header = [
+            0xd00d_feed,
+            total as u32,
+            struct_offset as u32,
+            strings_offset as u32,
+            reservations_offset as u32,
+            17,
+            16,
+            0,
+            self.strings.len() as u32,
+            structs.len() as u32,
+        ];
+        let mut blob: Vec<u8> = header.iter().flat_map(|w: &u32| w.to_be_bytes()).collect();
+        for &(base, size) in self.reservations.iter().chain([(0, 0)].iter()) {
+            blob.extend_from_slice(&base.to_be_bytes());
+            blob.extend_from_slice(&size.to_be_bytes());
+        }
+        blob.extend_from_slice(&structs);
+        blob.extend_from_slice(&self.strings);
+        blob
+    }
+}
+
+/// A root with 1-cell addresses and sizes (as 32-bit boards have) and 256 MiB
+/// of memory at 0; `body` adds the rest inside the root node.
+fn tree(body: impl FnOnce(&mut FdtBuilder)) -> Vec<u8> {
+    let mut b = FdtBuilder::new();
+    b.begin("")
+        .cells("#address-cells", &[1])
+        .cells("#size-cells", &[1])
+        .string("compatible", "test,board")
+        .begin("memory@0")
+        .string("device_type", "memory")
+        .cells("reg", &[0, 0x1000_0000])
+        .end();
+    body(&mut b);
+    b.end();
+    b.finish()
+}
+
+fn r(base: u64, size: u64) -> Range {
+    Range { base, size }
+}
+
+#[test]
+fn initrd_with_4_byte_cells() {
+    let blob = tree(|b| {
+        b.begin("chosen")
+            .cells("linux,initrd-start", &[0x0800_0000])
+            .cells("linux,initrd-end", &[0x0810_0000])
+            .string("bootargs", "quiet")
+            .end();
+    });
+    let info = dt::parse(&blob, 0x100).unwrap();
+    assert_eq!(info.initrd, Some(r(0x0800_0000, 0x10_0000)));
+    assert_eq!(info.bootargs, Some("quiet"));
+    assert_eq!(info.board, dt::Board::Unknown);
+    assert_eq!(info.memory.as_slice(), &[r(0, 0x1000_0000)]);
+    assert_eq!(info.dtb, r(0x100, blob.len() as u64));
+}
+
+#[test]
+fn initrd_with_mixed_widths_and_inconsistent_values() {
+    let mixed = tree(|b| {
+        b.begin("chosen")
+            .cells("linux,initrd-start", &[0x1000])
+            .cells("linux,initrd-end", &[0, 0x3000])
+            .end();
+    });
+    assert_eq!(dt::parse(&mixed, 0).unwrap().initrd, Some(r(0x1000, 0x2000)));
+
+    let backwards = tree(|b| {
+        b.begin("chosen")
+            .cells("linux,initrd-start", &[0x3000])
+            .cells("linux,initrd-end", &[0x1000])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&backwards, 0).unwrap_err(),
+        DtError::BadProperty("linux,initrd-end")
+    );
+
+    let half = tree(|b| {
+        b.begin("chosen")
+            .cells("linux,initrd-start", &[0x3000])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&half, 0).unwrap_err(),
+        DtError::BadProperty("linux,initrd-end")
+    );
+
+    let odd = tree(|b| {
+        b.begin("chosen")
+            .prop("linux,initrd-start", &[0, 0, 0x30])
+            .cells("linux,initrd-end", &[0x4000])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&odd, 0).unwrap_err(),
+        DtError::BadProperty("linux,initrd-start")
+    );
+}
+
+/// root(1,1) > bus@10000000(2,1; ranges 0:0 -> 0x1000_0000, 16 MiB)
+///   > sub@0,100(1,1; ranges;) > serial@200 (reg 0x200 0x100)
+/// so serial@200 sits at 0x1000_0000 + 0x200 for the CPU: identity through
+/// `sub` (1-cell 0x200 is 2-cell 0:0x200 on `bus`), then `bus`'s window.
+fn nested_buses(b: &mut FdtBuilder) {
+    b.begin("bus@10000000")
+        .cells("#address-cells", &[2])
+        .cells("#size-cells", &[1])
+        .cells("ranges", &[0x0, 0x0, 0x1000_0000, 0x100_0000])
+        .begin("sub@0,100")
+        .cells("reg", &[0x0, 0x100, 0x1000])
+        .cells("#address-cells", &[1])
+        .cells("#size-cells", &[1])
+        .prop("ranges", &[])
+        .begin("serial@200")
+        .string("compatible", "arm,pl011")
+        .cells("reg", &[0x200, 0x100])
+        .end()
+        .end()
+        .end();
+}
+
+#[test]
+fn nested_ranges_translate_and_aliases_may_carry_a_path() {
+    let blob = tree(|b| {
+        nested_buses(b);
+        b.begin("aliases")
+            .string("bus", "/bus@10000000/sub@0,100")
+            .end()
+            .begin("chosen")
+            .string("stdout-path", "bus/serial@200:115200n8")
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    let uart = Uart {
+        kind: UartKind::Pl011,
+        regs: r(0x1000_0200, 0x100),
+    };
+    assert_eq!(info.uarts.as_slice(), &[uart]);
+    assert_eq!(info.console, Some(uart));
+}
+
+#[test]
+fn full_stdout_path_may_omit_unit_addresses() {
+    let blob = tree(|b| {
+        nested_buses(b);
+        b.begin("chosen")
+            .string("stdout-path", "/bus/sub/serial")
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.console.map(|u| u.regs.base), Some(0x1000_0200));
+}
+
+#[test]
+fn stdout_path_to_a_missing_alias_or_other_node_gives_no_console() {
+    for stdout in [
+        "serial9",
+        "/bus@10000000",
+        "/bus@10000000/sub@0,100/serial@300",
+    ] {
+        let blob = tree(|b| {
+            nested_buses(b);
+            b.begin("chosen").string("stdout-path", stdout).end();
+        });
+        let info = dt::parse(&blob, 0).unwrap();
+        assert_eq!(info.console, None, "{stdout}");
+        assert_eq!(info.uarts.len(), 1, "{stdout}");
+    }
+}
+
+#[test]
+fn bus_without_ranges_hides_its_devices() {
+    let blob = tree(|b| {
+        b.begin("i2c@7000")
+            .cells("reg", &[0x7000, 0x100])
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .begin("serial@20")
+            .string("compatible", "brcm,bcm2835-aux-uart")
+            .cells("reg", &[0x20, 0x8])
+            .end()
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.uarts.as_slice(), &[]);
+}
+
+#[test]
+fn registers_outside_every_window_are_skipped() {
+    let blob = tree(|b| {
+        b.begin("soc")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .cells("ranges", &[0x7e00_0000, 0xfe00_0000, 0x1000])
+            .begin("serial@7e000f80")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x7e00_0f80, 0x100])
+            .end()
+            .begin("serial@7e000000")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x7e00_0000, 0x80])
+            .end()
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.uarts.len(), 1);
+    assert_eq!(info.uarts[0].regs, r(0xfe00_0000, 0x80));
+}
+
+#[test]
+fn disabled_nodes_and_their_subtrees_are_ignored() {
+    let blob = tree(|b| {
+        b.begin("serial@1000")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x1000, 0x100])
+            .string("status", "disabled")
+            .end()
+            .begin("serial@2000")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x2000, 0x100])
+            .string("status", "ok")
+            .end()
+            .begin("bus")
+            .string("status", "fail")
+            .prop("ranges", &[])
+            .begin("serial@3000")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x3000, 0x100])
+            .end()
+            .end()
+            .begin("memory@20000000")
+            .string("device_type", "memory")
+            .string("status", "disabled")
+            .cells("reg", &[0x2000_0000, 0x1000_0000])
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(
+        info.uarts.as_slice(),
+        &[Uart {
+            kind: UartKind::Pl011,
+            regs: r(0x2000, 0x100)
+        }]
+    );
+    assert_eq!(info.memory.as_slice(), &[r(0, 0x1000_0000)]);
+}
+
+#[test]
+fn memreserve_and_reserved_memory_children_are_collected() {
+    let blob = tree(|b| {
+        b.reserve(0, 0x1000).reserve(0x8000, 0);
+        b.begin("reserved-memory")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .prop("ranges", &[])
+            .begin("fw@f000000")
+            .cells("reg", &[0x0f00_0000, 0x10_0000, 0x0f80_0000, 0x1000])
+            .prop("no-map", &[])
+            .end()
+            .begin("pool")
+            .cells("size", &[0x40_0000])
+            .end()
+            .begin("off@1000000")
+            .cells("reg", &[0x0100_0000, 0x1000])
+            .string("status", "disabled")
+            .end()
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(
+        info.reserved.as_slice(),
+        &[
+            r(0, 0x1000),
+            r(0x0f00_0000, 0x10_0000),
+            r(0x0f80_0000, 0x1000)
+        ]
+    );
+}
+
+#[test]
+fn too_many_reserved_ranges_is_an_error() {
+    let blob = tree(|b| {
+        for i in 0..33u64 {
+            b.reserve(i * 0x1000, 0x1000);
+        }
+    });
+    assert_eq!(
+        dt::parse(&blob, 0).unwrap_err(),
+        DtError::TooMany("reserved ranges")
+    );
+}
+
+#[test]
+fn cpus_with_two_address_cells_and_8_byte_release_addresses() {
+    let blob = tree(|b| {
+        b.begin("cpus")
+            .cells("#address-cells", &[2])
+            .cells("#size-cells", &[0]);
+        for (i, mpidr) in [0u32, 1, 0x100, 0x101].iter().enumerate() {
+            b.begin(&format!("cpu@{mpidr:x}"))
+                .string("device_type", "cpu")
+                .cells("reg", &[0, *mpidr])
+                .string("enable-method", "spin-table")
+                .cells("cpu-release-addr", &[0, 0xd8 + 8 * i as u32])
+                .end();
+        }
+        b.begin("cpu-map").begin("cluster0").end().end();
+        b.end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    let got: Vec<_> = info
+        .cpus
+        .iter()
+        .map(|c| (c.mpidr, c.enable_method))
+        .collect();
+    let spin = |release_addr| EnableMethod::SpinTable { release_addr };
+    assert_eq!(
+        got,
+        [
+            (0, spin(0xd8)),
+            (1, spin(0xe0)),
+            (0x100, spin(0xe8)),
+            (0x101, spin(0xf0))
+        ]
+    );
+}
+
+#[test]
+fn more_cpus_than_capacity_keeps_the_first_eight() {
+    let blob = tree(|b| {
+        b.begin("cpus")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[0]);
+        for i in 0..12u32 {
+            b.begin(&format!("cpu@{i}"))
+                .string("device_type", "cpu")
+                .cells("reg", &[i])
+                .string("enable-method", "psci")
+                .end();
+        }
+        b.end();
+        b.begin("psci").string("method", "smc").end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.cpus.len(), 8);
+    assert_eq!(info.cpus[7].mpidr, 7);
+    assert_eq!(info.psci, Some(PsciConduit::Smc));
+}
+
+#[test]
+fn gic_v3_with_two_redistributor_regions_and_legacy_frames() {
+    let blob = tree(|b| {
+        b.begin("interrupt-controller@8000000")
+            .string("compatible", "arm,gic-v3")
+            .cells("#interrupt-cells", &[4])
+            .cells("#redistributor-regions", &[2])
+            .cells(
+                "reg",
+                &[
+                    0x0800_0000,
+                    0x1_0000, // GICD
+                    0x080a_0000,
+                    0x2_0000, // GICR 0
+                    0x0900_0000,
+                    0x2_0000, // GICR 1
+                    0x0801_0000,
+                    0x2000, // GICC
+                    0x0803_0000,
+                    0x2000, // GICH
+                    0x0804_0000,
+                    0x2000, // GICV
+                ],
+            )
+            .cells("phandle", &[7])
+            .end();
+        b.begin("timer")
+            .string("compatible", "arm,armv8-timer")
+            .cells("interrupt-parent", &[7])
+            .cells(
+                "interrupts",
+                &[1, 13, 4, 0, 1, 14, 4, 0, 1, 11, 4, 0, 1, 10, 4, 0],
+            )
+            .end();
+    });
+    let info = dt::parse(&blob, 0).unwrap();
+    let gic = info.gic.unwrap();
+    assert_eq!(gic.version, 3);
+    assert_eq!(gic.distributor, r(0x0800_0000, 0x1_0000));
+    assert_eq!(gic.redistributor, Some(r(0x080a_0000, 0x2_0000)));
+    assert_eq!(gic.cpu_interface, Some(r(0x0801_0000, 0x2000)));
+    assert_eq!(gic.hyp_interface, Some(r(0x0803_0000, 0x2000)));
+    assert_eq!(gic.virt_cpu_interface, Some(r(0x0804_0000, 0x2000)));
+    let timer = info.timer.unwrap();
+    assert_eq!(
+        (
+            timer.secure_phys_irq,
+            timer.phys_irq,
+            timer.virt_irq,
+            timer.hyp_irq
+        ),
+        (13, 14, 11, 10)
+    );
+}
+
+#[test]
+fn timer_on_another_controller_or_with_spis_is_not_reported() {
+    let gic = |b: &mut FdtBuilder| {
+        b.begin("intc@1000")
+            .string("compatible", "arm,gic-400")
+            .cells("#interrupt-cells", &[3])
+            .cells("reg", &[0x1000, 0x1000, 0x2000, 0x2000])
+            .cells("phandle", &[1])
+            .end();
+    };
+    let elsewhere = tree(|b| {
+        gic(b);
+        b.begin("timer")
+            .string("compatible", "arm,armv8-timer")
+            .cells("interrupt-parent", &[2])
+            .cells("interrupts", &[1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4])
+            .end();
+    });
+    let info = dt::parse(&elsewhere, 0).unwrap();
+    assert!(info.gic.is_some());
+    assert_eq!(info.timer, None);
+
+    let spis = tree(|b| {
+        gic(b);
+        b.begin("timer")
+            .string("compatible", "arm,armv8-timer")
+            .cells("interrupt-parent", &[1])
+            .cells("interrupts", &[0, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4])
+            .end();
+    });
+    assert_eq!(dt::parse(&spis, 0).unwrap().timer, None);
+
+    let short = tree(|b| {
+        gic(b);
+        b.begin("timer")
+            .string("compatible", "arm,armv8-timer")
+            .cells("interrupts", &[1, 13, 4, 1, 14, 4])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&short, 0).unwrap_err(),
+        DtError::BadProperty("interrupts")
+    );
+}
+
+#[test]
+fn watchdog_takes_the_first_reg_entry() {
+    let blob = tree(|b| {
+        b.begin("watchdog@7e100000")
+            .string("compatible", "brcm,bcm2835-pm")
+            .cells("reg", &[0x7e10_0000, 0x114, 0x7e00_a000, 0x24])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&blob, 0).unwrap().watchdog,
+        Some(r(0x7e10_0000, 0x114))
+    );
+}
+
+#[test]
+fn no_memory_node_is_an_error() {
+    let mut b = FdtBuilder::new();
+    b.begin("")
+        .cells("#address-cells", &[1])
+        .cells("#size-cells", &[1])
+        .end();
+    assert_eq!(
+        dt::parse(&b.finish(), 0).unwrap_err(),
+        DtError::MissingMemory
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_not_recursed() {
+    let blob = tree(|b| {
+        for i in 0..40 {
+            b.begin(&format!("n{i}"));
+        }
+        for _ in 0..40 {
+            b.end();
+        }
+    });
+    assert_eq!(dt::parse(&blob, 0).unwrap_err(), DtError::TooDeep);
+}
+
+#[test]
+fn malformed_cells_are_errors() {
+    let bad_reg = tree(|b| {
+        b.begin("serial@1000")
+            .string("compatible", "arm,pl011")
+            .cells("reg", &[0x1000, 0x100, 0x2000])
+            .end();
+    });
+    assert_eq!(
+        dt::parse(&bad_reg, 0).unwrap_err(),
+        DtError::BadProperty("reg")
+    );
+
+    let bad_cells = tree(|b| {
+        b.begin("bus").prop("#address-cells", &[0, 1]).end();
+    });
+    assert_eq!(
+        dt::parse(&bad_cells, 0).unwrap_err(),
+        DtError::BadProperty("#address-cells")
+    );
+}
+
+#[test]
+fn header_errors() {
+    let good = tree(|_| {});
+    assert!(dt::parse(&good, 0).is_ok());
+
+    assert_eq!(dt::parse(&[], 0).unwrap_err(), DtError::Truncated);
+    assert_eq!(dt::parse(&good[..20], 0).unwrap_err(), DtError::Truncated);
+    assert_eq!(
+        dt::parse(&good[..good.len() - 1], 0).unwrap_err(),
+        DtError::Truncated
+    );
+
+    let mut bad_magic = good.clone();
+    bad_magic[0] = 0xfe;
+    assert_eq!(dt::parse(&bad_magic, 0).unwrap_err(), DtError::BadMagic);
+
+    let mut old = good.clone();
+    old[20..24].copy_from_slice(&16u32.to_be_bytes());
+    assert_eq!(dt::parse(&old, 0).unwrap_err(), DtError::BadHeader);
+
+    let mut strings_outside = good.clone();
+    strings_outside[32..36].copy_from_slice(&0x1000u32.to_be_bytes());
+    assert_eq!(
+        dt::parse(&strings_outside, 0).unwrap_err(),
+        DtError::BadHeader
+    );
+
+    // The DTB base is only recorded, but its range must not wrap.
+    assert_eq!(
+        dt::parse(&good, u64::MAX).unwrap_err(),
+        DtError::BadProperty("dtb base")
+    );
+}
+
+#[test]
+fn from_raw_checks_pointer_and_magic() {
+    // SAFETY: a null pointer is refused before any read.
+    assert_eq!(
+        unsafe { dt::from_raw(core::ptr::null()) }.unwrap_err(),
+        DtError::NullPointer
+    );
+    let junk: &'static [u8] = Vec::leak(vec![0u8; 64]);
+    // SAFETY: 64 readable bytes that are never written; the magic check fails
+    // before anything past the header is read.
+    assert_eq!(
+        unsafe { dt::from_raw(junk.as_ptr()) }.unwrap_err(),
+        DtError::BadMagic
+    );
+    let good: &'static [u8] = Vec::leak(tree(|_| {}));
+    // SAFETY: the whole leaked tree is readable and never written.
+    let raw = unsafe { dt::from_raw(good.as_ptr()) }.unwrap();
+    assert_eq!(raw, good);
+}
