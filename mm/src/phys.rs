@@ -10,7 +10,7 @@
 //!
 //! # Why the safe accessors are sound
 //!
-//! The accessors ([`zero_page`], [`copy_page`], [`read`], [`write`],
+//! The accessors ([`zero_page`], [`copy_page`], [`read`], [`write()`],
 //! [`zero`]) take a [`Frame`], not a [`PhysAddr`]. A `Frame` is the sole owner
 //! of one page: the allocator hands every page out at most once
 //! ([`FrameAllocator::add_range`] is given memory nobody else uses, and
@@ -200,9 +200,10 @@ fn check_in_page(offset: usize, len: usize) {
 /// If the range leaves the page.
 pub fn read(frame: &Frame, offset: usize, buf: &mut [u8]) {
     check_in_page(offset, buf.len());
-    // SAFETY: the range is inside the page (checked above), which we own at
-    // least shared and which `init` maps; `buf` is ordinary memory and cannot
-    // overlap a page an allocator handed out.
+    // SAFETY: the range is inside the page (checked above), which `frame`
+    // owns (shared is enough to read) and `init` maps. `buf` is a live Rust
+    // borrow, so it cannot cover this page: no reference to page memory is
+    // ever made, and the page is `frame`'s alone.
     unsafe {
         ptr::copy_nonoverlapping(
             page_ptr(frame.pa()).add(offset),
@@ -219,8 +220,9 @@ pub fn read(frame: &Frame, offset: usize, buf: &mut [u8]) {
 /// If the range leaves the page.
 pub fn write(frame: &mut Frame, offset: usize, buf: &[u8]) {
     check_in_page(offset, buf.len());
-    // SAFETY: the range is inside the page (checked above), which we own
-    // exclusively and which `init` maps writable; `buf` cannot overlap it.
+    // SAFETY: the range is inside the page (checked above), which `frame`
+    // owns exclusively and `init` maps writable; `buf` cannot overlap it (see
+    // `read`).
     unsafe {
         ptr::copy_nonoverlapping(buf.as_ptr(), page_ptr(frame.pa()).add(offset), buf.len());
     }

@@ -341,7 +341,10 @@ impl core::fmt::Debug for Vmo {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let name_len = self.name.iter().position(|&b| b == 0).unwrap_or(0);
         f.debug_struct("Vmo")
-            .field("name", &core::str::from_utf8(&self.name[..name_len]))
+            .field(
+                "name",
+                &core::str::from_utf8(&self.name[..name_len]).unwrap_or("?"),
+            )
             .field("size", &self.size)
             .field("content_size", &self.content_size)
             .field("options", &self.options)

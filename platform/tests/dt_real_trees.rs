@@ -207,12 +207,7 @@ fn assert_raspberry_pi_4(info: &BoardInfo<'_>) {
     };
     assert_eq!(
         info.cpus.as_slice(),
-        &[
-            spin(0, 0xd8),
-            spin(1, 0xe0),
-            spin(2, 0xe8),
-            spin(3, 0xf0)
-        ]
+        &[spin(0, 0xd8), spin(1, 0xe0), spin(2, 0xe8), spin(3, 0xf0)]
     );
     // watchdog@7e100000, first of its three reg entries ("pm").
     assert_eq!(info.watchdog, Some(r(0xfe10_0000, 0x114)));

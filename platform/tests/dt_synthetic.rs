@@ -149,7 +149,10 @@ fn initrd_with_mixed_widths_and_inconsistent_values() {
             .cells("linux,initrd-end", &[0, 0x3000])
             .end();
     });
-    assert_eq!(dt::parse(&mixed, 0).unwrap().initrd, Some(r(0x1000, 0x2000)));
+    assert_eq!(
+        dt::parse(&mixed, 0).unwrap().initrd,
+        Some(r(0x1000, 0x2000))
+    );
 
     let backwards = tree(|b| {
         b.begin("chosen")

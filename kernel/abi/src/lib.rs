@@ -148,6 +148,18 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
 }
 
+/// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +
+/// ROOT_VMAR_SIZE)`. `ZX_VM_SPECIFIC` offsets are relative to the base.
+pub const ROOT_VMAR_BASE: u64 = 0x1_0000;
+pub const ROOT_VMAR_SIZE: u64 = (1 << 48) - ROOT_VMAR_BASE;
+
+/// Size of the stack every process starts with (plus an unmapped guard page
+/// below it).
+pub const INITIAL_STACK_SIZE: u64 = 64 * 1024;
+
+/// `zx_debug_write` writes at most this many bytes per call.
+pub const DEBUG_WRITE_MAX: usize = 256;
+
 /// Maximum length of an object name, including the terminating NUL.
 pub const ZX_MAX_NAME_LEN: usize = 32;
 

@@ -202,7 +202,10 @@ mod tests {
         let buses = [ROOT, soc];
         assert_eq!(translate(0x7e21_5040, 0x40, &buses), Ok(Some(0xfe21_5040)));
         assert_eq!(translate(0x7c00_0000, 0x10, &buses), Ok(Some(0xfc00_0000)));
-        assert_eq!(translate(0x4004_1000, 0x1000, &buses), Ok(Some(0xff84_1000)));
+        assert_eq!(
+            translate(0x4004_1000, 0x1000, &buses),
+            Ok(Some(0xff84_1000))
+        );
         // Outside every window, and straddling the end of one.
         assert_eq!(translate(0x1000, 0x10, &buses), Ok(None));
         assert_eq!(translate(0x407f_f000, 0x2000, &buses), Ok(None));
@@ -227,7 +230,10 @@ mod tests {
             size_cells: 2,
             ranges: None,
         };
-        assert_eq!(translate(0x4000, 0x100, &[root, a, b]), Ok(Some(0x1_0000_4000)));
+        assert_eq!(
+            translate(0x4000, 0x100, &[root, a, b]),
+            Ok(Some(0x1_0000_4000))
+        );
         // Root-level nodes need no translation at all.
         assert_eq!(translate(0x4000, 0x100, &[root]), Ok(Some(0x4000)));
     }
@@ -295,7 +301,13 @@ mod tests {
     #[test]
     fn four_or_eight_byte_numbers() {
         assert_eq!(read_u32_or_u64(&[0, 0, 0, 0xd8], "x"), Ok(0xd8));
-        assert_eq!(read_u32_or_u64(&[0, 0, 0, 1, 0, 0, 0, 2], "x"), Ok(0x1_0000_0002));
-        assert_eq!(read_u32_or_u64(&[0, 0, 1], "x"), Err(DtError::BadProperty("x")));
+        assert_eq!(
+            read_u32_or_u64(&[0, 0, 0, 1, 0, 0, 0, 2], "x"),
+            Ok(0x1_0000_0002)
+        );
+        assert_eq!(
+            read_u32_or_u64(&[0, 0, 1], "x"),
+            Err(DtError::BadProperty("x"))
+        );
     }
 }

@@ -8,8 +8,7 @@ use fdt::nodes::AsNode;
 use fdt::Fdt;
 
 use super::cells::{
-    for_each_reg, read_u32_or_u64, translate, Bus, DEFAULT_ADDRESS_CELLS,
-    DEFAULT_SIZE_CELLS,
+    for_each_reg, read_u32_or_u64, translate, Bus, DEFAULT_ADDRESS_CELLS, DEFAULT_SIZE_CELLS,
 };
 use super::header::{self, be32};
 use super::{
@@ -386,7 +385,12 @@ impl<'a> Walker<'a> {
         depth == 2 && self.names.get(1).is_some_and(|&(name, _)| name == parent)
     }
 
-    fn classify(&mut self, node: &Node<'a>, props: &Props<'a>, depth: usize) -> Result<(), DtError> {
+    fn classify(
+        &mut self,
+        node: &Node<'a>,
+        props: &Props<'a>,
+        depth: usize,
+    ) -> Result<(), DtError> {
         if props.device_type_is("memory") {
             self.memory_seen = true;
             let mut found = FixedVec::<Range, 8>::new();
@@ -488,7 +492,12 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    fn read_cpu(&mut self, node: &Node<'a>, props: &Props<'a>, depth: usize) -> Result<(), DtError> {
+    fn read_cpu(
+        &mut self,
+        node: &Node<'a>,
+        props: &Props<'a>,
+        depth: usize,
+    ) -> Result<(), DtError> {
         let Some(bus) = self.ancestors(depth).get(1).copied() else {
             return Ok(());
         };
@@ -575,10 +584,8 @@ impl<'a> Walker<'a> {
         };
         self.info.gic = Some(gic);
         self.gic_phandle = u32_property(property(node, "phandle")?, "phandle")?;
-        self.gic_interrupt_cells = u32_property(
-            property(node, "#interrupt-cells")?,
-            "#interrupt-cells",
-        )?;
+        self.gic_interrupt_cells =
+            u32_property(property(node, "#interrupt-cells")?, "#interrupt-cells")?;
         Ok(())
     }
 
@@ -613,7 +620,10 @@ impl<'a> Walker<'a> {
             return Err(DtError::BadProperty("interrupts"));
         }
         let mut ppis = [0u32; 4];
-        for (ppi, spec) in ppis.iter_mut().zip(timer.interrupts.chunks_exact(specifier)) {
+        for (ppi, spec) in ppis
+            .iter_mut()
+            .zip(timer.interrupts.chunks_exact(specifier))
+        {
             let kind = be32(spec, 0).map(u64::from);
             let number = be32(spec, 4);
             match (kind, number) {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Builds the kernel and boots it in QEMU.
+#
+#   scripts/qemu.sh [options] [PROGRAM.elf ...]
+#
+# With programs, the initrd holds exactly those (in that order); without, the
+# project's own EL0 test programs. The exit status is the kernel's verdict
+# (0 only if every program passed), 124 on timeout.
+#
+# Options:
+#   --board virt|rpi4   machine (default virt; rpi4 is QEMU raspi4b)
+#   --el2               enter at EL2 (virt: virtualization=on; rpi4 always does)
+#   --mem SIZE          RAM, e.g. 1G (virt only; default 1G)
+#   --smp N             cores (default 1; secondaries stay parked)
+#   --gdb               wait for a debugger on tcp::1234
+#   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
+#   --icount            deterministic instruction counting (-icount shift=0,sleep=off)
+#   --append ARGS       extra kernel command line
+#   --no-build          use the existing build/ outputs
+#   --no-initrd         boot without an initrd
+#   --print-cmd         print the QEMU command line before running it
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+board=virt el2=0 mem=1G smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
+programs=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --board) board=$2; shift 2 ;;
+        --el2) el2=1; shift ;;
+        --mem) mem=$2; shift 2 ;;
+        --smp) smp=$2; shift 2 ;;
+        --gdb) gdb=1; shift ;;
+        --timeout) timeout_s=$2; shift 2 ;;
+        --icount) icount=1; shift ;;
+        --append) append="$append $2"; shift 2 ;;
+        --no-build) build=0; shift ;;
+        --no-initrd) initrd_on=0; shift ;;
+        --print-cmd) print_cmd=1; shift ;;
+        --quiet-cmd) print_cmd=0; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        --*) echo "qemu.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+        *) programs+=("$1"); shift ;;
+    esac
+done
+
+if ! command -v qemu-system-aarch64 >/dev/null || [ "$board" = rpi4 ]; then
+    bash scripts/setup.sh
+fi
+
+if [ "$build" = 1 ]; then
+    bash scripts/build.sh >/dev/null
+fi
+
+args=(-nographic -no-reboot -semihosting)
+case "$board" in
+    virt)
+        machine=virt
+        [ "$el2" = 1 ] && machine="virt,virtualization=on"
+        args+=(-monitor none -M "$machine" -cpu cortex-a72 -m "$mem" -smp "$smp")
+        ;;
+    rpi4)
+        dtb=$(bash scripts/fetch-dtbs.sh --rpi-only)
+        # The PL011 is the first serial port, the mini UART the second.
+        args+=(-M raspi4b -dtb "$dtb" -monitor none -serial stdio -serial null)
+        ;;
+    *) echo "qemu.sh: unknown board $board (virt, rpi4)" >&2; exit 2 ;;
+esac
+args+=(-kernel build/kernel8.img)
+
+if [ "$initrd_on" = 1 ]; then
+    if [ "${#programs[@]}" -gt 0 ]; then
+        initrd=build/initrd-custom.cpio
+        bash scripts/mkinitrd.sh "$initrd" "${programs[@]}"
+    else
+        initrd=build/initrd.cpio
+        [ -f "$initrd" ] || initrd=""
+    fi
+    [ -n "$initrd" ] && args+=(-initrd "$initrd")
+fi
+
+args+=(-append "exit=semihosting$append")
+[ "$icount" = 1 ] && args+=(-icount shift=0,sleep=off)
+[ "$gdb" = 1 ] && { args+=(-s -S); timeout_s=0; echo "qemu.sh: waiting for gdb on tcp::1234" >&2; }
+
+[ "$print_cmd" = 1 ] && echo "+ qemu-system-aarch64 ${args[*]}" >&2
+status=0
+if [ "$timeout_s" = 0 ]; then
+    qemu-system-aarch64 "${args[@]}" || status=$?
+else
+    timeout -k 5 "$timeout_s" qemu-system-aarch64 "${args[@]}" </dev/null || status=$?
+    if [ "$status" = 124 ]; then
+        echo "qemu.sh: timed out after ${timeout_s}s" >&2
+    fi
+fi
+exit "$status"
