@@ -8,7 +8,7 @@ cd "$root"
 bash scripts/setup.sh --rust-only
 
 profile=release
-cargo build -q -p kernel --target aarch64-unknown-none --profile "$profile"
+cargo build -q -p kernel -p el0-tests --target aarch64-unknown-none --profile "$profile"
 
 sysroot=$(rustc --print sysroot)
 host=$(rustc -vV | sed -n 's/^host: //p')
@@ -19,4 +19,14 @@ mkdir -p build
 elf=target/aarch64-unknown-none/$profile/kernel
 "$objcopy" -O binary "$elf" build/kernel8.img
 cp "$elf" build/kernel.elf
-echo "build/kernel8.img"
+
+# The EL0 test programs, in name order; bench_* programs are run by
+# scripts/bench.sh, not by the suite.
+bins=()
+for src in tests/el0/src/bin/*.rs; do
+    name=$(basename "$src" .rs)
+    case "$name" in bench_*) continue ;; esac
+    bins+=("target/aarch64-unknown-none/$profile/$name")
+done
+bash scripts/mkinitrd.sh build/initrd.cpio "${bins[@]}"
+echo "build/kernel8.img build/initrd.cpio"

@@ -15,9 +15,13 @@
 # - The virt dumps contain random `rng-seed`/`kaslr-seed`, so they differ byte-wise
 #   between runs; nothing the tests assert depends on them.
 # - raspi4b generates no tree of its own: it needs `-dtb`. It edits the Debian tree:
-#   memory@0 reg = 0..0x3c000000, `/memreserve/ 0x0 0x1000`, FDT_NOPs over the
-#   pcie/rng200/thermal/genet nodes (warnings on stderr, filtered below), and with
-#   -kernel/-initrd it adds /chosen bootargs and linux,initrd-* (8-byte cells).
+#   a new memory@0 with reg = 0..0x3c000000 (the original placeholder, reg <0 0 0>,
+#   is NOPed out), FDT_NOPs over the pcie/rng200/thermal/genet nodes (warnings on
+#   stderr, filtered below), and with -kernel/-initrd it adds /chosen bootargs and
+#   linux,initrd-* (8-byte cells). `/memreserve/ 0x0 0x1000` is already in Debian's
+#   tree (mainline bcm2711-rpi.dtsi); QEMU does not add a second one.
+# - The stand-in initrd is 315 bytes; the tests assert initrd ranges of that size.
+# - virt-gicv3.dtb (`gic-version=3`) is extra: it covers the GICv3 layout.
 set -euo pipefail
 
 log() { printf 'fetch-dtbs: %s\n' "$*" >&2; }
@@ -92,7 +96,11 @@ if [ ! -s "$out/$rpi" ]; then
     deb=$(ls "$cache/${pkg}"_*_arm64.deb 2>/dev/null | head -1 || true)
     if [ -z "$deb" ]; then
         log "downloading $pkg:arm64 (about 57 MB, once)"
-        (cd "$cache" && apt-get download -q "$pkg:arm64")
+        # As root, apt's download sandbox user (_apt) cannot write here; say so
+        # instead of letting apt warn about it.
+        sandbox=()
+        [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
+        (cd "$cache" && apt-get download -q "${sandbox[@]}" "$pkg:arm64")
         deb=$(ls "$cache/${pkg}"_*_arm64.deb | head -1)
     fi
     tmpdir=$(mktemp -d)

@@ -6,6 +6,12 @@ use platform::{println, power};
 
 const MIB: u64 = 1 << 20;
 
+/// Lets EL0 read the virtual counter and its frequency (for benchmarks).
+fn enable_el0_counter() {
+    use aarch64_cpu::registers::{ReadWriteable, CNTKCTL_EL1};
+    CNTKCTL_EL1.modify(CNTKCTL_EL1::EL0VCTEN::SET);
+}
+
 /// Called by `entry.S` on the boot core, in the upper half, on the boot stack.
 #[unsafe(no_mangle)]
 pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> ! {
@@ -68,5 +74,27 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     assert_eq!(ram - usable + report.heap.size + free, ram, "memory accounting");
 
     println!("boot: ok");
-    power::power_off(0)
+
+    let Some(initrd) = info.initrd else {
+        println!("no initrd: nothing to run");
+        power::power_off(0)
+    };
+    // SAFETY: the initrd lies in RAM (reserved from the allocator above) and
+    // the linear map covers it; nothing writes to it.
+    let bytes = unsafe {
+        core::slice::from_raw_parts(
+            platform::layout::phys_to_virt(initrd.base) as *const u8,
+            initrd.size as usize,
+        )
+    };
+    enable_el0_counter();
+    let free_at_start = FRAMES.free_pages();
+    let summary = crate::runner::run_all(bytes);
+    let free_at_end = FRAMES.free_pages();
+    println!("free pages: {free_at_start} before the programs, {free_at_end} after");
+    let leak_ok = free_at_start == free_at_end;
+    if !leak_ok {
+        println!("LEAK: {} pages not returned", free_at_start as i64 - free_at_end as i64);
+    }
+    power::power_off(u32::from(summary.failed != 0 || !leak_ok))
 }

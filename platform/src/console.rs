@@ -62,9 +62,8 @@ static CONSOLE: Mutex<Console> = Mutex::new(Console { ports: [None, None] });
 /// and nothing else may drive them.
 pub unsafe fn init(primary: Option<Uart>, all: &[Uart]) {
     let mut console = CONSOLE.lock();
-    let mut n = 0;
     let second = all.iter().find(|u| primary.is_none_or(|p| p.kind != u.kind));
-    for uart in primary.iter().chain(second) {
+    for (n, uart) in primary.iter().chain(second).enumerate() {
         let va = phys_to_virt(uart.regs.base) as usize;
         // SAFETY: the caller guarantees the registers are mapped and ours.
         let port = unsafe {
@@ -78,7 +77,6 @@ pub unsafe fn init(primary: Option<Uart>, all: &[Uart]) {
             }
         };
         console.ports[n] = Some(port);
-        n += 1;
     }
 }
 

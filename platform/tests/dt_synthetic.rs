@@ -26,7 +26,7 @@ impl FdtBuilder {
     }
 
     fn pad(&mut self) {
-        while self.structs.len() % 4 != 0 {
+        while !self.structs.len().is_multiple_of(4) {
             self.structs.push(0);
         }
     }
@@ -187,8 +187,14 @@ fn initrd_with_mixed_widths_and_inconsistent_values() {
     );
 }
 
-/// root(1,1) > bus@10000000(2,1; ranges 0:0 -> 0x1000_0000, 16 MiB)
-///   > sub@0,100(1,1; ranges;) > serial@200 (reg 0x200 0x100)
+/// Three levels below a root with 1-cell addresses and sizes:
+///
+/// ```text
+/// bus@10000000  #address-cells 2, #size-cells 1, ranges <0 0  0x10000000  0x1000000>
+///   sub@0,100   #address-cells 1, #size-cells 1, ranges (empty: identity)
+///     serial@200  reg <0x200 0x100>
+/// ```
+///
 /// so serial@200 sits at 0x1000_0000 + 0x200 for the CPU: identity through
 /// `sub` (1-cell 0x200 is 2-cell 0:0x200 on `bus`), then `bus`'s window.
 fn nested_buses(b: &mut FdtBuilder) {
@@ -636,17 +642,13 @@ fn header_errors() {
 #[test]
 fn from_raw_checks_pointer_and_magic() {
     // SAFETY: a null pointer is refused before any read.
-    assert_eq!(
-        unsafe { dt::from_raw(core::ptr::null()) }.unwrap_err(),
-        DtError::NullPointer
-    );
+    let null = unsafe { dt::from_raw(core::ptr::null()) };
+    assert_eq!(null.unwrap_err(), DtError::NullPointer);
     let junk: &'static [u8] = Vec::leak(vec![0u8; 64]);
     // SAFETY: 64 readable bytes that are never written; the magic check fails
     // before anything past the header is read.
-    assert_eq!(
-        unsafe { dt::from_raw(junk.as_ptr()) }.unwrap_err(),
-        DtError::BadMagic
-    );
+    let not_a_tree = unsafe { dt::from_raw(junk.as_ptr()) };
+    assert_eq!(not_a_tree.unwrap_err(), DtError::BadMagic);
     let good: &'static [u8] = Vec::leak(tree(|_| {}));
     // SAFETY: the whole leaked tree is readable and never written.
     let raw = unsafe { dt::from_raw(good.as_ptr()) }.unwrap();

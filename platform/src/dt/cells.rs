@@ -68,7 +68,7 @@ fn for_each_record<const W: usize>(
             Err(DtError::BadProperty(property))
         };
     }
-    if bytes.len() % record_len != 0 {
+    if !bytes.len().is_multiple_of(record_len) {
         return Err(DtError::BadProperty(property));
     }
     for record in bytes.chunks_exact(record_len) {

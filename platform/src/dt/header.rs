@@ -71,17 +71,19 @@ pub fn check(dtb: &[u8]) -> Result<Header, DtError> {
     let inside = |offset: u32, size: u32| {
         offset as usize >= HEADER_LEN && u64::from(offset) + u64::from(size) <= total_size as u64
     };
-    if !inside(reservations_offset, RESERVATION_LEN as u32) || reservations_offset % 8 != 0 {
+    if !inside(reservations_offset, RESERVATION_LEN as u32)
+        || !reservations_offset.is_multiple_of(8)
+    {
         return Err(DtError::BadHeader);
     }
     if !inside(strings_offset, strings_size) {
         return Err(DtError::BadHeader);
     }
-    if !inside(struct_offset, struct_size) || struct_offset % 4 != 0 {
+    if !inside(struct_offset, struct_size) || !struct_offset.is_multiple_of(4) {
         return Err(DtError::BadHeader);
     }
     // At least FDT_BEGIN_NODE and FDT_END, whole words, ending in FDT_END.
-    if struct_size < 8 || struct_size % 4 != 0 {
+    if struct_size < 8 || !struct_size.is_multiple_of(4) {
         return Err(DtError::BadStructure);
     }
     let last_word = struct_offset as usize + struct_size as usize - 4;

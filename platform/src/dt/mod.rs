@@ -86,9 +86,10 @@ pub struct Uart {
 /// How to reach PSCI firmware.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PsciConduit {
-    /// `HVC #0` (the firmware runs at EL2, e.g. QEMU virt without EL2 for us).
+    /// `HVC #0`: PSCI lives at EL2 (QEMU virt by default, kernel at EL1).
     Hvc,
-    /// `SMC #0` (the firmware runs at EL3, e.g. QEMU virt with `virtualization=on`).
+    /// `SMC #0`: PSCI lives at EL3 (QEMU virt with `virtualization=on`, where
+    /// the kernel itself enters at EL2).
     Smc,
 }
 
@@ -132,7 +133,7 @@ pub const PPI_INTID_BASE: u32 = 16;
 impl Timer {
     /// The GIC INTID of one of this struct's PPI numbers.
     pub const fn intid(ppi: u32) -> u32 {
-        ppi + PPI_INTID_BASE
+        ppi.saturating_add(PPI_INTID_BASE)
     }
 }
 

@@ -39,7 +39,7 @@ const WATCHDOG_COMPATIBLES: [&str; 3] =
 const PSCI_COMPATIBLES: [&str; 3] = ["arm,psci", "arm,psci-0.2", "arm,psci-1.0"];
 
 /// The GIC binding's interrupt specifier type for a PPI.
-const GIC_PPI: u64 = 1;
+const GIC_PPI: u32 = 1;
 
 /// A property value as text: UTF-8 up to the trailing NULs.
 fn text(raw: &[u8]) -> Option<&str> {
@@ -615,8 +615,13 @@ impl<'a> Walker<'a> {
         if cells < 2 {
             return Err(DtError::BadProperty("#interrupt-cells"));
         }
-        let specifier = cells * 4;
-        if timer.interrupts.len() % specifier != 0 || timer.interrupts.len() < 4 * specifier {
+        let specifier = cells
+            .checked_mul(4)
+            .ok_or(DtError::BadProperty("#interrupt-cells"))?;
+        let enough = specifier
+            .checked_mul(4)
+            .is_some_and(|four| timer.interrupts.len() >= four);
+        if !enough || !timer.interrupts.len().is_multiple_of(specifier) {
             return Err(DtError::BadProperty("interrupts"));
         }
         let mut ppis = [0u32; 4];
@@ -624,9 +629,7 @@ impl<'a> Walker<'a> {
             .iter_mut()
             .zip(timer.interrupts.chunks_exact(specifier))
         {
-            let kind = be32(spec, 0).map(u64::from);
-            let number = be32(spec, 4);
-            match (kind, number) {
+            match (be32(spec, 0), be32(spec, 4)) {
                 (Some(GIC_PPI), Some(number)) if number < 16 => *ppi = number,
                 _ => return Ok(None),
             }

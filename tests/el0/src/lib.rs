@@ -1,17 +1,350 @@
-//! Helpers shared by the EL0 test programs: page-count leak checks and
-//! mapping helpers. Each program in `src/bin` is one test; it passes by
-//! returning 0 from `main`, and fails by returning non-zero or panicking
-//! (status 101, with the failed assertion printed).
+//! Helpers shared by the EL0 test programs: page-count leak checks, the bad
+//! user pointers every call must reject, small wrappers that assert success
+//! (so a test body reads as the behaviour it checks), mappings accessed with
+//! volatile loads and stores, and single-instruction accesses for the
+//! programs that expect the kernel to kill them.
+//!
+//! Each program in `src/bin` is one test; it passes by returning 0 from
+//! `main`, and fails by returning non-zero or panicking (status 101, with the
+//! failed assertion printed). Programs named `expect_fault_*` pass only if
+//! the kernel kills them.
 #![no_std]
 
 pub use zx;
 
-/// Runs `f` and asserts that the kernel's free-page count is the same
-/// afterwards: everything `f` allocated was returned.
+use core::arch::asm;
+use zx::{rights, stats, vm_opt, Handle, ZxStatus};
+
+/// Page size as a `usize`, for address arithmetic.
+pub const PAGE: usize = zx::PAGE_SIZE as usize;
+
+/// The first address of the root VMAR (`ZX_VM_SPECIFIC` offsets are
+/// relative to it).
+pub const ROOT_BASE: usize = zx::ROOT_VMAR_BASE as usize;
+
+/// `ZX_VM_PERM_READ | ZX_VM_PERM_WRITE`.
+pub const RW: u32 = vm_opt::PERM_READ | vm_opt::PERM_WRITE;
+
+/// Rights of a fresh resizable VMO: the defaults plus `ZX_RIGHT_RESIZE`.
+pub const RESIZABLE_VMO_RIGHTS: u32 = rights::DEFAULT_VMO | rights::RESIZE;
+
+/// An invalid handle value that has the fixed low bits set, so the kernel
+/// must actually look it up to reject it.
+pub const GARBAGE_HANDLE: Handle = 0x1234_5677;
+
+/// User pointers no system call may read or write through: NULL, unmapped
+/// user addresses, the first address past the 48-bit user range, and kernel
+/// addresses. `0x7f_0000_0000` is below every image the build links (the
+/// highest is at 2^39 - 2 MiB) and far above what the programs map without
+/// `ZX_VM_SPECIFIC` (they never map more than a few hundred KiB).
+pub const BAD_POINTERS: [(&str, usize); 6] = [
+    ("NULL", 0),
+    ("0x10 (unmapped, low)", 0x10),
+    ("0x7f_0000_0000 (unmapped)", 0x7f_0000_0000),
+    ("1 << 48 (past user space)", 1 << 48),
+    ("0xffff_0000_0000_0000 (kernel)", 0xffff_0000_0000_0000),
+    ("0xffff_ffff_8000_0000 (kernel)", 0xffff_ffff_8000_0000),
+];
+
+/// Touches 16 KiB of stack below the caller so that a lazily backed stack
+/// cannot allocate a page in the middle of a leak check.
+#[inline(never)]
+pub fn touch_stack() {
+    let mut pad = [0u8; 16 * 1024];
+    let mut i = 0;
+    while i < pad.len() {
+        // SAFETY: `i` is in bounds; the volatile write keeps the store.
+        unsafe { core::ptr::write_volatile(pad.as_mut_ptr().add(i), 1) };
+        i += PAGE;
+    }
+    core::hint::black_box(&mut pad);
+}
+
+/// Runs `f` and asserts that the kernel's free-page count and live-VMO count
+/// are the same afterwards: everything `f` allocated was returned.
 pub fn assert_no_leak<R>(what: &str, f: impl FnOnce() -> R) -> R {
-    let before = zx::free_pages();
+    touch_stack();
+    let before = zx::kernel_stats();
     let r = f();
-    let after = zx::free_pages();
-    assert_eq!(before, after, "{}: free pages before vs after", what);
+    let after = zx::kernel_stats();
+    assert_eq!(
+        before[stats::FREE_PAGES],
+        after[stats::FREE_PAGES],
+        "{}: free pages before vs after",
+        what
+    );
+    assert_eq!(
+        before[stats::LIVE_VMOS],
+        after[stats::LIVE_VMOS],
+        "{}: live VMOs before vs after",
+        what
+    );
     r
+}
+
+/// The status a raw system call returned.
+pub fn st(raw: i64) -> zx::Status {
+    // The wire value is an `i32` sign-extended into x0.
+    assert_eq!(raw, raw as i32 as i64, "status {:#x} is not a sign-extended i32", raw);
+    zx::to_result(raw)
+}
+
+/// Asserts a call failed with `expected`.
+#[track_caller]
+pub fn assert_err<T: core::fmt::Debug>(r: Result<T, ZxStatus>, expected: ZxStatus, what: &str) {
+    assert_eq!(r.as_ref().err().copied(), Some(expected), "{}: expected {}, got {:?}", what, expected.name(), r);
+}
+
+/// `zx_vmo_create` that must succeed.
+#[track_caller]
+pub fn vmo(size: u64, options: u32) -> Handle {
+    match zx::vmo_create(size, options) {
+        Ok(h) => h,
+        Err(e) => panic!("vmo_create({:#x}, {:#x}) failed: {}", size, options, e.name()),
+    }
+}
+
+/// `zx_handle_close` that must succeed.
+#[track_caller]
+pub fn close(h: Handle) {
+    assert_eq!(zx::handle_close(h), Ok(()), "handle_close({:#x})", h);
+}
+
+/// `zx_handle_duplicate` that must succeed.
+#[track_caller]
+pub fn dup(h: Handle, rights: u32) -> Handle {
+    match zx::handle_duplicate(h, rights) {
+        Ok(d) => d,
+        Err(e) => panic!("handle_duplicate({:#x}, {:#x}) failed: {}", h, rights, e.name()),
+    }
+}
+
+/// `zx_vmo_get_size` that must succeed.
+#[track_caller]
+pub fn size_of(h: Handle) -> u64 {
+    match zx::vmo_get_size(h) {
+        Ok(s) => s,
+        Err(e) => panic!("vmo_get_size({:#x}) failed: {}", h, e.name()),
+    }
+}
+
+/// `zx_vmo_write` that must succeed.
+#[track_caller]
+pub fn write(h: Handle, buf: &[u8], offset: u64) {
+    assert_eq!(zx::vmo_write(h, buf, offset), Ok(()), "vmo_write at {:#x}", offset);
+}
+
+/// `zx_vmo_read` that must succeed.
+#[track_caller]
+pub fn read(h: Handle, buf: &mut [u8], offset: u64) {
+    assert_eq!(zx::vmo_read(h, buf, offset), Ok(()), "vmo_read at {:#x}", offset);
+}
+
+/// Reads one byte of a VMO.
+#[track_caller]
+pub fn read_byte(h: Handle, offset: u64) -> u8 {
+    let mut b = [0xEEu8; 1];
+    read(h, &mut b, offset);
+    b[0]
+}
+
+/// Asserts that `len` bytes of a VMO from `offset` all equal `expected`
+/// (read in small pieces, so any length fits on the stack).
+#[track_caller]
+pub fn assert_vmo_bytes(h: Handle, offset: u64, len: u64, expected: u8, what: &str) {
+    let mut buf = [0u8; 512];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(buf.len() as u64) as usize;
+        buf[..n].fill(!expected);
+        read(h, &mut buf[..n], offset + done);
+        if let Some(i) = buf[..n].iter().position(|&b| b != expected) {
+            panic!(
+                "{}: byte at VMO offset {:#x} is {:#x}, expected {:#x}",
+                what,
+                offset + done + i as u64,
+                buf[i],
+                expected
+            );
+        }
+        done += n as u64;
+    }
+}
+
+/// The kernel's free-page count.
+pub fn free_pages() -> u64 {
+    zx::free_pages()
+}
+
+/// A range mapped with `zx_vmar_map`. Every access is volatile, through the
+/// address, so no Rust reference ever points into it; `unmap` consumes it.
+/// Touching a page the mapping does not permit (or beyond its VMO's end)
+/// gets the process killed by the kernel, which is what some tests want.
+#[derive(Debug)]
+pub struct Mapping {
+    pub root: Handle,
+    pub addr: usize,
+    pub len: usize,
+}
+
+impl Mapping {
+    /// Maps `len` bytes of `vmo` from offset 0 anywhere in `root`.
+    #[track_caller]
+    pub fn new(root: Handle, vmo: Handle, len: usize, perms: u32) -> Self {
+        Self::at(root, 0, vmo, 0, len, perms)
+    }
+
+    /// Maps with an explicit VMAR offset (add `ZX_VM_SPECIFIC` to `options`
+    /// to use it) and VMO offset.
+    #[track_caller]
+    pub fn at(root: Handle, vmar_offset: usize, vmo: Handle, vmo_offset: u64, len: usize, options: u32) -> Self {
+        match zx::vmar_map(root, options, vmar_offset, vmo, vmo_offset, len) {
+            Ok(addr) => {
+                assert_eq!(addr % PAGE, 0, "vmar_map returned an unaligned address {:#x}", addr);
+                Self { root, addr, len: len.div_ceil(PAGE) * PAGE }
+            }
+            Err(e) => panic!(
+                "vmar_map(options {:#x}, vmar_offset {:#x}, vmo_offset {:#x}, len {:#x}) failed: {}",
+                options,
+                vmar_offset,
+                vmo_offset,
+                len,
+                e.name()
+            ),
+        }
+    }
+
+    #[track_caller]
+    fn check(&self, off: usize, size: usize) {
+        assert!(off + size <= self.len, "offset {:#x} outside the {:#x}-byte mapping", off, self.len);
+    }
+
+    #[track_caller]
+    pub fn read_u8(&self, off: usize) -> u8 {
+        self.check(off, 1);
+        // SAFETY: inside the mapping, which lives until `unmap`; no Rust
+        // reference points into it. A page the mapping cannot back makes the
+        // kernel kill the process rather than return.
+        unsafe { core::ptr::read_volatile((self.addr + off) as *const u8) }
+    }
+
+    #[track_caller]
+    pub fn write_u8(&self, off: usize, v: u8) {
+        self.check(off, 1);
+        // SAFETY: as in `read_u8`.
+        unsafe { core::ptr::write_volatile((self.addr + off) as *mut u8, v) }
+    }
+
+    #[track_caller]
+    pub fn read_u64(&self, off: usize) -> u64 {
+        self.check(off, 8);
+        assert_eq!(off % 8, 0, "unaligned u64 offset");
+        // SAFETY: as in `read_u8`; the address is 8-byte aligned.
+        unsafe { core::ptr::read_volatile((self.addr + off) as *const u64) }
+    }
+
+    #[track_caller]
+    pub fn write_u64(&self, off: usize, v: u64) {
+        self.check(off, 8);
+        assert_eq!(off % 8, 0, "unaligned u64 offset");
+        // SAFETY: as in `read_u8`; the address is 8-byte aligned.
+        unsafe { core::ptr::write_volatile((self.addr + off) as *mut u64, v) }
+    }
+
+    /// The address of byte `off`, for handing to the kernel.
+    #[track_caller]
+    pub fn ptr(&self, off: usize) -> *mut u8 {
+        self.check(off, 0);
+        (self.addr + off) as *mut u8
+    }
+
+    /// Unmaps the whole range (must succeed).
+    #[track_caller]
+    pub fn unmap(self) {
+        assert_eq!(zx::vmar_unmap(self.root, self.addr, self.len), Ok(()), "vmar_unmap({:#x}, {:#x})", self.addr, self.len);
+    }
+}
+
+/// A one-page VMO mapped read-only, already read once so that its page (and
+/// any page tables) exist before the caller measures anything: a pointer
+/// the kernel may read but must not write.
+pub struct ReadOnlyPage {
+    pub vmo: Handle,
+    pub map: Mapping,
+}
+
+impl ReadOnlyPage {
+    #[track_caller]
+    pub fn new(root: Handle) -> Self {
+        let vmo = vmo(PAGE as u64, 0);
+        // Commit the page through the VMO so the mapping is backed by it.
+        write(vmo, &[0], 0);
+        let map = Mapping::new(root, vmo, PAGE, vm_opt::PERM_READ);
+        assert_eq!(map.read_u8(0), 0, "read-only page reads back");
+        Self { vmo, map }
+    }
+
+    pub fn addr(&self) -> usize {
+        self.map.addr
+    }
+
+    #[track_caller]
+    pub fn release(self) {
+        self.map.unmap();
+        close(self.vmo);
+    }
+}
+
+/// A pointer to a `T` at an odd address inside `buf` (for out-parameters
+/// that must be rejected as unaligned). Never dereferenced by Rust.
+pub fn unaligned<T>(buf: &mut [u64; 4]) -> *mut T {
+    buf.as_mut_ptr().cast::<u8>().wrapping_add(1).cast::<T>()
+}
+
+/// One `ldr` from `addr`.
+///
+/// # Safety
+/// `addr` may be anything: if it is not readable the kernel kills the
+/// process before the load completes, so no Rust memory is affected. If it
+/// is readable it must not be memory Rust is concurrently mutating.
+#[inline(never)]
+pub unsafe fn raw_load(addr: usize) -> u64 {
+    let v: u64;
+    // SAFETY: the caller's contract; the instruction touches only `addr`.
+    unsafe { asm!("ldr {v}, [{a}]", a = in(reg) addr, v = out(reg) v, options(nostack, readonly)) };
+    v
+}
+
+/// One `str` to `addr`.
+///
+/// # Safety
+/// `addr` must not be memory Rust uses: the programs pass addresses that
+/// must not be writable (text, rodata, unmapped, read-only mappings), where
+/// the kernel kills the process instead of completing the store.
+#[inline(never)]
+pub unsafe fn raw_store(addr: usize, v: u64) {
+    // SAFETY: the caller's contract; the instruction touches only `addr`.
+    unsafe { asm!("str {v}, [{a}]", a = in(reg) addr, v = in(reg) v, options(nostack)) };
+}
+
+/// Branches to `addr` with `blr`, as a call to a function with no
+/// arguments.
+///
+/// # Safety
+/// `addr` should not be executable (the kernel then kills the process). If
+/// it is, the code there must be a plain `ret` (or equivalent), which makes
+/// this a call that clobbers only what the C ABI lets a callee clobber.
+#[inline(never)]
+pub unsafe fn raw_jump(addr: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { asm!("blr {a}", a = in(reg) addr, clobber_abi("C")) };
+}
+
+/// The `ret` instruction, for code placed where it must not execute.
+pub const RET_INSN: u32 = 0xd65f_03c0;
+
+/// Ends an `expect_fault_*` program whose fault did not happen.
+pub fn fault_missing(what: &str) -> i64 {
+    zx::println!("FAIL: {} did not fault", what);
+    1
 }

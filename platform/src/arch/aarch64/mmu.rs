@@ -185,8 +185,8 @@ pub unsafe fn switch_to_kernel_tables(
             )?;
         }
     }
-    let (empty, empty_pa) = PoolTranslation { kimage_offset }.allocate_table();
-    let _ = empty;
+    let (_, empty_pa) = PoolTranslation { kimage_offset }.allocate_table();
+    EMPTY_USER_TABLE.store(empty_pa.0 as u64, Ordering::Relaxed);
 
     // SAFETY: the caller is the only user of KERNEL_SPACE, once, at boot.
     let slot = unsafe { &mut *KERNEL_SPACE.0.get() };
@@ -204,6 +204,14 @@ pub unsafe fn switch_to_kernel_tables(
     aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
     flush_all_tlbs();
     Ok(())
+}
+
+/// An all-invalid level-0 table for TTBR0 while no process runs.
+static EMPTY_USER_TABLE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Points TTBR0 at the empty table (before a process's tables are freed).
+pub fn clear_user_table() {
+    super::cpu::set_user_table(EMPTY_USER_TABLE.load(Ordering::Relaxed), 0);
 }
 
 /// Discards every cached translation, global ones included.

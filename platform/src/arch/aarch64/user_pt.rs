@@ -86,6 +86,41 @@ fn write_entry(table_pa: u64, index: usize, value: u64) {
     unsafe { entries(table_pa).add(index).write_volatile(value) }
 }
 
+/// Clears the leaves of `[start, end)` below `table` (a level-`level` table
+/// covering `start`) and frees sub-tables that end up empty.
+fn unmap_level(table: u64, level: u32, start: u64, end: u64, alloc: &mut dyn TableAllocator) -> usize {
+    let span = 1u64 << (39 - 9 * level); // bytes one entry covers
+    let mut count = 0;
+    let mut addr = start;
+    while addr < end {
+        let i = index(addr, level);
+        let entry_end = (addr & !(span - 1)).saturating_add(span).min(end);
+        let e = read_entry(table, i);
+        if e & VALID != 0 {
+            if level == 3 {
+                write_entry(table, i, 0);
+                count += 1;
+            } else {
+                let next = e & ADDR_MASK;
+                count += unmap_level(next, level + 1, addr, entry_end, alloc);
+                if table_is_empty(next) {
+                    write_entry(table, i, 0);
+                    alloc.free_table(next);
+                }
+            }
+        }
+        if entry_end == addr {
+            break;
+        }
+        addr = entry_end;
+    }
+    count
+}
+
+fn table_is_empty(table: u64) -> bool {
+    (0..ENTRIES).all(|i| read_entry(table, i) & VALID == 0)
+}
+
 fn index(va: u64, level: u32) -> usize {
     ((va >> (39 - 9 * level)) & 0x1ff) as usize
 }
@@ -148,26 +183,12 @@ impl UserPageTable {
         (e & VALID != 0).then(|| (e & ADDR_MASK, UserPerms::from_descriptor(e)))
     }
 
-    /// Unmaps every page in `[va, va + len)`; returns how many were mapped.
-    /// The caller flushes the TLB for the range (or the whole ASID).
-    pub fn unmap(&mut self, va: u64, len: u64) -> usize {
-        let end = va.saturating_add(len);
-        let mut addr = va & !0xfff;
-        let mut count = 0;
-        while addr < end {
-            match self.leaf_table(addr) {
-                Some(table) => {
-                    let i = index(addr, 3);
-                    if read_entry(table, i) & VALID != 0 {
-                        write_entry(table, i, 0);
-                        count += 1;
-                    }
-                    addr += 0x1000;
-                }
-                // No level-3 table: skip to the next 2 MiB.
-                None => addr = (addr | 0x1f_ffff) + 1,
-            }
-        }
+    /// Unmaps every page in `[va, va + len)` and frees table pages left
+    /// empty; returns how many pages were mapped. The caller flushes the TLB
+    /// for the range (or the whole ASID).
+    pub fn unmap(&mut self, va: u64, len: u64, alloc: &mut dyn TableAllocator) -> usize {
+        let end = va.saturating_add(len).min(1 << 48);
+        let count = unmap_level(self.root, 0, va & !0xfff, end, alloc);
         super::cpu::table_write_barrier();
         count
     }

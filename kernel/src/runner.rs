@@ -1,0 +1,127 @@
+//! The EL0 test runner: runs every program of the initrd in its own process,
+//! in archive order, one line per program, then a summary. A program passes
+//! by exiting with status 0; one named `expect_fault_*` passes by being
+//! killed. A program that ends with pages still missing from the allocator
+//! fails with a leak report, whatever its status.
+
+use crate::cpio::Archive;
+use crate::memory::FRAMES;
+use crate::process::Process;
+use crate::syscall::{self, Outcome};
+use crate::vm::{Access, UserFault};
+use alloc::format;
+use alloc::string::String;
+use platform::arch::trap::{enter_user, Esr, SyncKind, Trap};
+use platform::println;
+
+/// How one program ended.
+enum End {
+    Exited(i64),
+    Killed(String),
+    NotLoaded(String),
+}
+
+/// Totals for the summary line.
+#[derive(Default)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Runs the programs of a cpio archive.
+pub fn run_all(initrd: &[u8]) -> Summary {
+    let mut summary = Summary::default();
+    for entry in Archive::new(initrd) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                println!("initrd: unreadable archive: {e:?}");
+                summary.failed += 1;
+                break;
+            }
+        };
+        if run_one(entry.name, entry.data) {
+            summary.passed += 1;
+        } else {
+            summary.failed += 1;
+        }
+    }
+    println!("el0: {} passed, {} failed", summary.passed, summary.failed);
+    summary
+}
+
+/// Runs one program; true if it passed.
+fn run_one(name: &str, image: &[u8]) -> bool {
+    let free_before = FRAMES.free_pages();
+    let end = match Process::load(name, image) {
+        Ok(mut p) => run(&mut p),
+        Err(e) => End::NotLoaded(format!("{e}")),
+    };
+    let leaked = free_before as i64 - FRAMES.free_pages() as i64;
+    let expect_fault = name.starts_with("expect_fault_");
+    let verdict = match (&end, expect_fault) {
+        (_, _) if leaked != 0 => format!("FAILED (leaked {leaked} pages)"),
+        (End::Exited(0), false) => String::from("ok"),
+        (End::Killed(reason), true) => format!("ok (killed: {reason})"),
+        (End::Exited(code), true) => format!("FAILED (exit code {code}, expected a fault)"),
+        (End::Exited(code), false) => format!("FAILED (exit code {code})"),
+        (End::Killed(reason), false) => format!("FAILED (killed: {reason})"),
+        (End::NotLoaded(why), _) => format!("FAILED (not loaded: {why})"),
+    };
+    println!("test {name} ... {verdict}");
+    verdict.starts_with("ok")
+}
+
+/// Runs the process until it exits or is killed.
+fn run(p: &mut Process) -> End {
+    p.aspace.activate();
+    loop {
+        match enter_user(&mut p.ctx) {
+            Trap::Sync => {}
+            Trap::Irq | Trap::Fiq => {
+                platform::arch::trap::dispatch_irq();
+                continue;
+            }
+            Trap::SError => return kill(p, String::from("SError (asynchronous external abort)")),
+        }
+        let esr = Esr(p.ctx.esr);
+        let far = p.ctx.far;
+        let fault = match esr.kind() {
+            SyncKind::Svc(_) => match syscall::dispatch(p) {
+                Outcome::Return(v) => {
+                    p.ctx.x[0] = v as u64;
+                    continue;
+                }
+                Outcome::Exit(code) => return End::Exited(code),
+            },
+            SyncKind::DataAbort { write, alignment: false, .. } => {
+                let access = if write { Access::Write } else { Access::Read };
+                match p.aspace.handle_fault(far, access) {
+                    Ok(()) => continue,
+                    Err(f) => page_fault_report(if write { "write" } else { "read" }, far, f),
+                }
+            }
+            SyncKind::InstructionAbort { .. } => match p.aspace.handle_fault(far, Access::Execute) {
+                Ok(()) => continue,
+                Err(f) => page_fault_report("execute", far, f),
+            },
+            SyncKind::DataAbort { alignment: true, .. } => format!("alignment fault at {far:#x}"),
+            SyncKind::PcAlignment => format!("misaligned PC {far:#x}"),
+            SyncKind::SpAlignment => format!("misaligned stack pointer {:#x}", p.ctx.sp),
+            SyncKind::Undefined => String::from("undefined instruction"),
+            SyncKind::Breakpoint => String::from("breakpoint (brk)"),
+            SyncKind::FpTrap | SyncKind::Other(_) => format!("unexpected exception, {esr}"),
+        };
+        return kill(p, fault);
+    }
+}
+
+fn page_fault_report(access: &str, far: u64, f: UserFault) -> String {
+    format!("page fault: {access} at {far:#x}, {}", f.describe())
+}
+
+/// Prints the one-line report for a killed program.
+fn kill(p: &Process, reason: String) -> End {
+    println!("[kill] {}: {reason} (pc {:#x})", p.name, p.ctx.pc);
+    End::Killed(reason)
+}

@@ -1,0 +1,156 @@
+//! `zx_vmar_map` and `zx_vmar_unmap`, with Zircon's argument checks in
+//! Zircon's order.
+
+use super::user;
+use crate::process::{Process, DEFAULT_MAP_BASE};
+use crate::vm::aspace::Placement;
+use platform::arch::user_pt::UserPerms;
+use zx_abi::{rights, vm_opt, Handle, ZxStatus, PAGE_SIZE};
+
+const PERMS: u32 = vm_opt::PERM_READ | vm_opt::PERM_WRITE | vm_opt::PERM_EXECUTE;
+const CAN_MAP: u32 = vm_opt::CAN_MAP_SPECIFIC | vm_opt::CAN_MAP_READ | vm_opt::CAN_MAP_WRITE | vm_opt::CAN_MAP_EXECUTE;
+const KNOWN: u32 = PERMS
+    | vm_opt::SPECIFIC
+    | vm_opt::SPECIFIC_OVERWRITE
+    | vm_opt::MAP_RANGE
+    | vm_opt::REQUIRE_NON_RESIZABLE
+    | vm_opt::ALLOW_FAULTS
+    | vm_opt::OFFSET_IS_UPPER_LIMIT
+    | vm_opt::ALIGN_MASK;
+
+/// The rights a handle needs for the requested permissions.
+fn rights_for(options: u32) -> u32 {
+    let mut r = 0;
+    if options & vm_opt::PERM_READ != 0 {
+        r |= rights::READ;
+    }
+    if options & vm_opt::PERM_WRITE != 0 {
+        r |= rights::WRITE;
+    }
+    if options & vm_opt::PERM_EXECUTE != 0 {
+        r |= rights::EXECUTE;
+    }
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn map(
+    p: &mut Process,
+    vmar_h: Handle,
+    options: u32,
+    vmar_offset: u64,
+    vmo_h: Handle,
+    vmo_offset: u64,
+    len: u64,
+    out: u64,
+) -> Result<(), ZxStatus> {
+    let (vmar, vmar_rights) = p.handles.vmar(vmar_h, rights::NONE)?;
+    let vmar = vmar.clone();
+    let (vmo, vmo_rights) = p.handles.vmo(vmo_h, rights::NONE)?;
+    let vmo = vmo.clone();
+    if vmo_rights & rights::MAP == 0 {
+        return Err(ZxStatus::AccessDenied);
+    }
+    let writes_or_executes = options & (vm_opt::PERM_WRITE | vm_opt::PERM_EXECUTE) != 0;
+    if writes_or_executes && options & vm_opt::PERM_READ == 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    if options & vm_opt::MAP_RANGE != 0 && options & vm_opt::SPECIFIC_OVERWRITE != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    if options & CAN_MAP != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let needed = rights_for(options);
+    if vmo_rights & needed != needed || vmar_rights & needed != needed {
+        return Err(ZxStatus::AccessDenied);
+    }
+    if options & !KNOWN != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let align_log2 = (options & vm_opt::ALIGN_MASK) >> vm_opt::ALIGN_BASE;
+    if align_log2 != 0 && !(10..=32).contains(&align_log2) {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let align = if align_log2 == 0 { PAGE_SIZE } else { (1u64 << align_log2).max(PAGE_SIZE) };
+    let (resizable, _) = {
+        let v = vmo.inner.lock();
+        (v.vmo.is_resizable(), ())
+    };
+    if options & vm_opt::REQUIRE_NON_RESIZABLE != 0 && resizable {
+        return Err(ZxStatus::NotSupported);
+    }
+    if vmo_offset % PAGE_SIZE != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ZxStatus::OutOfRange)?;
+    if vmo_offset.checked_add(len).is_none() {
+        return Err(ZxStatus::OutOfRange);
+    }
+    if len == 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let specific = options & (vm_opt::SPECIFIC | vm_opt::SPECIFIC_OVERWRITE) != 0;
+    let upper_limit = options & vm_opt::OFFSET_IS_UPPER_LIMIT != 0;
+    if upper_limit && specific {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let placement = if specific {
+        if vmar_offset % align != 0 {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        let inside = vmar_offset.checked_add(len).is_some_and(|end| end <= vmar.size);
+        if !inside {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        let addr = vmar.base + vmar_offset;
+        if options & vm_opt::SPECIFIC_OVERWRITE != 0 {
+            Placement::SpecificOverwrite(addr)
+        } else {
+            Placement::Specific(addr)
+        }
+    } else if upper_limit {
+        let hi = vmar.base + vmar_offset.min(vmar.size);
+        Placement::Anywhere { lo: vmar.base, hi, align }
+    } else {
+        if vmar_offset != 0 {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        let lo = DEFAULT_MAP_BASE.max(vmar.base);
+        Placement::Anywhere { lo, hi: vmar.base + vmar.size, align }
+    };
+    let perms = UserPerms {
+        read: options & vm_opt::PERM_READ != 0,
+        write: options & vm_opt::PERM_WRITE != 0,
+        execute: options & vm_opt::PERM_EXECUTE != 0,
+    };
+    let addr = vmar.aspace.map(vmo, vmo_offset, len, perms, placement)?;
+    if user::write_u64(p, out, addr).is_err() {
+        vmar.aspace.unmap(addr, len)?;
+        return Err(ZxStatus::InvalidArgs);
+    }
+    if options & vm_opt::MAP_RANGE != 0 {
+        // Populate now; pages beyond the VMO's end stay unmapped.
+        let mut va = addr;
+        while va < addr + len && vmar.aspace.handle_fault(va, crate::vm::Access::Read).is_ok() {
+            va += PAGE_SIZE;
+        }
+    }
+    Ok(())
+}
+
+pub fn unmap(p: &mut Process, vmar_h: Handle, addr: u64, len: u64) -> Result<(), ZxStatus> {
+    let vmar = p.handles.vmar(vmar_h, rights::NONE)?.0.clone();
+    if addr % PAGE_SIZE != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ZxStatus::InvalidArgs)?;
+    if len == 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let inside = addr >= vmar.base && addr.checked_add(len).is_some_and(|end| end <= vmar.base + vmar.size);
+    if !inside {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    vmar.aspace.unmap(addr, len)
+}

@@ -1,0 +1,364 @@
+//! An EL0 address space: its translation table and ASID, the mappings of
+//! VMOs in it, the page-fault handler that fills them lazily, and the
+//! user-copy routines. User memory is always reached through the mappings and
+//! VMOs, never through the user's own virtual addresses, so a copy to a
+//! valid-but-untouched page commits it and a bad pointer is an error value,
+//! not a kernel fault.
+
+use super::asid;
+use super::vmo::{MappingRef, VmoObject};
+use super::FrameTables;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use platform::arch::cpu;
+use platform::arch::user_pt::{UserPageTable, UserPerms};
+use spin::Mutex;
+use zx_abi::{ZxStatus, PAGE_SIZE};
+
+/// Addresses EL0 can use: `[0, USER_END)`.
+pub const USER_END: u64 = 1 << 48;
+
+/// The kind of access that faulted or that a copy needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+/// Why a user access cannot be satisfied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserFault {
+    /// No mapping covers the address.
+    Unmapped,
+    /// The mapping does not allow the access.
+    Permission,
+    /// The mapping extends past the end of its VMO and the address is there.
+    BeyondVmo,
+    /// No page could be allocated.
+    NoMemory,
+}
+
+impl UserFault {
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Unmapped => "unmapped address",
+            Self::Permission => "access not permitted by the mapping",
+            Self::BeyondVmo => "address beyond the end of the mapped VMO",
+            Self::NoMemory => "out of memory",
+        }
+    }
+}
+
+/// One VMO mapped at `[base, base + len)`.
+pub struct Mapping {
+    pub id: u64,
+    pub base: u64,
+    pub len: u64,
+    pub vmo: Arc<VmoObject>,
+    pub vmo_offset: u64,
+    pub perms: UserPerms,
+}
+
+impl Mapping {
+    fn end(&self) -> u64 {
+        self.base + self.len
+    }
+
+    /// The part `[lo, hi)` of this mapping, as a new mapping.
+    fn piece(&self, lo: u64, hi: u64) -> Mapping {
+        Mapping {
+            id: new_mapping_id(),
+            base: lo,
+            len: hi - lo,
+            vmo: self.vmo.clone(),
+            vmo_offset: self.vmo_offset + (lo - self.base),
+            perms: self.perms,
+        }
+    }
+
+    /// What the VMO records about this mapping.
+    fn reference(&self, aspace: &Arc<AddressSpace>) -> MappingRef {
+        MappingRef {
+            id: self.id,
+            aspace: Arc::downgrade(aspace),
+            base: self.base,
+            vmo_offset: self.vmo_offset,
+            len: self.len,
+        }
+    }
+
+    fn allows(&self, access: Access) -> bool {
+        match access {
+            Access::Read => self.perms.read,
+            Access::Write => self.perms.write,
+            Access::Execute => self.perms.execute,
+        }
+    }
+}
+
+/// Where `map` may put a mapping.
+#[derive(Clone, Copy, Debug)]
+pub enum Placement {
+    /// Anywhere in `[lo, hi)`, aligned to `align` (a power of two ≥ 4 KiB).
+    Anywhere { lo: u64, hi: u64, align: u64 },
+    /// Exactly here; fails with `AlreadyExists` on overlap.
+    Specific(u64),
+    /// Exactly here, replacing whatever overlaps.
+    SpecificOverwrite(u64),
+}
+
+struct Inner {
+    /// `None` once the address space is destroyed.
+    table: Option<UserPageTable>,
+    mappings: BTreeMap<u64, Mapping>,
+}
+
+pub struct AddressSpace {
+    pub asid: u16,
+    inner: Mutex<Inner>,
+}
+
+static NEXT_MAPPING_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_mapping_id() -> u64 {
+    NEXT_MAPPING_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Inner {
+    /// The mapping containing `va`.
+    fn find(&self, va: u64) -> Option<&Mapping> {
+        self.mappings.range(..=va).next_back().map(|(_, m)| m).filter(|m| va < m.end())
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.mappings.range(..end).next_back().is_some_and(|(_, m)| m.end() > start)
+    }
+
+    fn find_gap(&self, lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
+        let mut candidate = lo.checked_add(align - 1)? & !(align - 1);
+        // Mappings that start before `candidate` may still cover it.
+        if let Some((_, m)) = self.mappings.range(..candidate).next_back() {
+            if m.end() > candidate {
+                candidate = m.end().checked_add(align - 1)? & !(align - 1);
+            }
+        }
+        for (_, m) in self.mappings.range(candidate..) {
+            if candidate.checked_add(len)? <= m.base {
+                break;
+            }
+            candidate = candidate.max(m.end().checked_add(align - 1)? & !(align - 1));
+        }
+        (candidate.checked_add(len)? <= hi).then_some(candidate)
+    }
+}
+
+impl AddressSpace {
+    /// An empty address space with its own ASID.
+    pub fn new() -> Result<Arc<Self>, ZxStatus> {
+        let table = UserPageTable::new(&mut FrameTables).map_err(|_| ZxStatus::NoMemory)?;
+        Ok(Arc::new(Self {
+            asid: asid::allocate(),
+            inner: Mutex::new(Inner { table: Some(table), mappings: BTreeMap::new() }),
+        }))
+    }
+
+    /// Makes this the EL0 address space of the CPU.
+    pub fn activate(&self) {
+        if let Some(t) = &self.inner.lock().table {
+            cpu::set_user_table(t.root(), self.asid);
+        }
+    }
+
+    /// Maps `len` bytes (page multiple) of `vmo` from `vmo_offset`.
+    pub fn map(
+        self: &Arc<Self>,
+        vmo: Arc<VmoObject>,
+        vmo_offset: u64,
+        len: u64,
+        perms: UserPerms,
+        placement: Placement,
+    ) -> Result<u64, ZxStatus> {
+        debug_assert!(len % PAGE_SIZE == 0 && vmo_offset % PAGE_SIZE == 0 && len > 0);
+        let base = {
+            let inner = self.inner.lock();
+            if inner.table.is_none() {
+                return Err(ZxStatus::BadState);
+            }
+            match placement {
+                Placement::Anywhere { lo, hi, align } => {
+                    inner.find_gap(lo, hi, len, align).ok_or(ZxStatus::NoResources)?
+                }
+                Placement::Specific(addr) => {
+                    if inner.overlaps(addr, addr + len) {
+                        return Err(ZxStatus::AlreadyExists);
+                    }
+                    addr
+                }
+                Placement::SpecificOverwrite(addr) => addr,
+            }
+        };
+        if let Placement::SpecificOverwrite(addr) = placement {
+            // NotFound only means there was nothing to replace.
+            let _ = self.unmap(addr, len);
+        }
+        let m = Mapping { id: new_mapping_id(), base, len, vmo, vmo_offset, perms };
+        m.vmo.inner.lock().mappings.push(m.reference(self));
+        self.inner.lock().mappings.insert(base, m);
+        Ok(base)
+    }
+
+    /// Unmaps `[addr, addr + len)`, splitting mappings it partly covers.
+    /// `NotFound` if no mapping intersects the range.
+    pub fn unmap(self: &Arc<Self>, addr: u64, len: u64) -> Result<(), ZxStatus> {
+        let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
+        let mut inner = self.inner.lock();
+        let straddling = inner
+            .mappings
+            .range(..addr)
+            .next_back()
+            .filter(|(_, m)| m.end() > addr)
+            .map(|(base, _)| *base);
+        let keys: Vec<u64> =
+            straddling.into_iter().chain(inner.mappings.range(addr..end).map(|(base, _)| *base)).collect();
+        if keys.is_empty() {
+            return Err(ZxStatus::NotFound);
+        }
+        for key in keys {
+            let m = inner.mappings.remove(&key).expect("key was just listed");
+            let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
+            let mut pieces = Vec::new();
+            if m.base < cut_lo {
+                pieces.push(m.piece(m.base, cut_lo));
+            }
+            if cut_hi < m.end() {
+                pieces.push(m.piece(cut_hi, m.end()));
+            }
+            {
+                let mut v = m.vmo.inner.lock();
+                v.mappings.retain(|r| r.id != m.id);
+                v.mappings.extend(pieces.iter().map(|p| p.reference(self)));
+            }
+            if let Some(t) = inner.table.as_mut() {
+                t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
+            }
+            for p in pieces {
+                inner.mappings.insert(p.base, p);
+            }
+        }
+        drop(inner);
+        asid::release(self.asid);
+        Ok(())
+    }
+
+    /// Drops page-table entries in `[va, va + len)` without touching the
+    /// mappings (their VMO's pages are about to change).
+    pub fn unmap_ptes(&self, va: u64, len: u64) {
+        if let Some(t) = self.inner.lock().table.as_mut() {
+            t.unmap(va, len, &mut FrameTables);
+        }
+        asid::release(self.asid);
+    }
+
+    /// Resolves an EL0 fault at `va`: commits the VMO page and maps it.
+    pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
+        let mut inner = self.inner.lock();
+        let m = inner.find(va).ok_or(UserFault::Unmapped)?;
+        if !m.allows(access) {
+            return Err(UserFault::Permission);
+        }
+        let page_va = va & !(PAGE_SIZE - 1);
+        let vmo_off = page_va - m.base + m.vmo_offset;
+        let perms = m.perms;
+        let pa = {
+            let mut v = m.vmo.inner.lock();
+            if vmo_off >= v.vmo.size() {
+                return Err(UserFault::BeyondVmo);
+            }
+            v.vmo.commit_page(vmo_off / PAGE_SIZE).map_err(|_| UserFault::NoMemory)?
+        };
+        let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
+        table.map(page_va, pa.as_u64(), perms, &mut FrameTables).map_err(|_| UserFault::NoMemory)
+    }
+
+    /// Runs `f` on each piece of `[va, va + len)` that lies in one page, with
+    /// the VMO and offset behind it. Stops at the first piece that is not
+    /// accessible for `access`.
+    fn for_each_piece(
+        &self,
+        va: u64,
+        len: usize,
+        access: Access,
+        mut f: impl FnMut(&Arc<VmoObject>, u64, core::ops::Range<usize>) -> Result<(), UserFault>,
+    ) -> Result<(), UserFault> {
+        let end = va.checked_add(len as u64).ok_or(UserFault::Unmapped)?;
+        if end > USER_END {
+            return Err(UserFault::Unmapped);
+        }
+        let mut addr = va;
+        while addr < end {
+            let (vmo, vmo_off, piece_end) = {
+                let inner = self.inner.lock();
+                let m = inner.find(addr).ok_or(UserFault::Unmapped)?;
+                if !m.allows(access) {
+                    return Err(UserFault::Permission);
+                }
+                let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+                (m.vmo.clone(), addr - m.base + m.vmo_offset, page_end.min(end))
+            };
+            let range = (addr - va) as usize..(piece_end - va) as usize;
+            f(&vmo, vmo_off, range)?;
+            addr = piece_end;
+        }
+        Ok(())
+    }
+
+    /// Copies EL0 memory at `va` into `buf`.
+    pub fn copy_from_user(&self, va: u64, buf: &mut [u8]) -> Result<(), UserFault> {
+        self.for_each_piece(va, buf.len(), Access::Read, |vmo, off, range| {
+            let v = vmo.inner.lock();
+            v.vmo.read(off, &mut buf[range]).map_err(|_| UserFault::BeyondVmo)
+        })
+    }
+
+    /// Copies `data` to EL0 memory at `va`, committing pages as needed.
+    pub fn copy_to_user(&self, va: u64, data: &[u8]) -> Result<(), UserFault> {
+        self.for_each_piece(va, data.len(), Access::Write, |vmo, off, range| {
+            let mut v = vmo.inner.lock();
+            v.vmo.write(off, &data[range]).map_err(|e| match e {
+                ZxStatus::NoMemory => UserFault::NoMemory,
+                _ => UserFault::BeyondVmo,
+            })
+        })
+    }
+
+    /// Tears everything down: mappings, table pages, ASID. Idempotent.
+    pub fn destroy(&self) {
+        let (table, mappings) = {
+            let mut inner = self.inner.lock();
+            (inner.table.take(), core::mem::take(&mut inner.mappings))
+        };
+        for m in mappings.values() {
+            m.vmo.inner.lock().mappings.retain(|r| r.id != m.id);
+        }
+        drop(mappings);
+        if let Some(t) = table {
+            platform::arch::mmu::clear_user_table();
+            t.destroy(&mut FrameTables);
+            asid::release(self.asid);
+        }
+    }
+
+    /// Number of mappings (for tests and statistics).
+    pub fn mapping_count(&self) -> usize {
+        self.inner.lock().mappings.len()
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        self.destroy();
+    }
+}
