@@ -61,7 +61,8 @@ case "$board" in
         args+=(-monitor none -M "$machine" -cpu cortex-a72 -m "$mem" -smp "$smp")
         ;;
     rpi4)
-        dtb=$(bash scripts/fetch-dtbs.sh --rpi-only)
+        bash scripts/fetch-dtbs.sh >/dev/null
+        dtb=target/dtb/bcm2711-rpi-4-b.dtb
         # The PL011 is the first serial port, the mini UART the second.
         args+=(-M raspi4b -dtb "$dtb" -monitor none -serial stdio -serial null)
         ;;

@@ -2,7 +2,7 @@
 //! boot log (mode, board, memory map), memory management, then the runner.
 
 use crate::memory::{self, FRAMES};
-use platform::{println, power};
+use platform::{power, println};
 
 const MIB: u64 = 1 << 20;
 
@@ -39,7 +39,12 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     );
     let mut ram = 0;
     for m in info.memory.iter() {
-        println!("memory: {:#012x}..{:#012x} ({} MiB)", m.base, m.base + m.size, m.size / MIB);
+        println!(
+            "memory: {:#012x}..{:#012x} ({} MiB)",
+            m.base,
+            m.base + m.size,
+            m.size / MIB
+        );
         ram += m.size;
     }
     for t in p.taken.iter() {
@@ -71,9 +76,14 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         free / 1024
     );
     println!("free pages: {} ({} MiB)", FRAMES.free_pages(), free / MIB);
-    assert_eq!(ram - usable + report.heap.size + free, ram, "memory accounting");
+    assert_eq!(
+        ram - usable + report.heap.size + free,
+        ram,
+        "memory accounting"
+    );
 
     println!("boot: ok");
+    crate::selftest::run(info.bootargs);
 
     let Some(initrd) = info.initrd else {
         println!("no initrd: nothing to run");
@@ -94,7 +104,10 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;
     if !leak_ok {
-        println!("LEAK: {} pages not returned", free_at_start as i64 - free_at_end as i64);
+        println!(
+            "LEAK: {} pages not returned",
+            free_at_start as i64 - free_at_end as i64
+        );
     }
     power::power_off(u32::from(summary.failed != 0 || !leak_ok))
 }

@@ -32,7 +32,11 @@ pub struct Archive<'a> {
 
 impl<'a> Archive<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, offset: 0, done: false }
+        Self {
+            bytes,
+            offset: 0,
+            done: false,
+        }
     }
 }
 
@@ -67,9 +71,11 @@ impl<'a> Iterator for Archive<'a> {
             }
             // Fields: ino mode uid gid nlink mtime filesize devmajor devminor
             // rdevmajor rdevminor namesize check.
-            let (Some(mode), Some(file_size), Some(name_size)) =
-                (hex_field(header, 1), hex_field(header, 6), hex_field(header, 11))
-            else {
+            let (Some(mode), Some(file_size), Some(name_size)) = (
+                hex_field(header, 1),
+                hex_field(header, 6),
+                hex_field(header, 11),
+            ) else {
                 self.done = true;
                 return Some(Err(CpioError::BadHeader { offset }));
             };
@@ -77,7 +83,9 @@ impl<'a> Iterator for Archive<'a> {
             let name_end = name_start + name_size as usize;
             let data_start = align4(name_end);
             let data_end = data_start.checked_add(file_size as usize);
-            let (Some(name_bytes), Some(data_end)) = (self.bytes.get(name_start..name_end), data_end) else {
+            let (Some(name_bytes), Some(data_end)) =
+                (self.bytes.get(name_start..name_end), data_end)
+            else {
                 self.done = true;
                 return Some(Err(CpioError::Truncated { offset }));
             };
@@ -114,7 +122,21 @@ mod tests {
     use std::vec::Vec;
 
     fn entry(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
-        let fields = [1, mode, 0, 0, 1, 0, data.len() as u32, 0, 0, 0, 0, name.len() as u32 + 1, 0];
+        let fields = [
+            1,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len() as u32,
+            0,
+            0,
+            0,
+            0,
+            name.len() as u32 + 1,
+            0,
+        ];
         out.extend_from_slice(MAGIC);
         for f in fields {
             out.extend_from_slice(format!("{f:08x}").as_bytes());
@@ -150,8 +172,14 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Entry { name: "b_second", data: b"12345" },
-                Entry { name: "a_first", data: b"xyz" },
+                Entry {
+                    name: "b_second",
+                    data: b"12345"
+                },
+                Entry {
+                    name: "a_first",
+                    data: b"xyz"
+                },
             ]
         );
     }
@@ -172,10 +200,19 @@ mod tests {
         }
         let mut bad = a.clone();
         bad[0] = b'X';
-        assert!(matches!(Archive::new(&bad).next(), Some(Err(CpioError::BadMagic { offset: 0 }))));
+        assert!(matches!(
+            Archive::new(&bad).next(),
+            Some(Err(CpioError::BadMagic { offset: 0 }))
+        ));
         let mut bad = a.clone();
         bad[6 + 6 * 8] = b'z'; // file size field
-        assert!(matches!(Archive::new(&bad).next(), Some(Err(CpioError::BadHeader { .. }))));
-        assert!(matches!(Archive::new(&a[..200]).next(), Some(Err(CpioError::Truncated { .. }))));
+        assert!(matches!(
+            Archive::new(&bad).next(),
+            Some(Err(CpioError::BadHeader { .. }))
+        ));
+        assert!(matches!(
+            Archive::new(&a[..200]).next(),
+            Some(Err(CpioError::Truncated { .. }))
+        ));
     }
 }

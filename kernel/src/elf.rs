@@ -95,11 +95,20 @@ impl<'a> Elf<'a> {
         if phentsize < 56 {
             return Err(bad);
         }
-        let table_end = phentsize.checked_mul(phnum).and_then(|n| n.checked_add(phoff)).ok_or(bad)?;
+        let table_end = phentsize
+            .checked_mul(phnum)
+            .and_then(|n| n.checked_add(phoff))
+            .ok_or(bad)?;
         if table_end > bytes.len() {
             return Err(bad);
         }
-        let elf = Self { bytes, entry, phoff, phentsize, phnum };
+        let elf = Self {
+            bytes,
+            entry,
+            phoff,
+            phentsize,
+            phnum,
+        };
         let mut count = 0;
         for s in elf.segments() {
             s?;
@@ -135,7 +144,9 @@ impl<'a> Elf<'a> {
         if file_size > mem_size || vaddr.checked_add(mem_size).is_none() {
             return Err(ElfError::SegmentAddressInvalid);
         }
-        let end = offset.checked_add(file_size).ok_or(ElfError::SegmentOutOfFile)?;
+        let end = offset
+            .checked_add(file_size)
+            .ok_or(ElfError::SegmentOutOfFile)?;
         let data = usize::try_from(offset)
             .ok()
             .zip(usize::try_from(end).ok())
@@ -188,12 +199,18 @@ mod tests {
 
     #[test]
     fn reads_segments_and_entry() {
-        let f = build(&[(0x20_0000, PF_R | PF_X, b"code", 4), (0x20_1000, PF_R | PF_W, b"dd", 0x2000)]);
+        let f = build(&[
+            (0x20_0000, PF_R | PF_X, b"code", 4),
+            (0x20_1000, PF_R | PF_W, b"dd", 0x2000),
+        ]);
         let elf = Elf::parse(&f).unwrap();
         assert_eq!(elf.entry, 0x20_0000);
         let segs: Vec<_> = elf.segments().map(|s| s.unwrap()).collect();
         assert_eq!(segs.len(), 2);
-        assert_eq!((segs[0].vaddr, segs[0].data, segs[0].execute, segs[0].write), (0x20_0000, &b"code"[..], true, false));
+        assert_eq!(
+            (segs[0].vaddr, segs[0].data, segs[0].execute, segs[0].write),
+            (0x20_0000, &b"code"[..], true, false)
+        );
         assert_eq!((segs[1].mem_size, segs[1].write), (0x2000, true));
     }
 
@@ -211,6 +228,9 @@ mod tests {
         for cut in 0..f.len() {
             let _ = Elf::parse(&f[..cut]);
         }
-        assert_eq!(Elf::parse(&f[..f.len() - 1]).err(), Some(ElfError::SegmentOutOfFile));
+        assert_eq!(
+            Elf::parse(&f[..f.len() - 1]).err(),
+            Some(ElfError::SegmentOutOfFile)
+        );
     }
 }

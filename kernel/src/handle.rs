@@ -60,14 +60,20 @@ impl HandleTable {
         }
         self.slots.try_reserve(1).map_err(|_| ZxStatus::NoMemory)?;
         let index = self.slots.len() as u32;
-        self.slots.push(Slot { generation: 0, entry });
+        self.slots.push(Slot {
+            generation: 0,
+            entry,
+        });
         Ok(encode(index, 0))
     }
 
     pub fn get(&self, h: Handle) -> Result<&Entry, ZxStatus> {
         let (index, generation) = decode(h).ok_or(ZxStatus::BadHandle)?;
         match self.slots.get(index) {
-            Some(Slot { generation: g, entry: Some(e) }) if *g == generation => Ok(e),
+            Some(Slot {
+                generation: g,
+                entry: Some(e),
+            }) if *g == generation => Ok(e),
             _ => Err(ZxStatus::BadHandle),
         }
     }
@@ -87,7 +93,9 @@ impl HandleTable {
     /// WRONG_TYPE, then ACCESS_DENIED, Zircon's order.
     pub fn vmo(&self, h: Handle, rights: u32) -> Result<(&Arc<VmoObject>, u32), ZxStatus> {
         let e = self.get(h)?;
-        let KernelObject::Vmo(v) = &e.object else { return Err(ZxStatus::WrongType) };
+        let KernelObject::Vmo(v) = &e.object else {
+            return Err(ZxStatus::WrongType);
+        };
         if e.rights & rights != rights {
             return Err(ZxStatus::AccessDenied);
         }
@@ -97,7 +105,9 @@ impl HandleTable {
     /// The VMAR behind `h` if it has all of `rights`.
     pub fn vmar(&self, h: Handle, rights: u32) -> Result<(&Arc<VmarObject>, u32), ZxStatus> {
         let e = self.get(h)?;
-        let KernelObject::Vmar(v) = &e.object else { return Err(ZxStatus::WrongType) };
+        let KernelObject::Vmar(v) = &e.object else {
+            return Err(ZxStatus::WrongType);
+        };
         if e.rights & rights != rights {
             return Err(ZxStatus::AccessDenied);
         }

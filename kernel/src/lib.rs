@@ -12,9 +12,9 @@ pub mod elf;
 #[cfg(target_os = "none")]
 pub mod boot;
 #[cfg(target_os = "none")]
-pub mod heap;
-#[cfg(target_os = "none")]
 pub mod handle;
+#[cfg(target_os = "none")]
+pub mod heap;
 #[cfg(target_os = "none")]
 pub mod memory;
 #[cfg(target_os = "none")]
@@ -23,6 +23,8 @@ pub mod object;
 pub mod process;
 #[cfg(target_os = "none")]
 pub mod runner;
+#[cfg(target_os = "none")]
+pub mod selftest;
 #[cfg(target_os = "none")]
 pub mod syscall;
 #[cfg(target_os = "none")]

@@ -22,15 +22,35 @@ pub struct MemoryReport {
 pub unsafe fn init(usable: &[Range], ram_bytes: u64) -> MemoryReport {
     // SAFETY: the linear map covers all RAM from here on; `dc zva` zeroing is
     // valid on normal memory the caller owns.
-    unsafe { mm::phys::init(platform::layout::LINEAR_BASE, Some(platform::arch::cpu::zero_page)) };
+    unsafe {
+        mm::phys::init(
+            platform::layout::LINEAR_BASE,
+            Some(platform::arch::cpu::zero_page),
+        )
+    };
 
     let heap_size = crate::heap::size_for(ram_bytes);
-    let largest = usable.iter().copied().max_by_key(|r| r.size).expect("no usable RAM");
-    assert!(largest.size > heap_size, "not enough RAM for the kernel heap");
-    let heap = Range { base: largest.base, size: heap_size };
+    let largest = usable
+        .iter()
+        .copied()
+        .max_by_key(|r| r.size)
+        .expect("no usable RAM");
+    assert!(
+        largest.size > heap_size,
+        "not enough RAM for the kernel heap"
+    );
+    let heap = Range {
+        base: largest.base,
+        size: heap_size,
+    };
     // SAFETY: `heap` is usable RAM, mapped by the linear map, and excluded
     // from the page allocator below.
-    unsafe { crate::heap::init(platform::layout::phys_to_virt(heap.base) as usize, heap_size as usize) };
+    unsafe {
+        crate::heap::init(
+            platform::layout::phys_to_virt(heap.base) as usize,
+            heap_size as usize,
+        )
+    };
 
     for r in usable {
         let (mut start, end) = (r.base, r.base + r.size);

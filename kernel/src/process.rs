@@ -5,10 +5,10 @@
 
 use crate::elf::{Elf, ElfError};
 use crate::handle::HandleTable;
+use crate::memory::FRAMES;
 use crate::object::{new_koid, KernelObject, VmarObject};
 use crate::vm::aspace::Placement;
 use crate::vm::{AddressSpace, VmoObject};
-use crate::memory::FRAMES;
 use alloc::string::String;
 use alloc::sync::Arc;
 use mm::vmo::Vmo;
@@ -51,8 +51,13 @@ impl core::fmt::Display for LoadError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Elf(e) => write!(f, "bad ELF: {}", e.describe()),
-            Self::BadLayout(a) => write!(f, "segment at {a:#x} overlaps another or lies outside user space"),
-            Self::WritableAndExecutable(a) => write!(f, "segment at {a:#x} is writable and executable"),
+            Self::BadLayout(a) => write!(
+                f,
+                "segment at {a:#x} overlaps another or lies outside user space"
+            ),
+            Self::WritableAndExecutable(a) => {
+                write!(f, "segment at {a:#x} is writable and executable")
+            }
             Self::Kernel(s) => write!(f, "kernel error {}", s.name()),
         }
     }
@@ -78,9 +83,19 @@ impl Process {
             }
             let mut vmo = Vmo::create(&FRAMES, end - start, 0)?;
             vmo.write(seg.vaddr - start, seg.data)?;
-            let perms = UserPerms { read: seg.read, write: seg.write, execute: seg.execute };
+            let perms = UserPerms {
+                read: seg.read,
+                write: seg.write,
+                execute: seg.execute,
+            };
             aspace
-                .map(VmoObject::new(vmo), 0, end - start, perms, Placement::Specific(start))
+                .map(
+                    VmoObject::new(vmo),
+                    0,
+                    end - start,
+                    perms,
+                    Placement::Specific(start),
+                )
                 .map_err(|e| match e {
                     ZxStatus::AlreadyExists => LoadError::BadLayout(seg.vaddr),
                     other => LoadError::Kernel(other),
@@ -88,10 +103,20 @@ impl Process {
         }
 
         let stack = VmoObject::new(Vmo::create(&FRAMES, INITIAL_STACK_SIZE, 0)?);
-        let rw = UserPerms { read: true, write: true, execute: false };
+        let rw = UserPerms {
+            read: true,
+            write: true,
+            execute: false,
+        };
         // The page below the stack stays unmapped: an overflow faults there.
         let stack_base = STACK_TOP - INITIAL_STACK_SIZE;
-        aspace.map(stack, 0, INITIAL_STACK_SIZE, rw, Placement::Specific(stack_base))?;
+        aspace.map(
+            stack,
+            0,
+            INITIAL_STACK_SIZE,
+            rw,
+            Placement::Specific(stack_base),
+        )?;
 
         let mut handles = HandleTable::new();
         let root = Arc::new(VmarObject {
@@ -106,7 +131,12 @@ impl Process {
         ctx.x[0] = u64::from(root_handle);
         ctx.sp = STACK_TOP;
         ctx.pc = elf.entry;
-        Ok(Self { name: String::from(name), aspace, handles, ctx })
+        Ok(Self {
+            name: String::from(name),
+            aspace,
+            handles,
+            ctx,
+        })
     }
 }
 

@@ -94,18 +94,26 @@ fn run(p: &mut Process) -> End {
                 }
                 Outcome::Exit(code) => return End::Exited(code),
             },
-            SyncKind::DataAbort { write, alignment: false, .. } => {
+            SyncKind::DataAbort {
+                write,
+                alignment: false,
+                ..
+            } => {
                 let access = if write { Access::Write } else { Access::Read };
                 match p.aspace.handle_fault(far, access) {
                     Ok(()) => continue,
                     Err(f) => page_fault_report(if write { "write" } else { "read" }, far, f),
                 }
             }
-            SyncKind::InstructionAbort { .. } => match p.aspace.handle_fault(far, Access::Execute) {
-                Ok(()) => continue,
-                Err(f) => page_fault_report("execute", far, f),
-            },
-            SyncKind::DataAbort { alignment: true, .. } => format!("alignment fault at {far:#x}"),
+            SyncKind::InstructionAbort { .. } => {
+                match p.aspace.handle_fault(far, Access::Execute) {
+                    Ok(()) => continue,
+                    Err(f) => page_fault_report("execute", far, f),
+                }
+            }
+            SyncKind::DataAbort {
+                alignment: true, ..
+            } => format!("alignment fault at {far:#x}"),
             SyncKind::PcAlignment => format!("misaligned PC {far:#x}"),
             SyncKind::SpAlignment => format!("misaligned stack pointer {:#x}", p.ctx.sp),
             SyncKind::Undefined => String::from("undefined instruction"),

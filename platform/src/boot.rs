@@ -53,7 +53,13 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         let _ = devices.push(u.regs);
     }
     if let Some(g) = info.gic {
-        let parts = [Some(g.distributor), g.cpu_interface, g.redistributor, g.hyp_interface, g.virt_cpu_interface];
+        let parts = [
+            Some(g.distributor),
+            g.cpu_interface,
+            g.redistributor,
+            g.hyp_interface,
+            g.virt_cpu_interface,
+        ];
         for r in parts.into_iter().flatten() {
             let _ = devices.push(r);
         }
@@ -71,21 +77,37 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     // console drives them.
     unsafe { crate::console::init(info.console, &info.uarts) };
 
-    let semihosting_exit = info
-        .bootargs
-        .is_some_and(|args| args.split_ascii_whitespace().any(|a| a == "exit=semihosting"));
+    let semihosting_exit = info.bootargs.is_some_and(|args| {
+        args.split_ascii_whitespace()
+            .any(|a| a == "exit=semihosting")
+    });
     crate::power::init(info.psci, info.watchdog.map(|w| w.base), semihosting_exit);
 
     let l = mmu::image_layout();
-    let kimage = Range { base: l.start - kimage_offset, size: l.end - l.start };
+    let kimage = Range {
+        base: l.start - kimage_offset,
+        size: l.end - l.start,
+    };
     let mut taken: FixedVec<Taken, 40> = FixedVec::new();
-    let _ = taken.push(Taken { range: kimage, what: "kernel image" });
-    let _ = taken.push(Taken { range: info.dtb, what: "device tree" });
+    let _ = taken.push(Taken {
+        range: kimage,
+        what: "kernel image",
+    });
+    let _ = taken.push(Taken {
+        range: info.dtb,
+        what: "device tree",
+    });
     if let Some(initrd) = info.initrd {
-        let _ = taken.push(Taken { range: initrd, what: "initrd" });
+        let _ = taken.push(Taken {
+            range: initrd,
+            what: "initrd",
+        });
     }
     for r in info.reserved.iter() {
-        let _ = taken.push(Taken { range: *r, what: "reserved" });
+        let _ = taken.push(Taken {
+            range: *r,
+            what: "reserved",
+        });
     }
     let mut taken_ranges: FixedVec<Range, 40> = FixedVec::new();
     for t in taken.iter() {
@@ -93,5 +115,12 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     }
     let usable = usable_ranges(&info.memory, &taken_ranges);
 
-    Platform { info, entry_el: entry_el as u8, kimage, taken, usable, semihosting_exit }
+    Platform {
+        info,
+        entry_el: entry_el as u8,
+        kimage,
+        taken,
+        usable,
+        semihosting_exit,
+    }
 }

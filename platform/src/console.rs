@@ -52,7 +52,9 @@ impl fmt::Write for Console {
     }
 }
 
-static CONSOLE: Mutex<Console> = Mutex::new(Console { ports: [None, None] });
+static CONSOLE: Mutex<Console> = Mutex::new(Console {
+    ports: [None, None],
+});
 
 /// Starts the console on `primary` (from `stdout-path`) and, if there is one
 /// of the other kind, a second UART.
@@ -62,7 +64,9 @@ static CONSOLE: Mutex<Console> = Mutex::new(Console { ports: [None, None] });
 /// and nothing else may drive them.
 pub unsafe fn init(primary: Option<Uart>, all: &[Uart]) {
     let mut console = CONSOLE.lock();
-    let second = all.iter().find(|u| primary.is_none_or(|p| p.kind != u.kind));
+    let second = all
+        .iter()
+        .find(|u| primary.is_none_or(|p| p.kind != u.kind));
     for (n, uart) in primary.iter().chain(second).enumerate() {
         let va = phys_to_virt(uart.regs.base) as usize;
         // SAFETY: the caller guarantees the registers are mapped and ours.

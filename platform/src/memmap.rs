@@ -22,10 +22,16 @@ pub fn usable_ranges(memory: &[Range], taken: &[Range]) -> FixedVec<Range, MAX_U
                 continue;
             }
             if t_start > r_start {
-                let _ = next.push(Range { base: r_start, size: t_start - r_start });
+                let _ = next.push(Range {
+                    base: r_start,
+                    size: t_start - r_start,
+                });
             }
             if t_end < r_end {
-                let _ = next.push(Range { base: t_end, size: r_end - t_end });
+                let _ = next.push(Range {
+                    base: t_end,
+                    size: r_end - t_end,
+                });
             }
         }
         out = next;
@@ -36,7 +42,10 @@ pub fn usable_ranges(memory: &[Range], taken: &[Range]) -> FixedVec<Range, MAX_U
         let start = (r.base + 0xfff) & !0xfff;
         let end = (r.base + r.size) & !0xfff;
         if end > start {
-            sorted[n] = Range { base: start, size: end - start };
+            sorted[n] = Range {
+                base: start,
+                size: end - start,
+            };
             n += 1;
         }
     }

@@ -23,7 +23,9 @@ fn main() {
     let bins = fs::read_dir(format!("{dir}/src/bin")).expect("src/bin exists");
     for entry in bins {
         let path = entry.expect("readable src/bin").path();
-        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else { continue };
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
         let base = LINK_ADDRESSES
             .iter()
             .find(|(n, _)| *n == name)

@@ -31,14 +31,14 @@ pub fn write_bytes(p: &Process, addr: u64, data: &[u8]) -> Result<(), BadUserPoi
 }
 
 pub fn write_u32(p: &Process, addr: u64, value: u32) -> Result<(), BadUserPointer> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(BadUserPointer);
     }
     write_bytes(p, addr, &value.to_le_bytes())
 }
 
 pub fn write_u64(p: &Process, addr: u64, value: u64) -> Result<(), BadUserPointer> {
-    if addr % 8 != 0 {
+    if !addr.is_multiple_of(8) {
         return Err(BadUserPointer);
     }
     write_bytes(p, addr, &value.to_le_bytes())

@@ -8,7 +8,10 @@ use platform::arch::user_pt::UserPerms;
 use zx_abi::{rights, vm_opt, Handle, ZxStatus, PAGE_SIZE};
 
 const PERMS: u32 = vm_opt::PERM_READ | vm_opt::PERM_WRITE | vm_opt::PERM_EXECUTE;
-const CAN_MAP: u32 = vm_opt::CAN_MAP_SPECIFIC | vm_opt::CAN_MAP_READ | vm_opt::CAN_MAP_WRITE | vm_opt::CAN_MAP_EXECUTE;
+const CAN_MAP: u32 = vm_opt::CAN_MAP_SPECIFIC
+    | vm_opt::CAN_MAP_READ
+    | vm_opt::CAN_MAP_WRITE
+    | vm_opt::CAN_MAP_EXECUTE;
 const KNOWN: u32 = PERMS
     | vm_opt::SPECIFIC
     | vm_opt::SPECIFIC_OVERWRITE
@@ -72,7 +75,11 @@ pub fn map(
     if align_log2 != 0 && !(10..=32).contains(&align_log2) {
         return Err(ZxStatus::InvalidArgs);
     }
-    let align = if align_log2 == 0 { PAGE_SIZE } else { (1u64 << align_log2).max(PAGE_SIZE) };
+    let align = if align_log2 == 0 {
+        PAGE_SIZE
+    } else {
+        (1u64 << align_log2).max(PAGE_SIZE)
+    };
     let (resizable, _) = {
         let v = vmo.inner.lock();
         (v.vmo.is_resizable(), ())
@@ -80,10 +87,12 @@ pub fn map(
     if options & vm_opt::REQUIRE_NON_RESIZABLE != 0 && resizable {
         return Err(ZxStatus::NotSupported);
     }
-    if vmo_offset % PAGE_SIZE != 0 {
+    if !vmo_offset.is_multiple_of(PAGE_SIZE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ZxStatus::OutOfRange)?;
+    let len = len
+        .checked_next_multiple_of(PAGE_SIZE)
+        .ok_or(ZxStatus::OutOfRange)?;
     if vmo_offset.checked_add(len).is_none() {
         return Err(ZxStatus::OutOfRange);
     }
@@ -96,10 +105,12 @@ pub fn map(
         return Err(ZxStatus::InvalidArgs);
     }
     let placement = if specific {
-        if vmar_offset % align != 0 {
+        if !vmar_offset.is_multiple_of(align) {
             return Err(ZxStatus::InvalidArgs);
         }
-        let inside = vmar_offset.checked_add(len).is_some_and(|end| end <= vmar.size);
+        let inside = vmar_offset
+            .checked_add(len)
+            .is_some_and(|end| end <= vmar.size);
         if !inside {
             return Err(ZxStatus::InvalidArgs);
         }
@@ -111,13 +122,21 @@ pub fn map(
         }
     } else if upper_limit {
         let hi = vmar.base + vmar_offset.min(vmar.size);
-        Placement::Anywhere { lo: vmar.base, hi, align }
+        Placement::Anywhere {
+            lo: vmar.base,
+            hi,
+            align,
+        }
     } else {
         if vmar_offset != 0 {
             return Err(ZxStatus::InvalidArgs);
         }
         let lo = DEFAULT_MAP_BASE.max(vmar.base);
-        Placement::Anywhere { lo, hi: vmar.base + vmar.size, align }
+        Placement::Anywhere {
+            lo,
+            hi: vmar.base + vmar.size,
+            align,
+        }
     };
     let perms = UserPerms {
         read: options & vm_opt::PERM_READ != 0,
@@ -132,7 +151,12 @@ pub fn map(
     if options & vm_opt::MAP_RANGE != 0 {
         // Populate now; pages beyond the VMO's end stay unmapped.
         let mut va = addr;
-        while va < addr + len && vmar.aspace.handle_fault(va, crate::vm::Access::Read).is_ok() {
+        while va < addr + len
+            && vmar
+                .aspace
+                .handle_fault(va, crate::vm::Access::Read)
+                .is_ok()
+        {
             va += PAGE_SIZE;
         }
     }
@@ -141,14 +165,19 @@ pub fn map(
 
 pub fn unmap(p: &mut Process, vmar_h: Handle, addr: u64, len: u64) -> Result<(), ZxStatus> {
     let vmar = p.handles.vmar(vmar_h, rights::NONE)?.0.clone();
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ZxStatus::InvalidArgs)?;
+    let len = len
+        .checked_next_multiple_of(PAGE_SIZE)
+        .ok_or(ZxStatus::InvalidArgs)?;
     if len == 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let inside = addr >= vmar.base && addr.checked_add(len).is_some_and(|end| end <= vmar.base + vmar.size);
+    let inside = addr >= vmar.base
+        && addr
+            .checked_add(len)
+            .is_some_and(|end| end <= vmar.base + vmar.size);
     if !inside {
         return Err(ZxStatus::InvalidArgs);
     }

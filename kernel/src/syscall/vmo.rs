@@ -22,7 +22,9 @@ pub fn create(p: &mut Process, size: u64, options: u32, out: u64) -> Result<(), 
     if options & vmo_opt::RESIZABLE != 0 {
         handle_rights |= rights::RESIZE;
     }
-    let h = p.handles.add(KernelObject::Vmo(VmoObject::new(vmo)), handle_rights)?;
+    let h = p
+        .handles
+        .add(KernelObject::Vmo(VmoObject::new(vmo)), handle_rights)?;
     if user::write_u32(p, out, h).is_err() {
         // Closing the only handle frees the VMO: nothing is left behind.
         p.handles.remove(h)?;

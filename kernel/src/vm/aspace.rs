@@ -130,11 +130,18 @@ fn new_mapping_id() -> u64 {
 impl Inner {
     /// The mapping containing `va`.
     fn find(&self, va: u64) -> Option<&Mapping> {
-        self.mappings.range(..=va).next_back().map(|(_, m)| m).filter(|m| va < m.end())
+        self.mappings
+            .range(..=va)
+            .next_back()
+            .map(|(_, m)| m)
+            .filter(|m| va < m.end())
     }
 
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.mappings.range(..end).next_back().is_some_and(|(_, m)| m.end() > start)
+        self.mappings
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, m)| m.end() > start)
     }
 
     fn find_gap(&self, lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
@@ -161,7 +168,10 @@ impl AddressSpace {
         let table = UserPageTable::new(&mut FrameTables).map_err(|_| ZxStatus::NoMemory)?;
         Ok(Arc::new(Self {
             asid: asid::allocate(),
-            inner: Mutex::new(Inner { table: Some(table), mappings: BTreeMap::new() }),
+            inner: Mutex::new(Inner {
+                table: Some(table),
+                mappings: BTreeMap::new(),
+            }),
         }))
     }
 
@@ -181,16 +191,18 @@ impl AddressSpace {
         perms: UserPerms,
         placement: Placement,
     ) -> Result<u64, ZxStatus> {
-        debug_assert!(len % PAGE_SIZE == 0 && vmo_offset % PAGE_SIZE == 0 && len > 0);
+        debug_assert!(
+            len.is_multiple_of(PAGE_SIZE) && vmo_offset.is_multiple_of(PAGE_SIZE) && len > 0
+        );
         let base = {
             let inner = self.inner.lock();
             if inner.table.is_none() {
                 return Err(ZxStatus::BadState);
             }
             match placement {
-                Placement::Anywhere { lo, hi, align } => {
-                    inner.find_gap(lo, hi, len, align).ok_or(ZxStatus::NoResources)?
-                }
+                Placement::Anywhere { lo, hi, align } => inner
+                    .find_gap(lo, hi, len, align)
+                    .ok_or(ZxStatus::NoResources)?,
                 Placement::Specific(addr) => {
                     if inner.overlaps(addr, addr + len) {
                         return Err(ZxStatus::AlreadyExists);
@@ -204,7 +216,14 @@ impl AddressSpace {
             // NotFound only means there was nothing to replace.
             let _ = self.unmap(addr, len);
         }
-        let m = Mapping { id: new_mapping_id(), base, len, vmo, vmo_offset, perms };
+        let m = Mapping {
+            id: new_mapping_id(),
+            base,
+            len,
+            vmo,
+            vmo_offset,
+            perms,
+        };
         m.vmo.inner.lock().mappings.push(m.reference(self));
         self.inner.lock().mappings.insert(base, m);
         Ok(base)
@@ -221,8 +240,10 @@ impl AddressSpace {
             .next_back()
             .filter(|(_, m)| m.end() > addr)
             .map(|(base, _)| *base);
-        let keys: Vec<u64> =
-            straddling.into_iter().chain(inner.mappings.range(addr..end).map(|(base, _)| *base)).collect();
+        let keys: Vec<u64> = straddling
+            .into_iter()
+            .chain(inner.mappings.range(addr..end).map(|(base, _)| *base))
+            .collect();
         if keys.is_empty() {
             return Err(ZxStatus::NotFound);
         }
@@ -277,10 +298,14 @@ impl AddressSpace {
             if vmo_off >= v.vmo.size() {
                 return Err(UserFault::BeyondVmo);
             }
-            v.vmo.commit_page(vmo_off / PAGE_SIZE).map_err(|_| UserFault::NoMemory)?
+            v.vmo
+                .commit_page(vmo_off / PAGE_SIZE)
+                .map_err(|_| UserFault::NoMemory)?
         };
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
-        table.map(page_va, pa.as_u64(), perms, &mut FrameTables).map_err(|_| UserFault::NoMemory)
+        table
+            .map(page_va, pa.as_u64(), perms, &mut FrameTables)
+            .map_err(|_| UserFault::NoMemory)
     }
 
     /// Runs `f` on each piece of `[va, va + len)` that lies in one page, with
@@ -306,7 +331,11 @@ impl AddressSpace {
                     return Err(UserFault::Permission);
                 }
                 let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-                (m.vmo.clone(), addr - m.base + m.vmo_offset, page_end.min(end))
+                (
+                    m.vmo.clone(),
+                    addr - m.base + m.vmo_offset,
+                    page_end.min(end),
+                )
             };
             let range = (addr - va) as usize..(piece_end - va) as usize;
             f(&vmo, vmo_off, range)?;
@@ -319,7 +348,9 @@ impl AddressSpace {
     pub fn copy_from_user(&self, va: u64, buf: &mut [u8]) -> Result<(), UserFault> {
         self.for_each_piece(va, buf.len(), Access::Read, |vmo, off, range| {
             let v = vmo.inner.lock();
-            v.vmo.read(off, &mut buf[range]).map_err(|_| UserFault::BeyondVmo)
+            v.vmo
+                .read(off, &mut buf[range])
+                .map_err(|_| UserFault::BeyondVmo)
         })
     }
 

@@ -2,8 +2,8 @@
 //! it), address spaces (a translation table, the mappings in it, the fault
 //! handler and the user-copy routines), and ASIDs.
 
-pub mod aspace;
 pub mod asid;
+pub mod aspace;
 pub mod vmo;
 
 pub use aspace::{Access, AddressSpace, UserFault};
@@ -19,7 +19,9 @@ pub struct FrameTables;
 
 impl TableAllocator for FrameTables {
     fn alloc_table(&mut self) -> Option<u64> {
-        Frame::alloc_zeroed(&FRAMES).ok().map(|f| f.into_raw().as_u64())
+        Frame::alloc_zeroed(&FRAMES)
+            .ok()
+            .map(|f| f.into_raw().as_u64())
     }
 
     fn free_table(&mut self, pa: u64) {

@@ -41,7 +41,10 @@ impl VmoObject {
         LIVE_VMOS.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self {
             koid: crate::object::new_koid(),
-            inner: Mutex::new(VmoInner { vmo, mappings: Vec::new() }),
+            inner: Mutex::new(VmoInner {
+                vmo,
+                mappings: Vec::new(),
+            }),
         })
     }
 

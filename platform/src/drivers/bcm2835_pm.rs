@@ -3,8 +3,8 @@
 //! raspi machines) treat as halt.
 
 use tock_registers::interfaces::{Readable, Writeable};
-use tock_registers::registers::ReadWrite;
 use tock_registers::register_structs;
+use tock_registers::registers::ReadWrite;
 
 const PASSWORD: u32 = 0x5a00_0000;
 const RSTC_WRCFG_CLR: u32 = 0xffff_ffcf;

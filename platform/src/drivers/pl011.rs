@@ -56,7 +56,9 @@ impl Pl011 {
     /// Enables the transmitter and receiver, keeping the firmware's baud rate.
     pub fn init(&self) {
         self.regs.icr.set(0x7ff);
-        self.regs.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        self.regs
+            .cr
+            .write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
     }
 
     pub fn write_byte(&self, b: u8) {

@@ -85,14 +85,25 @@ pub fn assert_no_leak<R>(what: &str, f: impl FnOnce() -> R) -> R {
 /// The status a raw system call returned.
 pub fn st(raw: i64) -> zx::Status {
     // The wire value is an `i32` sign-extended into x0.
-    assert_eq!(raw, raw as i32 as i64, "status {:#x} is not a sign-extended i32", raw);
+    assert_eq!(
+        raw, raw as i32 as i64,
+        "status {:#x} is not a sign-extended i32",
+        raw
+    );
     zx::to_result(raw)
 }
 
 /// Asserts a call failed with `expected`.
 #[track_caller]
 pub fn assert_err<T: core::fmt::Debug>(r: Result<T, ZxStatus>, expected: ZxStatus, what: &str) {
-    assert_eq!(r.as_ref().err().copied(), Some(expected), "{}: expected {}, got {:?}", what, expected.name(), r);
+    assert_eq!(
+        r.as_ref().err().copied(),
+        Some(expected),
+        "{}: expected {}, got {:?}",
+        what,
+        expected.name(),
+        r
+    );
 }
 
 /// `zx_vmo_create` that must succeed.
@@ -100,7 +111,12 @@ pub fn assert_err<T: core::fmt::Debug>(r: Result<T, ZxStatus>, expected: ZxStatu
 pub fn vmo(size: u64, options: u32) -> Handle {
     match zx::vmo_create(size, options) {
         Ok(h) => h,
-        Err(e) => panic!("vmo_create({:#x}, {:#x}) failed: {}", size, options, e.name()),
+        Err(e) => panic!(
+            "vmo_create({:#x}, {:#x}) failed: {}",
+            size,
+            options,
+            e.name()
+        ),
     }
 }
 
@@ -115,7 +131,12 @@ pub fn close(h: Handle) {
 pub fn dup(h: Handle, rights: u32) -> Handle {
     match zx::handle_duplicate(h, rights) {
         Ok(d) => d,
-        Err(e) => panic!("handle_duplicate({:#x}, {:#x}) failed: {}", h, rights, e.name()),
+        Err(e) => panic!(
+            "handle_duplicate({:#x}, {:#x}) failed: {}",
+            h,
+            rights,
+            e.name()
+        ),
     }
 }
 
@@ -131,13 +152,23 @@ pub fn size_of(h: Handle) -> u64 {
 /// `zx_vmo_write` that must succeed.
 #[track_caller]
 pub fn write(h: Handle, buf: &[u8], offset: u64) {
-    assert_eq!(zx::vmo_write(h, buf, offset), Ok(()), "vmo_write at {:#x}", offset);
+    assert_eq!(
+        zx::vmo_write(h, buf, offset),
+        Ok(()),
+        "vmo_write at {:#x}",
+        offset
+    );
 }
 
 /// `zx_vmo_read` that must succeed.
 #[track_caller]
 pub fn read(h: Handle, buf: &mut [u8], offset: u64) {
-    assert_eq!(zx::vmo_read(h, buf, offset), Ok(()), "vmo_read at {:#x}", offset);
+    assert_eq!(
+        zx::vmo_read(h, buf, offset),
+        Ok(()),
+        "vmo_read at {:#x}",
+        offset
+    );
 }
 
 /// Reads one byte of a VMO.
@@ -197,7 +228,14 @@ impl Mapping {
     /// Maps with an explicit VMAR offset (add `ZX_VM_SPECIFIC` to `options`
     /// to use it) and VMO offset.
     #[track_caller]
-    pub fn at(root: Handle, vmar_offset: usize, vmo: Handle, vmo_offset: u64, len: usize, options: u32) -> Self {
+    pub fn at(
+        root: Handle,
+        vmar_offset: usize,
+        vmo: Handle,
+        vmo_offset: u64,
+        len: usize,
+        options: u32,
+    ) -> Self {
         match zx::vmar_map(root, options, vmar_offset, vmo, vmo_offset, len) {
             Ok(addr) => {
                 assert_eq!(addr % PAGE, 0, "vmar_map returned an unaligned address {:#x}", addr);
@@ -216,7 +254,12 @@ impl Mapping {
 
     #[track_caller]
     fn check(&self, off: usize, size: usize) {
-        assert!(off + size <= self.len, "offset {:#x} outside the {:#x}-byte mapping", off, self.len);
+        assert!(
+            off + size <= self.len,
+            "offset {:#x} outside the {:#x}-byte mapping",
+            off,
+            self.len
+        );
     }
 
     #[track_caller]
@@ -261,7 +304,13 @@ impl Mapping {
     /// Unmaps the whole range (must succeed).
     #[track_caller]
     pub fn unmap(self) {
-        assert_eq!(zx::vmar_unmap(self.root, self.addr, self.len), Ok(()), "vmar_unmap({:#x}, {:#x})", self.addr, self.len);
+        assert_eq!(
+            zx::vmar_unmap(self.root, self.addr, self.len),
+            Ok(()),
+            "vmar_unmap({:#x}, {:#x})",
+            self.addr,
+            self.len
+        );
     }
 }
 

@@ -79,7 +79,14 @@ pub fn object_get_info(h: Handle, topic: u32, buf: &mut [u8]) -> Result<(usize, 
     let (mut actual, mut avail) = (0usize, 0usize);
     // SAFETY: the pointers describe live memory.
     status(unsafe {
-        raw::object_get_info(h, topic, buf.as_mut_ptr(), buf.len(), &mut actual, &mut avail)
+        raw::object_get_info(
+            h,
+            topic,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut actual,
+            &mut avail,
+        )
     })?;
     Ok((actual, avail))
 }
@@ -143,7 +150,12 @@ pub fn vmo_op_range(h: Handle, op: u32, offset: u64, size: u64, buf: &mut [u8]) 
     status(unsafe { raw::vmo_op_range(h, op, offset, size, buf.as_mut_ptr(), buf.len()) })
 }
 
-pub fn vmo_create_child(h: Handle, options: u32, offset: u64, size: u64) -> Result<Handle, ZxStatus> {
+pub fn vmo_create_child(
+    h: Handle,
+    options: u32,
+    offset: u64,
+    size: u64,
+) -> Result<Handle, ZxStatus> {
     let mut out = 0;
     // SAFETY: `out` is a live local.
     status(unsafe { raw::vmo_create_child(h, options, offset, size, &mut out) })?;
@@ -195,7 +207,10 @@ pub struct DebugWriter {
 
 impl DebugWriter {
     pub const fn new() -> Self {
-        Self { buf: [0; 256], len: 0 }
+        Self {
+            buf: [0; 256],
+            len: 0,
+        }
     }
 
     pub fn flush(&mut self) {

@@ -35,7 +35,7 @@ pub const PANIC_EXIT: i64 = 101;
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut w = crate::DebugWriter::new();
-    let _ = write!(w, "panic: {}\n", info);
+    let _ = writeln!(w, "panic: {info}");
     w.flush();
     crate::process_exit(PANIC_EXIT)
 }

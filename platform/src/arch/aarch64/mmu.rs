@@ -5,10 +5,10 @@
 
 use crate::dt::Range;
 use crate::layout::{phys_to_virt, LINEAR_BASE};
+use aarch64_cpu::registers::{ReadWriteable, SCTLR_EL1};
 use aarch64_paging::descriptor::{El1Attributes as Attr, PhysicalAddress};
 use aarch64_paging::paging::{Constraints, El1And0, MemoryRegion, PageTable, Translation, VaRange};
 use aarch64_paging::{MapError, Mapping};
-use aarch64_cpu::registers::{ReadWriteable, SCTLR_EL1};
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -34,7 +34,10 @@ struct PoolTranslation {
 impl Translation<Attr> for PoolTranslation {
     fn allocate_table(&mut self) -> (NonNull<PageTable<Attr>>, PhysicalAddress) {
         let index = POOL_NEXT.fetch_add(1, Ordering::Relaxed);
-        assert!(index < POOL_PAGES, "kernel translation-table pool exhausted");
+        assert!(
+            index < POOL_PAGES,
+            "kernel translation-table pool exhausted"
+        );
         let base = POOL.0.get() as *mut [u8; 4096];
         // SAFETY: `index` is in bounds and was never handed out before.
         let page = unsafe { base.add(index) } as *mut PageTable<Attr>;
@@ -66,7 +69,10 @@ const DEVICE: Attr = Attr::VALID
     .union(Attr::PXN)
     .union(Attr::UXN);
 const TEXT: Attr = NORMAL.union(Attr::READ_ONLY).union(Attr::UXN);
-const RODATA: Attr = NORMAL.union(Attr::READ_ONLY).union(Attr::UXN).union(Attr::PXN);
+const RODATA: Attr = NORMAL
+    .union(Attr::READ_ONLY)
+    .union(Attr::UXN)
+    .union(Attr::PXN);
 const DATA: Attr = NORMAL.union(Attr::UXN).union(Attr::PXN);
 
 unsafe extern "C" {
@@ -218,7 +224,13 @@ pub fn clear_user_table() {
 pub fn flush_all_tlbs() {
     // SAFETY: TLB maintenance only discards cached translations.
     unsafe {
-        core::arch::asm!("dsb ishst", "tlbi vmalle1is", "dsb ish", "isb", options(nostack, preserves_flags));
+        core::arch::asm!(
+            "dsb ishst",
+            "tlbi vmalle1is",
+            "dsb ish",
+            "isb",
+            options(nostack, preserves_flags)
+        );
     }
 }
 

@@ -64,9 +64,17 @@ pub enum SyncKind {
     /// `svc` from AArch64; the immediate.
     Svc(u16),
     /// Instruction fetch abort.
-    InstructionAbort { translation: bool, permission: bool },
+    InstructionAbort {
+        translation: bool,
+        permission: bool,
+    },
     /// Data abort.
-    DataAbort { write: bool, translation: bool, permission: bool, alignment: bool },
+    DataAbort {
+        write: bool,
+        translation: bool,
+        permission: bool,
+        alignment: bool,
+    },
     PcAlignment,
     SpAlignment,
     Undefined,
@@ -88,7 +96,10 @@ impl Esr {
         let permission = (0x0c..=0x0f).contains(&fsc);
         match self.class() {
             0x15 => SyncKind::Svc((iss & 0xffff) as u16),
-            0x20 | 0x21 => SyncKind::InstructionAbort { translation, permission },
+            0x20 | 0x21 => SyncKind::InstructionAbort {
+                translation,
+                permission,
+            },
             0x24 | 0x25 => SyncKind::DataAbort {
                 write: iss & (1 << 6) != 0,
                 translation,
@@ -144,7 +155,13 @@ impl Esr {
 
 impl fmt::Display for Esr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ESR {:#010x} (EC {:#04x}: {}", self.0, self.class(), self.class_name())?;
+        write!(
+            f,
+            "ESR {:#010x} (EC {:#04x}: {}",
+            self.0,
+            self.class(),
+            self.class_name()
+        )?;
         if matches!(self.class(), 0x20 | 0x21 | 0x24 | 0x25) {
             write!(f, ", {}", self.fault_status())?;
             if matches!(self.class(), 0x24 | 0x25) {
@@ -200,13 +217,23 @@ extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
     let esr = Esr(frame.esr);
     crate::println!();
     crate::println!("KERNEL PANIC: unexpected exception in the kernel");
-    crate::println!("  kind {kind} ({})", ["sync", "irq", "fiq", "serror"][kind.min(3) as usize]);
+    crate::println!(
+        "  kind {kind} ({})",
+        ["sync", "irq", "fiq", "serror"][kind.min(3) as usize]
+    );
     crate::println!("  {esr}");
-    crate::println!("  FAR {:#018x}  ELR {:#018x}  SPSR {:#010x}", frame.far, frame.elr, frame.spsr);
+    crate::println!(
+        "  FAR {:#018x}  ELR {:#018x}  SPSR {:#010x}",
+        frame.far,
+        frame.elr,
+        frame.spsr
+    );
     crate::println!("  SP  {:#018x}  LR  {:#018x}", frame.sp, frame.lr);
     let l = super::mmu::image_layout();
     if frame.far >= l.stack_guard && frame.far < l.stack_bottom {
-        crate::println!("  (the fault address is in the kernel stack's guard page: stack overflow)");
+        crate::println!(
+            "  (the fault address is in the kernel stack's guard page: stack overflow)"
+        );
     }
     crate::power::fail();
 }

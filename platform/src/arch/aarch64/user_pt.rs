@@ -88,7 +88,13 @@ fn write_entry(table_pa: u64, index: usize, value: u64) {
 
 /// Clears the leaves of `[start, end)` below `table` (a level-`level` table
 /// covering `start`) and frees sub-tables that end up empty.
-fn unmap_level(table: u64, level: u32, start: u64, end: u64, alloc: &mut dyn TableAllocator) -> usize {
+fn unmap_level(
+    table: u64,
+    level: u32,
+    start: u64,
+    end: u64,
+    alloc: &mut dyn TableAllocator,
+) -> usize {
     let span = 1u64 << (39 - 9 * level); // bytes one entry covers
     let mut count = 0;
     let mut addr = start;
@@ -158,7 +164,11 @@ impl UserPageTable {
                 next
             };
         }
-        write_entry(table, index(va, 3), (pa & ADDR_MASK) | perms.descriptor_bits());
+        write_entry(
+            table,
+            index(va, 3),
+            (pa & ADDR_MASK) | perms.descriptor_bits(),
+        );
         super::cpu::table_write_barrier();
         Ok(())
     }

@@ -6,8 +6,8 @@
 #![no_main]
 
 use el0_tests::{
-    assert_err, assert_no_leak, close, dup, size_of, st, unaligned, vmo, zx, ReadOnlyPage, BAD_POINTERS,
-    RESIZABLE_VMO_RIGHTS,
+    assert_err, assert_no_leak, close, dup, size_of, st, unaligned, vmo, zx, ReadOnlyPage,
+    BAD_POINTERS, RESIZABLE_VMO_RIGHTS,
 };
 use zx::{rights, vmo_opt, Handle, ZxStatus, VMO_MAX_SIZE};
 
@@ -36,16 +36,31 @@ fn sizes() {
 fn too_big() {
     // MAX + 1 rounds to MAX + page; u64::MAX - 4095 is page-aligned but
     // above MAX; u64::MAX overflows when rounded.
-    for size in [VMO_MAX_SIZE + 1, VMO_MAX_SIZE + 4096, u64::MAX - 4095, u64::MAX - 1, u64::MAX] {
+    for size in [
+        VMO_MAX_SIZE + 1,
+        VMO_MAX_SIZE + 4096,
+        u64::MAX - 4095,
+        u64::MAX - 1,
+        u64::MAX,
+    ] {
         assert_no_leak("vmo_create too big", || {
-            assert_err(zx::vmo_create(size, 0), ZxStatus::OutOfRange, "vmo_create(too big)");
+            assert_err(
+                zx::vmo_create(size, 0),
+                ZxStatus::OutOfRange,
+                "vmo_create(too big)",
+            );
         });
     }
     zx::println!("vmo_create: sizes above the maximum are OUT_OF_RANGE");
 }
 
 fn options() {
-    for opts in [0, vmo_opt::RESIZABLE, vmo_opt::DISCARDABLE, vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE] {
+    for opts in [
+        0,
+        vmo_opt::RESIZABLE,
+        vmo_opt::DISCARDABLE,
+        vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE,
+    ] {
         let h = vmo(4096, opts);
         close(h);
     }
@@ -56,7 +71,11 @@ fn options() {
             continue;
         }
         assert_no_leak("vmo_create bad option", || {
-            assert_err(zx::vmo_create(4096, opt), ZxStatus::InvalidArgs, "vmo_create(unknown option bit)");
+            assert_err(
+                zx::vmo_create(4096, opt),
+                ZxStatus::InvalidArgs,
+                "vmo_create(unknown option bit)",
+            );
             // A valid option does not make an unknown one acceptable.
             assert_err(
                 zx::vmo_create(4096, opt | vmo_opt::RESIZABLE),
@@ -87,14 +106,21 @@ fn bad_out(root: Handle) {
         let r = st(unsafe { zx::raw::vmo_create(4096, 0, odd) });
         assert_eq!(r, Err(ZxStatus::InvalidArgs), "vmo_create out unaligned");
     });
-    assert_eq!(buf, [0; 4], "the kernel wrote through an unaligned out pointer");
+    assert_eq!(
+        buf, [0; 4],
+        "the kernel wrote through an unaligned out pointer"
+    );
 
     let ro = ReadOnlyPage::new(root);
     assert_no_leak("read-only out", || {
         // SAFETY: the page is mapped read-only; the kernel must not write
         // it. No Rust reference points into the mapping.
         let r = st(unsafe { zx::raw::vmo_create(4096, 0, ro.addr() as *mut Handle) });
-        assert_eq!(r, Err(ZxStatus::InvalidArgs), "vmo_create out in a read-only mapping");
+        assert_eq!(
+            r,
+            Err(ZxStatus::InvalidArgs),
+            "vmo_create out in a read-only mapping"
+        );
     });
     assert_eq!(ro.map.read_u64(0), 0, "the read-only page was written");
     ro.release();
@@ -106,7 +132,12 @@ fn handle_values() {
     let b = vmo(4096, 0);
     for h in [a, b] {
         assert_ne!(h, zx::ZX_HANDLE_INVALID, "handle is ZX_HANDLE_INVALID");
-        assert_eq!(h & zx::ZX_HANDLE_FIXED_BITS_MASK, 3, "handle {:#x} lacks the fixed low bits", h);
+        assert_eq!(
+            h & zx::ZX_HANDLE_FIXED_BITS_MASK,
+            3,
+            "handle {:#x} lacks the fixed low bits",
+            h
+        );
     }
     assert_ne!(a, b, "two live handles share a value");
     close(a);
@@ -123,7 +154,12 @@ fn assert_rights(h: Handle, expected: u32, what: &str) {
         if expected & right != 0 {
             match r {
                 Ok(d) => close(d),
-                Err(e) => panic!("{}: duplicate with right {:#x} it should hold: {}", what, right, e.name()),
+                Err(e) => panic!(
+                    "{}: duplicate with right {:#x} it should hold: {}",
+                    what,
+                    right,
+                    e.name()
+                ),
             }
         } else {
             assert_err(r, ZxStatus::InvalidArgs, what);
@@ -150,11 +186,20 @@ fn handle_rights() {
 }
 
 fn lazy() {
-    for (size, name) in [(4096u64, "4 KiB"), (1 << 40, "1 TiB"), (VMO_MAX_SIZE, "maximum size")] {
+    for (size, name) in [
+        (4096u64, "4 KiB"),
+        (1 << 40, "1 TiB"),
+        (VMO_MAX_SIZE, "maximum size"),
+    ] {
         assert_no_leak(name, || {
             let before = zx::free_pages();
             let h = vmo(size, 0);
-            assert_eq!(zx::free_pages(), before, "creating a {} VMO took pages", name);
+            assert_eq!(
+                zx::free_pages(),
+                before,
+                "creating a {} VMO took pages",
+                name
+            );
             close(h);
         });
     }

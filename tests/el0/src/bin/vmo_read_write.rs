@@ -7,8 +7,8 @@
 #![no_main]
 
 use el0_tests::{
-    assert_no_leak, assert_vmo_bytes, close, dup, read, st, vmo, write, zx, Mapping, ReadOnlyPage, BAD_POINTERS,
-    GARBAGE_HANDLE, PAGE, RW,
+    assert_no_leak, assert_vmo_bytes, close, dup, read, st, vmo, write, zx, Mapping, ReadOnlyPage,
+    BAD_POINTERS, GARBAGE_HANDLE, PAGE, RW,
 };
 use zx::{rights, Handle, ZxStatus};
 
@@ -34,15 +34,41 @@ fn handle_checks(root: Handle) {
     let closed = vmo(4096, 0);
     close(closed);
     for h in [zx::ZX_HANDLE_INVALID, GARBAGE_HANDLE, closed] {
-        assert_eq!(zx::vmo_read(h, &mut buf, 0), Err(ZxStatus::BadHandle), "vmo_read bad handle {:#x}", h);
-        assert_eq!(zx::vmo_write(h, &buf, 0), Err(ZxStatus::BadHandle), "vmo_write bad handle {:#x}", h);
+        assert_eq!(
+            zx::vmo_read(h, &mut buf, 0),
+            Err(ZxStatus::BadHandle),
+            "vmo_read bad handle {:#x}",
+            h
+        );
+        assert_eq!(
+            zx::vmo_write(h, &buf, 0),
+            Err(ZxStatus::BadHandle),
+            "vmo_write bad handle {:#x}",
+            h
+        );
     }
-    assert_eq!(zx::vmo_read(root, &mut buf, 0), Err(ZxStatus::WrongType), "vmo_read(root VMAR)");
-    assert_eq!(zx::vmo_write(root, &buf, 0), Err(ZxStatus::WrongType), "vmo_write(root VMAR)");
+    assert_eq!(
+        zx::vmo_read(root, &mut buf, 0),
+        Err(ZxStatus::WrongType),
+        "vmo_read(root VMAR)"
+    );
+    assert_eq!(
+        zx::vmo_write(root, &buf, 0),
+        Err(ZxStatus::WrongType),
+        "vmo_write(root VMAR)"
+    );
     // The type is checked before the rights.
     let vmar_none = dup(root, rights::NONE);
-    assert_eq!(zx::vmo_read(vmar_none, &mut buf, 0), Err(ZxStatus::WrongType), "vmo_read(VMAR, no rights)");
-    assert_eq!(zx::vmo_write(vmar_none, &buf, 0), Err(ZxStatus::WrongType), "vmo_write(VMAR, no rights)");
+    assert_eq!(
+        zx::vmo_read(vmar_none, &mut buf, 0),
+        Err(ZxStatus::WrongType),
+        "vmo_read(VMAR, no rights)"
+    );
+    assert_eq!(
+        zx::vmo_write(vmar_none, &buf, 0),
+        Err(ZxStatus::WrongType),
+        "vmo_write(VMAR, no rights)"
+    );
     close(vmar_none);
     zx::println!("vmo_read/write: BAD_HANDLE, then WRONG_TYPE before rights");
 }
@@ -52,19 +78,43 @@ fn rights_checks() {
     let no_read = dup(h, rights::DEFAULT_VMO & !rights::READ);
     let no_write = dup(h, rights::DEFAULT_VMO & !rights::WRITE);
     let mut buf = [0u8; 8];
-    assert_eq!(zx::vmo_read(no_read, &mut buf, 0), Err(ZxStatus::AccessDenied), "vmo_read without READ");
-    assert_eq!(zx::vmo_write(no_write, &buf, 0), Err(ZxStatus::AccessDenied), "vmo_write without WRITE");
+    assert_eq!(
+        zx::vmo_read(no_read, &mut buf, 0),
+        Err(ZxStatus::AccessDenied),
+        "vmo_read without READ"
+    );
+    assert_eq!(
+        zx::vmo_write(no_write, &buf, 0),
+        Err(ZxStatus::AccessDenied),
+        "vmo_write without WRITE"
+    );
     // The rights are checked even for empty or out-of-range transfers.
-    assert_eq!(zx::vmo_read(no_read, &mut [], 0), Err(ZxStatus::AccessDenied), "empty vmo_read without READ");
-    assert_eq!(zx::vmo_write(no_write, &[], 0), Err(ZxStatus::AccessDenied), "empty vmo_write without WRITE");
+    assert_eq!(
+        zx::vmo_read(no_read, &mut [], 0),
+        Err(ZxStatus::AccessDenied),
+        "empty vmo_read without READ"
+    );
+    assert_eq!(
+        zx::vmo_write(no_write, &[], 0),
+        Err(ZxStatus::AccessDenied),
+        "empty vmo_write without WRITE"
+    );
     assert_eq!(
         zx::vmo_read(no_read, &mut buf, SIZE),
         Err(ZxStatus::AccessDenied),
         "out-of-range vmo_read without READ"
     );
     // Each handle still does what its rights allow.
-    assert_eq!(zx::vmo_write(no_read, b"rights!!", 0), Ok(()), "vmo_write with WRITE but no READ");
-    assert_eq!(zx::vmo_read(no_write, &mut buf, 0), Ok(()), "vmo_read with READ but no WRITE");
+    assert_eq!(
+        zx::vmo_write(no_read, b"rights!!", 0),
+        Ok(()),
+        "vmo_write with WRITE but no READ"
+    );
+    assert_eq!(
+        zx::vmo_read(no_write, &mut buf, 0),
+        Ok(()),
+        "vmo_read with READ but no WRITE"
+    );
     assert_eq!(&buf, b"rights!!", "data written through the other handle");
     close(no_read);
     close(no_write);
@@ -89,18 +139,48 @@ fn range_checks() {
     for (offset, n, what) in cases {
         // The range is checked first, so a length longer than `buf` is
         // never used to copy.
-        assert_eq!(raw_read(h, p, offset, n), Err(ZxStatus::OutOfRange), "vmo_read {}", what);
-        assert_eq!(raw_write(h, p, offset, n), Err(ZxStatus::OutOfRange), "vmo_write {}", what);
+        assert_eq!(
+            raw_read(h, p, offset, n),
+            Err(ZxStatus::OutOfRange),
+            "vmo_read {}",
+            what
+        );
+        assert_eq!(
+            raw_write(h, p, offset, n),
+            Err(ZxStatus::OutOfRange),
+            "vmo_write {}",
+            what
+        );
     }
     // ... and before the buffer pointer.
     for (name, bad) in BAD_POINTERS {
-        assert_eq!(raw_read(h, bad, SIZE, len), Err(ZxStatus::OutOfRange), "vmo_read out of range, buf {}", name);
-        assert_eq!(raw_write(h, bad, SIZE, len), Err(ZxStatus::OutOfRange), "vmo_write out of range, buf {}", name);
+        assert_eq!(
+            raw_read(h, bad, SIZE, len),
+            Err(ZxStatus::OutOfRange),
+            "vmo_read out of range, buf {}",
+            name
+        );
+        assert_eq!(
+            raw_write(h, bad, SIZE, len),
+            Err(ZxStatus::OutOfRange),
+            "vmo_write out of range, buf {}",
+            name
+        );
     }
     // A straddling write changes nothing.
     write(h, &[0x11; 8], SIZE - 8);
-    assert_eq!(zx::vmo_write(h, &[0x22; 8], SIZE - 4), Err(ZxStatus::OutOfRange), "straddling write");
-    assert_vmo_bytes(h, SIZE - 8, 8, 0x11, "bytes under a failed straddling write");
+    assert_eq!(
+        zx::vmo_write(h, &[0x22; 8], SIZE - 4),
+        Err(ZxStatus::OutOfRange),
+        "straddling write"
+    );
+    assert_vmo_bytes(
+        h,
+        SIZE - 8,
+        8,
+        0x11,
+        "bytes under a failed straddling write",
+    );
     close(h);
     zx::println!("vmo_read/write: OUT_OF_RANGE past the end and on overflow, before the buffer");
 }
@@ -109,12 +189,30 @@ fn empty_transfers() {
     let h = vmo(SIZE, 0);
     for offset in [0, 1, 4096, SIZE - 1, SIZE] {
         // Length 0 never touches the buffer, so NULL is fine.
-        assert_eq!(raw_read(h, 0, offset, 0), Ok(()), "empty vmo_read(NULL) at {:#x}", offset);
-        assert_eq!(raw_write(h, 0, offset, 0), Ok(()), "empty vmo_write(NULL) at {:#x}", offset);
+        assert_eq!(
+            raw_read(h, 0, offset, 0),
+            Ok(()),
+            "empty vmo_read(NULL) at {:#x}",
+            offset
+        );
+        assert_eq!(
+            raw_write(h, 0, offset, 0),
+            Ok(()),
+            "empty vmo_write(NULL) at {:#x}",
+            offset
+        );
     }
     let empty = vmo(0, 0);
-    assert_eq!(raw_read(empty, 0, 0, 0), Ok(()), "empty read of a zero-size VMO");
-    assert_eq!(raw_read(empty, 0, 0, 1), Err(ZxStatus::OutOfRange), "one-byte read of a zero-size VMO");
+    assert_eq!(
+        raw_read(empty, 0, 0, 0),
+        Ok(()),
+        "empty read of a zero-size VMO"
+    );
+    assert_eq!(
+        raw_read(empty, 0, 0, 1),
+        Err(ZxStatus::OutOfRange),
+        "one-byte read of a zero-size VMO"
+    );
     close(empty);
     close(h);
     zx::println!("vmo_read/write: length 0 at any offset up to the size is OK, even with NULL");
@@ -125,28 +223,62 @@ fn bad_buffers(root: Handle) {
     write(h, &[0x33; 16], 0);
     for (name, bad) in BAD_POINTERS {
         assert_no_leak(name, || {
-            assert_eq!(raw_read(h, bad, 0, 16), Err(ZxStatus::NotFound), "vmo_read buf = {}", name);
-            assert_eq!(raw_write(h, bad, 0, 16), Err(ZxStatus::NotFound), "vmo_write buf = {}", name);
+            assert_eq!(
+                raw_read(h, bad, 0, 16),
+                Err(ZxStatus::NotFound),
+                "vmo_read buf = {}",
+                name
+            );
+            assert_eq!(
+                raw_write(h, bad, 0, 16),
+                Err(ZxStatus::NotFound),
+                "vmo_write buf = {}",
+                name
+            );
         });
     }
     assert_vmo_bytes(h, 0, 16, 0x33, "data after writes from bad buffers");
 
     // A read-only mapping can be a source but not a destination.
     let ro = ReadOnlyPage::new(root);
-    assert_eq!(raw_read(h, ro.addr(), 0, 16), Err(ZxStatus::NotFound), "vmo_read into a read-only mapping");
+    assert_eq!(
+        raw_read(h, ro.addr(), 0, 16),
+        Err(ZxStatus::NotFound),
+        "vmo_read into a read-only mapping"
+    );
     assert_eq!(ro.map.read_u8(0), 0, "read-only page was written");
-    assert_eq!(raw_write(h, ro.addr(), 0, 16), Ok(()), "vmo_write from a read-only mapping");
+    assert_eq!(
+        raw_write(h, ro.addr(), 0, 16),
+        Ok(()),
+        "vmo_write from a read-only mapping"
+    );
     assert_vmo_bytes(h, 0, 16, 0, "data written from the read-only page");
     ro.release();
 
     // A buffer that starts in a mapping and runs into an unmapped page.
     let scratch = vmo(2 * PAGE as u64, 0);
     let map = Mapping::new(root, scratch, 2 * PAGE, RW);
-    assert_eq!(zx::vmar_unmap(root, map.addr + PAGE, PAGE), Ok(()), "unmap the second page");
+    assert_eq!(
+        zx::vmar_unmap(root, map.addr + PAGE, PAGE),
+        Ok(()),
+        "unmap the second page"
+    );
     let tail = map.addr + PAGE - 8;
-    assert_eq!(raw_read(h, tail, 0, 16), Err(ZxStatus::NotFound), "vmo_read into a buffer running off a mapping");
-    assert_eq!(raw_write(h, tail, 0, 16), Err(ZxStatus::NotFound), "vmo_write from a buffer running off a mapping");
-    assert_eq!(zx::vmar_unmap(root, map.addr, PAGE), Ok(()), "unmap the first page");
+    assert_eq!(
+        raw_read(h, tail, 0, 16),
+        Err(ZxStatus::NotFound),
+        "vmo_read into a buffer running off a mapping"
+    );
+    assert_eq!(
+        raw_write(h, tail, 0, 16),
+        Err(ZxStatus::NotFound),
+        "vmo_write from a buffer running off a mapping"
+    );
+    assert_eq!(
+        zx::vmar_unmap(root, map.addr, PAGE),
+        Ok(()),
+        "unmap the first page"
+    );
     close(scratch);
     close(h);
     zx::println!("vmo_read/write: bad buffers are NOT_FOUND");
@@ -176,7 +308,11 @@ fn contents() {
     write(h, &big, 2 * 4096 - 3000);
     big.fill(0);
     read(h, &mut big, 2 * 4096 - 3000);
-    if let Some(i) = big.iter().enumerate().position(|(i, &b)| b != (i % 251) as u8) {
+    if let Some(i) = big
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b != (i % 251) as u8)
+    {
         panic!("6000-byte transfer: byte {} read back as {:#x}", i, big[i]);
     }
 
@@ -201,8 +337,15 @@ fn commit_accounting() {
         let before = zx::free_pages();
         write(h, &[1], 5 * 4096 + 7);
         let after = zx::free_pages();
-        assert!(after < before, "writing a fresh page took no page ({} -> {})", before, after);
-        assert_no_leak("rewriting a committed page", || write(h, &[2; 64], 5 * 4096));
+        assert!(
+            after < before,
+            "writing a fresh page took no page ({} -> {})",
+            before,
+            after
+        );
+        assert_no_leak("rewriting a committed page", || {
+            write(h, &[2; 64], 5 * 4096)
+        });
         close(h);
     });
     zx::println!("vmo_read/write: reads commit nothing, a write commits, close returns it");

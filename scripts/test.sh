@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, host unit tests, and QEMU boots whose
+# serial output and exit status are checked. Ends with one line
+# "N passed, M failed"; exits non-zero if anything failed.
+#
+#   scripts/test.sh [--quick]     --quick: skip the slower QEMU variants
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+passed=0 failed=0 failures=()
+logs=build/test-logs
+mkdir -p "$logs"
+
+pass() { passed=$((passed + 1)); printf 'PASS %s\n' "$1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); printf 'FAIL %s%s\n' "$1" "${2:+: $2}"; }
+
+# step NAME COMMAND...: a step passes when the command exits 0.
+step() {
+    local name=$1; shift
+    local log="$logs/$name.log"
+    if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name" "see $log"; tail -n 30 "$log" | sed 's/^/    /'; fi
+}
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+step fmt cargo fmt --all --check
+step clippy-host cargo clippy -q --all-targets -- -D warnings
+step clippy-aarch64 cargo clippy -q --target aarch64-unknown-none --release \
+    -p kernel -p platform -p zx -p el0-tests -- -D warnings
+step fetch-dtbs bash scripts/fetch-dtbs.sh
+step unit-tests cargo test -q
+step unit-tests-kernel cargo test -q -p kernel --lib
+if ! step build bash scripts/build.sh; then
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+
+programs=$(cpio -it --quiet < build/initrd.cpio | wc -l)
+
+# boot NAME EXPECTED_STATUS QEMU.SH-ARGS... : boots once, keeps the log in
+# $logs/NAME.log and sets $out and $status for the checks that follow.
+boot() {
+    local name=$1 expected=$2; shift 2
+    out="$logs/$name.log"
+    status=0
+    # The console ends lines with CR LF; the checks want plain lines.
+    bash scripts/qemu.sh --no-build "$@" 2>&1 | tr -d '\r' >"$out"
+    status=${PIPESTATUS[0]}
+    if [ "$status" != "$expected" ]; then
+        fail "$name: exit status" "got $status, expected $expected (log $out)"
+        tail -n 20 "$out" | sed 's/^/    /'
+        return 1
+    fi
+    pass "$name: exit status $status"
+}
+
+# expect NAME REGEX: the last boot's output has a line matching REGEX.
+expect() {
+    if grep -Eq -- "$2" "$out"; then pass "$1"; else fail "$1" "no line matching /$2/ in $out"; fi
+}
+
+# free_mib_at_least NAME MIB: the boot log's free memory is at least MIB.
+free_mib_at_least() {
+    local mib
+    mib=$(sed -n 's/^free pages: [0-9]* (\([0-9]*\) MiB)/\1/p' "$out" | head -1)
+    if [ -n "$mib" ] && [ "$mib" -ge "$2" ]; then pass "$1 ($mib MiB free)"; else fail "$1" "free MiB '${mib}' < $2"; fi
+}
+
+# The EL0 suite: every program passes, none is missing, nothing leaks.
+suite_checks() {
+    local mode=$1
+    expect "$mode: banner" '^zkernel [0-9.]+ \(aarch64\)'
+    expect "$mode: memory map" '^memory: 0x[0-9a-f]+\.\.0x[0-9a-f]+ \([0-9]+ MiB\)'
+    expect "$mode: all $programs programs passed" "^el0: $programs passed, 0 failed"
+    expect "$mode: no pages leaked across the suite" '^free pages: ([0-9]+) before the programs, \1 after$'
+    grep -E '^test .* \.\.\. ' "$out" | sed "s/^/    [$mode] /"
+}
+
+if boot virt-el1 0 --mem 1G; then
+    expect "virt-el1: entered at EL1" '^mode: entered at EL1'
+    free_mib_at_least "virt-el1: -m 1G leaves close to 1 GiB free" 990
+    suite_checks virt-el1
+fi
+
+if boot virt-el2 0 --el2 --mem 1G; then
+    expect "virt-el2: entered at EL2" '^mode: entered at EL2'
+    suite_checks virt-el2
+fi
+
+if boot virt-4g 0 --mem 4G --no-initrd; then
+    expect "virt-4g: memory node is 4 GiB" '^memory: 0x0040000000\.\.0x0140000000 \(4096 MiB\)'
+    free_mib_at_least "virt-4g: -m 4G leaves close to 4 GiB free" 4000
+    expect "virt-4g: no initrd reported" '^no initrd: nothing to run'
+fi
+
+# A kernel bug must be reported and must stop QEMU with a failure status.
+if boot kernel-fault 1 --no-initrd --append "selftest=kernel-fault"; then
+    expect "kernel-fault: panic report" '^KERNEL PANIC: unexpected exception in the kernel'
+    expect "kernel-fault: decoded ESR" 'ESR 0x[0-9a-f]+ \(EC 0x25: data abort from the same EL, translation fault, write\)'
+    expect "kernel-fault: FAR and ELR" 'FAR 0x0*dead0000 +ELR 0xffff'
+fi
+
+if [ "$quick" = 0 ]; then
+    if boot virt-el1-smp4 0 --smp 4 --mem 512M; then
+        expect "virt-smp4: secondaries parked, suite passes" "^el0: $programs passed, 0 failed"
+    fi
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
