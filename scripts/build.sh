@@ -8,7 +8,10 @@ cd "$root"
 bash scripts/setup.sh --rust-only
 
 profile=release
-cargo build -q -p kernel -p el0-tests --target aarch64-unknown-none --profile "$profile"
+# The kernel is soft-float: its code never touches FP/SIMD registers, which
+# therefore belong to the running EL0 program (see docs/syscall-abi.md).
+cargo build -q -p kernel --target aarch64-unknown-none-softfloat --profile "$profile"
+cargo build -q -p el0-tests --target aarch64-unknown-none --profile "$profile"
 
 sysroot=$(rustc --print sysroot)
 host=$(rustc -vV | sed -n 's/^host: //p')
@@ -16,17 +19,21 @@ objcopy="$sysroot/lib/rustlib/$host/bin/llvm-objcopy"
 [ -x "$objcopy" ] || { echo "build: llvm-objcopy missing (rustup component add llvm-tools)" >&2; exit 1; }
 
 mkdir -p build
-elf=target/aarch64-unknown-none/$profile/kernel
+elf=target/aarch64-unknown-none-softfloat/$profile/kernel
 "$objcopy" -O binary "$elf" build/kernel8.img
 cp "$elf" build/kernel.elf
 
 # The EL0 test programs, in name order; bench_* programs are run by
 # scripts/bench.sh, not by the suite.
+# Stripped copies go into build/el0/ (the debug info stays in target/).
+mkdir -p build/el0
+rm -f build/el0/*
 bins=()
 for src in tests/el0/src/bin/*.rs; do
     name=$(basename "$src" .rs)
+    "$objcopy" --strip-debug "target/aarch64-unknown-none/$profile/$name" "build/el0/$name"
     case "$name" in bench_*) continue ;; esac
-    bins+=("target/aarch64-unknown-none/$profile/$name")
+    bins+=("build/el0/$name")
 done
 bash scripts/mkinitrd.sh build/initrd.cpio "${bins[@]}"
 echo "build/kernel8.img build/initrd.cpio"

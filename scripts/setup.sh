@@ -13,7 +13,9 @@ as_root() {
 }
 
 rust_tools() {
-    rustup target add aarch64-unknown-none >/dev/null 2>&1 || rustup target add aarch64-unknown-none
+    local targets="aarch64-unknown-none aarch64-unknown-none-softfloat"
+    # shellcheck disable=SC2086
+    rustup target add $targets >/dev/null 2>&1 || rustup target add $targets
     rustup component add llvm-tools clippy rustfmt >/dev/null 2>&1 || rustup component add llvm-tools clippy rustfmt
 }
 

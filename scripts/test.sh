@@ -29,8 +29,9 @@ bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 
 
 step fmt cargo fmt --all --check
 step clippy-host cargo clippy -q --all-targets -- -D warnings
-step clippy-aarch64 cargo clippy -q --target aarch64-unknown-none --release \
-    -p kernel -p platform -p zx -p el0-tests -- -D warnings
+step clippy-kernel cargo clippy -q --target aarch64-unknown-none-softfloat --release \
+    -p kernel -p platform -- -D warnings
+step clippy-el0 cargo clippy -q --target aarch64-unknown-none --release -p zx -p el0-tests -- -D warnings
 step fetch-dtbs bash scripts/fetch-dtbs.sh
 step unit-tests cargo test -q
 step unit-tests-kernel cargo test -q -p kernel --lib

@@ -75,6 +75,7 @@ fn run_one(name: &str, image: &[u8]) -> bool {
 /// Runs the process until it exits or is killed.
 fn run(p: &mut Process) -> End {
     p.aspace.activate();
+    platform::arch::trap::reset_fp_state();
     loop {
         match enter_user(&mut p.ctx) {
             Trap::Sync => {}

@@ -228,6 +228,34 @@ pub fn write(frame: &mut Frame, offset: usize, buf: &[u8]) {
     }
 }
 
+/// Copies `len` bytes from `src`'s page at `src_offset` into `dst`'s page at
+/// `dst_offset`.
+///
+/// # Panics
+///
+/// If either range leaves its page.
+pub fn copy_between(
+    dst: &mut Frame,
+    dst_offset: usize,
+    src: &Frame,
+    src_offset: usize,
+    len: usize,
+) {
+    check_in_page(dst_offset, len);
+    check_in_page(src_offset, len);
+    // SAFETY: both ranges are inside their pages (checked above); `dst` owns
+    // its page exclusively and `src` owns a different one (a `&mut Frame` and
+    // a `&Frame` cannot be the same frame), so the ranges do not overlap; both
+    // are mapped by `init`.
+    unsafe {
+        ptr::copy_nonoverlapping(
+            page_ptr(src.pa()).add(src_offset),
+            page_ptr(dst.pa()).add(dst_offset),
+            len,
+        );
+    }
+}
+
 /// Writes zero to `len` bytes of `frame`'s page starting `offset` bytes in.
 ///
 /// # Panics

@@ -163,6 +163,52 @@ impl Vmo {
         Ok(())
     }
 
+    /// Copies `len` bytes of `src` from `src_offset` into this VMO at
+    /// `offset`, page to page with no intermediate buffer (the kernel's
+    /// `zx_vmo_read`/`zx_vmo_write` between a VMO and user memory, which is
+    /// itself a mapped VMO). Uncommitted source pages read as zero. All or
+    /// nothing, like [`write`](Self::write).
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when either range overflows or passes the
+    ///   end of its VMO; nothing is copied then.
+    /// - [`ZxStatus::NoMemory`] when a destination page cannot be allocated.
+    pub fn copy_from(
+        &mut self,
+        offset: u64,
+        src: &Vmo,
+        src_offset: u64,
+        len: u64,
+    ) -> Result<(), ZxStatus> {
+        self.check_range(offset, len)?;
+        src.check_range(src_offset, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let (first, last) = page_span(offset, len);
+        self.commit_pages(first, last)?;
+        let mut done = 0u64;
+        while done < len {
+            let (dst_pos, src_pos) = (offset + done, src_offset + done);
+            let dst_in = (dst_pos % PAGE_SIZE) as usize;
+            let src_in = (src_pos % PAGE_SIZE) as usize;
+            let n = (PAGE_BYTES - dst_in)
+                .min(PAGE_BYTES - src_in)
+                .min((len - done) as usize);
+            let dst = self
+                .pages
+                .get_mut(&(dst_pos / PAGE_SIZE))
+                .expect("the range was just committed");
+            match src.pages.get(&(src_pos / PAGE_SIZE)) {
+                Some(frame) => phys::copy_between(dst, dst_in, frame, src_in, n),
+                None => phys::zero(dst, dst_in, n),
+            }
+            done += n as u64;
+        }
+        Ok(())
+    }
+
     /// The frame behind page `index`, allocating a zeroed one on first use.
     /// For the kernel's page-fault handler and direct user copies; the
     /// address stays valid while the VMO keeps the page (until a shrink,

@@ -462,3 +462,51 @@ fn names_are_cut_and_padded() {
     vmo.set_name(b"");
     assert_eq!(vmo.name(), &[0; ZX_MAX_NAME_LEN]);
 }
+
+#[test]
+fn copy_from_moves_bytes_page_to_page_at_any_alignment() {
+    let frames = testing::allocator(64);
+    let mut src = Vmo::create(frames, 3 * 4096, 0).unwrap();
+    let pattern: Vec<u8> = (0..3 * 4096u32).map(|i| (i * 7 % 251) as u8).collect();
+    src.write(0, &pattern).unwrap();
+    let mut dst = Vmo::create(frames, 4 * 4096, 0).unwrap();
+    dst.copy_from(4096 + 100, &src, 333, 2 * 4096 + 5).unwrap();
+    let mut back = vec![0u8; 2 * 4096 + 5];
+    dst.read(4096 + 100, &mut back).unwrap();
+    assert_eq!(&back[..], &pattern[333..333 + 2 * 4096 + 5]);
+    let mut before = [1u8; 100];
+    dst.read(4096, &mut before).unwrap();
+    assert_eq!(before, [0u8; 100]);
+}
+
+#[test]
+fn copy_from_uncommitted_source_zeroes_and_checks_both_ranges() {
+    let frames = testing::allocator(16);
+    let src = Vmo::create(frames, 2 * 4096, 0).unwrap();
+    let mut dst = Vmo::create(frames, 2 * 4096, 0).unwrap();
+    dst.write(0, &[9u8; 8192]).unwrap();
+    dst.copy_from(10, &src, 4000, 500).unwrap();
+    let mut got = [1u8; 500];
+    dst.read(10, &mut got).unwrap();
+    assert_eq!(got, [0u8; 500]);
+    assert_eq!(src.committed_pages(), 0);
+    assert_eq!(dst.copy_from(8000, &src, 0, 500), Err(ZxStatus::OutOfRange));
+    assert_eq!(dst.copy_from(0, &src, 8000, 500), Err(ZxStatus::OutOfRange));
+    assert_eq!(
+        dst.copy_from(0, &src, u64::MAX, 2),
+        Err(ZxStatus::OutOfRange)
+    );
+}
+
+#[test]
+fn copy_from_without_memory_leaves_destination_unchanged() {
+    let frames = testing::allocator(2);
+    let mut src = Vmo::create(frames, 4096, 0).unwrap();
+    src.write(0, &[3u8; 4096]).unwrap();
+    let mut dst = Vmo::create(frames, 3 * 4096, 0).unwrap();
+    let free = frames.free_pages();
+    assert_eq!(dst.copy_from(0, &src, 0, 4096).map(|_| ()), Ok(()));
+    assert_eq!(dst.copy_from(4096, &src, 0, 4096), Err(ZxStatus::NoMemory));
+    assert_eq!(frames.free_pages(), free - 1);
+    assert_eq!(dst.committed_pages(), 1);
+}

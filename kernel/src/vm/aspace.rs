@@ -309,18 +309,18 @@ impl AddressSpace {
     }
 
     /// Runs `f` on each piece of `[va, va + len)` that lies in one page, with
-    /// the VMO and offset behind it. Stops at the first piece that is not
-    /// accessible for `access`.
-    fn for_each_piece(
+    /// the VMO and offset behind it and the piece's range relative to `va`.
+    /// Stops at the first piece that is not accessible for `access`.
+    pub fn for_each_piece<E: From<UserFault>>(
         &self,
         va: u64,
         len: usize,
         access: Access,
-        mut f: impl FnMut(&Arc<VmoObject>, u64, core::ops::Range<usize>) -> Result<(), UserFault>,
-    ) -> Result<(), UserFault> {
+        mut f: impl FnMut(&Arc<VmoObject>, u64, core::ops::Range<usize>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let end = va.checked_add(len as u64).ok_or(UserFault::Unmapped)?;
         if end > USER_END {
-            return Err(UserFault::Unmapped);
+            return Err(UserFault::Unmapped.into());
         }
         let mut addr = va;
         while addr < end {
@@ -328,7 +328,7 @@ impl AddressSpace {
                 let inner = self.inner.lock();
                 let m = inner.find(addr).ok_or(UserFault::Unmapped)?;
                 if !m.allows(access) {
-                    return Err(UserFault::Permission);
+                    return Err(UserFault::Permission.into());
                 }
                 let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
                 (

@@ -5,8 +5,9 @@
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-/// An EL0 program's registers while it is not running. The layout is shared
-/// with `vectors.S` (offsets `CTX_*`).
+/// An EL0 program's general and special registers while it is not running.
+/// Its FP/SIMD registers stay live in the CPU: the kernel never uses them
+/// (see `vectors.S`). The layout is shared with `vectors.S` (offsets `CTX_*`).
 #[repr(C)]
 #[derive(Clone, Debug, Default)]
 pub struct UserContext {
@@ -34,6 +35,14 @@ pub enum Trap {
 
 unsafe extern "C" {
     fn run_user(ctx: *mut UserContext) -> u64;
+    fn clear_fp_state();
+}
+
+/// Zeroes the FP/SIMD registers before a new program first runs.
+pub fn reset_fp_state() {
+    // SAFETY: the kernel itself keeps no values in FP/SIMD registers (it is
+    // built soft-float); only the next program's state is affected.
+    unsafe { clear_fp_state() };
 }
 
 /// Runs the program described by `ctx` at EL0 until it traps, then returns

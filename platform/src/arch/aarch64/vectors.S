@@ -6,6 +6,10 @@
 // returns from `run_user` with the kind of exception: to the kernel, a trap is
 // just a function return, and resuming the program is calling `run_user` again.
 // Exceptions taken at EL1 save a full frame and call `kernel_trap`.
+//
+// FP/SIMD registers are not saved: the kernel is built for the soft-float
+// target and never touches them (memcpy/memset save what they use), so the
+// program's FP/SIMD state simply stays in the registers.
 
 .equ CTX_SP,     248
 .equ CTX_PC,     256
@@ -35,6 +39,7 @@
     b       user_trap_entry
 .endm
 
+.arch_extension simd
 .section .text.vectors, "ax"
 .balign 2048
 .global kernel_vectors
@@ -177,4 +182,15 @@ user_trap_entry:
     ldp     x27, x28, [sp, #80]
     ldp     x29, x30, [sp, #96]
     add     sp, sp, #112
+    ret
+
+// void clear_fp_state(void): zeroes every FP/SIMD register, FPCR and FPSR,
+// so that a new program starts clean and sees nothing of the previous one.
+.global clear_fp_state
+clear_fp_state:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    movi    v\n\().2d, #0
+    .endr
+    msr     fpcr, xzr
+    msr     fpsr, xzr
     ret
