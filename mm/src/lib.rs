@@ -15,6 +15,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod frame;
+pub mod page_list;
 #[allow(unsafe_code)]
 pub mod phys;
 pub mod vmo;

@@ -12,13 +12,13 @@
 //! writes will copy the parent's page ([`crate::phys::copy_page`]) instead of
 //! zero-filling.
 
-use alloc::collections::btree_map::{BTreeMap, Entry};
 use alloc::vec::Vec;
 
 use bitflags::bitflags;
 use zx_abi::{vmo_opt, vmo_round_size, ZxStatus, PAGE_SIZE, ZX_MAX_NAME_LEN};
 
 use crate::frame::{Frame, FrameAllocator};
+use crate::page_list::PageList;
 use crate::phys::{self, PhysAddr};
 
 bitflags! {
@@ -48,7 +48,7 @@ pub struct Vmo {
     options: VmoOptions,
     /// The committed pages, by page index. Sparse, so an untouched VMO of
     /// any size costs nothing.
-    pages: BTreeMap<u64, Frame>,
+    pages: PageList,
     /// NUL-padded; the last byte is always NUL.
     name: [u8; ZX_MAX_NAME_LEN],
 }
@@ -75,7 +75,7 @@ impl Vmo {
             size: rounded,
             content_size: size,
             options,
-            pages: BTreeMap::new(),
+            pages: PageList::new(),
             name: [0; ZX_MAX_NAME_LEN],
         })
     }
@@ -130,7 +130,7 @@ impl Vmo {
         self.check_range(offset, buf.len() as u64)?;
         for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
             let dst = &mut buf[chunk];
-            match self.pages.get(&index) {
+            match self.pages.get(index) {
                 Some(frame) => phys::read(frame, in_page, dst),
                 None => dst.fill(0),
             }
@@ -154,10 +154,11 @@ impl Vmo {
         }
         let (first, last) = page_span(offset, buf.len() as u64);
         self.commit_pages(first, last)?;
-        let mut pages = self.pages.range_mut(first..=last);
         for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
-            let (&committed, frame) = pages.next().expect("the range was just committed");
-            debug_assert_eq!(committed, index);
+            let frame = self
+                .pages
+                .get_mut(index)
+                .expect("the range was just committed");
             phys::write(frame, in_page, &buf[chunk]);
         }
         Ok(())
@@ -198,9 +199,9 @@ impl Vmo {
                 .min((len - done) as usize);
             let dst = self
                 .pages
-                .get_mut(&(dst_pos / PAGE_SIZE))
+                .get_mut(dst_pos / PAGE_SIZE)
                 .expect("the range was just committed");
-            match src.pages.get(&(src_pos / PAGE_SIZE)) {
+            match src.pages.get(src_pos / PAGE_SIZE) {
                 Some(frame) => phys::copy_between(dst, dst_in, frame, src_in, n),
                 None => phys::zero(dst, dst_in, n),
             }
@@ -223,19 +224,17 @@ impl Vmo {
         if index >= self.size / PAGE_SIZE {
             return Err(ZxStatus::OutOfRange);
         }
-        match self.pages.entry(index) {
-            Entry::Occupied(page) => Ok(page.get().pa()),
-            Entry::Vacant(slot) => {
-                let frame = Frame::alloc_zeroed(self.frames)?;
-                Ok(slot.insert(frame).pa())
-            }
-        }
+        let frames = self.frames;
+        let frame = self
+            .pages
+            .get_or_try_insert(index, || Frame::alloc_zeroed(frames))?;
+        Ok(frame.pa())
     }
 
     /// The frame behind page `index`, if committed; never allocates. The same
     /// lifetime rule as [`commit_page`](Self::commit_page) applies.
     pub fn lookup_page(&self, index: u64) -> Option<PhysAddr> {
-        self.pages.get(&index).map(Frame::pa)
+        self.pages.get(index).map(Frame::pa)
     }
 
     /// `zx_vmo_set_size`: the size becomes `new_size` rounded up to a page,
@@ -260,12 +259,12 @@ impl Vmo {
         }
         let rounded = vmo_round_size(new_size).ok_or(ZxStatus::OutOfRange)?;
         // Frames drop, and go back to the allocator, with the split-off map.
-        drop(self.pages.split_off(&(rounded / PAGE_SIZE)));
+        self.pages.remove_range(rounded / PAGE_SIZE, u64::MAX);
         self.size = rounded;
         self.content_size = new_size;
         let tail = (new_size % PAGE_SIZE) as usize;
         if tail != 0 {
-            if let Some(frame) = self.pages.get_mut(&(new_size / PAGE_SIZE)) {
+            if let Some(frame) = self.pages.get_mut(new_size / PAGE_SIZE) {
                 phys::zero(frame, tail, PAGE_BYTES - tail);
             }
         }
@@ -358,26 +357,26 @@ impl Vmo {
     fn commit_pages(&mut self, first: u64, last: u64) -> Result<(), ZxStatus> {
         let mut fresh = Vec::new();
         for index in first..=last {
-            if !self.pages.contains_key(&index) {
+            if !self.pages.contains(index) {
                 // On failure `fresh` drops here and frees what it holds.
                 fresh.push((index, Frame::alloc_zeroed(self.frames)?));
             }
         }
-        self.pages.extend(fresh);
+        for (index, frame) in fresh {
+            self.pages.insert(index, frame);
+        }
         Ok(())
     }
 
     /// Frees the committed pages with index in `[first, end)`.
     fn free_pages(&mut self, first: u64, end: u64) {
-        while let Some((&index, _)) = self.pages.range(first..end).next() {
-            self.pages.remove(&index);
-        }
+        self.pages.remove_range(first, end);
     }
 
     /// Zeroes the bytes `[start, end)` of one page, if it is committed.
     fn zero_in_page(&mut self, start: u64, end: u64) {
         debug_assert!(start < end && (end - 1) / PAGE_SIZE == start / PAGE_SIZE);
-        if let Some(frame) = self.pages.get_mut(&(start / PAGE_SIZE)) {
+        if let Some(frame) = self.pages.get_mut(start / PAGE_SIZE) {
             phys::zero(frame, (start % PAGE_SIZE) as usize, (end - start) as usize);
         }
     }

@@ -22,8 +22,10 @@ pub enum Outcome {
 
 /// Runs the system call the program's registers describe.
 pub fn dispatch(p: &mut Process) -> Outcome {
-    let a = p.ctx.x;
-    let result = match a[16] {
+    let number = p.ctx.x[16];
+    let mut a = [0u64; 8];
+    a.copy_from_slice(&p.ctx.x[..8]);
+    let result = match number {
         sys::PROCESS_EXIT => return Outcome::Exit(a[0] as i64),
         sys::DEBUG_WRITE => debug_write(p, a[0], a[1]),
         sys::HANDLE_CLOSE => handle::close(p, a[0] as u32),

@@ -38,6 +38,29 @@ pub fn zva_block_size() -> Option<usize> {
 /// the caller owns.
 pub unsafe fn zero_page(page: *mut u8) {
     match zva_block_size() {
+        Some(64) => {
+            // SAFETY: the 64 blocks of 64 bytes cover exactly the page the
+            // caller owns and maps as normal memory; four per iteration.
+            unsafe {
+                asm!(
+                    "2:",
+                    "dc zva, {p}",
+                    "add {t}, {p}, #64",
+                    "dc zva, {t}",
+                    "add {t}, {p}, #128",
+                    "dc zva, {t}",
+                    "add {t}, {p}, #192",
+                    "dc zva, {t}",
+                    "add {p}, {p}, #256",
+                    "cmp {p}, {end}",
+                    "b.lo 2b",
+                    p = inout(reg) page as usize => _,
+                    t = out(reg) _,
+                    end = in(reg) page as usize + 4096,
+                    options(nostack),
+                )
+            };
+        }
         Some(block) if block <= 4096 => {
             let mut p = page as usize;
             let end = p + 4096;
