@@ -27,6 +27,7 @@ fn split(index: u64) -> (u64, usize) {
 }
 
 impl PageList {
+    /// An empty list.
     pub fn new() -> Self {
         Self::default()
     }
@@ -36,20 +37,24 @@ impl PageList {
         self.len
     }
 
+    /// True when no page is committed.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// The frame at `index`, if committed.
     pub fn get(&self, index: u64) -> Option<&Frame> {
         let (key, slot) = split(index);
         self.nodes.get(&key)?.frames[slot].as_ref()
     }
 
+    /// The frame at `index`, if committed, for writing.
     pub fn get_mut(&mut self, index: u64) -> Option<&mut Frame> {
         let (key, slot) = split(index);
         self.nodes.get_mut(&key)?.frames[slot].as_mut()
     }
 
+    /// True when page `index` is committed.
     pub fn contains(&self, index: u64) -> bool {
         self.get(index).is_some()
     }
