@@ -111,6 +111,14 @@ if [ "$quick" = 0 ]; then
     fi
 fi
 
+# Further suites add their checks through the same helpers (pass, fail,
+# boot, expect); each lives in its own file.
+for extra in tests/suites/*.sh; do
+    [ -f "$extra" ] || continue
+    # shellcheck source=/dev/null
+    . "$extra"
+done
+
 echo
 if [ "$failed" -gt 0 ]; then
     echo "failed: ${failures[*]}"
