@@ -16,6 +16,17 @@
 #   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
 #   --icount            deterministic instruction counting (-icount shift=0,sleep=off)
 #   --append ARGS       extra kernel command line
+#   --no-semihosting    no `exit=semihosting`: the kernel powers off through the
+#                       firmware (PSCI on virt, the BCM2835 watchdog on rpi4),
+#                       which carries no status: QEMU exits 0 after a pass, and
+#                       after a failure the kernel halts (status 124 at timeout)
+#   --kernel FILE       boot FILE instead of build/kernel8.img
+#   --dtb FILE          rpi4: this device tree instead of Debian's
+#                       bcm2711-rpi-4-b.dtb (fetched by scripts/fetch-dtbs.sh)
+#   --initrd FILE       this initrd instead of build/initrd.cpio
+#   --mini-uart FILE    rpi4: write the mini UART (the real board's console,
+#                       QEMU's second serial port) to FILE; default: discarded.
+#                       The first serial port, the PL011, is the terminal
 #   --no-build          use the existing build/ outputs
 #   --no-initrd         boot without an initrd
 #   --print-cmd         print the QEMU command line before running it
@@ -24,6 +35,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 board=virt el2=0 mem=1G smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
+semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart=""
 programs=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,6 +47,11 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=$2; shift 2 ;;
         --icount) icount=1; shift ;;
         --append) append="$append $2"; shift 2 ;;
+        --no-semihosting) semihosting=0; shift ;;
+        --kernel) kernel=$2; shift 2 ;;
+        --dtb) dtb=$2; shift 2 ;;
+        --initrd) initrd_file=$2; shift 2 ;;
+        --mini-uart) mini_uart=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --no-initrd) initrd_on=0; shift ;;
         --print-cmd) print_cmd=1; shift ;;
@@ -53,25 +70,39 @@ if [ "$build" = 1 ]; then
     bash scripts/build.sh >/dev/null
 fi
 
-args=(-nographic -no-reboot -semihosting)
+for f in "$kernel" ${dtb:+"$dtb"} ${initrd_file:+"$initrd_file"}; do
+    [ -f "$f" ] || { echo "qemu.sh: $f: no such file" >&2; exit 2; }
+done
+
+args=(-nographic -no-reboot)
+[ "$semihosting" = 1 ] && args+=(-semihosting)
 case "$board" in
     virt)
         machine=virt
         [ "$el2" = 1 ] && machine="virt,virtualization=on"
+        [ -z "$dtb" ] || { echo "qemu.sh: --dtb is for --board rpi4 (virt builds its own tree)" >&2; exit 2; }
         args+=(-monitor none -M "$machine" -cpu cortex-a72 -m "$mem" -smp "$smp")
         ;;
     rpi4)
-        bash scripts/fetch-dtbs.sh >/dev/null
-        dtb=target/dtb/bcm2711-rpi-4-b.dtb
+        # raspi4b is fixed: 2 GiB (the tree QEMU edits says 960 MiB), four
+        # cores, entry at EL2; --mem, --smp and --el2 do not apply.
+        if [ -z "$dtb" ]; then
+            bash scripts/fetch-dtbs.sh >/dev/null
+            dtb=target/dtb/bcm2711-rpi-4-b.dtb
+        fi
         # The PL011 is the first serial port, the mini UART the second.
-        args+=(-M raspi4b -dtb "$dtb" -monitor none -serial stdio -serial null)
+        second=null
+        [ -n "$mini_uart" ] && second="file:$mini_uart"
+        args+=(-M raspi4b -dtb "$dtb" -monitor none -serial stdio -serial "$second")
         ;;
     *) echo "qemu.sh: unknown board $board (virt, rpi4)" >&2; exit 2 ;;
 esac
-args+=(-kernel build/kernel8.img)
+args+=(-kernel "$kernel")
 
 if [ "$initrd_on" = 1 ]; then
-    if [ "${#programs[@]}" -gt 0 ]; then
+    if [ -n "$initrd_file" ]; then
+        initrd=$initrd_file
+    elif [ "${#programs[@]}" -gt 0 ]; then
         initrd=build/initrd-custom.cpio
         bash scripts/mkinitrd.sh "$initrd" "${programs[@]}"
     else
@@ -81,7 +112,10 @@ if [ "$initrd_on" = 1 ]; then
     [ -n "$initrd" ] && args+=(-initrd "$initrd")
 fi
 
-args+=(-append "exit=semihosting$append")
+cmdline=$append
+[ "$semihosting" = 1 ] && cmdline="exit=semihosting$append"
+cmdline=${cmdline# }
+[ -n "$cmdline" ] && args+=(-append "$cmdline")
 [ "$icount" = 1 ] && args+=(-icount shift=0,sleep=off)
 [ "$gdb" = 1 ] && { args+=(-s -S); timeout_s=0; echo "qemu.sh: waiting for gdb on tcp::1234" >&2; }
 

@@ -37,6 +37,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         platform::arch::cpu::counter_frequency(),
         info.cpus.len()
     );
+    platform::boot::print_devices(&p);
     let mut ram = 0;
     for m in info.memory.iter() {
         println!(

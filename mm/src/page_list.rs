@@ -1,17 +1,49 @@
-//! The committed pages of a VMO: a sparse map from page index to frame,
+//! The committed pages of a VMO: a sparse map from page index to page,
 //! stored in nodes of 16 consecutive pages (as Zircon's VmPageList does), so
 //! that committing pages in order touches the tree once per 16 pages while a
-//! huge, mostly empty VMO still costs nothing.
+//! huge, mostly empty VMO still costs nothing. A page is either the VMO's own
+//! frame or a frame shared copy-on-write with snapshot relatives.
 
 use crate::frame::Frame;
+use crate::phys::PhysAddr;
 use alloc::boxed::Box;
+use alloc::sync::Arc;
+
+/// One committed page.
+pub enum Page {
+    /// Only this VMO has the frame: it may be written in place.
+    Owned(Frame),
+    /// Snapshot relatives share the frame: a write must copy it first
+    /// (unless this is the last reference).
+    Shared(Arc<Frame>),
+}
+
+impl Page {
+    /// The frame, for reading.
+    pub fn frame(&self) -> &Frame {
+        match self {
+            Page::Owned(f) => f,
+            Page::Shared(f) => f,
+        }
+    }
+
+    /// Its physical address.
+    pub fn pa(&self) -> PhysAddr {
+        self.frame().pa()
+    }
+
+    /// True if other VMOs may read the same frame.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Page::Shared(_))
+    }
+}
 use alloc::collections::btree_map::{BTreeMap, Entry};
 
 const FANOUT: u64 = 16;
 
 #[derive(Default)]
 struct Node {
-    frames: [Option<Frame>; FANOUT as usize],
+    frames: [Option<Page>; FANOUT as usize],
     count: u8,
 }
 
@@ -42,14 +74,14 @@ impl PageList {
         self.len == 0
     }
 
-    /// The frame at `index`, if committed.
-    pub fn get(&self, index: u64) -> Option<&Frame> {
+    /// The page at `index`, if committed.
+    pub fn get(&self, index: u64) -> Option<&Page> {
         let (key, slot) = split(index);
         self.nodes.get(&key)?.frames[slot].as_ref()
     }
 
-    /// The frame at `index`, if committed, for writing.
-    pub fn get_mut(&mut self, index: u64) -> Option<&mut Frame> {
+    /// The page at `index`, if committed, for writing.
+    pub fn get_mut(&mut self, index: u64) -> Option<&mut Page> {
         let (key, slot) = split(index);
         self.nodes.get_mut(&key)?.frames[slot].as_mut()
     }
@@ -59,13 +91,13 @@ impl PageList {
         self.get(index).is_some()
     }
 
-    /// The frame at `index`, or the one `make` produces, which is stored.
+    /// The page at `index`, or the one `make` produces, which is stored.
     /// One tree search either way; a failed `make` leaves no empty node.
     pub fn get_or_try_insert<E>(
         &mut self,
         index: u64,
-        make: impl FnOnce() -> Result<Frame, E>,
-    ) -> Result<&mut Frame, E> {
+        make: impl FnOnce() -> Result<Page, E>,
+    ) -> Result<&mut Page, E> {
         let (key, slot) = split(index);
         let node = match self.nodes.entry(key) {
             Entry::Occupied(o) => o.into_mut(),
@@ -85,8 +117,8 @@ impl PageList {
         Ok(node.frames[slot].as_mut().expect("slot filled above"))
     }
 
-    /// Stores `frame` at `index`, returning the frame it replaces.
-    pub fn insert(&mut self, index: u64, frame: Frame) -> Option<Frame> {
+    /// Stores `frame` at `index`, returning the page it replaces.
+    pub fn insert(&mut self, index: u64, frame: Page) -> Option<Page> {
         let (key, slot) = split(index);
         let node = self.nodes.entry(key).or_default();
         let old = node.frames[slot].replace(frame);
@@ -97,8 +129,8 @@ impl PageList {
         old
     }
 
-    /// Takes the frame at `index` out of the list.
-    pub fn remove(&mut self, index: u64) -> Option<Frame> {
+    /// Takes the page at `index` out of the list.
+    pub fn remove(&mut self, index: u64) -> Option<Page> {
         let (key, slot) = split(index);
         let node = self.nodes.get_mut(&key)?;
         let frame = node.frames[slot].take()?;
@@ -110,12 +142,43 @@ impl PageList {
         Some(frame)
     }
 
-    /// Drops (frees) every frame with index in `[first, end)`. Costs in
-    /// proportion to the committed pages, not to the range's length.
-    pub fn remove_range(&mut self, first: u64, end: u64) {
+    /// Committed pages with index in `[first, end)`, in order, for writing.
+    pub fn range_mut(
+        &mut self,
+        first: u64,
+        end: u64,
+    ) -> impl Iterator<Item = (u64, &mut Page)> + '_ {
+        let first_key = first / FANOUT;
+        let last_key = end.saturating_sub(1) / FANOUT;
+        let nodes = if first < end {
+            Some(self.nodes.range_mut(first_key..=last_key))
+        } else {
+            None
+        };
+        nodes.into_iter().flatten().flat_map(move |(key, node)| {
+            let key = *key;
+            node.frames
+                .iter_mut()
+                .enumerate()
+                .filter_map(move |(slot, p)| {
+                    let index = key * FANOUT + slot as u64;
+                    if index >= first && index < end {
+                        p.as_mut().map(|p| (index, p))
+                    } else {
+                        None
+                    }
+                })
+        })
+    }
+
+    /// Drops (frees) every page with index in `[first, end)`; returns how
+    /// many there were. Costs in proportion to the committed pages, not to
+    /// the range's length.
+    pub fn remove_range(&mut self, first: u64, end: u64) -> usize {
         if first >= end {
-            return;
+            return 0;
         }
+        let before = self.len;
         let (first_key, _) = split(first);
         let last_key = (end - 1) / FANOUT;
         let keys: alloc::vec::Vec<u64> = self
@@ -136,10 +199,34 @@ impl PageList {
                 self.nodes.remove(&key);
             }
         }
+        before - self.len
+    }
+
+    /// Turns every committed page with index in `[first, end)` into a shared
+    /// one and hands `f` a new reference to each (for a snapshot child).
+    pub fn share_range(&mut self, first: u64, end: u64, mut f: impl FnMut(u64, Arc<Frame>)) {
+        if first >= end {
+            return;
+        }
+        for (key, node) in self.nodes.range_mut(first / FANOUT..=(end - 1) / FANOUT) {
+            for (slot, entry) in node.frames.iter_mut().enumerate() {
+                let index = key * FANOUT + slot as u64;
+                if index < first || index >= end {
+                    continue;
+                }
+                let arc = match entry.take() {
+                    None => continue,
+                    Some(Page::Shared(a)) => a,
+                    Some(Page::Owned(frame)) => Arc::new(frame),
+                };
+                *entry = Some(Page::Shared(arc.clone()));
+                f(index, arc);
+            }
+        }
     }
 
     /// Committed pages in index order.
-    pub fn iter(&self) -> impl Iterator<Item = (u64, &Frame)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Page)> + '_ {
         self.nodes.iter().flat_map(|(key, node)| {
             node.frames
                 .iter()
@@ -161,7 +248,7 @@ mod tests {
         let mut list = PageList::new();
         for index in [0u64, 15, 16, 17, 1 << 40] {
             assert!(list
-                .insert(index, Frame::alloc_zeroed(frames).unwrap())
+                .insert(index, Page::Owned(Frame::alloc_zeroed(frames).unwrap()))
                 .is_none());
         }
         assert_eq!(list.len(), 5);
@@ -180,9 +267,9 @@ mod tests {
         let free = frames.free_pages();
         let mut list = PageList::new();
         for index in 0..40u64 {
-            list.insert(index, Frame::alloc_zeroed(frames).unwrap());
+            list.insert(index, Page::Owned(Frame::alloc_zeroed(frames).unwrap()));
         }
-        list.remove_range(5, 33);
+        assert_eq!(list.remove_range(5, 33), 28);
         assert_eq!(list.len(), 12);
         assert_eq!(frames.free_pages(), free - 12);
         let kept: Vec<u64> = list.iter().map(|(i, _)| i).collect();
@@ -197,7 +284,7 @@ mod tests {
         let frames = testing::allocator(1);
         let mut list = PageList::new();
         let _held = Frame::alloc_zeroed(frames).unwrap();
-        let r = list.get_or_try_insert(3, || Frame::alloc_zeroed(frames));
+        let r = list.get_or_try_insert(3, || Frame::alloc_zeroed(frames).map(Page::Owned));
         assert!(r.is_err());
         assert!(list.is_empty());
         assert_eq!(list.nodes.len(), 0);

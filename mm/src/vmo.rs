@@ -4,21 +4,27 @@
 //!
 //! Handles, rights, locking, mappings and signals are the kernel's. Whatever
 //! maps a VMO's pages must unmap them before an operation here frees them:
-//! [`Vmo::set_size`] (shrinking), [`Vmo::decommit`] and [`Vmo::zero`] return
-//! pages to the allocator before they return.
+//! [`Vmo::set_size`] (shrinking), [`Vmo::decommit`], [`Vmo::zero`] and
+//! [`Vmo::discard`] return pages to the allocator before they return.
 //!
-//! No copy-on-write children yet: a page absent from [`Vmo`]'s page map reads
-//! as zero. A child will instead look absent pages up in its parent, and its
-//! writes will copy the parent's page ([`crate::phys::copy_page`]) instead of
-//! zero-filling.
+//! Copy-on-write snapshots ([`Vmo::snapshot`]) share frames by reference
+//! count: the child gets a reference to each of the parent's committed pages,
+//! which become shared in the parent too. Every write path goes through
+//! [`Vmo::page_for_write`], which copies a shared frame first (or takes it back
+//! if no relative holds it any more). No VMO refers to another, so closing a
+//! parent before its child, or nesting snapshots, needs no special case: a
+//! frame is freed when its last reference goes. Whenever a page's frame is
+//! replaced or removed, [`Vmo::generation`] changes, telling the kernel that
+//! page-table entries for the VMO may be stale.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use bitflags::bitflags;
 use zx_abi::{vmo_opt, vmo_round_size, ZxStatus, PAGE_SIZE, ZX_MAX_NAME_LEN};
 
 use crate::frame::{Frame, FrameAllocator};
-use crate::page_list::PageList;
+use crate::page_list::{Page, PageList};
 use crate::phys::{self, PhysAddr};
 
 bitflags! {
@@ -51,6 +57,24 @@ pub struct Vmo {
     pages: PageList,
     /// NUL-padded; the last byte is always NUL.
     name: [u8; ZX_MAX_NAME_LEN],
+    /// Bumped whenever a committed page's frame is replaced or removed.
+    generation: u64,
+    /// Lock state of a discardable VMO.
+    discard: DiscardState,
+}
+
+/// Where a discardable VMO is in its lock/reclaim life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiscardState {
+    /// Never locked: not eligible for reclaim yet (Zircon's rule).
+    Unreclaimable,
+    /// Locked this many times.
+    Locked(u32),
+    /// Unlocked; eligible for reclaim. The value orders candidates (the
+    /// kernel passes a sequence number: oldest first).
+    Reclaimable(u64),
+    /// The kernel dropped the pages while unlocked.
+    Discarded,
 }
 
 impl Vmo {
@@ -77,7 +101,66 @@ impl Vmo {
             options,
             pages: PageList::new(),
             name: [0; ZX_MAX_NAME_LEN],
+            generation: 0,
+            discard: DiscardState::Unreclaimable,
         })
+    }
+
+    /// Changes whenever a committed page's frame is replaced or removed; the
+    /// kernel compares it around an operation to know whether page-table
+    /// entries must go.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether page `index` is shared with a snapshot relative (a mapping
+    /// must then map it read-only, so that a write faults and copies).
+    pub fn is_page_shared(&self, index: u64) -> bool {
+        self.pages.get(index).is_some_and(Page::is_shared)
+    }
+
+    /// Pages this VMO alone holds.
+    pub fn private_pages(&self) -> usize {
+        self.pages.iter().filter(|(_, p)| !p.is_shared()).count()
+    }
+
+    /// The frame behind page `index`, owned by this VMO and so writable:
+    /// committed zero-filled if absent, copied if shared with a relative (or
+    /// taken back if this VMO holds the last reference).
+    ///
+    /// # Errors
+    ///
+    /// [`ZxStatus::NoMemory`] when a page cannot be allocated.
+    fn page_for_write(&mut self, index: u64) -> Result<&mut Frame, ZxStatus> {
+        let frames = self.frames;
+        let page = self
+            .pages
+            .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
+        if let Page::Shared(arc) = page {
+            // A copy unless no relative holds the frame any more. The count
+            // cannot rise meanwhile: only a holder can clone it, and with a
+            // count of one the only holder is this VMO, borrowed mutably.
+            let copy = if Arc::strong_count(arc) == 1 {
+                None
+            } else {
+                let mut copy = Frame::alloc_zeroed(frames)?;
+                phys::copy_page(&mut copy, arc);
+                Some(copy)
+            };
+            let Some(Page::Shared(arc)) = self.pages.remove(index) else {
+                unreachable!("the page was just seen shared")
+            };
+            let frame = match copy {
+                Some(copy) => copy,
+                None => Arc::try_unwrap(arc).map_err(|_| ZxStatus::Internal)?,
+            };
+            self.pages.insert(index, Page::Owned(frame));
+            self.generation += 1;
+        }
+        match self.pages.get_mut(index) {
+            Some(Page::Owned(frame)) => Ok(frame),
+            _ => unreachable!("the page was made owned above"),
+        }
     }
 
     /// Size in bytes, a page multiple.
@@ -131,7 +214,7 @@ impl Vmo {
         for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
             let dst = &mut buf[chunk];
             match self.pages.get(index) {
-                Some(frame) => phys::read(frame, in_page, dst),
+                Some(page) => phys::read(page.frame(), in_page, dst),
                 None => dst.fill(0),
             }
         }
@@ -155,10 +238,7 @@ impl Vmo {
         let (first, last) = page_span(offset, buf.len() as u64);
         self.commit_pages(first, last)?;
         for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
-            let frame = self
-                .pages
-                .get_mut(index)
-                .expect("the range was just committed");
+            let frame = self.page_for_write(index)?;
             phys::write(frame, in_page, &buf[chunk]);
         }
         Ok(())
@@ -197,12 +277,9 @@ impl Vmo {
             let n = (PAGE_BYTES - dst_in)
                 .min(PAGE_BYTES - src_in)
                 .min((len - done) as usize);
-            let dst = self
-                .pages
-                .get_mut(dst_pos / PAGE_SIZE)
-                .expect("the range was just committed");
+            let dst = self.page_for_write(dst_pos / PAGE_SIZE)?;
             match src.pages.get(src_pos / PAGE_SIZE) {
-                Some(frame) => phys::copy_between(dst, dst_in, frame, src_in, n),
+                Some(page) => phys::copy_between(dst, dst_in, page.frame(), src_in, n),
                 None => phys::zero(dst, dst_in, n),
             }
             done += n as u64;
@@ -225,16 +302,29 @@ impl Vmo {
             return Err(ZxStatus::OutOfRange);
         }
         let frames = self.frames;
-        let frame = self
+        let page = self
             .pages
-            .get_or_try_insert(index, || Frame::alloc_zeroed(frames))?;
-        Ok(frame.pa())
+            .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
+        Ok(page.pa())
+    }
+
+    /// Like [`commit_page`](Self::commit_page), but the page is made this
+    /// VMO's own (copied if shared): for a write fault.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_page`](Self::commit_page).
+    pub fn commit_page_for_write(&mut self, index: u64) -> Result<PhysAddr, ZxStatus> {
+        if index >= self.size / PAGE_SIZE {
+            return Err(ZxStatus::OutOfRange);
+        }
+        Ok(self.page_for_write(index)?.pa())
     }
 
     /// The frame behind page `index`, if committed; never allocates. The same
     /// lifetime rule as [`commit_page`](Self::commit_page) applies.
     pub fn lookup_page(&self, index: u64) -> Option<PhysAddr> {
-        self.pages.get(index).map(Frame::pa)
+        self.pages.get(index).map(Page::pa)
     }
 
     /// `zx_vmo_set_size`: the size becomes `new_size` rounded up to a page,
@@ -258,34 +348,36 @@ impl Vmo {
             return Err(ZxStatus::Unavailable);
         }
         let rounded = vmo_round_size(new_size).ok_or(ZxStatus::OutOfRange)?;
-        // Frames drop, and go back to the allocator, with the split-off map.
-        self.pages.remove_range(rounded / PAGE_SIZE, u64::MAX);
+        let tail = (new_size % PAGE_SIZE) as usize;
+        if tail != 0 && self.pages.contains(new_size / PAGE_SIZE) {
+            // A shared tail page is copied first: relatives keep their bytes.
+            let frame = self.page_for_write(new_size / PAGE_SIZE)?;
+            phys::zero(frame, tail, PAGE_BYTES - tail);
+        }
+        self.free_pages(rounded / PAGE_SIZE, u64::MAX);
         self.size = rounded;
         self.content_size = new_size;
-        let tail = (new_size % PAGE_SIZE) as usize;
-        if tail != 0 {
-            if let Some(frame) = self.pages.get_mut(new_size / PAGE_SIZE) {
-                phys::zero(frame, tail, PAGE_BYTES - tail);
-            }
-        }
         Ok(())
     }
 
     /// `ZX_VMO_OP_COMMIT`: backs every page that `[offset, offset + len)`
-    /// touches. All or nothing, like [`write`](Self::write).
+    /// touches. Pages are committed in order; on failure the ones already
+    /// committed stay (they belong to the VMO, nothing leaks), as in Zircon.
     ///
     /// # Errors
     ///
     /// - [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
-    /// - [`ZxStatus::NoMemory`] when a page cannot be allocated; the pages
-    ///   this call allocated are freed again.
+    /// - [`ZxStatus::NoMemory`] when a page cannot be allocated.
     pub fn commit(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
         self.check_range(offset, len)?;
         if len == 0 {
             return Ok(());
         }
         let (first, last) = page_span(offset, len);
-        self.commit_pages(first, last)
+        for index in first..=last {
+            self.commit_page(index)?;
+        }
+        Ok(())
     }
 
     /// `ZX_VMO_OP_DECOMMIT`: frees the pages of `[offset, offset + len)`,
@@ -322,17 +414,131 @@ impl Vmo {
         let end_whole = end / PAGE_SIZE;
         if first_whole > end_whole {
             // Inside one page, touching neither of its edges.
-            self.zero_in_page(offset, end);
-            return Ok(());
+            return self.zero_in_page(offset, end);
         }
         if !offset.is_multiple_of(PAGE_SIZE) {
-            self.zero_in_page(offset, first_whole * PAGE_SIZE);
+            self.zero_in_page(offset, first_whole * PAGE_SIZE)?;
         }
         self.free_pages(first_whole, end_whole);
         if !end.is_multiple_of(PAGE_SIZE) {
-            self.zero_in_page(end_whole * PAGE_SIZE, end);
+            self.zero_in_page(end_whole * PAGE_SIZE, end)?;
         }
         Ok(())
+    }
+
+    /// `ZX_PROP_VMO_CONTENT_SIZE`: a content size at most the VMO's size;
+    /// the bytes from it to the end of the VMO become zero.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when `content_size` exceeds the size.
+    /// - [`ZxStatus::NoMemory`] when zeroing needs a copy of a shared page.
+    pub fn set_content_size(&mut self, content_size: u64) -> Result<(), ZxStatus> {
+        if content_size > self.size {
+            return Err(ZxStatus::OutOfRange);
+        }
+        self.zero(content_size, self.size - content_size)?;
+        self.content_size = content_size;
+        Ok(())
+    }
+
+    /// A copy-on-write snapshot of `[offset, offset + size)`: a new VMO of
+    /// `size` bytes (rounded up; it may extend past this VMO's end, where it
+    /// reads zero) whose pages are shared with this VMO until either writes.
+    /// Commits no page. `options` are the child's `zx_vmo_create` options.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`] when `size` is too large or `offset +
+    ///   size` overflows.
+    /// - [`ZxStatus::InvalidArgs`] when `offset` is not page-aligned or
+    ///   `options` has an unknown bit.
+    pub fn snapshot(&mut self, offset: u64, size: u64, options: u32) -> Result<Vmo, ZxStatus> {
+        let mut child = Vmo::create(self.frames, size, options)?;
+        if offset.checked_add(child.size).is_none() {
+            return Err(ZxStatus::OutOfRange);
+        }
+        if !offset.is_multiple_of(PAGE_SIZE) {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        let first = offset / PAGE_SIZE;
+        let end = (offset + child.size).min(self.size) / PAGE_SIZE;
+        let mut shared_any = false;
+        self.pages.share_range(first, end, |index, frame| {
+            child.pages.insert(index - first, Page::Shared(frame));
+            shared_any = true;
+        });
+        if shared_any {
+            // Writable mappings of these pages must go: writes now copy.
+            self.generation += 1;
+        }
+        child.name = self.name;
+        Ok(child)
+    }
+
+    /// Where the discardable VMO is in its lock/reclaim life.
+    pub fn discard_state(&self) -> DiscardState {
+        self.discard
+    }
+
+    fn require_discardable(&self) -> Result<(), ZxStatus> {
+        if self.options.contains(VmoOptions::DISCARDABLE) {
+            Ok(())
+        } else {
+            Err(ZxStatus::NotSupported)
+        }
+    }
+
+    /// `ZX_VMO_OP_LOCK` (`try_only` false) or `ZX_VMO_OP_TRY_LOCK` (true).
+    /// Returns whether the pages had been discarded since the last unlock
+    /// (they read as zero then).
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::NotSupported`] for a VMO that is not discardable.
+    /// - [`ZxStatus::Unavailable`] for `TRY_LOCK` after a discard; the VMO
+    ///   stays unlocked.
+    pub fn lock(&mut self, try_only: bool) -> Result<bool, ZxStatus> {
+        self.require_discardable()?;
+        let (next, discarded) = match self.discard {
+            DiscardState::Locked(n) => (DiscardState::Locked(n.saturating_add(1)), false),
+            DiscardState::Discarded if try_only => return Err(ZxStatus::Unavailable),
+            DiscardState::Discarded => (DiscardState::Locked(1), true),
+            DiscardState::Unreclaimable | DiscardState::Reclaimable(_) => {
+                (DiscardState::Locked(1), false)
+            }
+        };
+        self.discard = next;
+        Ok(discarded)
+    }
+
+    /// `ZX_VMO_OP_UNLOCK`; when the last lock goes the VMO becomes
+    /// reclaimable, ordered by `sequence` (smaller is reclaimed first).
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::NotSupported`] for a VMO that is not discardable.
+    /// - [`ZxStatus::BadState`] when it is not locked.
+    pub fn unlock(&mut self, sequence: u64) -> Result<(), ZxStatus> {
+        self.require_discardable()?;
+        self.discard = match self.discard {
+            DiscardState::Locked(1) => DiscardState::Reclaimable(sequence),
+            DiscardState::Locked(n) => DiscardState::Locked(n - 1),
+            _ => return Err(ZxStatus::BadState),
+        };
+        Ok(())
+    }
+
+    /// Drops every page of an unlocked, reclaimable VMO; returns how many
+    /// were freed (0 if the VMO may not be discarded now).
+    pub fn discard(&mut self) -> usize {
+        if !matches!(self.discard, DiscardState::Reclaimable(_)) {
+            return 0;
+        }
+        let freed = self.pages.len();
+        self.free_pages(0, u64::MAX);
+        self.discard = DiscardState::Discarded;
+        freed
     }
 
     /// The name, NUL-padded (`ZX_PROP_NAME`); the last byte is always NUL.
@@ -363,22 +569,27 @@ impl Vmo {
             }
         }
         for (index, frame) in fresh {
-            self.pages.insert(index, frame);
+            self.pages.insert(index, Page::Owned(frame));
         }
         Ok(())
     }
 
     /// Frees the committed pages with index in `[first, end)`.
     fn free_pages(&mut self, first: u64, end: u64) {
-        self.pages.remove_range(first, end);
+        if self.pages.remove_range(first, end) > 0 {
+            self.generation += 1;
+        }
     }
 
-    /// Zeroes the bytes `[start, end)` of one page, if it is committed.
-    fn zero_in_page(&mut self, start: u64, end: u64) {
+    /// Zeroes the bytes `[start, end)` of one page, if it is committed (a
+    /// shared page is copied first).
+    fn zero_in_page(&mut self, start: u64, end: u64) -> Result<(), ZxStatus> {
         debug_assert!(start < end && (end - 1) / PAGE_SIZE == start / PAGE_SIZE);
-        if let Some(frame) = self.pages.get_mut(start / PAGE_SIZE) {
+        if self.pages.contains(start / PAGE_SIZE) {
+            let frame = self.page_for_write(start / PAGE_SIZE)?;
             phys::zero(frame, (start % PAGE_SIZE) as usize, (end - start) as usize);
         }
+        Ok(())
     }
 }
 

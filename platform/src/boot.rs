@@ -3,9 +3,9 @@
 //! the console and the power-off path, and work out which RAM is free.
 
 use crate::arch::{cpu, mmu};
-use crate::dt::{self, BoardInfo, FixedVec, Range};
+use crate::dt::{self, BoardInfo, EnableMethod, FixedVec, Range, UartKind};
 use crate::layout::phys_to_virt;
-use crate::memmap::{usable_ranges, MAX_USABLE};
+use crate::memmap::{overlaps_any, spin_table_pages, usable_ranges, MAX_USABLE};
 
 /// A named range of RAM that is not free for the page allocator.
 #[derive(Clone, Copy, Debug, Default)]
@@ -109,6 +109,31 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
             what: "reserved",
         });
     }
+    // Parked secondaries spin on their release slots: those pages are never
+    // ours, reserved by the tree or not.
+    for page in spin_table_pages(&info.cpus, &info.reserved).iter() {
+        let _ = taken.push(Taken {
+            range: *page,
+            what: "spin table",
+        });
+    }
+    // A boot loader that put the tree or the initrd inside the image's .bss
+    // (a loader that ignores the header's image_size) had them cleared by
+    // entry.S: say so instead of running from a damaged initrd.
+    for (what, range) in [("device tree", Some(info.dtb)), ("initrd", info.initrd)] {
+        let Some(r) = range else { continue };
+        if overlaps_any(&r, &[kimage]) {
+            crate::println!(
+                "boot: the {what} at {:#x}..{:#x} overlaps the kernel image at {:#x}..{:#x} \
+                 (the header's image_size covers .bss and the stacks); load it elsewhere",
+                r.base,
+                r.end(),
+                kimage.base,
+                kimage.end()
+            );
+            crate::power::fail();
+        }
+    }
     let mut taken_ranges: FixedVec<Range, 40> = FixedVec::new();
     for t in taken.iter() {
         let _ = taken_ranges.push(t.range);
@@ -123,4 +148,59 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         usable,
         semihosting_exit,
     }
+}
+
+/// Prints what the kernel drives and how the secondaries are held, for the
+/// boot log: every address is the one the tree gave, translated.
+pub fn print_devices(p: &Platform) {
+    let info = &p.info;
+    let mut slots: FixedVec<u64, 8> = FixedVec::new();
+    for c in info.cpus.iter().skip(1) {
+        if let EnableMethod::SpinTable { release_addr } = c.enable_method {
+            let _ = slots.push(release_addr);
+        }
+    }
+    if !slots.is_empty() {
+        crate::print!(
+            "cpu:    {} secondaries wait in the firmware's spin table, release slots",
+            slots.len()
+        );
+        for (n, slot) in slots.iter().enumerate() {
+            crate::print!("{} {:#x}", if n == 0 { "" } else { "," }, slot);
+        }
+        crate::println!(" (never written)");
+    }
+    let kind = |k: UartKind| match k {
+        UartKind::Pl011 => "PL011",
+        UartKind::MiniUart => "mini UART",
+    };
+    crate::print!("console:");
+    let mut first = true;
+    for u in info.uarts.iter() {
+        let primary = info.console == Some(*u);
+        crate::print!(
+            "{} {} {:#x}{}",
+            if first { "" } else { "," },
+            kind(u.kind),
+            u.regs.base,
+            if primary { " (stdout-path)" } else { "" }
+        );
+        first = false;
+    }
+    crate::println!();
+    if let Some(g) = info.gic {
+        crate::print!(
+            "gic:    GICv{}, distributor {:#x}",
+            g.version,
+            g.distributor.base
+        );
+        if let Some(c) = g.cpu_interface {
+            crate::print!(", cpu interface {:#x}", c.base);
+        }
+        if let Some(r) = g.redistributor {
+            crate::print!(", redistributors {:#x}", r.base);
+        }
+        crate::println!();
+    }
+    crate::println!("power:  {}", crate::power::describe());
 }

@@ -1,7 +1,9 @@
 //! The kernel console: every UART the device tree names, written in turn
 //! (on a Raspberry Pi 4 the firmware's console is the mini UART, while QEMU
-//! shows the PL011 first), behind `print!`/`println!`.
+//! shows the PL011 first), behind `print!`/`println!`. A UART that stops
+//! taking bytes is dropped, so a dead second port cannot stall the kernel.
 
+use crate::arch::cpu;
 use crate::drivers::mini_uart::MiniUart;
 use crate::drivers::pl011::Pl011;
 use crate::dt::{Uart, UartKind};
@@ -15,17 +17,24 @@ enum Port {
 }
 
 impl Port {
-    fn write_byte(&self, b: u8) {
+    fn can_send(&self) -> bool {
         match self {
-            Port::Pl011(p) => p.write_byte(b),
-            Port::Mini(m) => m.write_byte(b),
+            Port::Pl011(p) => p.can_send(),
+            Port::Mini(m) => m.can_send(),
         }
     }
 
-    fn flush(&self) {
+    fn send(&self, b: u8) {
         match self {
-            Port::Pl011(p) => p.flush(),
-            Port::Mini(m) => m.flush(),
+            Port::Pl011(p) => p.send(b),
+            Port::Mini(m) => m.send(b),
+        }
+    }
+
+    fn idle(&self) -> bool {
+        match self {
+            Port::Pl011(p) => p.idle(),
+            Port::Mini(m) => m.idle(),
         }
     }
 }
@@ -34,20 +43,61 @@ impl Port {
 // touches; moving it between cores does not change that.
 unsafe impl Send for Port {}
 
+/// How long a UART may refuse a byte before the console gives up on it. A
+/// byte takes 87 us at 115200 baud; a UART that is not clocked or has no baud
+/// rate set (the Pi 4's PL011, which the firmware leaves to Bluetooth) would
+/// otherwise stop the kernel at its first line.
+const STALL_MS: u64 = 50;
+
+/// Waits until `ready` holds; false if it did not within `STALL_MS`.
+fn wait_until(ready: impl Fn() -> bool) -> bool {
+    if ready() {
+        return true;
+    }
+    let limit = cpu::counter_frequency().max(1_000_000) / 1000 * STALL_MS;
+    let start = cpu::counter();
+    while !ready() {
+        if cpu::counter().wrapping_sub(start) > limit {
+            return false;
+        }
+        core::hint::spin_loop();
+    }
+    true
+}
+
 struct Console {
     ports: [Option<Port>; 2],
 }
 
-impl fmt::Write for Console {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for port in self.ports.iter().flatten() {
+impl Console {
+    /// Sends `s` to every port, dropping a port that stalls.
+    fn write_all(&mut self, s: &str) {
+        for slot in self.ports.iter_mut() {
+            let Some(port) = slot else { continue };
+            let mut ok = true;
             for b in s.bytes() {
                 if b == b'\n' {
-                    port.write_byte(b'\r');
+                    ok = wait_until(|| port.can_send());
+                    if ok {
+                        port.send(b'\r');
+                    }
                 }
-                port.write_byte(b);
+                ok = ok && wait_until(|| port.can_send());
+                if !ok {
+                    break;
+                }
+                port.send(b);
+            }
+            if !ok {
+                *slot = None;
             }
         }
+    }
+}
+
+impl fmt::Write for Console {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.write_all(s);
         Ok(())
     }
 }
@@ -102,10 +152,11 @@ pub fn write_bytes(bytes: &[u8]) {
     }
 }
 
-/// Waits until everything written has left the UARTs.
+/// Waits until everything written has left the UARTs (a stalled one is
+/// waited for at most `STALL_MS`).
 pub fn flush() {
     for port in CONSOLE.lock().ports.iter().flatten() {
-        port.flush();
+        wait_until(|| port.idle());
     }
 }
 

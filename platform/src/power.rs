@@ -2,6 +2,10 @@
 //! (and `exit=semihosting` on the command line) the status becomes QEMU's
 //! exit status; otherwise PSCI `SYSTEM_OFF` or the Raspberry Pi watchdog
 //! stops the machine and the console output carries the verdict.
+//!
+//! The watchdog's halt carries no status (QEMU raspi4b exits with 0 after it,
+//! a real board just stops), so on the watchdog a failure halts the core
+//! instead: a failed run never ends like a clean power-off.
 
 use crate::arch::cpu;
 use crate::drivers::bcm2835_pm::PmWatchdog;
@@ -42,11 +46,38 @@ pub fn psci_conduit() -> Option<PsciConduit> {
     }
 }
 
+/// How `power_off` will stop this machine, for the boot log.
+pub fn describe() -> &'static str {
+    if SEMIHOSTING.load(Ordering::Relaxed) != 0 {
+        return "semihosting SYS_EXIT, the verdict is the exit status (exit=semihosting)";
+    }
+    match METHOD.load(Ordering::Relaxed) {
+        METHOD_PSCI_HVC => "PSCI SYSTEM_OFF through HVC",
+        METHOD_PSCI_SMC => "PSCI SYSTEM_OFF through SMC",
+        METHOD_WATCHDOG => "BCM2835 watchdog halt after a pass, the core halts after a failure",
+        _ => "none known: the core halts",
+    }
+}
+
+/// Busy-waits for about `ms` milliseconds on the generic timer.
+fn delay_ms(ms: u64) {
+    let ticks = cpu::counter_frequency().max(1_000_000) / 1000 * ms;
+    let start = cpu::counter();
+    while cpu::counter().wrapping_sub(start) < ticks {
+        core::hint::spin_loop();
+    }
+}
+
 /// Powers off; `status` 0 means success.
 pub fn power_off(status: u32) -> ! {
     crate::console::flush();
     if SEMIHOSTING.load(Ordering::Relaxed) != 0 {
         cpu::semihosting_exit(status);
+    }
+    if status != 0 && METHOD.load(Ordering::Relaxed) == METHOD_WATCHDOG {
+        crate::println!("power-off: status {status} cannot go through the watchdog: halting");
+        crate::console::flush();
+        cpu::halt();
     }
     match METHOD.load(Ordering::Relaxed) {
         METHOD_PSCI_HVC => {
@@ -59,6 +90,8 @@ pub fn power_off(status: u32) -> ! {
             let va = phys_to_virt(WATCHDOG_PA.load(Ordering::Relaxed)) as usize;
             // SAFETY: `init` was given the mapped PM block from the tree.
             unsafe { PmWatchdog::new(va) }.power_off();
+            // It fires after 10 ticks of its 65.5 kHz clock (QEMU: at once).
+            delay_ms(100);
         }
         _ => {}
     }

@@ -4,9 +4,12 @@
 //! VMOs, never through the user's own virtual addresses, so a copy to a
 //! valid-but-untouched page commits it and a bad pointer is an error value,
 //! not a kernel fault.
+//!
+//! Lock order: a VMO's lock before an address space's. Nothing holds an
+//! address space's lock while taking a VMO's.
 
 use super::asid;
-use super::vmo::{MappingRef, VmoObject};
+use super::vmo::{unmap_refs, MappingRef, VmoObject};
 use super::FrameTables;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -57,9 +60,19 @@ pub struct Mapping {
     pub id: u64,
     pub base: u64,
     pub len: u64,
+    /// What was mapped (a slice maps its window of a root VMO).
+    pub object: Arc<VmoObject>,
+    pub object_offset: u64,
+    /// The VMO holding the pages, and the offset there.
     pub vmo: Arc<VmoObject>,
     pub vmo_offset: u64,
     pub perms: UserPerms,
+}
+
+static NEXT_MAPPING_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_mapping_id() -> u64 {
+    NEXT_MAPPING_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Mapping {
@@ -69,17 +82,21 @@ impl Mapping {
 
     /// The part `[lo, hi)` of this mapping, as a new mapping.
     fn piece(&self, lo: u64, hi: u64) -> Mapping {
+        let skip = lo - self.base;
+        self.object.mapping_count.fetch_add(1, Ordering::AcqRel);
         Mapping {
             id: new_mapping_id(),
             base: lo,
             len: hi - lo,
+            object: self.object.clone(),
+            object_offset: self.object_offset + skip,
             vmo: self.vmo.clone(),
-            vmo_offset: self.vmo_offset + (lo - self.base),
+            vmo_offset: self.vmo_offset + skip,
             perms: self.perms,
         }
     }
 
-    /// What the VMO records about this mapping.
+    /// What the root VMO records about this mapping.
     fn reference(&self, aspace: &Arc<AddressSpace>) -> MappingRef {
         MappingRef {
             id: self.id,
@@ -96,6 +113,12 @@ impl Mapping {
             Access::Write => self.perms.write,
             Access::Execute => self.perms.execute,
         }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        self.object.mapping_count.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -119,12 +142,6 @@ struct Inner {
 pub struct AddressSpace {
     pub asid: u16,
     inner: Mutex<Inner>,
-}
-
-static NEXT_MAPPING_ID: AtomicU64 = AtomicU64::new(1);
-
-fn new_mapping_id() -> u64 {
-    NEXT_MAPPING_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Inner {
@@ -162,6 +179,15 @@ impl Inner {
     }
 }
 
+/// What a fault or a copy needs to know about the mapping at an address.
+struct Target {
+    object: Arc<VmoObject>,
+    object_offset: u64,
+    vmo: Arc<VmoObject>,
+    vmo_offset: u64,
+    perms: UserPerms,
+}
+
 impl AddressSpace {
     /// An empty address space with its own ASID.
     pub fn new() -> Result<Arc<Self>, ZxStatus> {
@@ -182,50 +208,52 @@ impl AddressSpace {
         }
     }
 
-    /// Maps `len` bytes (page multiple) of `vmo` from `vmo_offset`.
+    /// Maps `len` bytes (a page multiple) of `object` from `offset`.
     pub fn map(
         self: &Arc<Self>,
-        vmo: Arc<VmoObject>,
-        vmo_offset: u64,
+        object: Arc<VmoObject>,
+        offset: u64,
         len: u64,
         perms: UserPerms,
         placement: Placement,
     ) -> Result<u64, ZxStatus> {
-        debug_assert!(
-            len.is_multiple_of(PAGE_SIZE) && vmo_offset.is_multiple_of(PAGE_SIZE) && len > 0
-        );
-        let base = {
-            let inner = self.inner.lock();
-            if inner.table.is_none() {
-                return Err(ZxStatus::BadState);
-            }
-            match placement {
-                Placement::Anywhere { lo, hi, align } => inner
-                    .find_gap(lo, hi, len, align)
-                    .ok_or(ZxStatus::NoResources)?,
-                Placement::Specific(addr) => {
-                    if inner.overlaps(addr, addr + len) {
-                        return Err(ZxStatus::AlreadyExists);
-                    }
-                    addr
-                }
-                Placement::SpecificOverwrite(addr) => addr,
-            }
-        };
+        debug_assert!(len.is_multiple_of(PAGE_SIZE) && offset.is_multiple_of(PAGE_SIZE) && len > 0);
         if let Placement::SpecificOverwrite(addr) = placement {
             // NotFound only means there was nothing to replace.
             let _ = self.unmap(addr, len);
         }
+        let (vmo, vmo_offset) = object.root(offset);
+        let mut inner = self.inner.lock();
+        if inner.table.is_none() {
+            return Err(ZxStatus::BadState);
+        }
+        let base = match placement {
+            Placement::Anywhere { lo, hi, align } => inner
+                .find_gap(lo, hi, len, align)
+                .ok_or(ZxStatus::NoResources)?,
+            Placement::Specific(addr) | Placement::SpecificOverwrite(addr) => {
+                if inner.overlaps(addr, addr + len) {
+                    return Err(ZxStatus::AlreadyExists);
+                }
+                addr
+            }
+        };
+        object.mapping_count.fetch_add(1, Ordering::AcqRel);
         let m = Mapping {
             id: new_mapping_id(),
             base,
             len,
+            object,
+            object_offset: offset,
             vmo,
             vmo_offset,
             perms,
         };
-        m.vmo.inner.lock().mappings.push(m.reference(self));
-        self.inner.lock().mappings.insert(base, m);
+        let reference = m.reference(self);
+        let root = m.vmo.clone();
+        inner.mappings.insert(base, m);
+        drop(inner);
+        root.inner.lock().mappings.push(reference);
         Ok(base)
     }
 
@@ -233,44 +261,50 @@ impl AddressSpace {
     /// `NotFound` if no mapping intersects the range.
     pub fn unmap(self: &Arc<Self>, addr: u64, len: u64) -> Result<(), ZxStatus> {
         let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
-        let mut inner = self.inner.lock();
-        let straddling = inner
-            .mappings
-            .range(..addr)
-            .next_back()
-            .filter(|(_, m)| m.end() > addr)
-            .map(|(base, _)| *base);
-        let keys: Vec<u64> = straddling
-            .into_iter()
-            .chain(inner.mappings.range(addr..end).map(|(base, _)| *base))
-            .collect();
-        if keys.is_empty() {
-            return Err(ZxStatus::NotFound);
+        let mut changes = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            let straddling = inner
+                .mappings
+                .range(..addr)
+                .next_back()
+                .filter(|(_, m)| m.end() > addr)
+                .map(|(base, _)| *base);
+            let keys: Vec<u64> = straddling
+                .into_iter()
+                .chain(inner.mappings.range(addr..end).map(|(base, _)| *base))
+                .collect();
+            if keys.is_empty() {
+                return Err(ZxStatus::NotFound);
+            }
+            for key in keys {
+                let m = inner.mappings.remove(&key).expect("key was just listed");
+                let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
+                let mut pieces = Vec::new();
+                if m.base < cut_lo {
+                    pieces.push(m.piece(m.base, cut_lo));
+                }
+                if cut_hi < m.end() {
+                    pieces.push(m.piece(cut_hi, m.end()));
+                }
+                if let Some(t) = inner.table.as_mut() {
+                    t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
+                }
+                let references: Vec<MappingRef> =
+                    pieces.iter().map(|p| p.reference(self)).collect();
+                for p in pieces {
+                    inner.mappings.insert(p.base, p);
+                }
+                changes.push((m, references));
+            }
         }
-        for key in keys {
-            let m = inner.mappings.remove(&key).expect("key was just listed");
-            let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
-            let mut pieces = Vec::new();
-            if m.base < cut_lo {
-                pieces.push(m.piece(m.base, cut_lo));
-            }
-            if cut_hi < m.end() {
-                pieces.push(m.piece(cut_hi, m.end()));
-            }
-            {
-                let mut v = m.vmo.inner.lock();
-                v.mappings.retain(|r| r.id != m.id);
-                v.mappings.extend(pieces.iter().map(|p| p.reference(self)));
-            }
-            if let Some(t) = inner.table.as_mut() {
-                t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
-            }
-            for p in pieces {
-                inner.mappings.insert(p.base, p);
-            }
-        }
-        drop(inner);
         asid::release(self.asid);
+        // The VMOs learn about it after the address space's lock is gone.
+        for (m, references) in changes {
+            let mut v = m.vmo.inner.lock();
+            v.mappings.retain(|r| r.id != m.id);
+            v.mappings.extend(references);
+        }
         Ok(())
     }
 
@@ -283,34 +317,83 @@ impl AddressSpace {
         asid::release(self.asid);
     }
 
-    /// Resolves an EL0 fault at `va`: commits the VMO page and maps it.
-    pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
-        let mut inner = self.inner.lock();
+    /// `unmap_ptes`, unless the lock is taken: then false and nothing done.
+    pub fn try_unmap_ptes(&self, va: u64, len: u64) -> bool {
+        let Some(mut inner) = self.inner.try_lock() else {
+            return false;
+        };
+        if let Some(t) = inner.table.as_mut() {
+            t.unmap(va, len, &mut FrameTables);
+        }
+        drop(inner);
+        asid::release(self.asid);
+        true
+    }
+
+    /// The mapping at `va` if it allows `access`.
+    fn target(&self, va: u64, access: Access) -> Result<Target, UserFault> {
+        let inner = self.inner.lock();
         let m = inner.find(va).ok_or(UserFault::Unmapped)?;
         if !m.allows(access) {
             return Err(UserFault::Permission);
         }
+        let skip = va - m.base;
+        Ok(Target {
+            object: m.object.clone(),
+            object_offset: m.object_offset + skip,
+            vmo: m.vmo.clone(),
+            vmo_offset: m.vmo_offset + skip,
+            perms: m.perms,
+        })
+    }
+
+    /// Resolves an EL0 fault at `va`: commits the VMO page (copying it first
+    /// for a write to a shared page) and maps it. A shared page is mapped
+    /// read-only, so that a write to it faults and copies.
+    pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
         let page_va = va & !(PAGE_SIZE - 1);
-        let vmo_off = page_va - m.base + m.vmo_offset;
-        let perms = m.perms;
-        let pa = {
-            let mut v = m.vmo.inner.lock();
-            if vmo_off >= v.vmo.size() {
-                return Err(UserFault::BeyondVmo);
-            }
-            v.vmo
-                .commit_page(vmo_off / PAGE_SIZE)
-                .map_err(|_| UserFault::NoMemory)?
+        let t = self.target(page_va, access)?;
+        if t.object.window.is_some() && t.object_offset >= t.object.size() {
+            return Err(UserFault::BeyondVmo);
+        }
+        let index = t.vmo_offset / PAGE_SIZE;
+        let mut v = t.vmo.inner.lock();
+        let generation = v.vmo.generation();
+        let committed = match access {
+            Access::Write => v.vmo.commit_page_for_write(index),
+            _ => v.vmo.commit_page(index),
         };
+        let pa = committed.map_err(|e| match e {
+            ZxStatus::OutOfRange => UserFault::BeyondVmo,
+            _ => UserFault::NoMemory,
+        })?;
+        if v.vmo.generation() != generation {
+            // A shared frame was replaced: other mappings show the old one.
+            unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
+        }
+        let mut perms = t.perms;
+        if v.vmo.is_page_shared(index) {
+            perms.write = false;
+        }
+        if perms.execute {
+            cpu::sync_icache_page(platform::layout::phys_to_virt(pa.as_u64()));
+        }
+        let mut inner = self.inner.lock();
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
-        table
+        let replaced = table
             .map(page_va, pa.as_u64(), perms, &mut FrameTables)
-            .map_err(|_| UserFault::NoMemory)
+            .map_err(|_| UserFault::NoMemory)?;
+        drop(inner);
+        drop(v);
+        if replaced {
+            cpu::flush_user_page(self.asid, page_va);
+        }
+        Ok(())
     }
 
     /// Runs `f` on each piece of `[va, va + len)` that lies in one page, with
-    /// the VMO and offset behind it and the piece's range relative to `va`.
-    /// Stops at the first piece that is not accessible for `access`.
+    /// the root VMO and offset behind it and the piece's range relative to
+    /// `va`. Stops at the first piece that is not accessible for `access`.
     pub fn for_each_piece<E: From<UserFault>>(
         &self,
         va: u64,
@@ -324,21 +407,17 @@ impl AddressSpace {
         }
         let mut addr = va;
         while addr < end {
-            let (vmo, vmo_off, piece_end) = {
-                let inner = self.inner.lock();
-                let m = inner.find(addr).ok_or(UserFault::Unmapped)?;
-                if !m.allows(access) {
-                    return Err(UserFault::Permission.into());
-                }
-                let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-                (
-                    m.vmo.clone(),
-                    addr - m.base + m.vmo_offset,
-                    page_end.min(end),
-                )
-            };
-            let range = (addr - va) as usize..(piece_end - va) as usize;
-            f(&vmo, vmo_off, range)?;
+            let t = self.target(addr, access)?;
+            if t.object.window.is_some() && t.object_offset >= t.object.size() {
+                return Err(UserFault::BeyondVmo.into());
+            }
+            let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+            let piece_end = page_end.min(end);
+            f(
+                &t.vmo,
+                t.vmo_offset,
+                (addr - va) as usize..(piece_end - va) as usize,
+            )?;
             addr = piece_end;
         }
         Ok(())
@@ -357,11 +436,17 @@ impl AddressSpace {
     /// Copies `data` to EL0 memory at `va`, committing pages as needed.
     pub fn copy_to_user(&self, va: u64, data: &[u8]) -> Result<(), UserFault> {
         self.for_each_piece(va, data.len(), Access::Write, |vmo, off, range| {
+            let n = range.len() as u64;
             let mut v = vmo.inner.lock();
-            v.vmo.write(off, &data[range]).map_err(|e| match e {
+            let generation = v.vmo.generation();
+            let r = v.vmo.write(off, &data[range]).map_err(|e| match e {
                 ZxStatus::NoMemory => UserFault::NoMemory,
                 _ => UserFault::BeyondVmo,
-            })
+            });
+            if v.vmo.generation() != generation {
+                unmap_refs(&v.mappings, off, n);
+            }
+            r
         })
     }
 
@@ -371,18 +456,18 @@ impl AddressSpace {
             let mut inner = self.inner.lock();
             (inner.table.take(), core::mem::take(&mut inner.mappings))
         };
-        for m in mappings.values() {
-            m.vmo.inner.lock().mappings.retain(|r| r.id != m.id);
-        }
-        drop(mappings);
         if let Some(t) = table {
             platform::arch::mmu::clear_user_table();
             t.destroy(&mut FrameTables);
             asid::release(self.asid);
         }
+        for m in mappings.values() {
+            m.vmo.inner.lock().mappings.retain(|r| r.id != m.id);
+        }
     }
 
-    /// Number of mappings (for tests and statistics).
+    /// Distinct address spaces mapping the root VMO `vmo` (for
+    /// `share_count`).
     pub fn mapping_count(&self) -> usize {
         self.inner.lock().mappings.len()
     }

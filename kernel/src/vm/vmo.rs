@@ -1,11 +1,17 @@
 //! A VMO as a kernel object: the page store (`mm::Vmo`) behind a lock, its
-//! koid, and the list of mappings that must lose their page-table entries
-//! before pages are freed (shrinking, decommitting, zeroing).
+//! koid, its relatives (parent, live children: the `ZX_VMO_ZERO_CHILDREN`
+//! signal) and the mappings that must lose their page-table entries before
+//! pages are freed or replaced.
+//!
+//! A slice has no pages of its own: it is a window `[base, base + size)`
+//! onto a root VMO (slices of slices point at the root directly), and every
+//! page operation goes to the root. Mappings are always recorded on the root,
+//! with root offsets, so unmapping pages there covers slices too.
 
 use super::aspace::AddressSpace;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use spin::Mutex;
 
@@ -15,18 +21,44 @@ pub struct MappingRef {
     pub id: u64,
     pub aspace: Weak<AddressSpace>,
     pub base: u64,
+    /// Offset in the root VMO.
     pub vmo_offset: u64,
     pub len: u64,
 }
 
 pub struct VmoInner {
+    /// The pages (for a slice: only its size, content size and name).
     pub vmo: Vmo,
+    /// Mappings of this root VMO and of its slices (root offsets).
     pub mappings: Vec<MappingRef>,
+}
+
+/// How a VMO came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Plain,
+    /// A copy-on-write snapshot child; `immutable` if created `NO_WRITE`.
+    Snapshot {
+        immutable: bool,
+    },
+    Slice,
 }
 
 pub struct VmoObject {
     pub koid: u64,
+    pub kind: Kind,
     pub inner: Mutex<VmoInner>,
+    /// For a slice: the root VMO and where the window starts in it.
+    pub window: Option<(Arc<VmoObject>, u64)>,
+    /// The VMO this one was created from, and its koid.
+    pub parent: Option<(Weak<VmoObject>, u64)>,
+    /// Live children (their handles or mappings keep them alive).
+    pub children: AtomicUsize,
+    /// Mappings of this object itself.
+    pub mapping_count: AtomicUsize,
+    /// Whether any page may be shared copy-on-write (this VMO was
+    /// snapshotted or is a snapshot): writes may replace frames.
+    pub has_cow: core::sync::atomic::AtomicBool,
 }
 
 static LIVE_VMOS: AtomicUsize = AtomicUsize::new(0);
@@ -36,33 +68,116 @@ pub fn live_count() -> usize {
     LIVE_VMOS.load(Ordering::Relaxed)
 }
 
+/// Orders unlocked discardable VMOs: smaller is older, reclaimed first.
+static UNLOCK_SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+pub fn next_unlock_sequence() -> u64 {
+    UNLOCK_SEQUENCE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Every discardable VMO, for reclaim.
+static DISCARDABLE: Mutex<Vec<Weak<VmoObject>>> = Mutex::new(Vec::new());
+
 impl VmoObject {
-    pub fn new(vmo: Vmo) -> Arc<Self> {
+    fn build(
+        vmo: Vmo,
+        kind: Kind,
+        window: Option<(Arc<VmoObject>, u64)>,
+        parent: Option<&Arc<VmoObject>>,
+    ) -> Arc<Self> {
         LIVE_VMOS.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Self {
+        if let Some(p) = parent {
+            p.children.fetch_add(1, Ordering::AcqRel);
+        }
+        let discardable = vmo.options().contains(mm::vmo::VmoOptions::DISCARDABLE);
+        let object = Arc::new(Self {
             koid: crate::object::new_koid(),
+            kind,
             inner: Mutex::new(VmoInner {
                 vmo,
                 mappings: Vec::new(),
             }),
-        })
+            window,
+            parent: parent.map(|p| (Arc::downgrade(p), p.koid)),
+            children: AtomicUsize::new(0),
+            mapping_count: AtomicUsize::new(0),
+            has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
+        });
+        if discardable {
+            let mut list = DISCARDABLE.lock();
+            list.retain(|w| w.strong_count() > 0);
+            list.push(Arc::downgrade(&object));
+        }
+        object
     }
 
-    /// Removes the page-table entries of every mapping for the VMO pages
-    /// `[offset, offset + len)`, so the pages can be freed or replaced. The
-    /// next access faults and maps whatever the VMO holds then.
+    /// A VMO with its own pages.
+    pub fn new(vmo: Vmo) -> Arc<Self> {
+        Self::build(vmo, Kind::Plain, None, None)
+    }
+
+    /// A copy-on-write snapshot of `parent` (`vmo` was made by
+    /// `mm::Vmo::snapshot` from the parent's pages).
+    pub fn new_snapshot(vmo: Vmo, parent: &Arc<VmoObject>, immutable: bool) -> Arc<Self> {
+        parent.has_cow.store(true, Ordering::Release);
+        Self::build(vmo, Kind::Snapshot { immutable }, None, Some(parent))
+    }
+
+    /// A slice of `parent` at `offset`; `shape` carries its size and name.
+    pub fn new_slice(shape: Vmo, parent: &Arc<VmoObject>, offset: u64) -> Arc<Self> {
+        let (root, base) = parent.root(offset);
+        Self::build(shape, Kind::Slice, Some((root, base)), Some(parent))
+    }
+
+    /// The VMO holding the pages at `offset` of this one, and the offset
+    /// there.
+    pub fn root(self: &Arc<Self>, offset: u64) -> (Arc<VmoObject>, u64) {
+        match &self.window {
+            Some((root, base)) => (root.clone(), base + offset),
+            None => (self.clone(), offset),
+        }
+    }
+
+    /// The page-rounded size (a slice's own, not its root's).
+    pub fn size(&self) -> u64 {
+        self.inner.lock().vmo.size()
+    }
+
+    /// Whether `ZX_VMO_ZERO_CHILDREN` is asserted.
+    pub fn has_zero_children(&self) -> bool {
+        self.children.load(Ordering::Acquire) == 0
+    }
+
+    /// Removes the page-table entries of every mapping for the (root) VMO
+    /// pages `[offset, offset + len)`, so the pages can be freed or replaced.
+    /// The next access faults and maps whatever the VMO holds then.
     pub fn unmap_pages(&self, offset: u64, len: u64) {
         let mappings = self.inner.lock().mappings.clone();
-        let end = offset.saturating_add(len);
-        for m in mappings {
-            let m_end = m.vmo_offset + m.len;
-            let (lo, hi) = (offset.max(m.vmo_offset), end.min(m_end));
-            if lo >= hi {
-                continue;
-            }
-            if let Some(aspace) = m.aspace.upgrade() {
-                aspace.unmap_ptes(m.base + (lo - m.vmo_offset), hi - lo);
-            }
+        unmap_refs(&mappings, offset, len);
+    }
+
+    /// Like `unmap_pages` but gives up (false) rather than wait for a lock:
+    /// for reclaim, which runs inside allocations whose callers hold locks.
+    fn try_unmap_all(&self, inner: &VmoInner) -> bool {
+        inner.mappings.iter().all(|m| match m.aspace.upgrade() {
+            Some(aspace) => aspace.try_unmap_ptes(m.base, m.len),
+            None => true,
+        })
+    }
+}
+
+/// Drops the page-table entries of `mappings` that show root pages in
+/// `[offset, offset + len)`.
+pub fn unmap_refs(mappings: &[MappingRef], offset: u64, len: u64) {
+    let end = offset.saturating_add(len);
+    for m in mappings {
+        let m_end = m.vmo_offset + m.len;
+        let (lo, hi) = (offset.max(m.vmo_offset), end.min(m_end));
+        if lo >= hi {
+            continue;
+        }
+        if let Some(aspace) = m.aspace.upgrade() {
+            aspace.unmap_ptes(m.base + (lo - m.vmo_offset), hi - lo);
         }
     }
 }
@@ -70,5 +185,46 @@ impl VmoObject {
 impl Drop for VmoObject {
     fn drop(&mut self) {
         LIVE_VMOS.fetch_sub(1, Ordering::Relaxed);
+        if let Some((parent, _)) = &self.parent {
+            if let Some(p) = parent.upgrade() {
+                p.children.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
     }
 }
+
+/// The page allocator's memory-pressure hook: discards the oldest unlocked
+/// discardable VMO that can be discarded right now. True if pages were
+/// freed. Never waits for a lock (the allocation that ran out may be holding
+/// some): a VMO whose locks are taken is skipped.
+pub fn reclaim() -> bool {
+    let candidates: Vec<Arc<VmoObject>> = match DISCARDABLE.try_lock() {
+        Some(list) => list.iter().filter_map(Weak::upgrade).collect(),
+        None => return false,
+    };
+    let mut best: Option<(u64, &Arc<VmoObject>)> = None;
+    for vmo in &candidates {
+        let Some(inner) = vmo.inner.try_lock() else {
+            continue;
+        };
+        if let mm::vmo::DiscardState::Reclaimable(seq) = inner.vmo.discard_state() {
+            if inner.vmo.committed_pages() > 0 && best.is_none_or(|(b, _)| seq < b) {
+                best = Some((seq, vmo));
+            }
+        }
+    }
+    let Some((_, vmo)) = best else { return false };
+    let Some(mut inner) = vmo.inner.try_lock() else {
+        return false;
+    };
+    if !vmo.try_unmap_all(&inner) {
+        return false;
+    }
+    let freed = inner.vmo.discard();
+    drop(inner);
+    RECLAIMED_PAGES.fetch_add(freed as u64, Ordering::Relaxed);
+    freed > 0
+}
+
+/// Pages discarded under memory pressure since boot.
+pub static RECLAIMED_PAGES: AtomicU64 = AtomicU64::new(0);

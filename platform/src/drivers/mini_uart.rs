@@ -43,16 +43,18 @@ impl MiniUart {
         Self { regs }
     }
 
-    pub fn write_byte(&self, b: u8) {
-        while !self.regs.lsr.is_set(LSR::TX_EMPTY) {
-            core::hint::spin_loop();
-        }
+    /// The transmit FIFO has room for a byte.
+    pub fn can_send(&self) -> bool {
+        self.regs.lsr.is_set(LSR::TX_EMPTY)
+    }
+
+    /// Queues `b`; call only when `can_send`.
+    pub fn send(&self, b: u8) {
         self.regs.io.set(u32::from(b));
     }
 
-    pub fn flush(&self) {
-        while !self.regs.lsr.is_set(LSR::TX_IDLE) {
-            core::hint::spin_loop();
-        }
+    /// Everything queued has been sent.
+    pub fn idle(&self) -> bool {
+        self.regs.lsr.is_set(LSR::TX_IDLE)
     }
 }

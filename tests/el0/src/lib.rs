@@ -543,3 +543,309 @@ pub fn check_image(name: &str, base: usize, main_addr: usize) {
     }
     zx::println!("{}: .data, .bss and .rodata loaded; statics writable", name);
 }
+
+/// Touches 48 KiB of stack below the caller (the stack is 64 KiB), so that
+/// no stack page is allocated in the middle of a program that counts free
+/// pages exactly. Call it first thing in `main`.
+#[inline(never)]
+pub fn prefault_stack() {
+    let mut pad = [0u8; 48 * 1024];
+    let mut i = 0;
+    while i < pad.len() {
+        // SAFETY: `i` is in bounds; the volatile write keeps the store.
+        unsafe { core::ptr::write_volatile(pad.as_mut_ptr().add(i), 1) };
+        i += PAGE;
+    }
+    core::hint::black_box(&mut pad);
+}
+
+/// Structures the kernel fills in: `#[repr(C)]`, every field an integer
+/// (or an array of them), no implicit padding, so every bit pattern is a
+/// valid value and the bytes may be handed to the kernel.
+///
+/// # Safety
+/// Implement only for types with exactly those properties.
+pub unsafe trait Pod: Copy + Default {}
+
+/// The bytes of a [`Pod`] value, for the kernel to write.
+pub fn pod_bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
+    // SAFETY: `T` is `Pod`: no padding and every byte pattern is valid, so
+    // its bytes may be viewed (and written) as `u8`s; the slice covers
+    // exactly `*v` and borrows it mutably for its lifetime.
+    unsafe {
+        core::slice::from_raw_parts_mut((v as *mut T).cast::<u8>(), core::mem::size_of::<T>())
+    }
+}
+
+/// `zx_info_handle_basic_t` (32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoHandleBasic {
+    pub koid: u64,
+    pub rights: u32,
+    /// `type` in C (`zx_obj_type_t`).
+    pub obj_type: u32,
+    pub related_koid: u64,
+    pub reserved: u32,
+    pub padding1: [u8; 4],
+}
+
+/// `zx_info_vmo_t`, current version (`ZX_INFO_VMO`, 176 bytes). The first
+/// [`INFO_VMO_V1_SIZE`] bytes are `ZX_INFO_VMO_V1`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoVmo {
+    pub koid: u64,
+    pub name: [u8; 32],
+    pub size_bytes: u64,
+    pub parent_koid: u64,
+    pub num_children: u64,
+    pub num_mappings: u64,
+    pub share_count: u64,
+    pub flags: u32,
+    pub padding1: [u8; 4],
+    pub committed_bytes: u64,
+    pub handle_rights: u32,
+    pub cache_policy: u32,
+    pub metadata_bytes: u64,
+    pub committed_change_events: u64,
+    pub populated_bytes: u64,
+    pub committed_private_bytes: u64,
+    pub populated_private_bytes: u64,
+    pub committed_scaled_bytes: u64,
+    pub populated_scaled_bytes: u64,
+    pub committed_fractional_scaled_bytes: u64,
+    pub populated_fractional_scaled_bytes: u64,
+}
+
+/// Size of `zx_info_vmo_t` version 1 (`ZX_INFO_VMO_V1`).
+pub const INFO_VMO_V1_SIZE: usize = 104;
+
+/// `zx_info_vmo_t.flags` bits.
+pub mod info_vmo_flags {
+    pub const TYPE_PAGED: u32 = 1 << 0;
+    pub const RESIZABLE: u32 = 1 << 1;
+    pub const IS_COW_CLONE: u32 = 1 << 2;
+    pub const VIA_HANDLE: u32 = 1 << 3;
+    pub const DISCARDABLE: u32 = 1 << 7;
+    pub const IMMUTABLE: u32 = 1 << 8;
+}
+
+/// `zx_vmo_lock_state_t` (32 bytes), written by `ZX_VMO_OP_LOCK`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmoLockState {
+    pub offset: u64,
+    pub size: u64,
+    pub discarded_offset: u64,
+    pub discarded_size: u64,
+}
+
+// SAFETY: `#[repr(C)]`, integer fields only, explicit padding arrays, no
+// implicit padding (checked below).
+unsafe impl Pod for InfoHandleBasic {}
+// SAFETY: as above.
+unsafe impl Pod for InfoVmo {}
+// SAFETY: as above.
+unsafe impl Pod for VmoLockState {}
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<InfoHandleBasic>() == 32);
+    assert!(offset_of!(InfoHandleBasic, rights) == 8);
+    assert!(offset_of!(InfoHandleBasic, obj_type) == 12);
+    assert!(offset_of!(InfoHandleBasic, related_koid) == 16);
+    assert!(offset_of!(InfoHandleBasic, reserved) == 24);
+    assert!(size_of::<InfoVmo>() == 176);
+    assert!(offset_of!(InfoVmo, name) == 8);
+    assert!(offset_of!(InfoVmo, size_bytes) == 40);
+    assert!(offset_of!(InfoVmo, parent_koid) == 48);
+    assert!(offset_of!(InfoVmo, num_children) == 56);
+    assert!(offset_of!(InfoVmo, num_mappings) == 64);
+    assert!(offset_of!(InfoVmo, share_count) == 72);
+    assert!(offset_of!(InfoVmo, flags) == 80);
+    assert!(offset_of!(InfoVmo, committed_bytes) == 88);
+    assert!(offset_of!(InfoVmo, handle_rights) == 96);
+    assert!(offset_of!(InfoVmo, cache_policy) == 100);
+    assert!(offset_of!(InfoVmo, metadata_bytes) == INFO_VMO_V1_SIZE);
+    assert!(offset_of!(InfoVmo, populated_bytes) == 120);
+    assert!(offset_of!(InfoVmo, committed_private_bytes) == 128);
+    assert!(offset_of!(InfoVmo, populated_fractional_scaled_bytes) == 168);
+    assert!(size_of::<VmoLockState>() == 32);
+};
+
+/// `zx_object_get_info` into the first `len` bytes of a zeroed `T` (`len`
+/// at most its size). On success `actual` and `avail` must both be 1.
+#[track_caller]
+pub fn try_info<T: Pod>(h: Handle, topic: u32, len: usize) -> Result<T, ZxStatus> {
+    let mut v = T::default();
+    let (actual, avail) = zx::object_get_info(h, topic, &mut pod_bytes_mut(&mut v)[..len])?;
+    assert_eq!(
+        (actual, avail),
+        (1, 1),
+        "object_get_info({:#x}, topic {:#x}): (actual, avail)",
+        h,
+        topic
+    );
+    Ok(v)
+}
+
+/// `ZX_INFO_HANDLE_BASIC`, which must succeed.
+#[track_caller]
+pub fn handle_basic(h: Handle) -> InfoHandleBasic {
+    match try_info(h, zx::topic::HANDLE_BASIC, 32) {
+        Ok(v) => v,
+        Err(e) => panic!("get_info({:#x}, HANDLE_BASIC) failed: {}", h, e.name()),
+    }
+}
+
+/// The koid of the object behind `h`.
+#[track_caller]
+pub fn koid(h: Handle) -> u64 {
+    handle_basic(h).koid
+}
+
+/// The rights of `h`.
+#[track_caller]
+pub fn rights_of(h: Handle) -> u32 {
+    handle_basic(h).rights
+}
+
+/// `ZX_INFO_VMO` (the 176-byte version), which must succeed.
+#[track_caller]
+pub fn vmo_info(h: Handle) -> InfoVmo {
+    match try_info(h, zx::topic::VMO, core::mem::size_of::<InfoVmo>()) {
+        Ok(v) => v,
+        Err(e) => panic!("get_info({:#x}, ZX_INFO_VMO) failed: {}", h, e.name()),
+    }
+}
+
+/// A VMO's `committed_bytes` (from `ZX_INFO_VMO`).
+#[track_caller]
+pub fn committed(h: Handle) -> u64 {
+    vmo_info(h).committed_bytes
+}
+
+/// `zx_vmo_op_range` with no buffer (NULL, size 0).
+pub fn op_range(h: Handle, op: u32, offset: u64, size: u64) -> zx::Status {
+    // SAFETY: no buffer is passed; the kernel touches no user memory.
+    st(unsafe { zx::raw::vmo_op_range(h, op, offset, size, core::ptr::null_mut(), 0) })
+}
+
+/// `ZX_VMO_OP_COMMIT` that must succeed.
+#[track_caller]
+pub fn commit(h: Handle, offset: u64, size: u64) {
+    assert_eq!(
+        op_range(h, zx::vmo_op::COMMIT, offset, size),
+        Ok(()),
+        "op_range(COMMIT, {:#x}, {:#x})",
+        offset,
+        size
+    );
+}
+
+/// `ZX_VMO_OP_LOCK` over `[offset, offset + size)` with a lock-state
+/// buffer; returns what the kernel wrote.
+pub fn vmo_lock(h: Handle, offset: u64, size: u64) -> Result<VmoLockState, ZxStatus> {
+    let mut state = VmoLockState {
+        offset: 0xEEEE,
+        size: 0xEEEE,
+        discarded_offset: 0xEEEE,
+        discarded_size: 0xEEEE,
+    };
+    zx::vmo_op_range(h, zx::vmo_op::LOCK, offset, size, pod_bytes_mut(&mut state))?;
+    Ok(state)
+}
+
+/// A name as `ZX_PROP_NAME` returns it: at most 31 bytes, NUL-padded to 32.
+pub fn name32(s: &[u8]) -> [u8; 32] {
+    let mut n = [0u8; 32];
+    let len = s.len().min(31);
+    n[..len].copy_from_slice(&s[..len]);
+    n
+}
+
+/// `ZX_PROP_NAME`, which must succeed.
+#[track_caller]
+pub fn get_name(h: Handle) -> [u8; 32] {
+    let mut n = [0xEEu8; 32];
+    assert_eq!(
+        zx::object_get_property(h, zx::prop::NAME, &mut n),
+        Ok(()),
+        "get_property({:#x}, NAME)",
+        h
+    );
+    n
+}
+
+/// Sets `ZX_PROP_NAME` (must succeed).
+#[track_caller]
+pub fn set_name(h: Handle, name: &[u8]) {
+    assert_eq!(
+        zx::object_set_property(h, zx::prop::NAME, name),
+        Ok(()),
+        "set_property({:#x}, NAME)",
+        h
+    );
+}
+
+/// `ZX_PROP_VMO_CONTENT_SIZE`, which must succeed.
+#[track_caller]
+pub fn content_size(h: Handle) -> u64 {
+    let mut v = [0xEEu8; 8];
+    assert_eq!(
+        zx::object_get_property(h, zx::prop::VMO_CONTENT_SIZE, &mut v),
+        Ok(()),
+        "get_property({:#x}, VMO_CONTENT_SIZE)",
+        h
+    );
+    u64::from_le_bytes(v)
+}
+
+/// Sets `ZX_PROP_VMO_CONTENT_SIZE`.
+pub fn set_content_size(h: Handle, size: u64) -> zx::Status {
+    zx::object_set_property(h, zx::prop::VMO_CONTENT_SIZE, &size.to_le_bytes())
+}
+
+/// `zx_vmo_create_child` that must succeed.
+#[track_caller]
+pub fn child(h: Handle, options: u32, offset: u64, size: u64) -> Handle {
+    match zx::vmo_create_child(h, options, offset, size) {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "vmo_create_child({:#x}, options {:#x}, offset {:#x}, size {:#x}) failed: {}",
+            h,
+            options,
+            offset,
+            size,
+            e.name()
+        ),
+    }
+}
+
+/// Whether `ZX_VMO_ZERO_CHILDREN` is active on `h`, by polling
+/// `zx_object_wait_one` (deadline 0). The status and the observed signals
+/// must agree.
+#[track_caller]
+pub fn zero_children(h: Handle) -> bool {
+    let (s, observed) = zx::object_wait_one(h, zx::signals::VMO_ZERO_CHILDREN, 0);
+    let active = observed & zx::signals::VMO_ZERO_CHILDREN != 0;
+    match s {
+        Ok(()) => assert!(active, "wait_one OK but observed {:#x}", observed),
+        Err(ZxStatus::TimedOut) => {
+            assert!(!active, "wait_one TIMED_OUT but observed {:#x}", observed)
+        }
+        Err(e) => panic!("polling ZERO_CHILDREN on {:#x}: {}", h, e.name()),
+    }
+    active
+}
+
+/// The virtual counter in nanoseconds (the kernel's clock for deadlines).
+pub fn now_ns() -> i64 {
+    ticks_to_ns_i64(zx::counter())
+}
+
+/// Counter ticks to nanoseconds, without overflow.
+pub fn ticks_to_ns_i64(ticks: u64) -> i64 {
+    (ticks as u128 * 1_000_000_000 / zx::counter_frequency() as u128) as i64
+}

@@ -109,15 +109,38 @@ pub fn table_write_barrier() {
     barrier::dsb(barrier::ISHST);
 }
 
+/// Makes instructions written to a page through the linear map at `va`
+/// visible to instruction fetch (before the page is mapped executable).
+pub fn sync_icache_page(va: u64) {
+    let mut line = va & !63;
+    let end = (va & !0xfff) + 4096;
+    // SAFETY: cache maintenance by address on a mapped page has no effect on
+    // memory contents.
+    unsafe {
+        while line < end {
+            asm!("dc cvau, {0}", in(reg) line, options(nostack, preserves_flags));
+            line += 64;
+        }
+        asm!("dsb ish", options(nostack, preserves_flags));
+        line = va & !0xfff;
+        while line < end {
+            asm!("ic ivau, {0}", in(reg) line, options(nostack, preserves_flags));
+            line += 64;
+        }
+        asm!("dsb ish", "isb", options(nostack, preserves_flags));
+    }
+}
+
 /// Waits for an interrupt.
 pub fn wait_for_interrupt() {
     aarch64_cpu::asm::wfi();
 }
 
-/// Stops this core for good.
+/// Stops this core for good. `wfi` rather than `wfe`: with interrupts
+/// masked nothing wakes it, and QEMU then idles instead of spinning.
 pub fn halt() -> ! {
     loop {
-        aarch64_cpu::asm::wfe();
+        aarch64_cpu::asm::wfi();
     }
 }
 

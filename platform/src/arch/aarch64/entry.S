@@ -150,6 +150,31 @@ el1_entry:
     subs    x10, x10, #4096
     b.hi    3b
 
+    // .bss and the tables were written with the MMU and the data cache off,
+    // straight to memory. Drop any cache line still held for them (left by a
+    // boot loader that ran with caches on: the walker or a later eviction
+    // would see its stale data), and any stale instructions. QEMU models no
+    // caches; a real Pi 4 starts the kernel with clean, cold caches, but the
+    // boot protocol only promises the image itself is clean.
+    adrp    x0, __bss_start
+    add     x0, x0, :lo12:__bss_start
+    adrp    x1, __bss_end
+    add     x1, x1, :lo12:__bss_end
+    mrs     x2, ctr_el0
+    ubfx    x2, x2, #16, #4         // CTR_EL0.DminLine: log2 of the line in words
+    mov     x3, #4
+    lsl     x2, x3, x2              // x2 = smallest data cache line, in bytes
+    sub     x3, x2, #1
+    bic     x0, x0, x3
+4:  dc      ivac, x0
+    add     x0, x0, x2
+    cmp     x0, x1
+    b.lo    4b
+    dsb     sy
+    ic      iallu
+    dsb     nsh
+    isb
+
     ldr     x9, =MAIR_VALUE
     msr     mair_el1, x9
     ldr     x9, =TCR_VALUE

@@ -144,14 +144,15 @@ impl UserPageTable {
     }
 
     /// Maps the page at `va` to physical page `pa`, replacing any mapping
-    /// there. The caller flushes the TLB entry if one was replaced.
+    /// there; returns whether one was replaced (the caller must then flush
+    /// its TLB entry).
     pub fn map(
         &mut self,
         va: u64,
         pa: u64,
         perms: UserPerms,
         alloc: &mut dyn TableAllocator,
-    ) -> Result<(), NoTableMemory> {
+    ) -> Result<bool, NoTableMemory> {
         let mut table = self.root;
         for level in 0..3 {
             let i = index(va, level);
@@ -164,13 +165,14 @@ impl UserPageTable {
                 next
             };
         }
+        let old = read_entry(table, index(va, 3));
         write_entry(
             table,
             index(va, 3),
             (pa & ADDR_MASK) | perms.descriptor_bits(),
         );
         super::cpu::table_write_barrier();
-        Ok(())
+        Ok(old & VALID != 0)
     }
 
     /// The level-3 table covering `va`, if one exists.

@@ -1,0 +1,261 @@
+//! The Linux system calls the peer times, made directly with `svc #0` (number
+//! in x8, arguments in x0-x5, result or `-errno` in x0), so each timed call is
+//! exactly one kernel entry with no libc wrapper in between, and the counter
+//! and power-off helpers. Safe wrappers return `Err(errno)`.
+#![allow(dead_code)]
+
+use core::arch::asm;
+
+/// aarch64 Linux system-call numbers (include/uapi/asm-generic/unistd.h).
+mod nr {
+    pub const MKDIRAT: usize = 34;
+    pub const MOUNT: usize = 40;
+    pub const FTRUNCATE: usize = 46;
+    pub const OPENAT: usize = 56;
+    pub const CLOSE: usize = 57;
+    pub const PREAD64: usize = 67;
+    pub const PWRITE64: usize = 68;
+    pub const NANOSLEEP: usize = 101;
+    pub const REBOOT: usize = 142;
+    pub const GETPPID: usize = 173;
+    pub const SYSINFO: usize = 179;
+    pub const MUNMAP: usize = 215;
+    pub const MMAP: usize = 222;
+    pub const MADVISE: usize = 233;
+    pub const MEMFD_CREATE: usize = 279;
+    pub const DUP3: usize = 24;
+    pub const WRITE: usize = 64;
+}
+
+const AT_FDCWD: isize = -100;
+const O_RDWR: usize = 2;
+const PROT_READ: usize = 1;
+const PROT_WRITE: usize = 2;
+const MAP_PRIVATE: usize = 0x02;
+const MAP_ANONYMOUS: usize = 0x20;
+const MAP_NORESERVE: usize = 0x4000;
+const MADV_NOHUGEPAGE: usize = 15;
+
+/// One system call with up to six arguments.
+///
+/// # Safety
+/// The arguments must be valid for call `n`: any pointer among them must
+/// point to memory the call may read or write as it documents.
+#[inline(always)]
+unsafe fn syscall6(n: usize, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the caller vouches for the arguments; the kernel clobbers only
+    // x0 (the result) and preserves every other register.
+    unsafe {
+        asm!(
+            "svc #0",
+            in("x8") n,
+            inlateout("x0") a[0] => ret,
+            in("x1") a[1],
+            in("x2") a[2],
+            in("x3") a[3],
+            in("x4") a[4],
+            in("x5") a[5],
+            options(nostack),
+        );
+    }
+    ret
+}
+
+fn check(ret: isize) -> Result<usize, i32> {
+    if (-4095..0).contains(&ret) {
+        Err(-ret as i32)
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// `getppid()`: the cheapest system call that does real (if tiny) work.
+#[inline(always)]
+pub fn getppid() -> isize {
+    // SAFETY: getppid takes no arguments and touches no user memory.
+    unsafe { syscall6(nr::GETPPID, [0; 6]) }
+}
+
+/// `memfd_create(name, 0)`.
+pub fn memfd_create(name: &core::ffi::CStr) -> Result<usize, i32> {
+    // SAFETY: `name` is a live NUL-terminated string.
+    check(unsafe { syscall6(nr::MEMFD_CREATE, [name.as_ptr() as usize, 0, 0, 0, 0, 0]) })
+}
+
+pub fn ftruncate(fd: usize, len: u64) -> Result<usize, i32> {
+    // SAFETY: no pointers.
+    check(unsafe { syscall6(nr::FTRUNCATE, [fd, len as usize, 0, 0, 0, 0]) })
+}
+
+pub fn close(fd: usize) -> Result<usize, i32> {
+    // SAFETY: no pointers.
+    check(unsafe { syscall6(nr::CLOSE, [fd, 0, 0, 0, 0, 0]) })
+}
+
+pub fn pwrite(fd: usize, buf: &[u8], off: u64) -> Result<usize, i32> {
+    // SAFETY: `buf` is readable for its length.
+    check(unsafe {
+        syscall6(nr::PWRITE64, [fd, buf.as_ptr() as usize, buf.len(), off as usize, 0, 0])
+    })
+}
+
+pub fn pread(fd: usize, buf: &mut [u8], off: u64) -> Result<usize, i32> {
+    // SAFETY: `buf` is writable for its length.
+    check(unsafe {
+        syscall6(nr::PREAD64, [fd, buf.as_mut_ptr() as usize, buf.len(), off as usize, 0, 0])
+    })
+}
+
+/// An anonymous private read-write mapping, unmapped on drop. `len` is a
+/// multiple of the page size. Pages are only ever accessed through raw
+/// volatile pointers (`touch`), never through Rust references.
+pub struct AnonMap {
+    pub addr: usize,
+    pub len: usize,
+}
+
+impl AnonMap {
+    /// `mmap(NULL, len, RW, PRIVATE|ANONYMOUS|NORESERVE)`, then
+    /// `madvise(MADV_NOHUGEPAGE)` if `no_huge`, so that a first touch faults
+    /// in one 4 KiB page (as on the kernel under test), not a 2 MiB THP.
+    pub fn new(len: usize, no_huge: bool) -> Result<Self, i32> {
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+        // SAFETY: a fresh anonymous mapping chosen by the kernel overlaps
+        // nothing the program uses.
+        let addr = check(unsafe {
+            syscall6(nr::MMAP, [0, len, PROT_READ | PROT_WRITE, flags, usize::MAX, 0])
+        })?;
+        let map = Self { addr, len };
+        if no_huge {
+            // SAFETY: advice on our own mapping; it does not change contents.
+            check(unsafe { syscall6(nr::MADVISE, [addr, len, MADV_NOHUGEPAGE, 0, 0, 0]) })?;
+        }
+        Ok(map)
+    }
+
+    /// Writes one byte in page `page` (faulting it in the first time).
+    #[inline(always)]
+    pub fn touch(&self, page: usize) {
+        assert!(page * 4096 < self.len);
+        let p = (self.addr + page * 4096) as *mut u8;
+        // SAFETY: inside the mapping, which lives as long as `self`; no Rust
+        // reference points into it.
+        unsafe { p.write_volatile(1) };
+    }
+}
+
+impl Drop for AnonMap {
+    fn drop(&mut self) {
+        // SAFETY: the range is this mapping's, and nothing refers to it after
+        // drop.
+        let r = check(unsafe { syscall6(nr::MUNMAP, [self.addr, self.len, 0, 0, 0, 0]) });
+        r.expect("munmap");
+    }
+}
+
+/// Sleeps for `ns` nanoseconds (of virtual time, under -icount).
+pub fn nanosleep(ns: u64) {
+    let ts = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
+    // SAFETY: `ts` is a live `struct timespec`; no remainder is asked for.
+    let _ = unsafe { syscall6(nr::NANOSLEEP, [ts.as_ptr() as usize, 0, 0, 0, 0, 0]) };
+}
+
+/// Memory figures from `sysinfo(2)`, in bytes.
+pub struct MemInfo {
+    pub total: u64,
+    pub free: u64,
+    pub uptime_s: u64,
+}
+
+pub fn sysinfo() -> MemInfo {
+    // struct sysinfo on LP64: uptime, loads[3], totalram, freeram, sharedram,
+    // bufferram, totalswap, freeswap (words 0..=9), procs+pad (word 10),
+    // totalhigh, freehigh (11, 12), mem_unit (low half of word 13); 112 bytes.
+    let mut w = [0u64; 16];
+    // SAFETY: `w` is 128 writable bytes, more than the 112 the call writes.
+    check(unsafe { syscall6(nr::SYSINFO, [w.as_mut_ptr() as usize, 0, 0, 0, 0, 0]) })
+        .expect("sysinfo");
+    let unit = (w[13] & 0xffff_ffff).max(1);
+    MemInfo {
+        total: w[4] * unit,
+        free: w[5] * unit,
+        uptime_s: w[0],
+    }
+}
+
+/// Makes fds 0, 1 and 2 the console if they are not open yet (the initramfs
+/// holds only `/init` and an empty `/dev`, so there may be no
+/// `/dev/console` when Linux starts `/init`): mounts devtmpfs on `/dev` and
+/// opens `/dev/console` there.
+pub fn ensure_console() {
+    // fcntl-free check: a zero-length write to fd 1 fails with EBADF if the
+    // descriptor is not open.
+    // SAFETY: a zero-length write reads no memory.
+    let probe = unsafe { syscall6(nr::WRITE, [1, 0, 0, 0, 0, 0]) };
+    if probe != -9 {
+        return;
+    }
+    let dev = c"/dev";
+    let devtmpfs = c"devtmpfs";
+    let console = c"/dev/console";
+    // SAFETY: all pointers are live NUL-terminated strings; errors (EEXIST,
+    // EBUSY) are harmless and the open below reports real failure.
+    unsafe {
+        syscall6(nr::MKDIRAT, [AT_FDCWD as usize, dev.as_ptr() as usize, 0o755, 0, 0, 0]);
+        syscall6(
+            nr::MOUNT,
+            [
+                devtmpfs.as_ptr() as usize,
+                dev.as_ptr() as usize,
+                devtmpfs.as_ptr() as usize,
+                0,
+                0,
+                0,
+            ],
+        );
+    }
+    // SAFETY: `console` is a live NUL-terminated string.
+    let fd = check(unsafe {
+        syscall6(nr::OPENAT, [AT_FDCWD as usize, console.as_ptr() as usize, O_RDWR, 0, 0, 0])
+    });
+    if let Ok(fd) = fd {
+        for target in 0..3 {
+            if fd != target {
+                // SAFETY: no pointers; duplicating a descriptor we own.
+                unsafe { syscall6(nr::DUP3, [fd, target, 0, 0, 0, 0]) };
+            }
+        }
+        if fd > 2 {
+            let _ = close(fd);
+        }
+    }
+}
+
+/// Powers the machine off (PSCI SYSTEM_OFF: QEMU exits). Only init may.
+pub fn power_off() -> ! {
+    const MAGIC1: usize = 0xfee1_dead;
+    const MAGIC2: usize = 672_274_793;
+    const CMD_POWER_OFF: usize = 0x4321_fedc;
+    // SAFETY: no pointers; on success the call does not return.
+    let r = unsafe { syscall6(nr::REBOOT, [MAGIC1, MAGIC2, CMD_POWER_OFF, 0, 0, 0]) };
+    eprintln!("linux-peer: reboot(POWER_OFF) failed: {r}");
+    std::process::exit(1)
+}
+
+/// The virtual counter, as the EL0 programs read it (`isb; mrs`). Linux lets
+/// EL0 read CNTVCT_EL0 (its vDSO does).
+#[inline(always)]
+pub fn counter() -> u64 {
+    let v: u64;
+    // SAFETY: reading CNTVCT_EL0 has no side effects and EL0 may do it.
+    unsafe { asm!("isb", "mrs {0}, cntvct_el0", out(reg) v, options(nostack)) };
+    v
+}
+
+pub fn counter_frequency() -> u64 {
+    let v: u64;
+    // SAFETY: reading CNTFRQ_EL0 has no side effects.
+    unsafe { asm!("mrs {0}, cntfrq_el0", out(reg) v, options(nomem, nostack)) };
+    v
+}
