@@ -23,8 +23,9 @@ elf=target/aarch64-unknown-none-softfloat/$profile/kernel
 "$objcopy" -O binary "$elf" build/kernel8.img
 cp "$elf" build/kernel.elf
 
-# The EL0 test programs, in name order; bench_* programs are run by
-# scripts/bench.sh, not by the suite.
+# The EL0 test programs, in name order. Not in the suite's initrd: bench_*
+# (run by scripts/bench.sh), pressure_* (booted alone with little memory)
+# and limit_* (booted alone with a short time limit) by scripts/test.sh.
 # Stripped copies go into build/el0/ (the debug info stays in target/).
 mkdir -p build/el0
 rm -f build/el0/*
@@ -32,7 +33,7 @@ bins=()
 for src in tests/el0/src/bin/*.rs; do
     name=$(basename "$src" .rs)
     "$objcopy" --strip-debug "target/aarch64-unknown-none/$profile/$name" "build/el0/$name"
-    case "$name" in bench_*) continue ;; esac
+    case "$name" in bench_*|pressure_*|limit_*) continue ;; esac
     bins+=("build/el0/$name")
 done
 bash scripts/mkinitrd.sh build/initrd.cpio "${bins[@]}"

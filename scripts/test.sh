@@ -105,6 +105,17 @@ if boot kernel-fault 1 --no-initrd --append "selftest=kernel-fault"; then
     expect "kernel-fault: FAR and ELR" 'FAR 0x0*dead0000 +ELR 0xffff'
 fi
 
+# A program that never ends is killed by the timer interrupt at its limit.
+if boot time-limit 0 --append el0.time_limit=1 build/el0/limit_expect_fault_infinite_loop; then
+    expect "time-limit: runaway program killed" '^test limit_expect_fault_infinite_loop \.\.\. ok \(killed: time limit exceeded \(1 s\)\)'
+    expect "time-limit: the runner goes on" '^el0: 1 passed, 0 failed'
+fi
+
+# Discardable VMOs are reclaimed under memory pressure.
+if [ -f build/el0/pressure_discard_reclaim ] && boot discard-reclaim 0 --mem 128M build/el0/pressure_discard_reclaim; then
+    expect "discard-reclaim: passes on -m 128M" '^test pressure_discard_reclaim \.\.\. ok'
+fi
+
 if [ "$quick" = 0 ]; then
     if boot virt-el1-smp4 0 --smp 4 --mem 512M; then
         expect "virt-smp4: secondaries parked, suite passes" "^el0: $programs passed, 0 failed"

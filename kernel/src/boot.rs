@@ -77,6 +77,15 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         free / 1024
     );
     println!("free pages: {} ({} MiB)", FRAMES.free_pages(), free / MIB);
+    FRAMES.set_reclaim(crate::vm::vmo::reclaim);
+    println!(
+        "interrupts: {}",
+        if p.timer_interrupt {
+            "GICv2, virtual timer (EL0 time limit on)"
+        } else {
+            "none (no EL0 time limit)"
+        }
+    );
     assert_eq!(
         ram - usable + report.heap.size + free,
         ram,
@@ -100,7 +109,8 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     };
     enable_el0_counter();
     let free_at_start = FRAMES.free_pages();
-    let summary = crate::runner::run_all(bytes);
+    let limit = crate::runner::time_limit_from(info.bootargs);
+    let summary = crate::runner::run_all(bytes, p.timer_interrupt.then_some(limit));
     let free_at_end = FRAMES.free_pages();
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;

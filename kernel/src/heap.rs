@@ -26,3 +26,19 @@ pub unsafe fn init(start: usize, size: usize) {
 pub fn used_bytes() -> usize {
     HEAP.lock().stats_alloc_actual()
 }
+
+/// Bytes the heap keeps free for the kernel's own needs: object-creating
+/// system calls fail with `ZX_ERR_NO_MEMORY` below this, so that no user
+/// request can exhaust the heap (an allocation failure there is fatal).
+const RESERVE: usize = 1 << 20;
+
+/// `Err(NoMemory)` when the heap is within `RESERVE` of full.
+pub fn ensure_headroom() -> Result<(), zx_abi::ZxStatus> {
+    let heap = HEAP.lock();
+    let free = heap.stats_total_bytes() - heap.stats_alloc_actual();
+    if free < RESERVE {
+        Err(zx_abi::ZxStatus::NoMemory)
+    } else {
+        Ok(())
+    }
+}

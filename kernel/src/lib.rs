@@ -28,4 +28,6 @@ pub mod selftest;
 #[cfg(target_os = "none")]
 pub mod syscall;
 #[cfg(target_os = "none")]
+pub mod time;
+#[cfg(target_os = "none")]
 pub mod vm;

@@ -1,7 +1,7 @@
 //! The EL0 test runner: runs every program of the initrd in its own process,
 //! in archive order, one line per program, then a summary. A program passes
-//! by exiting with status 0; one named `expect_fault_*` passes by being
-//! killed. A program that ends with pages still missing from the allocator
+//! by exiting with status 0; one whose name contains `expect_fault_` passes
+//! by being killed. A program that ends with pages still missing from the allocator
 //! fails with a leak report, whatever its status.
 
 use crate::cpio::Archive;
@@ -11,8 +11,10 @@ use crate::syscall::{self, Outcome};
 use crate::vm::{Access, UserFault};
 use alloc::format;
 use alloc::string::String;
+use platform::arch::cpu;
 use platform::arch::trap::{enter_user, Esr, SyncKind, Trap};
 use platform::println;
+use platform::{irq, timer};
 
 /// How one program ended.
 enum End {
@@ -28,8 +30,19 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// Runs the programs of a cpio archive.
-pub fn run_all(initrd: &[u8]) -> Summary {
+/// Seconds an EL0 program may run before it is killed, from the boot
+/// argument `el0.time_limit=SECS` (default 60).
+pub fn time_limit_from(bootargs: Option<&str>) -> u64 {
+    bootargs
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+        .find_map(|a| a.strip_prefix("el0.time_limit=")?.parse().ok())
+        .unwrap_or(60)
+}
+
+/// Runs the programs of a cpio archive, each for at most `limit_s`
+/// seconds when the timer interrupt works.
+pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
     let mut summary = Summary::default();
     for entry in Archive::new(initrd) {
         let entry = match entry {
@@ -40,7 +53,7 @@ pub fn run_all(initrd: &[u8]) -> Summary {
                 break;
             }
         };
-        if run_one(entry.name, entry.data) {
+        if run_one(entry.name, entry.data, limit_s) {
             summary.passed += 1;
         } else {
             summary.failed += 1;
@@ -51,14 +64,14 @@ pub fn run_all(initrd: &[u8]) -> Summary {
 }
 
 /// Runs one program; true if it passed.
-fn run_one(name: &str, image: &[u8]) -> bool {
+fn run_one(name: &str, image: &[u8], limit_s: Option<u64>) -> bool {
     let free_before = FRAMES.free_pages();
     let end = match Process::load(name, image) {
-        Ok(mut p) => run(&mut p),
+        Ok(mut p) => run(&mut p, limit_s),
         Err(e) => End::NotLoaded(format!("{e}")),
     };
     let leaked = free_before as i64 - FRAMES.free_pages() as i64;
-    let expect_fault = name.starts_with("expect_fault_");
+    let expect_fault = name.contains("expect_fault_");
     let verdict = match (&end, expect_fault) {
         (_, _) if leaked != 0 => format!("FAILED (leaked {leaked} pages)"),
         (End::Exited(0), false) => String::from("ok"),
@@ -72,15 +85,34 @@ fn run_one(name: &str, image: &[u8]) -> bool {
     verdict.starts_with("ok")
 }
 
-/// Runs the process until it exits or is killed.
-fn run(p: &mut Process) -> End {
+/// Runs the process until it exits, is killed, or overruns `limit_s`.
+fn run(p: &mut Process, limit_s: Option<u64>) -> End {
     p.aspace.activate();
     platform::arch::trap::reset_fp_state();
+    let deadline =
+        limit_s.map(|s| cpu::counter().saturating_add(s.saturating_mul(cpu::counter_frequency())));
+    if let Some(d) = deadline {
+        timer::arm(d);
+    }
+    let end = run_until_end(p, deadline, limit_s.unwrap_or(0));
+    timer::disarm();
+    end
+}
+
+fn run_until_end(p: &mut Process, deadline: Option<u64>, limit_s: u64) -> End {
     loop {
         match enter_user(&mut p.ctx) {
             Trap::Sync => {}
             Trap::Irq | Trap::Fiq => {
-                platform::arch::trap::dispatch_irq();
+                if irq::take() == irq::Interrupt::Timer {
+                    match deadline {
+                        Some(d) if cpu::counter() >= d => {
+                            return kill(p, format!("time limit exceeded ({limit_s} s)"));
+                        }
+                        Some(d) => timer::arm(d),
+                        None => timer::disarm(),
+                    }
+                }
                 continue;
             }
             Trap::SError => return kill(p, String::from("SError (asynchronous external abort)")),
@@ -94,6 +126,7 @@ fn run(p: &mut Process) -> End {
                     continue;
                 }
                 Outcome::Exit(code) => return End::Exited(code),
+                Outcome::Kill(reason) => return kill(p, reason),
             },
             SyncKind::DataAbort {
                 write,

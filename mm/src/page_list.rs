@@ -32,9 +32,9 @@ impl Page {
         self.frame().pa()
     }
 
-    /// True if other VMOs may read the same frame.
+    /// True if another VMO holds the same frame (a write must copy it).
     pub fn is_shared(&self) -> bool {
-        matches!(self, Page::Shared(_))
+        matches!(self, Page::Shared(f) if Arc::strong_count(f) > 1)
     }
 }
 use alloc::collections::btree_map::{BTreeMap, Entry};

@@ -119,7 +119,8 @@ impl Vmo {
         self.pages.get(index).is_some_and(Page::is_shared)
     }
 
-    /// Pages this VMO alone holds.
+    /// Pages this VMO alone holds (its own, and shared ones whose relatives
+    /// are all gone).
     pub fn private_pages(&self) -> usize {
         self.pages.iter().filter(|(_, p)| !p.is_shared()).count()
     }
@@ -151,11 +152,14 @@ impl Vmo {
                 unreachable!("the page was just seen shared")
             };
             let frame = match copy {
-                Some(copy) => copy,
+                Some(copy) => {
+                    // A new frame: page-table entries of the old one are stale.
+                    self.generation += 1;
+                    copy
+                }
                 None => Arc::try_unwrap(arc).map_err(|_| ZxStatus::Internal)?,
             };
             self.pages.insert(index, Page::Owned(frame));
-            self.generation += 1;
         }
         match self.pages.get_mut(index) {
             Some(Page::Owned(frame)) => Ok(frame),

@@ -27,6 +27,8 @@ pub struct Platform {
     pub usable: FixedVec<Range, MAX_USABLE>,
     /// Boot arguments asked for the exit status through semihosting.
     pub semihosting_exit: bool,
+    /// The timer interrupt reaches the kernel (a GICv2 and a timer in the tree).
+    pub timer_interrupt: bool,
 }
 
 /// Brings the platform up.
@@ -82,6 +84,9 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
             .any(|a| a == "exit=semihosting")
     });
     crate::power::init(info.psci, info.watchdog.map(|w| w.base), semihosting_exit);
+    // SAFETY: the GIC's registers were mapped above from the tree, and only
+    // the kernel drives them.
+    let timer_interrupt = unsafe { crate::irq::init(info.gic, info.timer) };
 
     let l = mmu::image_layout();
     let kimage = Range {
@@ -147,6 +152,7 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         taken,
         usable,
         semihosting_exit,
+        timer_interrupt,
     }
 }
 

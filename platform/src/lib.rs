@@ -16,4 +16,8 @@ pub mod console;
 #[cfg(target_arch = "aarch64")]
 pub mod drivers;
 #[cfg(target_arch = "aarch64")]
+pub mod irq;
+#[cfg(target_arch = "aarch64")]
 pub mod power;
+#[cfg(target_arch = "aarch64")]
+pub mod timer;

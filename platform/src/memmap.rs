@@ -95,7 +95,7 @@ pub fn spin_table_pages(cpus: &[Cpu], reserved: &[Range]) -> FixedVec<Range, 8> 
         let Some(page) = Range::new(base, end - base) else {
             continue;
         };
-        if !pages.iter().any(|p| *p == page) {
+        if !pages.contains(&page) {
             // Past capacity: more distinct pages than cores we track.
             let _ = pages.push(page);
         }

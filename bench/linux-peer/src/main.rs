@@ -180,6 +180,9 @@ fn scaling_set() {
             map_touch_checked(&big, page);
         }
         next += 256;
+        if next % 16384 == 0 {
+            println!("dbg: {} MiB touched, free {} MiB up {}", next * PAGE >> 20, sys::sysinfo().free >> 20, sys::sysinfo().uptime_s);
+        }
     }
     let free = sys::sysinfo().free;
     println!(

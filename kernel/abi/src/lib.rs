@@ -95,8 +95,15 @@ pub mod vmo_op {
     pub const DECOMMIT: u32 = 2;
     pub const LOCK: u32 = 3;
     pub const UNLOCK: u32 = 4;
+    pub const CACHE_SYNC: u32 = 6;
+    pub const CACHE_INVALIDATE: u32 = 7;
+    pub const CACHE_CLEAN: u32 = 8;
+    pub const CACHE_CLEAN_INVALIDATE: u32 = 9;
     pub const ZERO: u32 = 10;
     pub const TRY_LOCK: u32 = 11;
+    pub const DONT_NEED: u32 = 12;
+    pub const ALWAYS_NEED: u32 = 13;
+    pub const PREFETCH: u32 = 14;
 }
 
 /// `zx_vm_option_t` bits for `zx_vmar_map`.
@@ -146,6 +153,8 @@ pub mod topic {
     pub const HANDLE_BASIC: u32 = 2;
     pub const VMO: u32 = 0x3000_0017;
     pub const VMO_V1: u32 = 23;
+    pub const VMO_V2: u32 = 0x1000_0017;
+    pub const VMO_V3: u32 = 0x2000_0017;
 }
 
 /// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +
@@ -192,7 +201,19 @@ pub mod stats {
     pub const TOTAL_PAGES: usize = 1;
     pub const LIVE_VMOS: usize = 2;
     pub const HEAP_USED_BYTES: usize = 3;
-    pub const COUNT: usize = 4;
+    /// Pages discarded from unlocked discardable VMOs under memory pressure.
+    pub const RECLAIMED_PAGES: usize = 4;
+    pub const COUNT: usize = 5;
+}
+
+/// `zx_info_vmo_t.flags` bits.
+pub mod vmo_info_flags {
+    pub const TYPE_PAGED: u32 = 1 << 0;
+    pub const RESIZABLE: u32 = 1 << 1;
+    pub const IS_COW_CLONE: u32 = 1 << 2;
+    pub const VIA_HANDLE: u32 = 1 << 3;
+    pub const DISCARDABLE: u32 = 1 << 7;
+    pub const IMMUTABLE: u32 = 1 << 8;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 mod handle;
+mod object;
 mod user;
 mod vmar;
 mod vmo;
@@ -18,6 +19,8 @@ pub enum Outcome {
     Return(i64),
     /// The program asked to exit with this code.
     Exit(i64),
+    /// The program must be killed (the call could never complete).
+    Kill(alloc::string::String),
 }
 
 /// Runs the system call the program's registers describe.
@@ -47,6 +50,22 @@ pub fn dispatch(p: &mut Process) -> Outcome {
             a[6],
         ),
         sys::VMAR_UNMAP => vmar::unmap(p, a[0] as u32, a[1], a[2]),
+        sys::VMO_OP_RANGE => vmo::op_range(p, a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]),
+        sys::VMO_CREATE_CHILD => vmo::create_child(p, a[0] as u32, a[1] as u32, a[2], a[3], a[4]),
+        sys::VMO_REPLACE_AS_EXECUTABLE => {
+            vmo::replace_as_executable(p, a[0] as u32, a[1] as u32, a[2])
+        }
+        sys::OBJECT_GET_PROPERTY => object::get_property(p, a[0] as u32, a[1] as u32, a[2], a[3]),
+        sys::OBJECT_SET_PROPERTY => object::set_property(p, a[0] as u32, a[1] as u32, a[2], a[3]),
+        sys::OBJECT_GET_INFO => {
+            object::get_info(p, a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5])
+        }
+        sys::OBJECT_WAIT_ONE => {
+            return match object::wait_one(p, a[0] as u32, a[1] as u32, a[2] as i64, a[3]) {
+                Ok(()) => Outcome::Return(0),
+                Err(outcome) => outcome,
+            }
+        }
         sys::KERNEL_STATS => kernel_stats(p, a[0], a[1]),
         _ => Err(ZxStatus::BadSyscall),
     };
@@ -72,6 +91,8 @@ fn kernel_stats(p: &Process, out: u64, count: u64) -> Result<(), ZxStatus> {
     values[stats::TOTAL_PAGES] = crate::memory::FRAMES.total_pages() as u64;
     values[stats::LIVE_VMOS] = crate::vm::vmo::live_count() as u64;
     values[stats::HEAP_USED_BYTES] = crate::heap::used_bytes() as u64;
+    values[stats::RECLAIMED_PAGES] =
+        crate::vm::vmo::RECLAIMED_PAGES.load(core::sync::atomic::Ordering::Relaxed);
     let n = (count as usize).min(stats::COUNT);
     for (i, v) in values[..n].iter().enumerate() {
         user::write_u64(p, out + 8 * i as u64, *v).map_err(|_| ZxStatus::InvalidArgs)?;

@@ -80,11 +80,17 @@ pub fn map(
     } else {
         (1u64 << align_log2).max(PAGE_SIZE)
     };
-    let (resizable, _) = {
+    let (resizable, discardable) = {
         let v = vmo.inner.lock();
-        (v.vmo.is_resizable(), ())
+        (
+            v.vmo.is_resizable(),
+            v.vmo.options().contains(mm::vmo::VmoOptions::DISCARDABLE),
+        )
     };
     if options & vm_opt::REQUIRE_NON_RESIZABLE != 0 && resizable {
+        return Err(ZxStatus::NotSupported);
+    }
+    if discardable && options & vm_opt::ALLOW_FAULTS == 0 {
         return Err(ZxStatus::NotSupported);
     }
     if !vmo_offset.is_multiple_of(PAGE_SIZE) {

@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# The Raspberry Pi 4 suite, sourced by scripts/test.sh after the virt boots.
+# The same build/kernel8.img boots on QEMU raspi4b with Debian's
+# bcm2711-rpi-4-b.dtb and runs the EL0 suite; then scripts/sdcard.sh builds the
+# SD-card image, which is checked (partition table, FAT32, files byte for
+# byte, config.txt) and whose kernel, tree and initrd, copied back out of it,
+# boot in QEMU raspi4b. Finally `sdcard.sh --write` must refuse unsafe targets.
+#
+# Uses test.sh's pass, fail, step, boot, expect, suite_checks, $programs,
+# $logs and $quick.
+
+# rpi4_banner_checks NAME: what every raspi4b boot prints about the board.
+rpi4_banner_checks() {
+    local n=$1
+    expect "$n: board recognised from the tree's compatible" \
+        '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
+    expect "$n: entered at EL2, runs at EL1" '^mode: entered at EL2, kernel running at EL1$'
+    expect "$n: counter frequency read from CNTFRQ (62.5 MHz in QEMU)" \
+        '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree'
+    expect "$n: secondaries left in the firmware's spin table" \
+        "^cpu: +3 secondaries wait in the firmware's spin table, release slots 0xe0, 0xe8, 0xf0 \(never written\)$"
+    expect "$n: UARTs translated through /soc ranges, stdout-path is the mini UART" \
+        '^console: PL011 0xfe201000, mini UART 0xfe215040 \(stdout-path\)$'
+    expect "$n: GIC-400 translated through ranges" \
+        '^gic: +GICv2, distributor 0xff841000, cpu interface 0xff842000$'
+    expect "$n: memory from the tree QEMU edits (960 MiB)" \
+        '^memory: 0x0000000000\.\.0x003c000000 \(960 MiB\)$'
+    expect "$n: loaded at the header's text_offset (0x80000)" \
+        '^taken: +0x0000080000\.\.0x[0-9a-f]+ \([0-9]+ KiB\) kernel image$'
+    expect "$n: page 0 (spin table, QEMU's boot stubs) kept from the allocator" \
+        '^taken: +0x0000000000\.\.0x0000001000 \(4 KiB\) (reserved|spin table)$'
+}
+
+# The EL0 suite on raspi4b, verdict through semihosting. The mini UART (the
+# real board's console) goes to a file and must carry the same run.
+rpi4_mini="$logs/rpi4-mini-uart.raw"
+rm -f "$rpi4_mini"
+if boot rpi4 0 --board rpi4 --mini-uart "$rpi4_mini"; then
+    rpi4_banner_checks rpi4
+    expect "rpi4: power-off by semihosting" '^power: +semihosting SYS_EXIT'
+    suite_checks rpi4
+    rpi4_pl011_log=$out
+    out="$logs/rpi4-mini-uart.log"
+    tr -d '\r' <"$rpi4_mini" >"$out" 2>/dev/null
+    expect "rpi4: the mini UART shows the banner" '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
+    expect "rpi4: the mini UART shows the whole suite" "^el0: $programs passed, 0 failed"
+    if cmp -s <(sed -n '/^zkernel /,$p' "$rpi4_pl011_log") <(sed -n '/^zkernel /,$p' "$out"); then
+        pass "rpi4: mini UART and PL011 carry identical output"
+    else
+        fail "rpi4: mini UART and PL011 carry identical output" "diff $rpi4_pl011_log $out"
+    fi
+fi
+
+# Without semihosting the kernel powers off like on a board: the BCM2835
+# watchdog halt, which ends QEMU with status 0 ...
+if boot rpi4-watchdog 0 --board rpi4 --no-semihosting --timeout 30; then
+    expect "rpi4-watchdog: power-off through the PM watchdog" '^power: +BCM2835 watchdog'
+    expect "rpi4-watchdog: suite passed" "^el0: $programs passed, 0 failed"
+fi
+# ... and a failure must not look the same: the core halts (QEMU times out).
+if [ "$quick" = 0 ]; then
+    if boot rpi4-watchdog-failure 124 --board rpi4 --no-semihosting --no-initrd \
+        --append selftest=kernel-fault --timeout 4; then
+        expect "rpi4-watchdog-failure: panic reported" '^KERNEL PANIC: unexpected exception in the kernel'
+        expect "rpi4-watchdog-failure: halts instead of a clean power-off" \
+            '^power-off: status 1 cannot go through the watchdog: halting$'
+    fi
+fi
+
+if boot rpi4-kernel-fault 1 --board rpi4 --no-initrd --append selftest=kernel-fault; then
+    expect "rpi4-kernel-fault: panic report" '^KERNEL PANIC: unexpected exception in the kernel'
+fi
+
+# --- The SD-card image ------------------------------------------------------
+
+rpi4_img=build/sdcard.img
+rpi4_at="$rpi4_img@@1M"
+if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
+    export MTOOLS_SKIP_CHECK=1
+
+    # One primary partition: W95 FAT32 (LBA), bootable, from 1 MiB.
+    rpi4_parts=$(sfdisk -d "$rpi4_img" 2>/dev/null | grep -c "^$rpi4_img[0-9]* :")
+    if sfdisk -d "$rpi4_img" 2>/dev/null | grep -q '^label: dos$' && [ "$rpi4_parts" = 1 ] &&
+        sfdisk -d "$rpi4_img" | grep -Eq "^${rpi4_img}1 : start= +2048, size= +[0-9]+, type=c, bootable$"; then
+        pass "sdcard: MBR with one bootable FAT32 (type 0x0c) partition at 1 MiB"
+    else
+        fail "sdcard: MBR with one bootable FAT32 (type 0x0c) partition at 1 MiB" "$(sfdisk -d "$rpi4_img" 2>&1 | tr '\n' ' ')"
+    fi
+    if minfo -i "$rpi4_at" :: 2>/dev/null | grep -q '^disk type="FAT32 *"$'; then
+        pass "sdcard: the partition holds FAT32"
+    else
+        fail "sdcard: the partition holds FAT32" "minfo does not say FAT32"
+    fi
+    rpi4_part=$(mktemp)
+    dd if="$rpi4_img" of="$rpi4_part" bs=1M skip=1 status=none
+    if fsck.fat -n "$rpi4_part" >"$logs/sdcard-fsck.log" 2>&1; then
+        pass "sdcard: fsck.fat finds the file system clean"
+    else
+        fail "sdcard: fsck.fat finds the file system clean" "see $logs/sdcard-fsck.log"
+    fi
+    rm -f "$rpi4_part"
+
+    # Exactly the expected files, each identical to what the build produced.
+    rpi4_x=$(mktemp -d)
+    rpi4_files="COPYRIGHT.raspi-firmware bcm2711-rpi-4-b.dtb config.txt fixup4.dat initrd.cpio kernel8.img start4.elf"
+    rpi4_listed=$(mdir -i "$rpi4_at" -b :: 2>/dev/null | sed 's|^::/||' | sort | tr '\n' ' ')
+    if [ "$rpi4_listed" = "$rpi4_files " ]; then
+        pass "sdcard: FAT holds exactly $rpi4_files"
+    else
+        fail "sdcard: FAT holds exactly the expected files" "found: $rpi4_listed"
+    fi
+    for f in $rpi4_files; do
+        mcopy -n -i "$rpi4_at" "::$f" "$rpi4_x/$f" 2>/dev/null || true
+    done
+    for pair in kernel8.img:build/kernel8.img initrd.cpio:build/initrd.cpio \
+        bcm2711-rpi-4-b.dtb:target/dtb/bcm2711-rpi-4-b.dtb \
+        start4.elf:target/rpi-firmware/start4.elf fixup4.dat:target/rpi-firmware/fixup4.dat; do
+        f=${pair%%:*} src=${pair#*:}
+        if cmp -s "$rpi4_x/$f" "$src"; then
+            pass "sdcard: $f is byte-identical to $src"
+        else
+            fail "sdcard: $f is byte-identical to $src" "differs or missing"
+        fi
+    done
+    # The firmware is Debian's, as the package's own checksums say.
+    rpi4_deb=$(ls target/rpi-firmware/cache/raspi-firmware_*_all.deb 2>/dev/null | head -1)
+    if [ -n "$rpi4_deb" ] && (cd "$rpi4_x" &&
+        dpkg-deb --ctrl-tarfile "$root/$rpi4_deb" | tar -xO ./md5sums |
+        sed -n 's#usr/lib/raspi-firmware/\(start4\.elf\|fixup4\.dat\)$#\1#p' | md5sum -c --quiet); then
+        pass "sdcard: start4.elf and fixup4.dat match $(basename "$rpi4_deb")'s md5sums"
+    else
+        fail "sdcard: start4.elf and fixup4.dat match the raspi-firmware package's md5sums"
+    fi
+
+    out="$rpi4_x/config.txt"
+    expect "sdcard: config.txt arm_64bit=1" '^arm_64bit=1$'
+    expect "sdcard: config.txt kernel=kernel8.img" '^kernel=kernel8\.img$'
+    expect "sdcard: config.txt enable_uart=1" '^enable_uart=1$'
+    expect "sdcard: config.txt initramfs initrd.cpio followkernel" '^initramfs initrd\.cpio followkernel$'
+    expect "sdcard: config.txt device_tree=bcm2711-rpi-4-b.dtb" '^device_tree=bcm2711-rpi-4-b\.dtb$'
+    if grep -Eq '^(kernel_address|kernel_old|arm_control|armstub)=' "$out"; then
+        fail "sdcard: config.txt leaves the load address and armstub to the firmware" "$(grep -E '^(kernel_address|kernel_old|arm_control|armstub)=' "$out")"
+    else
+        pass "sdcard: config.txt leaves the load address and armstub to the firmware"
+    fi
+
+    # The kernel, tree and initrd taken back out of the image boot the suite.
+    if boot rpi4-sdcard 0 --board rpi4 --kernel "$rpi4_x/kernel8.img" \
+        --dtb "$rpi4_x/bcm2711-rpi-4-b.dtb" --initrd "$rpi4_x/initrd.cpio"; then
+        expect "rpi4-sdcard: booted the files from the image" "^\+ qemu-system-aarch64 .*-dtb $rpi4_x/bcm2711-rpi-4-b\.dtb .*-kernel $rpi4_x/kernel8\.img -initrd $rpi4_x/initrd\.cpio"
+        rpi4_banner_checks rpi4-sdcard
+        suite_checks rpi4-sdcard
+    fi
+    rm -rf "$rpi4_x"
+
+    # --write refuses, and says why, before touching anything. --check-only
+    # and no confirmation on stdin make sure nothing is written even if a
+    # check were wrong.
+    # rpi4_refuses NAME DEVICE REASON-REGEX
+    rpi4_refuses() {
+        local log="$logs/sdcard-write-$1.log"
+        if bash scripts/sdcard.sh --image "$rpi4_img" --write "$2" --check-only </dev/null >"$log" 2>&1; then
+            fail "sdcard --write $2: refused" "it was accepted (see $log)"
+        elif grep -Eq "^sdcard: refusing to write to .*: $3" "$log"; then
+            pass "sdcard --write $2: refused ($(sed -n 's/^sdcard: refusing to write to [^:]*: //p' "$log"))"
+        else
+            fail "sdcard --write $2: refused with a reason" "$(cat "$log")"
+        fi
+    }
+    rpi4_refuses missing /dev/zkernel-no-such-card 'it does not exist'
+    rpi4_refuses file "$rpi4_img" 'it is not a block device'
+    rpi4_sysdisk=$(findmnt -rno SOURCE / 2>/dev/null | sed 's/\[.*//')
+    if [ -b "$rpi4_sysdisk" ]; then
+        rpi4_sysdisk=$(lsblk -nrspo NAME,TYPE "$rpi4_sysdisk" | awk '$2 == "disk" {print $1; exit}')
+        [ -n "$rpi4_sysdisk" ] && rpi4_refuses system "$rpi4_sysdisk" 'it holds the running system'
+    else
+        echo "    (no block device under / here: the system-disk refusal is not exercised)"
+    fi
+fi
