@@ -266,7 +266,9 @@ write_card() {
     sync
     log "verifying"
     cmp -n "$(stat -c %s "$image")" "$image" "$dev" || die "read-back differs from $image"
-    command -v blockdev >/dev/null && blockdev --rereadpt "$dev" 2>/dev/null || true
+    if command -v blockdev >/dev/null; then
+        blockdev --rereadpt "$dev" 2>/dev/null || true
+    fi
     log "done: $device holds the image; put the card in the Pi 4"
 }
 

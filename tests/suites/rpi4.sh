@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # logs, programs, quick, root and out come from test.sh
 # The Raspberry Pi 4 suite, sourced by scripts/test.sh after the virt boots.
 # The same build/kernel8.img boots on QEMU raspi4b with Debian's
 # bcm2711-rpi-4-b.dtb and runs the EL0 suite; then scripts/sdcard.sh builds the
@@ -79,7 +80,7 @@ if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
     export MTOOLS_SKIP_CHECK=1
 
     # One primary partition: W95 FAT32 (LBA), bootable, from 1 MiB.
-    rpi4_parts=$(sfdisk -d "$rpi4_img" 2>/dev/null | grep -c "^$rpi4_img[0-9]* :")
+    rpi4_parts=$(sfdisk -d "$rpi4_img" 2>/dev/null | grep -c "^${rpi4_img}[0-9]* :")
     if sfdisk -d "$rpi4_img" 2>/dev/null | grep -q '^label: dos$' && [ "$rpi4_parts" = 1 ] &&
         sfdisk -d "$rpi4_img" | grep -Eq "^${rpi4_img}1 : start= +2048, size= +[0-9]+, type=c, bootable$"; then
         pass "sdcard: MBR with one bootable FAT32 (type 0x0c) partition at 1 MiB"

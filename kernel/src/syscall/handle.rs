@@ -29,6 +29,7 @@ pub fn duplicate(p: &mut Process, h: Handle, requested: u32, out: u64) -> Result
         return Err(ZxStatus::AccessDenied);
     }
     let new_rights = derived_rights(e.rights, requested)?;
+    crate::heap::ensure_headroom()?;
     let object = e.object.clone();
     let new = p.handles.add(object, new_rights)?;
     if user::write_u32(p, out, new).is_err() {

@@ -149,6 +149,7 @@ pub fn map(
         write: options & vm_opt::PERM_WRITE != 0,
         execute: options & vm_opt::PERM_EXECUTE != 0,
     };
+    crate::heap::ensure_headroom()?;
     let addr = vmar.aspace.map(vmo, vmo_offset, len, perms, placement)?;
     if user::write_u64(p, out, addr).is_err() {
         vmar.aspace.unmap(addr, len)?;

@@ -16,6 +16,7 @@ pub fn create(p: &mut Process, size: u64, options: u32, out: u64) -> Result<(), 
         return Err(ZxStatus::InvalidArgs);
     }
     let vmo = Vmo::create(&FRAMES, size, options)?;
+    crate::heap::ensure_headroom()?;
     let mut handle_rights = rights::DEFAULT_VMO;
     if options & vmo_opt::RESIZABLE != 0 {
         handle_rights |= rights::RESIZE;

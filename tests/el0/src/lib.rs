@@ -546,17 +546,25 @@ pub fn check_image(name: &str, base: usize, main_addr: usize) {
 
 /// Touches 48 KiB of stack below the caller (the stack is 64 KiB), so that
 /// no stack page is allocated in the middle of a program that counts free
-/// pages exactly. Call it first thing in `main`.
-#[inline(never)]
+/// pages exactly. Call it first thing in `main`. Recurses through 4 KiB
+/// frames rather than using one large buffer.
 pub fn prefault_stack() {
-    let mut pad = [0u8; 48 * 1024];
+    touch_stack_frames(12);
+}
+
+#[inline(never)]
+fn touch_stack_frames(depth: u32) {
+    let mut chunk = [0u8; 4096];
     let mut i = 0;
-    while i < pad.len() {
+    while i < chunk.len() {
         // SAFETY: `i` is in bounds; the volatile write keeps the store.
-        unsafe { core::ptr::write_volatile(pad.as_mut_ptr().add(i), 1) };
-        i += PAGE;
+        unsafe { core::ptr::write_volatile(chunk.as_mut_ptr().add(i), 1) };
+        i += 1024;
     }
-    core::hint::black_box(&mut pad);
+    if depth > 1 {
+        touch_stack_frames(depth - 1);
+    }
+    core::hint::black_box(&mut chunk);
 }
 
 /// Structures the kernel fills in: `#[repr(C)]`, every field an integer
