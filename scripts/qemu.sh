@@ -16,10 +16,11 @@
 #   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
 #   --icount            deterministic instruction counting (-icount shift=0,sleep=off)
 #   --append ARGS       extra kernel command line
-#   --no-semihosting    no `exit=semihosting`: the kernel powers off through the
-#                       firmware (PSCI on virt, the BCM2835 watchdog on rpi4),
-#                       which carries no status: QEMU exits 0 after a pass, and
-#                       after a failure the kernel halts (status 124 at timeout)
+#   --no-semihosting    no `exit=semihosting`: the kernel powers off as on real
+#                       hardware, and QEMU's status carries less. virt: PSCI
+#                       SYSTEM_OFF, status 0 pass or fail (read the console).
+#                       rpi4: the BCM2835 watchdog halt, status 0, after a pass;
+#                       after a failure the core halts (status 124 at timeout)
 #   --kernel FILE       boot FILE instead of build/kernel8.img
 #   --dtb FILE          rpi4: this device tree instead of Debian's
 #                       bcm2711-rpi-4-b.dtb (fetched by scripts/fetch-dtbs.sh)
@@ -81,6 +82,7 @@ case "$board" in
         machine=virt
         [ "$el2" = 1 ] && machine="virt,virtualization=on"
         [ -z "$dtb" ] || { echo "qemu.sh: --dtb is for --board rpi4 (virt builds its own tree)" >&2; exit 2; }
+        [ -z "$mini_uart" ] || { echo "qemu.sh: --mini-uart is for --board rpi4 (virt has one UART)" >&2; exit 2; }
         args+=(-monitor none -M "$machine" -cpu cortex-a72 -m "$mem" -smp "$smp")
         ;;
     rpi4)

@@ -82,13 +82,13 @@ suite_checks() {
 }
 
 if boot virt-el1 0 --mem 1G; then
-    expect "virt-el1: entered at EL1" '^mode: entered at EL1'
+    expect "virt-el1: EL1 direct" '^mode: EL1 direct'
     free_mib_at_least "virt-el1: -m 1G leaves close to 1 GiB free" 990
     suite_checks virt-el1
 fi
 
 if boot virt-el2 0 --el2 --mem 1G; then
-    expect "virt-el2: entered at EL2" '^mode: entered at EL2'
+    expect "virt-el2: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest'
     suite_checks virt-el2
 fi
 

@@ -28,9 +28,16 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         info.model.map(|_| ", ").unwrap_or(""),
         info.model.unwrap_or("")
     );
-    match p.entry_el {
-        2 => println!("mode: entered at EL2, kernel running at EL1"),
-        _ => println!("mode: entered at EL1, kernel running at EL1"),
+    match (p.entry_el, p.hyp) {
+        (2, Some(h)) => println!(
+            "mode: EL2 layer + EL1 guest (hypervisor-lite v{} resident at EL2, stage 2 on; \
+             its region {:#x}..{:#x} is not mapped for the guest)",
+            h.version,
+            h.region.base,
+            h.region.end()
+        ),
+        (2, None) => println!("mode: entered at EL2, kernel at EL1 without the EL2 layer"),
+        _ => println!("mode: EL1 direct (entered at EL1; a guest of whatever runs below)"),
     }
     println!(
         "cpu: counter {} Hz, {} core(s) in the tree (secondaries parked)",
@@ -38,6 +45,19 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         info.cpus.len()
     );
     platform::boot::print_devices(&p);
+    if let Some(v) = platform::power::psci_version() {
+        println!(
+            "psci:   version {}.{} ({:?}{})",
+            v >> 16,
+            v & 0xffff,
+            platform::power::psci_conduit().expect("psci"),
+            if p.hyp.is_some() {
+                ", trapped and forwarded by the EL2 layer"
+            } else {
+                ""
+            }
+        );
+    }
     let mut ram = 0;
     for m in info.memory.iter() {
         println!(
@@ -93,7 +113,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     );
 
     println!("boot: ok");
-    crate::selftest::run(info.bootargs);
+    crate::selftest::run(info.bootargs, &p);
 
     let Some(initrd) = info.initrd else {
         println!("no initrd: nothing to run");

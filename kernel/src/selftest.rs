@@ -2,11 +2,49 @@
 //! (`selftest=NAME`), for tests that must see the kernel fail correctly.
 
 /// Runs the self-test `bootargs` names, if any.
-pub fn run(bootargs: Option<&str>) {
+pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
     let Some(args) = bootargs else { return };
     for arg in args.split_ascii_whitespace() {
-        if arg == "selftest=kernel-fault" {
-            kernel_fault();
+        match arg {
+            "selftest=kernel-fault" => kernel_fault(),
+            "selftest=hyp-isolation" => hyp_isolation(p),
+            "selftest=cpu-on" => cpu_on(p),
+            _ => {}
+        }
+    }
+}
+
+/// The guest reads the EL2 layer's memory through its own linear map: the
+/// stage-2 view leaves it out, so the layer must report the fault and stop
+/// the machine with a failure status. Without the layer there is nothing to
+/// test: say so and fail.
+fn hyp_isolation(p: &platform::boot::Platform) {
+    let Some(h) = p.hyp else {
+        platform::println!("selftest: no EL2 layer in this mode; nothing protects anything");
+        platform::power::fail();
+    };
+    let va = platform::layout::phys_to_virt(h.region.base + 0x10000);
+    platform::println!(
+        "selftest: the guest reads the EL2 layer's memory at PA {:#x} (VA {va:#x})",
+        h.region.base + 0x10000
+    );
+    // SAFETY: deliberately forbidden: the read must trap to EL2, which stops
+    // the machine; the value is never used.
+    let v = unsafe { (va as *const u64).read_volatile() };
+    platform::println!("selftest: FAILED: read {v:#x} from the EL2 layer's memory");
+    platform::power::fail();
+}
+
+/// Starts the second core with PSCI CPU_ON (through the EL2 layer when it
+/// is there) and waits for it to check in.
+fn cpu_on(p: &platform::boot::Platform) {
+    match platform::smp::start_secondary_selftest(&p.info) {
+        Ok(mpidr) => {
+            platform::println!("selftest: cpu {mpidr:#x} started with PSCI CPU_ON and checked in")
+        }
+        Err(why) => {
+            platform::println!("selftest: FAILED: CPU_ON: {why}");
+            platform::power::fail();
         }
     }
 }

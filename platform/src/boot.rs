@@ -29,6 +29,8 @@ pub struct Platform {
     pub semihosting_exit: bool,
     /// The timer interrupt reaches the kernel (a GICv2 and a timer in the tree).
     pub timer_interrupt: bool,
+    /// The resident EL2 layer, when the kernel runs as its guest.
+    pub hyp: Option<crate::hyp::HypInfo>,
 }
 
 /// Brings the platform up.
@@ -143,7 +145,30 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     for t in taken.iter() {
         let _ = taken_ranges.push(t.range);
     }
-    let usable = usable_ranges(&info.memory, &taken_ranges);
+    let mut usable = usable_ranges(&info.memory, &taken_ranges);
+
+    // Entered at EL2: the resident layer takes a region of RAM for itself and
+    // the kernel continues as its guest.
+    let mut hyp = None;
+    if entry_el == 2 {
+        match crate::hyp::pick_region(&usable) {
+            // SAFETY: entered at EL2 (the boot stub is in VBAR_EL2), once,
+            // with all RAM mapped; the region is free RAM from `usable`.
+            Some(region) => match unsafe { crate::hyp::launch(region, &info, semihosting_exit) } {
+                Ok(h) => {
+                    let _ = taken.push(Taken {
+                        range: region,
+                        what: "EL2 layer (not mapped for the guest)",
+                    });
+                    let _ = taken_ranges.push(region);
+                    usable = usable_ranges(&info.memory, &taken_ranges);
+                    hyp = Some(h);
+                }
+                Err(why) => crate::println!("hyp: the EL2 layer was not launched: {why}"),
+            },
+            None => crate::println!("hyp: no room for the EL2 layer; running without it"),
+        }
+    }
 
     Platform {
         info,
@@ -153,6 +178,7 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         usable,
         semihosting_exit,
         timer_interrupt,
+        hyp,
     }
 }
 

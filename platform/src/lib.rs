@@ -16,8 +16,12 @@ pub mod console;
 #[cfg(target_arch = "aarch64")]
 pub mod drivers;
 #[cfg(target_arch = "aarch64")]
+pub mod hyp;
+#[cfg(target_arch = "aarch64")]
 pub mod irq;
 #[cfg(target_arch = "aarch64")]
 pub mod power;
+#[cfg(target_arch = "aarch64")]
+pub mod smp;
 #[cfg(target_arch = "aarch64")]
 pub mod timer;

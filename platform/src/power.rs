@@ -68,6 +68,15 @@ fn delay_ms(ms: u64) {
     }
 }
 
+/// PSCI_VERSION (major << 16 | minor), when the board has PSCI.
+pub fn psci_version() -> Option<u32> {
+    let v = match psci_conduit()? {
+        PsciConduit::Hvc => smccc::psci::version::<smccc::Hvc>(),
+        PsciConduit::Smc => smccc::psci::version::<smccc::Smc>(),
+    };
+    v.ok().map(u32::from)
+}
+
 /// Powers off; `status` 0 means success.
 pub fn power_off(status: u32) -> ! {
     crate::console::flush();

@@ -15,7 +15,7 @@ rpi4_banner_checks() {
     local n=$1
     expect "$n: board recognised from the tree's compatible" \
         '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
-    expect "$n: entered at EL2, runs at EL1" '^mode: entered at EL2, kernel running at EL1$'
+    expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v1 resident at EL2, stage 2 on'
     expect "$n: counter frequency read from CNTFRQ (62.5 MHz in QEMU)" \
         '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree'
     expect "$n: secondaries left in the firmware's spin table" \
@@ -71,6 +71,27 @@ fi
 if boot rpi4-kernel-fault 1 --board rpi4 --no-initrd --append selftest=kernel-fault; then
     expect "rpi4-kernel-fault: panic report" '^KERNEL PANIC: unexpected exception in the kernel'
 fi
+
+# Trees the firmware might hand over, made from Debian's with dtc:
+# - without /memreserve/: the kernel still keeps the spin table's page;
+# - with an initrd (4-byte cells) inside the kernel's .bss: refused, loudly.
+rpi4_dts=$(mktemp)
+if dtc -q -I dtb -O dts -o "$rpi4_dts" target/dtb/bcm2711-rpi-4-b.dtb 2>/dev/null; then
+    grep -v '^/memreserve/' "$rpi4_dts" | dtc -q -I dts -O dtb -o "$logs/rpi4-no-memreserve.dtb" - 2>/dev/null
+    if boot rpi4-no-memreserve 0 --board rpi4 --dtb "$logs/rpi4-no-memreserve.dtb" --no-initrd; then
+        expect "rpi4-no-memreserve: spin-table page reserved without the tree's help" \
+            '^taken: +0x0000000000\.\.0x0000001000 \(4 KiB\) spin table$'
+    fi
+    sed 's/^\tchosen {$/&\n\t\tlinux,initrd-start = <0x90000>;\n\t\tlinux,initrd-end = <0xa0000>;/' "$rpi4_dts" |
+        dtc -q -I dts -O dtb -o "$logs/rpi4-initrd-in-bss.dtb" - 2>/dev/null
+    if boot rpi4-initrd-in-bss 1 --board rpi4 --dtb "$logs/rpi4-initrd-in-bss.dtb" --no-initrd; then
+        expect "rpi4-initrd-in-bss: an initrd inside the image is refused" \
+            '^boot: the initrd at 0x90000\.\.0xa0000 overlaps the kernel image at 0x80000\.\.0x[0-9a-f]+ '
+    fi
+else
+    fail "rpi4: dtc decompiles Debian's tree"
+fi
+rm -f "$rpi4_dts"
 
 # --- The SD-card image ------------------------------------------------------
 

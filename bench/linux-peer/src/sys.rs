@@ -96,14 +96,20 @@ pub fn close(fd: usize) -> Result<usize, i32> {
 pub fn pwrite(fd: usize, buf: &[u8], off: u64) -> Result<usize, i32> {
     // SAFETY: `buf` is readable for its length.
     check(unsafe {
-        syscall6(nr::PWRITE64, [fd, buf.as_ptr() as usize, buf.len(), off as usize, 0, 0])
+        syscall6(
+            nr::PWRITE64,
+            [fd, buf.as_ptr() as usize, buf.len(), off as usize, 0, 0],
+        )
     })
 }
 
 pub fn pread(fd: usize, buf: &mut [u8], off: u64) -> Result<usize, i32> {
     // SAFETY: `buf` is writable for its length.
     check(unsafe {
-        syscall6(nr::PREAD64, [fd, buf.as_mut_ptr() as usize, buf.len(), off as usize, 0, 0])
+        syscall6(
+            nr::PREAD64,
+            [fd, buf.as_mut_ptr() as usize, buf.len(), off as usize, 0, 0],
+        )
     })
 }
 
@@ -124,7 +130,10 @@ impl AnonMap {
         // SAFETY: a fresh anonymous mapping chosen by the kernel overlaps
         // nothing the program uses.
         let addr = check(unsafe {
-            syscall6(nr::MMAP, [0, len, PROT_READ | PROT_WRITE, flags, usize::MAX, 0])
+            syscall6(
+                nr::MMAP,
+                [0, len, PROT_READ | PROT_WRITE, flags, usize::MAX, 0],
+            )
         })?;
         let map = Self { addr, len };
         if no_huge {
@@ -184,40 +193,55 @@ pub fn sysinfo() -> MemInfo {
     }
 }
 
-/// Makes fds 0, 1 and 2 the console if they are not open yet (the initramfs
-/// holds only `/init` and an empty `/dev`, so there may be no
-/// `/dev/console` when Linux starts `/init`): mounts devtmpfs on `/dev` and
-/// opens `/dev/console` there.
-pub fn ensure_console() {
-    // fcntl-free check: a zero-length write to fd 1 fails with EBADF if the
-    // descriptor is not open.
-    // SAFETY: a zero-length write reads no memory.
-    let probe = unsafe { syscall6(nr::WRITE, [1, 0, 0, 0, 0, 0]) };
-    if probe != -9 {
-        return;
-    }
-    let dev = c"/dev";
-    let devtmpfs = c"devtmpfs";
-    let console = c"/dev/console";
-    // SAFETY: all pointers are live NUL-terminated strings; errors (EEXIST,
-    // EBUSY) are harmless and the open below reports real failure.
+/// Creates directory `dir` (if missing) and mounts a `fstype` file system
+/// there. Errors are ignored: the callers check what they need afterwards.
+pub fn mount(fstype: &core::ffi::CStr, dir: &core::ffi::CStr) {
+    // SAFETY: both pointers are live NUL-terminated strings; no data
+    // argument is passed.
     unsafe {
-        syscall6(nr::MKDIRAT, [AT_FDCWD as usize, dev.as_ptr() as usize, 0o755, 0, 0, 0]);
+        syscall6(
+            nr::MKDIRAT,
+            [AT_FDCWD as usize, dir.as_ptr() as usize, 0o755, 0, 0, 0],
+        );
         syscall6(
             nr::MOUNT,
             [
-                devtmpfs.as_ptr() as usize,
-                dev.as_ptr() as usize,
-                devtmpfs.as_ptr() as usize,
+                fstype.as_ptr() as usize,
+                dir.as_ptr() as usize,
+                fstype.as_ptr() as usize,
                 0,
                 0,
                 0,
             ],
         );
     }
+}
+
+/// Makes fds 0, 1 and 2 the console if they are not open yet (the initramfs
+/// holds only `/init`, so there may be no `/dev/console` when Linux starts
+/// it): mounts devtmpfs on `/dev` and opens `/dev/console` there.
+pub fn ensure_console() {
+    // A zero-length write to fd 1 fails with EBADF if it is not open.
+    // SAFETY: a zero-length write reads no memory.
+    let probe = unsafe { syscall6(nr::WRITE, [1, 0, 0, 0, 0, 0]) };
+    if probe != -9 {
+        return;
+    }
+    mount(c"devtmpfs", c"/dev");
+    let console = c"/dev/console";
     // SAFETY: `console` is a live NUL-terminated string.
     let fd = check(unsafe {
-        syscall6(nr::OPENAT, [AT_FDCWD as usize, console.as_ptr() as usize, O_RDWR, 0, 0, 0])
+        syscall6(
+            nr::OPENAT,
+            [
+                AT_FDCWD as usize,
+                console.as_ptr() as usize,
+                O_RDWR,
+                0,
+                0,
+                0,
+            ],
+        )
     });
     if let Ok(fd) = fd {
         for target in 0..3 {

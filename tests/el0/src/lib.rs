@@ -12,6 +12,8 @@
 
 pub use zx;
 
+pub mod hostile;
+
 use core::arch::asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 use zx::{rights, stats, vm_opt, Handle, ZxStatus};
@@ -457,9 +459,45 @@ pub mod bench {
             );
         }
 
+        /// A row as `row` prints it, plus a machine-readable
+        /// `benchrow: KEY NS` line (see `benchrow`).
+        pub fn keyed_row(&mut self, key: &str, what: &str, ns: u64, linux: u64) {
+            self.row(what, ns, linux);
+            benchrow(key, ns);
+        }
+
         pub fn finish(self) {
             println!("bench: {} done", self.name);
         }
+    }
+
+    /// Prints `benchrow: KEY NS`, the line scripts/bench.sh reads. The
+    /// Linux peer (bench/linux-peer) prints the same keys for its
+    /// equivalents, so the script can join the two sides by key.
+    pub fn benchrow(key: &str, ns: u64) {
+        println!("benchrow: {key} {ns}");
+    }
+
+    /// Like `median_ns_per_op`, but each call of `op` does `units` units of
+    /// work (pages, say), and the result is nanoseconds per unit.
+    pub fn median_ns_per_unit(
+        batches: usize,
+        iters: u64,
+        units: u64,
+        mut op: impl FnMut(u64),
+    ) -> u64 {
+        let mut samples = [0u64; 16];
+        let batches = batches.min(samples.len());
+        for s in samples.iter_mut().take(batches) {
+            let t0 = zx::counter();
+            for i in 0..iters {
+                op(i);
+            }
+            *s = ticks_to_ns(zx::counter() - t0) / (iters * units.max(1));
+        }
+        let samples = &mut samples[..batches];
+        samples.sort_unstable();
+        samples[batches / 2]
     }
 }
 

@@ -131,6 +131,13 @@ pub fn sync_icache_page(va: u64) {
     }
 }
 
+/// Cleans and invalidates the data-cache line holding `va` (to see a write
+/// another agent made with its caches off).
+pub fn invalidate_dcache_line(va: u64) {
+    // SAFETY: clean-and-invalidate never loses data and changes no mapping.
+    unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) va, options(nostack, preserves_flags)) };
+}
+
 /// Waits for an interrupt.
 pub fn wait_for_interrupt() {
     aarch64_cpu::asm::wfi();

@@ -224,14 +224,62 @@ map_gib:
     str     x4, [x1, x3, lsl #3]
     ret
 
-// EL2 vectors while the hypervisor layer is not resident: any exception taken
-// to EL2 parks the core (nothing at EL1 traps to EL2 with HCR_EL2 = RW only).
+// EL2 vectors until the kernel launches the resident layer (platform/src/hyp.rs):
+// one call, HVC 0xc6000010, installs it; anything else taken to EL2 parks
+// the core (nothing traps to EL2 before that: HCR_EL2 has only RW).
+// Launch: x1 = the layer's region (its configuration at +0x10000), x2 = its
+// vectors, x3 = its stack top.
 .balign 2048
 el2_vectors:
-    .rept 16
+    .rept 8
     b       park
     .balign 128
     .endr
+    b       el2_launch              // lower EL, AArch64, sync
+    .balign 128
+    .rept 7
+    b       park
+    .balign 128
+    .endr
+
+el2_launch:
+    movz    x9, #0xc600, lsl #16
+    movk    x9, #0x0010
+    cmp     x0, x9
+    b.ne    1f
+    add     x10, x1, #0x10000
+    ldr     x11, [x10, #0x08]
+    msr     vtcr_el2, x11
+    ldr     x11, [x10, #0x00]
+    msr     vttbr_el2, x11
+    ldr     x11, [x10, #0x10]
+    msr     hcr_el2, x11
+    msr     vbar_el2, x2
+    mov     sp, x3
+    isb
+    tlbi    vmalls12e1is
+    dsb     ish
+    isb
+    mov     x0, #0
+    eret
+1:  mov     x0, #-1
+    eret
+
+// A secondary core started by the kernel's CPU_ON self-test: it arrives at
+// EL1 with the MMU off and x0 = the physical address of a flag, sets it,
+// and parks.
+.global secondary_entry_el1
+secondary_entry_el1:
+    mov     x9, #(3 << 20)
+    msr     cpacr_el1, x9
+    isb
+    mov     x9, #1
+    str     x9, [x0]
+    dc      civac, x0
+    dsb     sy
+    sev
+1:  wfe
+    b       1b
 
 .section .bss.boot_tables, "aw", @nobits
 .balign 4096

@@ -193,6 +193,7 @@ pub unsafe fn switch_to_kernel_tables(
     }
     let (_, empty_pa) = PoolTranslation { kimage_offset }.allocate_table();
     EMPTY_USER_TABLE.store(empty_pa.0 as u64, Ordering::Relaxed);
+    KIMAGE_OFFSET.store(kimage_offset, Ordering::Relaxed);
 
     // SAFETY: the caller is the only user of KERNEL_SPACE, once, at boot.
     let slot = unsafe { &mut *KERNEL_SPACE.0.get() };
@@ -210,6 +211,13 @@ pub unsafe fn switch_to_kernel_tables(
     aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
     flush_all_tlbs();
     Ok(())
+}
+
+static KIMAGE_OFFSET: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The image's virtual minus physical address.
+pub fn kimage_offset() -> u64 {
+    KIMAGE_OFFSET.load(Ordering::Relaxed)
 }
 
 /// An all-invalid level-0 table for TTBR0 while no process runs.

@@ -9,3 +9,4 @@ pub mod user_pt;
 core::arch::global_asm!(include_str!("entry.S"));
 core::arch::global_asm!(include_str!("vectors.S"));
 core::arch::global_asm!(include_str!("mem.S"));
+core::arch::global_asm!(include_str!("hyp.S"));

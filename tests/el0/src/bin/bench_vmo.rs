@@ -2,7 +2,9 @@
 //! operation converted to nanoseconds. Under QEMU with `-icount
 //! shift=0,sleep=off` one nanosecond is one instruction, so the figures are
 //! instruction counts (scripts/bench.sh runs it that way). Each figure is the
-//! median of several batches.
+//! median of several batches. Besides the human-readable `bench:` table it
+//! prints `benchrow: KEY NS` lines, which scripts/bench.sh joins with the
+//! Linux peer's (bench/linux-peer) by KEY.
 #![no_std]
 #![no_main]
 
@@ -71,28 +73,32 @@ fn read_4k() -> u64 {
 
 fn main(root: Handle) -> i64 {
     let mut t = Table::new("bench_vmo");
-    t.row(
+    t.keyed_row(
+        "null_syscall",
         "null syscall (zx_handle_close(INVALID))",
         null_syscall(),
         475,
     );
-    t.row(
+    t.keyed_row(
+        "create_4k",
         "zx_vmo_create 4 KiB + zx_handle_close",
         create_close(4096),
         11_000,
     );
-    t.row(
+    t.keyed_row(
+        "create_1t",
         "zx_vmo_create 1 TiB + zx_handle_close",
         create_close(1 << 40),
         11_000,
     );
-    t.row(
+    t.keyed_row(
+        "fault_64m",
         "first-touch page fault (per page, 64 MiB)",
         first_touch(root),
         3_500,
     );
-    t.row("zx_vmo_write 4 KiB", write_4k(), 3_200);
-    t.row("zx_vmo_read 4 KiB", read_4k(), 2_700);
+    t.keyed_row("write_4k", "zx_vmo_write 4 KiB", write_4k(), 3_200);
+    t.keyed_row("read_4k", "zx_vmo_read 4 KiB", read_4k(), 2_700);
     t.finish();
     0
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Benchmarks this kernel against Linux in the same QEMU, and prints one table:
+# operation, this kernel, Linux, ratio (this kernel / Linux; below 1 means
+# this kernel does less work).
+#
+#   scripts/bench.sh [--wall] [--no-build]
+#
+# Both sides boot in identical QEMU machines (-M virt -cpu cortex-a72 -smp 1,
+# -m 1G; the scaling rows -m 2G, because 256 K committed pages are 1 GiB) with
+# `-icount shift=0,sleep=off`, so the virtual counter advances one nanosecond
+# per guest instruction: every figure is an instruction count, and repeats
+# exactly from run to run. Both sides time the same way: the virtual counter
+# around N iterations, the median of several batches.
+#
+# This kernel runs the EL0 programs tests/el0/src/bin/bench_vmo.rs and
+# bench_scaling.rs. Linux is Debian's arm64 kernel (package
+# linux-image-arm64:arm64, booted with kpti=0, otherwise its defaults), and
+# its side is bench/linux-peer, a static aarch64-unknown-linux-musl program
+# that runs as the initramfs /init, sleeps 2 s for the boot's deferred work
+# to finish, times Linux's closest equivalents and powers off.
+#
+# Options:
+#   --wall       no -icount: wall-clock nanoseconds on this host. NOISY (host
+#                load, TCG translation, frequency scaling); for a rough
+#                sanity check only
+#   --no-build   use the existing build/ outputs and the built peer
+#
+# Installs what it needs (Rust targets, QEMU, cpio; the arm64 Debian kernel
+# package, about 57 MB, downloaded once into target/linux-bench/ or reused
+# from target/dtb/cache/). Logs of the four boots go to target/linux-bench/.
+# Not part of scripts/test.sh: nothing here passes or fails on the figures.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+icount=1 build=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --wall) icount=0; shift ;;
+        --no-build) build=0; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        log "need root for: $*"; return 1
+    fi
+}
+
+work=target/linux-bench
+mkdir -p "$work"
+
+# ---- tools -----------------------------------------------------------------
+bash scripts/setup.sh >/dev/null
+rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 ||
+    rustup target add aarch64-unknown-linux-musl
+
+# ---- this kernel and its bench programs --------------------------------------
+if [ "$build" = 1 ]; then
+    bash scripts/build.sh >/dev/null
+fi
+for p in build/kernel8.img build/el0/bench_vmo build/el0/bench_scaling; do
+    [ -f "$p" ] || { log "missing $p (run without --no-build)"; exit 1; }
+done
+bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/bench_vmo
+bash scripts/mkinitrd.sh "$work/zk-scaling.cpio" build/el0/bench_scaling
+
+# ---- the Linux peer, as an initramfs with /init ---------------------------------
+peer=target/linux-peer/aarch64-unknown-linux-musl/release/linux-peer
+if [ "$build" = 1 ] || [ ! -f "$peer" ]; then
+    (cd bench/linux-peer && cargo build -q --release)
+fi
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/dev" "$stage/proc"
+cp "$peer" "$stage/init"
+(cd "$stage" && printf '%s\n' init dev proc |
+    cpio --quiet -o -H newc --reproducible >"$root/$work/peer.cpio")
+
+# ---- Debian's arm64 kernel ------------------------------------------------------
+# The versioned package behind the metapackage (the ABI number changes with
+# security updates); the .deb is shared with scripts/fetch-dtbs.sh's cache.
+resolve_pkg() {
+    apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+        awk '/Depends: linux-image-/{print $2; exit}'
+}
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "adding dpkg architecture arm64"
+    as_root dpkg --add-architecture arm64
+    as_root apt-get update -qq
+fi
+pkg=$(resolve_pkg)
+if [ -z "$pkg" ]; then
+    log "apt does not know linux-image-arm64:arm64 yet; running apt-get update"
+    as_root apt-get update -qq
+    pkg=$(resolve_pkg)
+fi
+[ -n "$pkg" ] || { log "cannot resolve linux-image-arm64:arm64"; exit 1; }
+pkg=${pkg%:arm64}
+kver=${pkg#linux-image-}
+vmlinuz=$work/vmlinuz-$kver
+if [ ! -s "$vmlinuz" ]; then
+    deb=$(ls target/dtb/cache/"${pkg}"_*_arm64.deb "$work/${pkg}"_*_arm64.deb 2>/dev/null | head -1 || true)
+    if [ -z "$deb" ]; then
+        log "downloading $pkg:arm64 (about 57 MB, once)"
+        sandbox=()
+        [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
+        (cd "$work" && apt-get download -q "${sandbox[@]}" "$pkg:arm64")
+        deb=$(ls "$work/${pkg}"_*_arm64.deb | head -1)
+    fi
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./boot/vmlinuz-$kver" >"$vmlinuz.tmp"
+    # QEMU boots an uncompressed arm64 Image; some kernels ship it gzipped.
+    if [ "$(head -c 2 "$vmlinuz.tmp" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+        gunzip -c "$vmlinuz.tmp" >"$vmlinuz.img" && mv "$vmlinuz.img" "$vmlinuz.tmp"
+    fi
+    mv "$vmlinuz.tmp" "$vmlinuz"
+    log "extracted vmlinuz-$kver from $(basename "$deb")"
+fi
+
+# ---- the four boots -----------------------------------------------------------------
+machine() { # MEM: the QEMU arguments both sides share
+    printf '%s\n' -nographic -no-reboot -monitor none -M virt -cpu cortex-a72 -smp 1 -m "$1"
+    [ "$icount" = 0 ] || printf '%s\n' -icount shift=0,sleep=off
+}
+
+# run NAME MEM KERNEL-ARGS...: boots, saves the console in $work/NAME.log.
+run() {
+    local name=$1 mem=$2
+    shift 2
+    local args
+    mapfile -t args < <(machine "$mem")
+    args+=("$@")
+    echo "+ qemu-system-aarch64 ${args[*]}" >&2
+    local status=0
+    timeout -k 5 300 qemu-system-aarch64 "${args[@]}" </dev/null 2>&1 |
+        tr -d '\r' >"$work/$name.log" || status=$?
+    if ! grep -q -e '^benchdone' -e '^bench: bench_[a-z_]* done' "$work/$name.log"; then
+        log "$name did not finish (status $status); the end of $work/$name.log:"
+        tail -20 "$work/$name.log" >&2
+        exit 1
+    fi
+}
+
+zk=(-semihosting -kernel build/kernel8.img -append exit=semihosting)
+lx=(-kernel "$vmlinuz" -initrd "$work/peer.cpio")
+lx_cmdline="console=ttyAMA0 kpti=0 quiet rdinit=/init"
+run zk-main 1G "${zk[@]}" -initrd "$work/zk-main.cpio"
+run linux-main 1G "${lx[@]}" -append "$lx_cmdline -- main"
+run zk-scaling 2G "${zk[@]}" -initrd "$work/zk-scaling.cpio"
+run linux-scaling 2G "${lx[@]}" -append "$lx_cmdline -- scaling"
+
+# ---- the table ----------------------------------------------------------------------
+declare -A zkv lxv
+load() { # LOG ARRAY-NAME
+    local -n into=$2
+    local key ns
+    while read -r key ns; do into[$key]=$ns; done < <(sed -n 's/^benchrow: \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p' "$1")
+}
+load "$work/zk-main.log" zkv
+load "$work/zk-scaling.log" zkv
+load "$work/linux-main.log" lxv
+load "$work/linux-scaling.log" lxv
+
+line() { # KEY LABEL
+    local z=${zkv[$1]:-} l=${lxv[$1]:-}
+    awk -v label="$2" -v z="$z" -v l="$l" 'BEGIN {
+        r = (z != "" && l != "" && l > 0) ? sprintf("%.2f", z / l) : "-"
+        printf "%-52s %8s %8s %7s\n", label, (z == "" ? "-" : z), (l == "" ? "-" : l), r
+    }'
+}
+
+echo
+if [ "$icount" = 1 ]; then
+    echo "instructions per operation (QEMU -icount shift=0,sleep=off: 1 ns = 1 instruction; exact and repeatable)"
+else
+    echo "wall-clock ns per operation on this host (QEMU TCG, no -icount). NOISY: varies with host load; ratios are rough"
+fi
+echo "zkernel = this kernel ($(git describe --always --dirty 2>/dev/null || echo unknown)); linux = Debian $kver, kpti=0"
+echo
+printf '%-52s %8s %8s %7s\n' "operation (zkernel / linux)" zkernel linux ratio
+echo "-m 1G"
+line null_syscall     "null syscall: handle_close(INVALID) / getppid"
+line create_4k        "vmo_create 4 KiB + close / memfd+ftruncate+close"
+line create_1t        "vmo_create 1 TiB + close / same, 1 TiB"
+line fault_64m        "first-touch fault per page, 64 MiB (no THP)"
+line write_4k         "vmo_write / pwrite 4 KiB"
+line read_4k          "vmo_read / pread 4 KiB"
+echo "-m 2G, scaling (per page)"
+line fault_after_1k   "fault, 1 K pages already committed"
+line fault_after_256k "fault, 256 K pages already committed"
+line allocfree_empty  "page alloc+free (64 KiB map/touch/unmap), mem empty"
+line allocfree_full   "page alloc+free, mem nearly full (32 MiB left)"
+echo
+grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/linux-*.log | sed 's/^benchinfo: /note: /'
+echo "logs: $work/{zk,linux}-{main,scaling}.log"

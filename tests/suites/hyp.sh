@@ -1,0 +1,29 @@
+# The resident EL2 layer (sourced by scripts/test.sh): isolation, PSCI
+# trapping and forwarding, CPU_ON through EL2. The EL0 suite itself runs under
+# the layer in the virt-el2 boot of scripts/test.sh.
+
+# The guest touches the layer's memory: a stage-2 fault, reported at EL2,
+# and QEMU stops with the failure status.
+if boot hyp-isolation 1 --el2 --no-initrd --append selftest=hyp-isolation; then
+    expect "hyp-isolation: runs as the layer's guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v1 resident at EL2, stage 2 on'
+    expect "hyp-isolation: stage-2 fault reported" '^HYP: stage-2 fault from the EL1 guest: data abort \(read\), translation fault'
+    expect "hyp-isolation: guest VA reported" '^HYP:   guest VA  0xffff0000[0-9a-f]{8}$'
+    expect "hyp-isolation: IPA reported" '^HYP:   IPA       0x0000000[0-9a-f]{9}$'
+    expect "hyp-isolation: ESR reported" '^HYP:   ESR_EL2   0x[0-9a-f]{16}$'
+    expect "hyp-isolation: machine stopped" '^HYP: stopping the machine'
+fi
+
+# PSCI from the guest: VERSION and CPU_ON trapped (HCR_EL2.TSC) and
+# forwarded; the started core enters EL2 first; SYSTEM_OFF through the layer
+# ends QEMU (no semihosting here: status 0 comes from PSCI).
+if boot hyp-psci 0 --el2 --smp 2 --no-initrd --no-semihosting --append selftest=cpu-on; then
+    expect "hyp-psci: PSCI_VERSION through the layer" '^psci:   version 1\.[0-9]+ \(Smc, trapped and forwarded by the EL2 layer\)'
+    expect "hyp-psci: CPU_ON routed through EL2" '^HYP: core started by PSCI CPU_ON enters the guest through EL2, slot 0x0+1$'
+    expect "hyp-psci: the secondary checked in" '^selftest: cpu 0x1 started with PSCI CPU_ON and checked in'
+fi
+
+# Entered at EL1 the same kernel runs directly, and says so.
+if boot el1-cpu-on 0 --smp 2 --no-initrd --append selftest=cpu-on; then
+    expect "el1-direct: mode line" '^mode: EL1 direct'
+    expect "el1-direct: CPU_ON without the layer" '^selftest: cpu 0x1 started with PSCI CPU_ON and checked in'
+fi
