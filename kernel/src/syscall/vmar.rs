@@ -68,6 +68,10 @@ pub fn map(
     if vmo_rights & needed != needed || vmar_rights & needed != needed {
         return Err(ZxStatus::AccessDenied);
     }
+    if options & vm_opt::PERM_WRITE != 0 && options & vm_opt::PERM_EXECUTE != 0 {
+        // W^X: no EL0 page is ever both writable and executable.
+        return Err(ZxStatus::NotSupported);
+    }
     if options & !KNOWN != 0 {
         return Err(ZxStatus::InvalidArgs);
     }

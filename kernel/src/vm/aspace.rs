@@ -380,6 +380,11 @@ impl AddressSpace {
         }
         let mut inner = self.inner.lock();
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
+        if table.lookup(page_va) == Some((pa.as_u64(), perms)) {
+            // The page is already mapped exactly so and the access still
+            // faulted: nothing here can resolve it (a loop otherwise).
+            return Err(UserFault::Permission);
+        }
         let replaced = table
             .map(page_va, pa.as_u64(), perms, &mut FrameTables)
             .map_err(|_| UserFault::NoMemory)?;
