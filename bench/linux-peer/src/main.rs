@@ -215,12 +215,42 @@ fn map_touch_checked(map: &AnonMap, page: usize) {
     map.touch(page);
 }
 
+/// CPU time in /proc/stat's `cpu` line: (idle + iowait, total), in ticks.
+fn cpu_times() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+    let fields: Vec<u64> = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("cpu "))
+        .expect("/proc/stat starts with the cpu line")
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (idle, fields.iter().sum())
+}
+
 /// Lets the boot's deferred work finish before anything is timed: Linux
 /// still probes devices, runs initcalls queued to workqueues and settles RCU
-/// for a while after it starts init. Sleeping costs little under -icount
-/// with sleep=off (the idle clock jumps to the next timer).
-fn settle() {
-    sys::nanosleep(2_000_000_000);
+/// for a while after it starts init. Sleeps at least 1 s, then in 250 ms
+/// steps until a whole step was at least 99% idle (at most 10 s more).
+/// Sleeping costs little wall time under -icount with sleep=off: the idle
+/// clock jumps to the next timer. Returns the milliseconds slept and the
+/// last step's idle share in percent.
+fn settle() -> (u64, u64) {
+    const STEP_MS: u64 = 250;
+    sys::nanosleep(1_000_000_000);
+    let mut slept = 1000;
+    loop {
+        let (idle0, total0) = cpu_times();
+        sys::nanosleep(STEP_MS * 1_000_000);
+        slept += STEP_MS;
+        let (idle1, total1) = cpu_times();
+        let idle_pct = (idle1 - idle0) * 100 / (total1 - total0).max(1);
+        if idle_pct >= 99 || slept >= 11_000 {
+            return (slept, idle_pct);
+        }
+    }
 }
 
 fn main() {
@@ -232,10 +262,11 @@ fn main() {
     sys::ensure_console();
     sys::mount(c"proc", c"/proc");
     let mode = std::env::args().nth(1).unwrap_or_else(|| "main".into());
-    settle();
+    let (slept_ms, idle_pct) = settle();
     let mem = sys::sysinfo();
     println!(
-        "benchinfo: linux set {mode}: {} MiB RAM, {} MiB free, up {} s, counter {} Hz",
+        "benchinfo: linux set {mode}: {} MiB RAM, {} MiB free; settled after {slept_ms} ms \
+         ({idle_pct}% idle), up {} s; counter {} Hz",
         mem.total >> 20,
         mem.free >> 20,
         mem.uptime_s,
