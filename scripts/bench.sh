@@ -103,13 +103,21 @@ pkg=${pkg%:arm64}
 kver=${pkg#linux-image-}
 vmlinuz=$work/vmlinuz-$kver
 if [ ! -s "$vmlinuz" ]; then
-    deb=$(ls target/dtb/cache/"${pkg}"_*_arm64.deb "$work/${pkg}"_*_arm64.deb 2>/dev/null | head -1 || true)
+    deb=""
+    for f in target/dtb/cache/"${pkg}"_*_arm64.deb "$work/${pkg}"_*_arm64.deb; do
+        [ -f "$f" ] && { deb=$f; break; }
+    done
     if [ -z "$deb" ]; then
         log "downloading $pkg:arm64 (about 57 MB, once)"
         sandbox=()
         [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
-        (cd "$work" && apt-get download -q "${sandbox[@]}" "$pkg:arm64")
-        deb=$(ls "$work/${pkg}"_*_arm64.deb | head -1)
+        # A stale package index may name a version the mirror has dropped.
+        (cd "$work" && apt-get download -q "${sandbox[@]}" "$pkg:arm64") || {
+            as_root apt-get update -qq
+            (cd "$work" && apt-get download -q "${sandbox[@]}" "$pkg:arm64")
+        }
+        for f in "$work/${pkg}"_*_arm64.deb; do deb=$f; done
+        [ -f "$deb" ] || { log "apt-get download left no $pkg .deb in $work"; exit 1; }
     fi
     dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./boot/vmlinuz-$kver" >"$vmlinuz.tmp"
     # QEMU boots an uncompressed arm64 Image; some kernels ship it gzipped.
@@ -153,19 +161,20 @@ run zk-scaling 2G "${zk[@]}" -initrd "$work/zk-scaling.cpio"
 run linux-scaling 2G "${lx[@]}" -append "$lx_cmdline -- scaling"
 
 # ---- the table ----------------------------------------------------------------------
-declare -A zkv lxv
-load() { # LOG ARRAY-NAME
-    local -n into=$2
+declare -A figure # "zk KEY" / "linux KEY" -> ns
+load() { # SIDE LOG
     local key ns
-    while read -r key ns; do into[$key]=$ns; done < <(sed -n 's/^benchrow: \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p' "$1")
+    while read -r key ns; do
+        figure["$1 $key"]=$ns
+    done < <(sed -n 's/^benchrow: \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p' "$2")
 }
-load "$work/zk-main.log" zkv
-load "$work/zk-scaling.log" zkv
-load "$work/linux-main.log" lxv
-load "$work/linux-scaling.log" lxv
+load zk "$work/zk-main.log"
+load zk "$work/zk-scaling.log"
+load linux "$work/linux-main.log"
+load linux "$work/linux-scaling.log"
 
 line() { # KEY LABEL
-    local z=${zkv[$1]:-} l=${lxv[$1]:-}
+    local z=${figure["zk $1"]:-} l=${figure["linux $1"]:-}
     awk -v label="$2" -v z="$z" -v l="$l" 'BEGIN {
         r = (z != "" && l != "" && l > 0) ? sprintf("%.2f", z / l) : "-"
         printf "%-52s %8s %8s %7s\n", label, (z == "" ? "-" : z), (l == "" ? "-" : l), r

@@ -81,7 +81,8 @@ impl From<CopyError> for ZxStatus {
 /// Moves `len` bytes between `vmo` at `offset` and user memory at `buf`,
 /// page to page. `to_user`: VMO to user memory (zx_vmo_read), else the other
 /// way. When the user buffer lies in the same VMO, the bytes go through the
-/// kernel stack instead (the VMO cannot be locked twice).
+/// kernel stack instead (the VMO cannot be locked twice). A write that had to
+/// copy a shared page drops the mappings' stale entries for it.
 fn transfer(
     p: &Process,
     vmo: &Arc<VmoObject>,
@@ -95,55 +96,72 @@ fn transfer(
         .for_each_piece(buf, len as usize, access, |user_vmo, user_off, range| {
             let vmo_off = offset + range.start as u64;
             let n = range.len();
-            if Arc::ptr_eq(user_vmo, vmo) {
+            let (dst, dst_off, src, src_off) = if to_user {
+                (user_vmo, user_off, vmo, vmo_off)
+            } else {
+                (vmo, vmo_off, user_vmo, user_off)
+            };
+            if Arc::ptr_eq(dst, src) {
                 let mut bounce = [0u8; 4096];
-                let mut v = vmo.inner.lock();
-                if to_user {
-                    v.vmo.read(vmo_off, &mut bounce[..n])?;
-                    v.vmo.write(user_off, &bounce[..n])?;
-                } else {
-                    v.vmo.read(user_off, &mut bounce[..n])?;
-                    v.vmo.write(vmo_off, &bounce[..n])?;
-                }
+                let mut v = dst.inner.lock();
+                v.vmo.read(src_off, &mut bounce[..n])?;
+                write_tracked(&mut v, dst_off, n as u64, |vmo| {
+                    vmo.write(dst_off, &bounce[..n])
+                })?;
                 return Ok::<(), CopyError>(());
             }
-            if to_user {
-                let src = vmo.inner.lock();
-                user_vmo
-                    .inner
-                    .lock()
-                    .vmo
-                    .copy_from(user_off, &src.vmo, vmo_off, n as u64)?;
-            } else {
-                let src = user_vmo.inner.lock();
-                vmo.inner
-                    .lock()
-                    .vmo
-                    .copy_from(vmo_off, &src.vmo, user_off, n as u64)?;
-            }
+            let src = src.inner.lock();
+            let mut dst = dst.inner.lock();
+            write_tracked(&mut dst, dst_off, n as u64, |vmo| {
+                vmo.copy_from(dst_off, &src.vmo, src_off, n as u64)
+            })?;
             Ok(())
         })?;
     Ok(())
 }
 
-pub fn read(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
-    let object = p.handles.vmo(h, rights::READ)?.0.clone();
+/// Runs a write into `[offset, offset + len)` of a locked VMO and, if it
+/// replaced a shared frame, drops the page-table entries that still show it.
+fn write_tracked(
+    v: &mut crate::vm::vmo::VmoInner,
+    offset: u64,
+    len: u64,
+    write: impl FnOnce(&mut Vmo) -> Result<(), ZxStatus>,
+) -> Result<(), ZxStatus> {
+    let generation = v.vmo.generation();
+    let result = write(&mut v.vmo);
+    if v.vmo.generation() != generation {
+        unmap_refs(&v.mappings, offset, len);
+    }
+    result
+}
+
+/// `zx_vmo_read` (`to_user`) and `zx_vmo_write`: rights, then the range,
+/// then the buffer.
+fn read_or_write(
+    p: &mut Process,
+    h: Handle,
+    buf: u64,
+    offset: u64,
+    len: u64,
+    to_user: bool,
+) -> Result<(), ZxStatus> {
+    let needed = if to_user { rights::READ } else { rights::WRITE };
+    let object = p.handles.vmo(h, needed)?.0.clone();
     check_range(object.size(), offset, len)?;
     if len == 0 {
         return Ok(());
     }
     let (root, root_offset) = object.root(offset);
-    transfer(p, &root, root_offset, buf, len, true)
+    transfer(p, &root, root_offset, buf, len, to_user)
+}
+
+pub fn read(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
+    read_or_write(p, h, buf, offset, len, true)
 }
 
 pub fn write(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
-    let object = p.handles.vmo(h, rights::WRITE)?.0.clone();
-    check_range(object.size(), offset, len)?;
-    if len == 0 {
-        return Ok(());
-    }
-    let (root, root_offset) = object.root(offset);
-    transfer(p, &root, root_offset, buf, len, false)
+    read_or_write(p, h, buf, offset, len, false)
 }
 
 pub fn get_size(p: &mut Process, h: Handle, out: u64) -> Result<(), ZxStatus> {

@@ -667,15 +667,8 @@ pub struct InfoVmo {
 /// Size of `zx_info_vmo_t` version 1 (`ZX_INFO_VMO_V1`).
 pub const INFO_VMO_V1_SIZE: usize = 104;
 
-/// `zx_info_vmo_t.flags` bits.
-pub mod info_vmo_flags {
-    pub const TYPE_PAGED: u32 = 1 << 0;
-    pub const RESIZABLE: u32 = 1 << 1;
-    pub const IS_COW_CLONE: u32 = 1 << 2;
-    pub const VIA_HANDLE: u32 = 1 << 3;
-    pub const DISCARDABLE: u32 = 1 << 7;
-    pub const IMMUTABLE: u32 = 1 << 8;
-}
+/// `zx_info_vmo_t.flags` bits (the ABI crate's).
+pub use zx::vmo_info_flags as info_vmo_flags;
 
 /// `zx_vmo_lock_state_t` (32 bytes), written by `ZX_VMO_OP_LOCK`.
 #[repr(C)]
