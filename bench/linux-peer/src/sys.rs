@@ -2,7 +2,6 @@
 //! in x8, arguments in x0-x5, result or `-errno` in x0), so each timed call is
 //! exactly one kernel entry with no libc wrapper in between, and the counter
 //! and power-off helpers. Safe wrappers return `Err(errno)`.
-#![allow(dead_code)]
 
 use core::arch::asm;
 
