@@ -37,7 +37,7 @@ impl Page {
         matches!(self, Page::Shared(f) if Arc::strong_count(f) > 1)
     }
 }
-use alloc::collections::btree_map::{BTreeMap, Entry};
+use alloc::collections::BTreeMap;
 
 const FANOUT: u64 = 16;
 
@@ -47,10 +47,15 @@ struct Node {
     count: u8,
 }
 
-/// Page index → frame.
+/// Page index → page.
+///
+/// The node used last is kept out of the tree (`hot`): a tree search costs
+/// a few hundred instructions, and the fault path and the write paths look
+/// the same page up more than once, and walk pages in order.
 #[derive(Default)]
 pub struct PageList {
     nodes: BTreeMap<u64, Box<Node>>,
+    hot: Option<(u64, Box<Node>)>,
     len: usize,
 }
 
@@ -74,16 +79,57 @@ impl PageList {
         self.len == 0
     }
 
+    fn node(&self, key: u64) -> Option<&Node> {
+        match &self.hot {
+            Some((k, node)) if *k == key => Some(node),
+            _ => self.nodes.get(&key).map(|b| &**b),
+        }
+    }
+
+    /// Makes node `key` the hot one, creating it if `create`; `None` if it
+    /// does not exist and may not be created.
+    fn hot_node(&mut self, key: u64, create: bool) -> Option<&mut Node> {
+        if self.hot.as_ref().is_none_or(|(k, _)| *k != key) {
+            let node = match self.nodes.remove(&key) {
+                Some(node) => node,
+                None if create => Box::default(),
+                None => return None,
+            };
+            if let Some((k, old)) = self.hot.replace((key, node)) {
+                if old.count > 0 {
+                    self.nodes.insert(k, old);
+                }
+            }
+        }
+        self.hot.as_mut().map(|(_, node)| &mut **node)
+    }
+
+    /// Puts the hot node back in the tree (before walking the tree).
+    fn flush_hot(&mut self) {
+        if let Some((k, node)) = self.hot.take() {
+            if node.count > 0 {
+                self.nodes.insert(k, node);
+            }
+        }
+    }
+
+    /// Drops the hot node if it has become empty.
+    fn drop_hot_if_empty(&mut self) {
+        if self.hot.as_ref().is_some_and(|(_, n)| n.count == 0) {
+            self.hot = None;
+        }
+    }
+
     /// The page at `index`, if committed.
     pub fn get(&self, index: u64) -> Option<&Page> {
         let (key, slot) = split(index);
-        self.nodes.get(&key)?.frames[slot].as_ref()
+        self.node(key)?.frames[slot].as_ref()
     }
 
     /// The page at `index`, if committed, for writing.
     pub fn get_mut(&mut self, index: u64) -> Option<&mut Page> {
         let (key, slot) = split(index);
-        self.nodes.get_mut(&key)?.frames[slot].as_mut()
+        self.hot_node(key, false)?.frames[slot].as_mut()
     }
 
     /// True when page `index` is committed.
@@ -92,36 +138,36 @@ impl PageList {
     }
 
     /// The page at `index`, or the one `make` produces, which is stored.
-    /// One tree search either way; a failed `make` leaves no empty node.
+    /// A failed `make` leaves no empty node behind.
     pub fn get_or_try_insert<E>(
         &mut self,
         index: u64,
         make: impl FnOnce() -> Result<Page, E>,
     ) -> Result<&mut Page, E> {
         let (key, slot) = split(index);
-        let node = match self.nodes.entry(key) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => {
-                let frame = make()?;
-                let node = v.insert(Box::default());
-                node.count = 1;
-                self.len += 1;
-                return Ok(node.frames[slot].insert(frame));
-            }
-        };
+        let node = self.hot_node(key, true).expect("created on demand");
         if node.frames[slot].is_none() {
-            node.frames[slot] = Some(make()?);
-            node.count += 1;
-            self.len += 1;
+            match make() {
+                Ok(page) => {
+                    node.frames[slot] = Some(page);
+                    node.count += 1;
+                    self.len += 1;
+                }
+                Err(e) => {
+                    self.drop_hot_if_empty();
+                    return Err(e);
+                }
+            }
         }
+        let node = self.hot_node(key, false).expect("just made hot");
         Ok(node.frames[slot].as_mut().expect("slot filled above"))
     }
 
-    /// Stores `frame` at `index`, returning the page it replaces.
-    pub fn insert(&mut self, index: u64, frame: Page) -> Option<Page> {
+    /// Stores `page` at `index`, returning the page it replaces.
+    pub fn insert(&mut self, index: u64, page: Page) -> Option<Page> {
         let (key, slot) = split(index);
-        let node = self.nodes.entry(key).or_default();
-        let old = node.frames[slot].replace(frame);
+        let node = self.hot_node(key, true).expect("created on demand");
+        let old = node.frames[slot].replace(page);
         if old.is_none() {
             node.count += 1;
             self.len += 1;
@@ -132,43 +178,12 @@ impl PageList {
     /// Takes the page at `index` out of the list.
     pub fn remove(&mut self, index: u64) -> Option<Page> {
         let (key, slot) = split(index);
-        let node = self.nodes.get_mut(&key)?;
-        let frame = node.frames[slot].take()?;
+        let node = self.hot_node(key, false)?;
+        let page = node.frames[slot].take()?;
         node.count -= 1;
         self.len -= 1;
-        if node.count == 0 {
-            self.nodes.remove(&key);
-        }
-        Some(frame)
-    }
-
-    /// Committed pages with index in `[first, end)`, in order, for writing.
-    pub fn range_mut(
-        &mut self,
-        first: u64,
-        end: u64,
-    ) -> impl Iterator<Item = (u64, &mut Page)> + '_ {
-        let first_key = first / FANOUT;
-        let last_key = end.saturating_sub(1) / FANOUT;
-        let nodes = if first < end {
-            Some(self.nodes.range_mut(first_key..=last_key))
-        } else {
-            None
-        };
-        nodes.into_iter().flatten().flat_map(move |(key, node)| {
-            let key = *key;
-            node.frames
-                .iter_mut()
-                .enumerate()
-                .filter_map(move |(slot, p)| {
-                    let index = key * FANOUT + slot as u64;
-                    if index >= first && index < end {
-                        p.as_mut().map(|p| (index, p))
-                    } else {
-                        None
-                    }
-                })
-        })
+        self.drop_hot_if_empty();
+        Some(page)
     }
 
     /// Drops (frees) every page with index in `[first, end)`; returns how
@@ -178,6 +193,7 @@ impl PageList {
         if first >= end {
             return 0;
         }
+        self.flush_hot();
         let before = self.len;
         let (first_key, _) = split(first);
         let last_key = (end - 1) / FANOUT;
@@ -208,6 +224,7 @@ impl PageList {
         if first >= end {
             return;
         }
+        self.flush_hot();
         for (key, node) in self.nodes.range_mut(first / FANOUT..=(end - 1) / FANOUT) {
             for (slot, entry) in node.frames.iter_mut().enumerate() {
                 let index = key * FANOUT + slot as u64;
@@ -227,11 +244,20 @@ impl PageList {
 
     /// Committed pages in index order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Page)> + '_ {
-        self.nodes.iter().flat_map(|(key, node)| {
+        let hot = self.hot.as_ref().map(|(k, n)| (*k, &**n));
+        let mut tree = self.nodes.iter().map(|(k, n)| (*k, &**n)).peekable();
+        let mut hot = hot.into_iter().peekable();
+        // Merge the tree's nodes and the hot one by key.
+        core::iter::from_fn(move || match (tree.peek(), hot.peek()) {
+            (Some((tk, _)), Some((hk, _))) if hk < tk => hot.next(),
+            (Some(_), _) => tree.next(),
+            (None, _) => hot.next(),
+        })
+        .flat_map(|(key, node)| {
             node.frames
                 .iter()
                 .enumerate()
-                .filter_map(move |(slot, f)| f.as_ref().map(|f| (key * FANOUT + slot as u64, f)))
+                .filter_map(move |(slot, p)| p.as_ref().map(|p| (key * FANOUT + slot as u64, p)))
         })
     }
 }
@@ -262,6 +288,21 @@ mod tests {
     }
 
     #[test]
+    fn iteration_stays_ordered_whichever_node_is_hot() {
+        let frames = testing::allocator(64);
+        let mut list = PageList::new();
+        for index in [100u64, 3, 40, 1000, 17] {
+            list.insert(index, Page::Owned(Frame::alloc_zeroed(frames).unwrap()));
+        }
+        for hot in [3u64, 40, 1000, 17, 100] {
+            assert!(list.get_mut(hot).is_some());
+            let order: Vec<u64> = list.iter().map(|(i, _)| i).collect();
+            assert_eq!(order, std::vec![3, 17, 40, 100, 1000], "hot node {hot}");
+            assert!(list.contains(hot) && list.contains(3) && !list.contains(4));
+        }
+    }
+
+    #[test]
     fn remove_range_frees_exactly_the_range() {
         let frames = testing::allocator(64);
         let free = frames.free_pages();
@@ -288,5 +329,6 @@ mod tests {
         assert!(r.is_err());
         assert!(list.is_empty());
         assert_eq!(list.nodes.len(), 0);
+        assert!(list.hot.is_none());
     }
 }

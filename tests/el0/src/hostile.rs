@@ -331,6 +331,11 @@ impl Fixtures {
         FIXTURE_BASE + 6 * PAGE
     }
 
+    /// The fixtures' own VMO handles (which other code must leave alone).
+    pub fn handles(&self) -> [Handle; 3] {
+        [self.rw_vmo, self.ro_vmo, self.short_vmo]
+    }
+
     /// Byte `off` of the read-write pages, read back with a volatile load.
     pub fn read_u8(&self, off: usize) -> u8 {
         self.maps[0].read_u8(off)

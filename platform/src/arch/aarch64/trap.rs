@@ -100,11 +100,15 @@ impl Esr {
 
     pub fn kind(self) -> SyncKind {
         let iss = self.0 & 0x1ff_ffff;
+        let class = self.class();
+        if class == 0x15 {
+            // The hot case first: a system call.
+            return SyncKind::Svc((iss & 0xffff) as u16);
+        }
         let fsc = (iss & 0x3f) as u8;
-        let translation = (0x04..=0x07).contains(&fsc) || (0x08..=0x0b).contains(&fsc);
+        let translation = (0x04..=0x0b).contains(&fsc);
         let permission = (0x0c..=0x0f).contains(&fsc);
-        match self.class() {
-            0x15 => SyncKind::Svc((iss & 0xffff) as u16),
+        match class {
             0x20 | 0x21 => SyncKind::InstructionAbort {
                 translation,
                 permission,
@@ -118,7 +122,7 @@ impl Esr {
             0x22 => SyncKind::PcAlignment,
             0x26 => SyncKind::SpAlignment,
             0x00 => SyncKind::Undefined,
-            0x3c | 0x30 | 0x31 | 0x32 | 0x33 | 0x34 | 0x35 => SyncKind::Breakpoint,
+            0x3c | 0x30..=0x35 => SyncKind::Breakpoint,
             0x07 => SyncKind::FpTrap,
             c => SyncKind::Other(c),
         }
