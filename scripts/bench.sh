@@ -129,8 +129,8 @@ if [ ! -s "$vmlinuz" ]; then
 fi
 
 # ---- the four boots -----------------------------------------------------------------
-machine() { # MEM: the QEMU arguments both sides share
-    printf '%s\n' -nographic -no-reboot -monitor none -M virt -cpu cortex-a72 -smp 1 -m "$1"
+machine() { # MEM: the QEMU arguments both sides share (MACHINE overrides -M)
+    printf '%s\n' -nographic -no-reboot -monitor none -M "${MACHINE:-virt}" -cpu cortex-a72 -smp 1 -m "$1"
     [ "$icount" = 0 ] || printf '%s\n' -icount shift=0,sleep=off
 }
 
@@ -156,6 +156,8 @@ zk=(-semihosting -kernel build/kernel8.img -append exit=semihosting)
 lx=(-kernel "$vmlinuz" -initrd "$work/peer.cpio")
 lx_cmdline="console=ttyAMA0 kpti=0 quiet rdinit=/init"
 run zk-main 1G "${zk[@]}" -initrd "$work/zk-main.cpio"
+# The same kernel entered at EL2: the resident layer, the kernel as its guest.
+MACHINE=virt,virtualization=on run zk-main-el2 1G "${zk[@]}" -initrd "$work/zk-main.cpio"
 run linux-main 1G "${lx[@]}" -append "$lx_cmdline -- main"
 run zk-scaling 2G "${zk[@]}" -initrd "$work/zk-scaling.cpio"
 run linux-scaling 2G "${lx[@]}" -append "$lx_cmdline -- scaling"
@@ -169,15 +171,18 @@ load() { # SIDE LOG
     done < <(sed -n 's/^benchrow: \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p' "$2")
 }
 load zk "$work/zk-main.log"
+load zk2 "$work/zk-main-el2.log"
 load zk "$work/zk-scaling.log"
 load linux "$work/linux-main.log"
 load linux "$work/linux-scaling.log"
 
 line() { # KEY LABEL
-    local z=${figure["zk $1"]:-} l=${figure["linux $1"]:-}
-    awk -v label="$2" -v z="$z" -v l="$l" 'BEGIN {
+    local z=${figure["zk $1"]:-} l=${figure["linux $1"]:-} z2=${figure["zk2 $1"]:-}
+    awk -v label="$2" -v z="$z" -v l="$l" -v z2="$z2" 'BEGIN {
         r = (z != "" && l != "" && l > 0) ? sprintf("%.2f", z / l) : "-"
-        printf "%-52s %8s %8s %7s\n", label, (z == "" ? "-" : z), (l == "" ? "-" : l), r
+        o = (z != "" && z2 != "" && z > 0) ? sprintf("%.2f", z2 / z) : "-"
+        printf "%-52s %8s %8s %8s %7s %7s\n", label, (z == "" ? "-" : z), (z2 == "" ? "-" : z2),
+            (l == "" ? "-" : l), r, o
     }'
 }
 
@@ -189,7 +194,9 @@ else
 fi
 echo "zkernel = this kernel ($(git describe --always --dirty 2>/dev/null || echo unknown)); linux = Debian $kver, kpti=0"
 echo
-printf '%-52s %8s %8s %7s\n' "operation (zkernel / linux)" zkernel linux ratio
+echo "zkernel = entered at EL1 (EL1 direct); +EL2 = entered at EL2 (EL2 layer + EL1 guest, stage 2 on);"
+echo "ratio = zkernel / linux; EL2/EL1 = the layer's cost (1.00 = none)"
+printf '%-52s %8s %8s %8s %7s %7s\n' "operation (zkernel / linux)" zkernel +EL2 linux ratio EL2/EL1
 echo "-m 1G"
 line null_syscall     "null syscall: handle_close(INVALID) / getppid"
 line create_4k        "vmo_create 4 KiB + close / memfd+ftruncate+close"
@@ -204,4 +211,4 @@ line allocfree_empty  "page alloc+free (64 KiB map/touch/unmap), mem empty"
 line allocfree_full   "page alloc+free, mem nearly full (32 MiB left)"
 echo
 grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/linux-*.log | sed 's/^benchinfo: /note: /'
-echo "logs: $work/{zk,linux}-{main,scaling}.log"
+echo "logs: $work/{zk,linux}-{main,scaling}.log, $work/zk-main-el2.log"

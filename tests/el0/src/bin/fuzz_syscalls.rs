@@ -420,6 +420,8 @@ struct MapRec {
     len: u64,
     touch: u64,
     write: bool,
+    /// The object slot mapped (a hint: the slot may have been reused).
+    obj: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -667,6 +669,12 @@ impl Fuzz {
 
     /// An offset and length for a VMO of `size` bytes.
     fn range_in(&mut self, size: u64) -> (u64, u64) {
+        if self.rng.chance(40) {
+            // Inside the VMO (when it is small enough to matter).
+            let off = self.rng.below(size.min(1 << 24) + 1);
+            let room = size.saturating_sub(off).min(4 * P);
+            return (off, self.rng.below(room + 1));
+        }
         let off = self.around(size);
         let len = match self.rng.below(5) {
             0 | 1 => self.around(size.wrapping_sub(off)),
@@ -849,6 +857,27 @@ impl Fuzz {
                 (a, c)
             }
         }
+    }
+
+    /// Mostly a live VMO handle, else any handle.
+    fn pick_vmo(&mut self) -> Picked {
+        let vmos = self
+            .live_slots()
+            .filter(|&i| !self.objs[self.held(i).obj].vmar)
+            .count();
+        if vmos > 0 && self.rng.chance(80) {
+            let k = self.rng.below(vmos as u64) as usize;
+            let slot = self
+                .live_slots()
+                .filter(|&i| !self.objs[self.held(i).obj].vmar)
+                .nth(k)
+                .expect("a live VMO");
+            return Picked {
+                value: self.held(slot).value,
+                who: Who::Live(slot),
+            };
+        }
+        self.pick_handle(false)
     }
 
     /// Rights for a new handle derived from one with `cur`.
@@ -1506,7 +1535,7 @@ impl Fuzz {
         } else {
             self.pick_handle(false)
         };
-        let vmo = self.pick_handle(false);
+        let vmo = self.pick_vmo();
         let mut options = self.map_options();
         let vsize = self.obj_of(vmo).map_or(P, |o| o.size);
         let mut len = match self.rng.below(10) {
@@ -1650,6 +1679,10 @@ impl Fuzz {
             len: len_r,
             touch,
             write: options & vm_opt::PERM_WRITE != 0,
+            obj: match vmo.who {
+                Who::Live(i) => self.held(i).obj,
+                _ => 0,
+            },
         };
         self.n_maps += 1;
     }
@@ -1821,7 +1854,7 @@ impl Fuzz {
     }
 
     fn vmo_read_write(&mut self, write: bool) {
-        let h = self.pick_handle(false);
+        let h = self.pick_vmo();
         let o = self.obj_of(h);
         let size = o.map_or(P, |o| o.size);
         let (offset, mut len) = self.range_in(size);
@@ -1830,6 +1863,23 @@ impl Fuzz {
         }
         let dir = if write { Dir::In } else { Dir::Out };
         let (mut buf, mut class) = self.ptr(len, dir, 1);
+        if let (Who::Live(slot), true) = (h.who, self.rng.chance(15)) {
+            // Into a mapping of the same VMO, if there is one.
+            let obj = self.held(slot).obj;
+            let n = self.maps[..self.n_maps]
+                .iter()
+                .filter(|m| m.obj == obj)
+                .count();
+            if n > 0 {
+                let k = self.rng.below(n as u64) as usize;
+                let m = *self.maps[..self.n_maps]
+                    .iter()
+                    .filter(|m| m.obj == obj)
+                    .nth(k)
+                    .expect("a mapping");
+                (buf, class) = (m.addr + self.rng.below(m.len), Class::Unknown);
+            }
+        }
         if class == Class::Unknown && len > 1 << 16 {
             (buf, class) = (0, Class::Bad);
         }
@@ -1882,7 +1932,7 @@ impl Fuzz {
     }
 
     fn vmo_set_size(&mut self) {
-        let h = self.pick_handle(false);
+        let h = self.pick_vmo();
         let cur = self.obj_of(h).map_or(P, |o| o.size);
         let size = if self.rng.chance(70) {
             self.vmo_size()
@@ -1913,7 +1963,7 @@ impl Fuzz {
     }
 
     fn vmo_op_range(&mut self) {
-        let h = self.pick_handle(false);
+        let h = self.pick_vmo();
         let size = self.obj_of(h).map_or(P, |o| o.size);
         let op = match self.rng.below(20) {
             0..=3 => vmo_op::COMMIT,
@@ -1966,7 +2016,7 @@ impl Fuzz {
 
     fn vmo_create_child(&mut self) {
         self.room_for_handle();
-        let h = self.pick_handle(false);
+        let h = self.pick_vmo();
         let psize = self.obj_of(h).map_or(P, |o| o.size);
         let options = match self.rng.below(16) {
             0..=2 => child_opt::SNAPSHOT,
