@@ -34,9 +34,16 @@ const RESERVE: usize = 1 << 20;
 
 /// `Err(NoMemory)` when the heap is within `RESERVE` of full.
 pub fn ensure_headroom() -> Result<(), zx_abi::ZxStatus> {
+    ensure_headroom_for(0)
+}
+
+/// `Err(NoMemory)` unless `bytes` more can be allocated and `RESERVE` still
+/// remain. Paths that commit pages call this first: page-list nodes live on
+/// the heap, so committing pages sparsely costs heap as well as pages.
+pub fn ensure_headroom_for(bytes: usize) -> Result<(), zx_abi::ZxStatus> {
     let heap = HEAP.lock();
     let free = heap.stats_total_bytes() - heap.stats_alloc_actual();
-    if free < RESERVE {
+    if free < RESERVE.saturating_add(bytes) {
         Err(zx_abi::ZxStatus::NoMemory)
     } else {
         Ok(())

@@ -225,10 +225,7 @@ pub fn op_range(
     check_range(object_size, offset, size)?;
     let (root, root_offset) = object.root(offset);
     match op {
-        vmo_op::COMMIT => {
-            let result = root.inner.lock().vmo.commit(root_offset, size);
-            result
-        }
+        vmo_op::COMMIT => commit_range(&root, root_offset, size),
         vmo_op::DECOMMIT => {
             let has_snapshot_children = object.has_cow.load(core::sync::atomic::Ordering::Acquire)
                 && !object.has_zero_children();
@@ -264,6 +261,22 @@ pub fn op_range(
         // Hints.
         _ => Ok(()),
     }
+}
+
+/// `ZX_VMO_OP_COMMIT` in chunks of one page-list node (16 pages), checking
+/// the heap before each: page-list nodes live there.
+fn commit_range(root: &Arc<VmoObject>, offset: u64, size: u64) -> Result<(), ZxStatus> {
+    const CHUNK: u64 = 16 * PAGE_SIZE;
+    let end = offset + size;
+    let mut at = offset;
+    while at < end {
+        crate::heap::ensure_headroom()?;
+        let next = ((at / CHUNK) + 1) * CHUNK;
+        let chunk_end = next.min(end);
+        root.inner.lock().vmo.commit(at, chunk_end - at)?;
+        at = chunk_end;
+    }
+    Ok(())
 }
 
 /// `ZX_VMO_OP_LOCK`, `TRY_LOCK` and `UNLOCK` on a discardable VMO.
@@ -385,6 +398,8 @@ pub fn create_child(
             0
         };
         let mut v = root.inner.lock();
+        // Each shared page costs an `Arc` (and page-list space) on the heap.
+        crate::heap::ensure_headroom_for(v.vmo.committed_pages().saturating_mul(96))?;
         let mut vmo = v.vmo.snapshot(root_offset + offset, size, child_options)?;
         // Writable page-table entries of the now-shared pages must go.
         unmap_refs(&v.mappings, root_offset + offset, rounded);

@@ -357,6 +357,8 @@ impl AddressSpace {
             return Err(UserFault::BeyondVmo);
         }
         let index = t.vmo_offset / PAGE_SIZE;
+        // Committing may add a page-list node to the heap.
+        crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
         let mut v = t.vmo.inner.lock();
         let generation = v.vmo.generation();
         let committed = match access {
@@ -416,6 +418,8 @@ impl AddressSpace {
             if t.object.window.is_some() && t.object_offset >= t.object.size() {
                 return Err(UserFault::BeyondVmo.into());
             }
+            // A piece may commit a page and a page-list node.
+            crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
             let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
             let piece_end = page_end.min(end);
             f(
