@@ -27,3 +27,10 @@ if boot el1-cpu-on 0 --smp 2 --no-initrd --append selftest=cpu-on; then
     expect "el1-direct: mode line" '^mode: EL1 direct'
     expect "el1-direct: CPU_ON without the layer" '^selftest: cpu 0x1 started with PSCI CPU_ON and checked in'
 fi
+
+# Interrupts pass through the layer: the guest's timer interrupt still ends
+# a runaway program at its time limit.
+if boot hyp-timer 0 --el2 --append el0.time_limit=1 build/el0/limit_expect_fault_infinite_loop; then
+    expect "hyp-timer: runs as the layer's guest" '^mode: EL2 layer \+ EL1 guest'
+    expect "hyp-timer: the guest's timer interrupt kills the runaway program" '^test limit_expect_fault_infinite_loop \.\.\. ok \(killed: time limit exceeded \(1 s\)\)'
+fi
