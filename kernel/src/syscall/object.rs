@@ -15,6 +15,24 @@ use zx_abi::{
     obj_type, prop, rights, signals, topic, vmo_info_flags, Handle, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
+/// The common start of both property calls: a NULL value is `INVALID_ARGS`
+/// before the handle is looked at, then the handle needs `right`.
+fn property_target(
+    p: &Process,
+    h: Handle,
+    value: u64,
+    right: u32,
+) -> Result<crate::handle::Entry, ZxStatus> {
+    if value == 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let e = p.handles.get(h)?.clone();
+    if e.rights & right == 0 {
+        return Err(ZxStatus::AccessDenied);
+    }
+    Ok(e)
+}
+
 pub fn get_property(
     p: &mut Process,
     h: Handle,
@@ -22,13 +40,7 @@ pub fn get_property(
     value: u64,
     size: u64,
 ) -> Result<(), ZxStatus> {
-    if value == 0 {
-        return Err(ZxStatus::InvalidArgs);
-    }
-    let e = p.handles.get(h)?.clone();
-    if e.rights & rights::GET_PROPERTY == 0 {
-        return Err(ZxStatus::AccessDenied);
-    }
+    let e = property_target(p, h, value, rights::GET_PROPERTY)?;
     let bad_pointer = |_| ZxStatus::InvalidArgs;
     match (property, &e.object) {
         (prop::NAME, KernelObject::Vmo(v)) => {
@@ -57,13 +69,7 @@ pub fn set_property(
     value: u64,
     size: u64,
 ) -> Result<(), ZxStatus> {
-    if value == 0 {
-        return Err(ZxStatus::InvalidArgs);
-    }
-    let e = p.handles.get(h)?.clone();
-    if e.rights & rights::SET_PROPERTY == 0 {
-        return Err(ZxStatus::AccessDenied);
-    }
+    let e = property_target(p, h, value, rights::SET_PROPERTY)?;
     match (property, &e.object) {
         (prop::NAME, KernelObject::Vmo(v)) => {
             let len = (size as usize).min(ZX_MAX_NAME_LEN - 1);
