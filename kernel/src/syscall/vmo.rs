@@ -405,8 +405,10 @@ pub fn create_child(
         unmap_refs(&v.mappings, root_offset + offset, rounded);
         drop(v);
         if parent.window.is_some() && offset + rounded > parent_size {
-            // The snapshot sees only the slice's window, zero beyond it.
-            vmo.decommit(parent_size - offset, offset + rounded - parent_size)?;
+            // The snapshot sees only the slice's window, zero beyond it
+            // (all of it when the snapshot starts past the slice's end).
+            let kept = parent_size.saturating_sub(offset);
+            vmo.decommit(kept, rounded - kept)?;
         }
         vmo.set_name(&name);
         VmoObject::new_snapshot(vmo, &parent, options & NO_WRITE != 0)
