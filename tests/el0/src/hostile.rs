@@ -76,12 +76,6 @@ impl Rng {
     }
 }
 
-/// Every status this kernel can return, `ZX_OK` first.
-pub const ALL_STATUSES: [i32; 21] = [
-    0, -1, -2, -3, -4, -10, -11, -12, -13, -14, -15, -20, -21, -22, -23, -24, -25, -26, -27, -28,
-    -30,
-];
-
 /// The Zircon name of a status value.
 pub fn status_name(raw: i64) -> &'static str {
     if raw == 0 {
@@ -239,9 +233,6 @@ pub struct Fixtures {
 }
 
 impl Fixtures {
-    /// Pages the fixtures span (mapped or not).
-    pub const SPAN: usize = 8 * PAGE;
-
     #[track_caller]
     pub fn new(root: Handle) -> Self {
         let specific = |page: usize| FIXTURE_BASE + page * PAGE - ROOT_BASE;
@@ -343,35 +334,6 @@ impl Fixtures {
 
     pub fn write_u8(&self, off: usize, v: u8) {
         self.maps[0].write_u8(off, v)
-    }
-
-    /// The `u32` at byte `off` (4-byte aligned) of the read-write pages.
-    pub fn read_u32(&self, off: usize) -> u32 {
-        assert!(off.is_multiple_of(4) && off + 4 <= Self::RW_LEN);
-        // SAFETY: inside the read-write mapping, aligned; no Rust reference
-        // points into it.
-        unsafe { core::ptr::read_volatile((self.rw() + off) as *const u32) }
-    }
-
-    pub fn write_u32(&self, off: usize, v: u32) {
-        assert!(off.is_multiple_of(4) && off + 4 <= Self::RW_LEN);
-        // SAFETY: as in `read_u32`.
-        unsafe { core::ptr::write_volatile((self.rw() + off) as *mut u32, v) }
-    }
-
-    pub fn read_u64(&self, off: usize) -> u64 {
-        self.maps[0].read_u64(off)
-    }
-
-    pub fn write_u64(&self, off: usize, v: u64) {
-        self.maps[0].write_u64(off, v)
-    }
-
-    /// Fills `[off, off + len)` of the read-write pages with `v`.
-    pub fn fill(&self, off: usize, len: usize, v: u8) {
-        for i in off..off + len {
-            self.maps[0].write_u8(i, v);
-        }
     }
 
     /// Unmaps everything and closes the VMOs.
