@@ -430,18 +430,17 @@ impl Vmo {
         Ok(())
     }
 
-    /// `ZX_PROP_VMO_CONTENT_SIZE`: a content size at most the VMO's size;
-    /// the bytes from it to the end of the VMO become zero.
+    /// `ZX_PROP_VMO_CONTENT_SIZE`: the bytes from the new content size to the
+    /// end of the VMO become zero. As in Zircon the content size may exceed
+    /// the size (there is then nothing to zero).
     ///
     /// # Errors
     ///
-    /// - [`ZxStatus::OutOfRange`] when `content_size` exceeds the size.
-    /// - [`ZxStatus::NoMemory`] when zeroing needs a copy of a shared page.
+    /// [`ZxStatus::NoMemory`] when zeroing needs a copy of a shared page.
     pub fn set_content_size(&mut self, content_size: u64) -> Result<(), ZxStatus> {
-        if content_size > self.size {
-            return Err(ZxStatus::OutOfRange);
+        if content_size < self.size {
+            self.zero(content_size, self.size - content_size)?;
         }
-        self.zero(content_size, self.size - content_size)?;
         self.content_size = content_size;
         Ok(())
     }

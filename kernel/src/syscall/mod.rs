@@ -79,7 +79,7 @@ pub fn dispatch(p: &mut Process) -> Outcome {
 fn debug_write(p: &Process, buf: u64, len: u64) -> Result<(), ZxStatus> {
     let len = (len as usize).min(zx_abi::DEBUG_WRITE_MAX);
     let mut bytes = [0u8; zx_abi::DEBUG_WRITE_MAX];
-    user::read_bytes(p, buf, &mut bytes[..len]).map_err(|_| ZxStatus::InvalidArgs)?;
+    user::read_bytes(p, buf, &mut bytes[..len]).map_err(|e| e.or(ZxStatus::InvalidArgs))?;
     platform::console::write_bytes(&bytes[..len]);
     Ok(())
 }
@@ -95,7 +95,7 @@ fn kernel_stats(p: &Process, out: u64, count: u64) -> Result<(), ZxStatus> {
         crate::vm::vmo::RECLAIMED_PAGES.load(core::sync::atomic::Ordering::Relaxed);
     let n = (count as usize).min(stats::COUNT);
     for (i, v) in values[..n].iter().enumerate() {
-        user::write_u64(p, out + 8 * i as u64, *v).map_err(|_| ZxStatus::InvalidArgs)?;
+        user::write_u64(p, out + 8 * i as u64, *v).map_err(|e| e.or(ZxStatus::InvalidArgs))?;
     }
     Ok(())
 }

@@ -41,7 +41,7 @@ pub fn get_property(
     size: u64,
 ) -> Result<(), ZxStatus> {
     let e = property_target(p, h, value, rights::GET_PROPERTY)?;
-    let bad_pointer = |_| ZxStatus::InvalidArgs;
+    let bad_pointer = |e: user::UserCopyError| e.or(ZxStatus::InvalidArgs);
     match (property, &e.object) {
         (prop::NAME, KernelObject::Vmo(v)) => {
             if size < ZX_MAX_NAME_LEN as u64 {
@@ -74,7 +74,8 @@ pub fn set_property(
         (prop::NAME, KernelObject::Vmo(v)) => {
             let len = (size as usize).min(ZX_MAX_NAME_LEN - 1);
             let mut name = [0u8; ZX_MAX_NAME_LEN];
-            user::read_bytes(p, value, &mut name[..len]).map_err(|_| ZxStatus::InvalidArgs)?;
+            user::read_bytes(p, value, &mut name[..len])
+                .map_err(|e| e.or(ZxStatus::InvalidArgs))?;
             v.inner.lock().vmo.set_name(&name[..len]);
             Ok(())
         }
@@ -86,7 +87,7 @@ pub fn set_property(
                 return Err(ZxStatus::BufferTooSmall);
             }
             let mut bytes = [0u8; 8];
-            user::read_bytes(p, value, &mut bytes).map_err(|_| ZxStatus::InvalidArgs)?;
+            user::read_bytes(p, value, &mut bytes).map_err(|e| e.or(ZxStatus::InvalidArgs))?;
             set_content_size(v, u64::from_le_bytes(bytes))
         }
         (prop::VMO_CONTENT_SIZE, _) => Err(ZxStatus::WrongType),
@@ -98,20 +99,17 @@ pub fn set_property(
 /// for a slice), after dropping page-table entries of pages that may go.
 fn set_content_size(v: &Arc<VmoObject>, content: u64) -> Result<(), ZxStatus> {
     let size = v.size();
-    if content > size {
-        return Err(ZxStatus::OutOfRange);
+    if content < size {
+        let (root, root_offset) = v.root(content);
+        root.unmap_pages(root_offset, size - content);
+        if v.window.is_some() {
+            root.inner.lock().vmo.zero(root_offset, size - content)?;
+        }
     }
-    let (root, root_offset) = v.root(content);
-    root.unmap_pages(root_offset, size - content);
-    if v.window.is_some() {
-        root.inner.lock().vmo.zero(root_offset, size - content)?;
-        // The slice's own record: zeroing its (empty) page store is free.
-        let result = v.inner.lock().vmo.set_content_size(content);
-        result
-    } else {
-        let result = v.inner.lock().vmo.set_content_size(content);
-        result
-    }
+    // For a slice its own (page-less) record holds the content size; for a
+    // plain VMO this also zeroes the tail.
+    let result = v.inner.lock().vmo.set_content_size(content);
+    result
 }
 
 /// Writes the record-count out-pointers of `zx_object_get_info`, when given.
@@ -124,7 +122,7 @@ fn write_counts(
 ) -> Result<(), ZxStatus> {
     for (ptr, value) in [(actual, n_actual), (avail, n_avail)] {
         if ptr != 0 {
-            user::write_u64(p, ptr, value).map_err(|_| ZxStatus::InvalidArgs)?;
+            user::write_u64(p, ptr, value).map_err(|e| e.or(ZxStatus::InvalidArgs))?;
         }
     }
     Ok(())
@@ -175,7 +173,7 @@ pub fn get_info(
         write_counts(p, actual, avail, 0, 1)?;
         return Err(ZxStatus::BufferTooSmall);
     }
-    user::write_bytes(p, buf, &record).map_err(|_| ZxStatus::InvalidArgs)?;
+    user::write_bytes(p, buf, &record).map_err(|e| e.or(ZxStatus::InvalidArgs))?;
     write_counts(p, actual, avail, 1, 1)
 }
 
@@ -213,11 +211,21 @@ fn vmo_info(v: &Arc<VmoObject>, handle_rights: u32) -> Vec<u8> {
         0
     } else {
         let (root, _) = v.root(0);
-        let refs = root.inner.lock().mappings.clone();
-        let mut spaces: Vec<usize> = refs.iter().map(|m| m.aspace.as_ptr() as usize).collect();
-        spaces.sort_unstable();
-        spaces.dedup();
-        spaces.len().max(1) as u64
+        // Distinct address spaces among the mappings, counted in place with
+        // a small fixed set (the list can be long: no heap, linear time).
+        let inner = root.inner.lock();
+        let mut seen = [0usize; 16];
+        let mut distinct = 0;
+        for m in &inner.mappings {
+            let id = m.aspace.as_ptr() as usize;
+            if !seen[..distinct.min(16)].contains(&id) {
+                if distinct < 16 {
+                    seen[distinct] = id;
+                }
+                distinct += 1;
+            }
+        }
+        distinct.max(1) as u64
     };
     put(&mut r, 0, &v.koid.to_le_bytes());
     put(&mut r, 8, &name);
@@ -281,7 +289,7 @@ pub fn wait_one(
         Err(ZxStatus::TimedOut)
     };
     if observed != 0 {
-        user::write_u32(p, observed, state).map_err(|_| fail(ZxStatus::InvalidArgs))?;
+        user::write_u32(p, observed, state).map_err(|e| fail(e.or(ZxStatus::InvalidArgs)))?;
     }
     result.map_err(fail)
 }

@@ -4,42 +4,62 @@
 
 use crate::process::Process;
 use crate::vm::UserFault;
+use zx_abi::ZxStatus;
 
-/// A user pointer that cannot be used: unaligned, unmapped, in the kernel
-/// half, or without the needed access.
-#[derive(Debug)]
-pub struct BadUserPointer;
+/// Why a copy to or from user memory failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserCopyError {
+    /// The pointer cannot be used: unaligned, unmapped, in the kernel half,
+    /// or without the needed access.
+    Bad,
+    /// The copy needed to commit a page and memory ran out.
+    NoMemory,
+}
 
-impl From<UserFault> for BadUserPointer {
-    fn from(_: UserFault) -> Self {
-        BadUserPointer
+impl UserCopyError {
+    /// The status a call reports: `bad` for an unusable pointer (each call
+    /// documents which), `ZX_ERR_NO_MEMORY` when memory ran out.
+    pub fn or(self, bad: ZxStatus) -> ZxStatus {
+        match self {
+            Self::Bad => bad,
+            Self::NoMemory => ZxStatus::NoMemory,
+        }
     }
 }
 
-pub fn read_bytes(p: &Process, addr: u64, buf: &mut [u8]) -> Result<(), BadUserPointer> {
+impl From<UserFault> for UserCopyError {
+    fn from(f: UserFault) -> Self {
+        match f {
+            UserFault::NoMemory => Self::NoMemory,
+            _ => Self::Bad,
+        }
+    }
+}
+
+pub fn read_bytes(p: &Process, addr: u64, buf: &mut [u8]) -> Result<(), UserCopyError> {
     if buf.is_empty() {
         return Ok(());
     }
     Ok(p.aspace.copy_from_user(addr, buf)?)
 }
 
-pub fn write_bytes(p: &Process, addr: u64, data: &[u8]) -> Result<(), BadUserPointer> {
+pub fn write_bytes(p: &Process, addr: u64, data: &[u8]) -> Result<(), UserCopyError> {
     if data.is_empty() {
         return Ok(());
     }
     Ok(p.aspace.copy_to_user(addr, data)?)
 }
 
-pub fn write_u32(p: &Process, addr: u64, value: u32) -> Result<(), BadUserPointer> {
+pub fn write_u32(p: &Process, addr: u64, value: u32) -> Result<(), UserCopyError> {
     if !addr.is_multiple_of(4) {
-        return Err(BadUserPointer);
+        return Err(UserCopyError::Bad);
     }
     write_bytes(p, addr, &value.to_le_bytes())
 }
 
-pub fn write_u64(p: &Process, addr: u64, value: u64) -> Result<(), BadUserPointer> {
+pub fn write_u64(p: &Process, addr: u64, value: u64) -> Result<(), UserCopyError> {
     if !addr.is_multiple_of(8) {
-        return Err(BadUserPointer);
+        return Err(UserCopyError::Bad);
     }
     write_bytes(p, addr, &value.to_le_bytes())
 }

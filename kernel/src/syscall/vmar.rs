@@ -155,9 +155,9 @@ pub fn map(
     };
     crate::heap::ensure_headroom()?;
     let addr = vmar.aspace.map(vmo, vmo_offset, len, perms, placement)?;
-    if user::write_u64(p, out, addr).is_err() {
+    if let Err(e) = user::write_u64(p, out, addr) {
         vmar.aspace.unmap(addr, len)?;
-        return Err(ZxStatus::InvalidArgs);
+        return Err(e.or(ZxStatus::InvalidArgs));
     }
     if options & vm_opt::MAP_RANGE != 0 {
         // Populate now; pages beyond the VMO's end stay unmapped.

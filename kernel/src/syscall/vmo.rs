@@ -24,10 +24,10 @@ pub fn create(p: &mut Process, size: u64, options: u32, out: u64) -> Result<(), 
     let h = p
         .handles
         .add(KernelObject::Vmo(VmoObject::new(vmo)), handle_rights)?;
-    if user::write_u32(p, out, h).is_err() {
+    if let Err(e) = user::write_u32(p, out, h) {
         // Closing the only handle frees the VMO: nothing is left behind.
         p.handles.remove(h)?;
-        return Err(ZxStatus::InvalidArgs);
+        return Err(e.or(ZxStatus::InvalidArgs));
     }
     Ok(())
 }
@@ -128,6 +128,16 @@ fn write_tracked(
     len: u64,
     write: impl FnOnce(&mut Vmo) -> Result<(), ZxStatus>,
 ) -> Result<(), ZxStatus> {
+    // Committing a page may need a page-list node from the kernel heap; a
+    // page the VMO already owns is written whatever the heap.
+    if len > 0 {
+        let (first, last) = (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE);
+        let needs_page =
+            (first..=last).any(|i| v.vmo.lookup_page(i).is_none() || v.vmo.is_page_shared(i));
+        if needs_page {
+            crate::heap::ensure_headroom()?;
+        }
+    }
     let generation = v.vmo.generation();
     let result = write(&mut v.vmo);
     if v.vmo.generation() != generation {
@@ -166,7 +176,7 @@ pub fn write(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Res
 
 pub fn get_size(p: &mut Process, h: Handle, out: u64) -> Result<(), ZxStatus> {
     let size = p.handles.vmo(h, rights::NONE)?.0.inner.lock().vmo.size();
-    user::write_u64(p, out, size).map_err(|_| ZxStatus::InvalidArgs)
+    user::write_u64(p, out, size).map_err(|e| e.or(ZxStatus::InvalidArgs))
 }
 
 pub fn set_size(p: &mut Process, h: Handle, size: u64) -> Result<(), ZxStatus> {
@@ -312,7 +322,7 @@ fn lock_op(
             state[8..16].copy_from_slice(&vmo_size.to_le_bytes());
             state[24..32].copy_from_slice(&discarded_size.to_le_bytes());
             drop(inner);
-            user::write_bytes(p, buf, &state).map_err(|_| ZxStatus::InvalidArgs)
+            user::write_bytes(p, buf, &state).map_err(|e| e.or(ZxStatus::InvalidArgs))
         }
     }
 }
@@ -417,9 +427,9 @@ pub fn create_child(
         KernelObject::Vmo(child),
         child_rights(parent_rights, options),
     )?;
-    if user::write_u32(p, out, new).is_err() {
+    if let Err(e) = user::write_u32(p, out, new) {
         p.handles.remove(new)?;
-        return Err(ZxStatus::InvalidArgs);
+        return Err(e.or(ZxStatus::InvalidArgs));
     }
     Ok(())
 }
@@ -441,9 +451,9 @@ pub fn replace_as_executable(
         return Err(ZxStatus::WrongType);
     }
     let new = p.handles.add(e.object, e.rights | rights::EXECUTE)?;
-    if user::write_u32(p, out, new).is_err() {
+    if let Err(e) = user::write_u32(p, out, new) {
         p.handles.remove(new)?;
-        return Err(ZxStatus::InvalidArgs);
+        return Err(e.or(ZxStatus::InvalidArgs));
     }
     Ok(())
 }

@@ -223,6 +223,12 @@ impl AddressSpace {
             let _ = self.unmap(addr, len);
         }
         let (vmo, vmo_offset) = object.root(offset);
+        // Room for the VMO's record of this mapping, before anything changes.
+        vmo.inner
+            .lock()
+            .mappings
+            .try_reserve(1)
+            .map_err(|_| ZxStatus::NoMemory)?;
         let mut inner = self.inner.lock();
         if inner.table.is_none() {
             return Err(ZxStatus::BadState);
@@ -258,54 +264,90 @@ impl AddressSpace {
     }
 
     /// Unmaps `[addr, addr + len)`, splitting mappings it partly covers.
-    /// `NotFound` if no mapping intersects the range.
+    /// `NotFound` if no mapping intersects the range. Uses a fixed amount of
+    /// heap whatever the number of mappings in the range.
     pub fn unmap(self: &Arc<Self>, addr: u64, len: u64) -> Result<(), ZxStatus> {
+        const BATCH: usize = 16;
         let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
-        let mut changes = Vec::new();
-        {
-            let mut inner = self.inner.lock();
-            let straddling = inner
-                .mappings
-                .range(..addr)
-                .next_back()
-                .filter(|(_, m)| m.end() > addr)
-                .map(|(base, _)| *base);
-            let keys: Vec<u64> = straddling
-                .into_iter()
-                .chain(inner.mappings.range(addr..end).map(|(base, _)| *base))
-                .collect();
-            if keys.is_empty() {
-                return Err(ZxStatus::NotFound);
-            }
-            for key in keys {
-                let m = inner.mappings.remove(&key).expect("key was just listed");
-                let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
-                let mut pieces = Vec::new();
-                if m.base < cut_lo {
-                    pieces.push(m.piece(m.base, cut_lo));
-                }
-                if cut_hi < m.end() {
-                    pieces.push(m.piece(cut_hi, m.end()));
-                }
-                if let Some(t) = inner.table.as_mut() {
-                    t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
-                }
-                let references: Vec<MappingRef> =
-                    pieces.iter().map(|p| p.reference(self)).collect();
-                for p in pieces {
-                    inner.mappings.insert(p.base, p);
-                }
-                changes.push((m, references));
+        // Only the mappings across `addr` or `end` are split, and splitting
+        // allocates: make sure it can, before anything changes (a hostile
+        // program can split one mapping over and over).
+        let straddlers: [Option<(Arc<VmoObject>, usize)>; 2] = {
+            let inner = self.inner.lock();
+            let first = inner
+                .find(addr)
+                .filter(|m| m.base < addr)
+                .map(|m| (m.vmo.clone(), 1 + usize::from(end < m.end())));
+            let last = inner
+                .find(end.saturating_sub(1))
+                .filter(|m| m.end() > end && m.base >= addr)
+                .map(|m| (m.vmo.clone(), 1));
+            [first, last]
+        };
+        if straddlers.iter().any(Option::is_some) {
+            crate::heap::ensure_headroom()?;
+            for (vmo, pieces) in straddlers.iter().flatten() {
+                vmo.inner
+                    .lock()
+                    .mappings
+                    .try_reserve(*pieces)
+                    .map_err(|_| ZxStatus::NoMemory)?;
             }
         }
-        asid::release(self.asid);
-        // The VMOs learn about it after the address space's lock is gone.
-        for (m, references) in changes {
-            let mut v = m.vmo.inner.lock();
-            v.mappings.retain(|r| r.id != m.id);
-            v.mappings.extend(references);
+        let mut removed_any = false;
+        loop {
+            let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(BATCH);
+            {
+                let mut inner = self.inner.lock();
+                while changes.len() < BATCH {
+                    // The last mapping that still intersects the range; the
+                    // pieces left of `addr` and right of `end` never do.
+                    let Some(key) = inner
+                        .mappings
+                        .range(..end)
+                        .next_back()
+                        .filter(|(_, m)| m.end() > addr)
+                        .map(|(base, _)| *base)
+                    else {
+                        break;
+                    };
+                    let m = inner.mappings.remove(&key).expect("key was just found");
+                    let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
+                    let mut pieces = Vec::with_capacity(2);
+                    if m.base < cut_lo {
+                        pieces.push(m.piece(m.base, cut_lo));
+                    }
+                    if cut_hi < m.end() {
+                        pieces.push(m.piece(cut_hi, m.end()));
+                    }
+                    if let Some(t) = inner.table.as_mut() {
+                        t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
+                    }
+                    let references: Vec<MappingRef> =
+                        pieces.iter().map(|p| p.reference(self)).collect();
+                    for p in pieces {
+                        inner.mappings.insert(p.base, p);
+                    }
+                    changes.push((m, references));
+                }
+            }
+            if changes.is_empty() {
+                break;
+            }
+            removed_any = true;
+            asid::release(self.asid);
+            // The VMOs learn about it after the address space's lock is gone.
+            for (m, references) in changes {
+                let mut v = m.vmo.inner.lock();
+                v.mappings.retain(|r| r.id != m.id);
+                v.mappings.extend(references);
+            }
         }
-        Ok(())
+        if removed_any {
+            Ok(())
+        } else {
+            Err(ZxStatus::NotFound)
+        }
     }
 
     /// Drops page-table entries in `[va, va + len)` without touching the
@@ -418,8 +460,6 @@ impl AddressSpace {
             if t.object.window.is_some() && t.object_offset >= t.object.size() {
                 return Err(UserFault::BeyondVmo.into());
             }
-            // A piece may commit a page and a page-list node.
-            crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
             let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;
             let piece_end = page_end.min(end);
             f(
@@ -447,6 +487,11 @@ impl AddressSpace {
         self.for_each_piece(va, data.len(), Access::Write, |vmo, off, range| {
             let n = range.len() as u64;
             let mut v = vmo.inner.lock();
+            let index = off / PAGE_SIZE;
+            if v.vmo.lookup_page(index).is_none() || v.vmo.is_page_shared(index) {
+                // Committing may need a page-list node from the heap.
+                crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
+            }
             let generation = v.vmo.generation();
             let r = v.vmo.write(off, &data[range]).map_err(|e| match e {
                 ZxStatus::NoMemory => UserFault::NoMemory,

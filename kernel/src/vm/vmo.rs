@@ -152,8 +152,9 @@ impl VmoObject {
     /// pages `[offset, offset + len)`, so the pages can be freed or replaced.
     /// The next access faults and maps whatever the VMO holds then.
     pub fn unmap_pages(&self, offset: u64, len: u64) {
-        let mappings = self.inner.lock().mappings.clone();
-        unmap_refs(&mappings, offset, len);
+        // Under the VMO's lock (VMO before address space is the lock order):
+        // the list can be long, and copying it would cost heap.
+        unmap_refs(&self.inner.lock().mappings, offset, len);
     }
 
     /// Like `unmap_pages` but gives up (false) rather than wait for a lock:
