@@ -116,6 +116,12 @@ if [ -f build/el0/pressure_discard_reclaim ] && boot discard-reclaim 0 --mem 128
     expect "discard-reclaim: passes on -m 128M" '^test pressure_discard_reclaim \.\.\. ok'
 fi
 
+# A kernel stack overflow is reported from the emergency stack.
+if boot kernel-stack-overflow 1 --no-initrd --append "selftest=kernel-stack-overflow"; then
+    expect "kernel-stack-overflow: panic report" '^KERNEL PANIC: unexpected exception in the kernel'
+    expect "kernel-stack-overflow: named as a stack overflow" "guard page: stack overflow"
+fi
+
 if [ "$quick" = 0 ]; then
     if boot virt-el1-smp4 0 --smp 4 --mem 512M; then
         expect "virt-smp4: secondaries parked, suite passes" "^el0: $programs passed, 0 failed"

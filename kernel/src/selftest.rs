@@ -7,6 +7,10 @@ pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
     for arg in args.split_ascii_whitespace() {
         match arg {
             "selftest=kernel-fault" => kernel_fault(),
+            "selftest=kernel-stack-overflow" => {
+                platform::println!("selftest: recursing in the kernel until the stack runs out");
+                recurse(0);
+            }
             "selftest=hyp-isolation" => hyp_isolation(p),
             "selftest=cpu-on" => cpu_on(p),
             _ => {}
@@ -47,6 +51,17 @@ fn cpu_on(p: &platform::boot::Platform) {
             platform::power::fail();
         }
     }
+}
+
+/// Unbounded recursion: the kernel stack must overflow into its guard page,
+/// and the report must still come out (from the emergency stack).
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    if core::hint::black_box(depth) == u64::MAX {
+        return 0;
+    }
+    let frame = core::hint::black_box([depth; 64]);
+    recurse(depth + 1) + frame[(depth % 64) as usize]
 }
 
 /// A write through an address nothing maps: the kernel must report the

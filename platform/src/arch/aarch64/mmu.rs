@@ -178,7 +178,8 @@ pub unsafe fn switch_to_kernel_tables(
         (l.text_end, l.rodata_end, RODATA),
         (l.rodata_end, l.data_end, DATA),
         // [stack_guard, stack_bottom) stays unmapped: a stack overflow faults.
-        (l.stack_bottom, l.stack_top, DATA),
+        // The boot stack and, above it, the emergency stack for exceptions.
+        (l.stack_bottom, l.el2_start, DATA),
         (l.el2_start, l.el2_end, DATA),
     ];
     for (start, end, attr) in sections {

@@ -26,6 +26,22 @@
 
 .macro KERNEL_VECTOR kind
     .balign 128
+    // A kernel stack overflow faults in the guard page below the stack; the
+    // frame must not go there too. SP_EL0 (the program's SP is saved while
+    // the kernel runs) and TPIDR_EL1 serve as scratch for the check.
+    msr     sp_el0, x0
+    msr     tpidr_el1, x1
+    mov     x0, sp
+    adrp    x1, __boot_stack_bottom
+    add     x1, x1, :lo12:__boot_stack_bottom
+    add     x1, x1, #KFRAME_SIZE
+    cmp     x0, x1
+    b.hs    1f
+    adrp    x1, __emergency_stack_top
+    add     x1, x1, :lo12:__emergency_stack_top
+    mov     sp, x1
+1:  mrs     x0, sp_el0
+    mrs     x1, tpidr_el1
     sub     sp, sp, #KFRAME_SIZE
     stp     x0, x1, [sp, #0]
     mov     x1, #\kind
