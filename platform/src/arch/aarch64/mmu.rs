@@ -83,8 +83,7 @@ unsafe extern "C" {
     static __boot_stack_guard: u8;
     static __boot_stack_bottom: u8;
     static __boot_stack_top: u8;
-    static __el2_start: u8;
-    static __el2_end: u8;
+    static __emergency_stack_top: u8;
     static __image_end: u8;
 }
 
@@ -102,8 +101,9 @@ pub struct ImageLayout {
     pub stack_guard: u64,
     pub stack_bottom: u64,
     pub stack_top: u64,
-    pub el2_start: u64,
-    pub el2_end: u64,
+    /// Top of the stack kernel exceptions use when the boot stack is
+    /// exhausted (it lies right above the boot stack).
+    pub emergency_stack_top: u64,
     pub end: u64,
 }
 
@@ -119,8 +119,7 @@ pub fn image_layout() -> ImageLayout {
             stack_guard: sym(&__boot_stack_guard),
             stack_bottom: sym(&__boot_stack_bottom),
             stack_top: sym(&__boot_stack_top),
-            el2_start: sym(&__el2_start),
-            el2_end: sym(&__el2_end),
+            emergency_stack_top: sym(&__emergency_stack_top),
             end: sym(&__image_end),
         }
     }
@@ -179,8 +178,7 @@ pub unsafe fn switch_to_kernel_tables(
         (l.rodata_end, l.data_end, DATA),
         // [stack_guard, stack_bottom) stays unmapped: a stack overflow faults.
         // The boot stack and, above it, the emergency stack for exceptions.
-        (l.stack_bottom, l.el2_start, DATA),
-        (l.el2_start, l.el2_end, DATA),
+        (l.stack_bottom, l.emergency_stack_top, DATA),
     ];
     for (start, end, attr) in sections {
         if end > start {
