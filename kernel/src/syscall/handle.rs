@@ -32,11 +32,7 @@ pub fn duplicate(p: &mut Process, h: Handle, requested: u32, out: u64) -> Result
     crate::heap::ensure_headroom()?;
     let object = e.object.clone();
     let new = p.handles.add(object, new_rights)?;
-    if let Err(e) = user::write_u32(p, out, new) {
-        p.handles.remove(new)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
-    }
-    Ok(())
+    user::give_handle(p, out, new)
 }
 
 /// The old handle is gone whatever happens after it is found valid.
@@ -44,9 +40,5 @@ pub fn replace(p: &mut Process, h: Handle, requested: u32, out: u64) -> Result<(
     let e = p.handles.remove(h)?;
     let new_rights = derived_rights(e.rights, requested)?;
     let new = p.handles.add(e.object, new_rights)?;
-    if let Err(e) = user::write_u32(p, out, new) {
-        p.handles.remove(new)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
-    }
-    Ok(())
+    user::give_handle(p, out, new)
 }

@@ -63,3 +63,14 @@ pub fn write_u64(p: &Process, addr: u64, value: u64) -> Result<(), UserCopyError
     }
     write_bytes(p, addr, &value.to_le_bytes())
 }
+
+/// Hands a new handle to the program through its out-pointer `out`; if the
+/// pointer is unusable the handle is closed again (whatever it held goes
+/// with it), so a failed call creates nothing.
+pub fn give_handle(p: &mut Process, out: u64, h: zx_abi::Handle) -> Result<(), ZxStatus> {
+    if let Err(e) = write_u32(p, out, h) {
+        p.handles.remove(h)?;
+        return Err(e.or(ZxStatus::InvalidArgs));
+    }
+    Ok(())
+}

@@ -24,12 +24,7 @@ pub fn create(p: &mut Process, size: u64, options: u32, out: u64) -> Result<(), 
     let h = p
         .handles
         .add(KernelObject::Vmo(VmoObject::new(vmo)), handle_rights)?;
-    if let Err(e) = user::write_u32(p, out, h) {
-        // Closing the only handle frees the VMO: nothing is left behind.
-        p.handles.remove(h)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
-    }
-    Ok(())
+    user::give_handle(p, out, h)
 }
 
 /// Checks `[offset, offset + len)` against the VMO's size, before any
@@ -427,11 +422,7 @@ pub fn create_child(
         KernelObject::Vmo(child),
         child_rights(parent_rights, options),
     )?;
-    if let Err(e) = user::write_u32(p, out, new) {
-        p.handles.remove(new)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
-    }
-    Ok(())
+    user::give_handle(p, out, new)
 }
 
 /// The handle is consumed whatever happens once it is found.
@@ -451,9 +442,5 @@ pub fn replace_as_executable(
         return Err(ZxStatus::WrongType);
     }
     let new = p.handles.add(e.object, e.rights | rights::EXECUTE)?;
-    if let Err(e) = user::write_u32(p, out, new) {
-        p.handles.remove(new)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
-    }
-    Ok(())
+    user::give_handle(p, out, new)
 }

@@ -24,6 +24,25 @@
 .equ TRAP_FIQ,    2
 .equ TRAP_SERROR, 3
 
+// stp/ldp of x2..x29 at [base, #16 .. #224]: the layout the kernel frame
+// and UserContext share (x0/x1 at 0, x30 at 240).
+.macro REGS_X2_X29 op, base
+    \op     x2, x3, [\base, #16]
+    \op     x4, x5, [\base, #32]
+    \op     x6, x7, [\base, #48]
+    \op     x8, x9, [\base, #64]
+    \op     x10, x11, [\base, #80]
+    \op     x12, x13, [\base, #96]
+    \op     x14, x15, [\base, #112]
+    \op     x16, x17, [\base, #128]
+    \op     x18, x19, [\base, #144]
+    \op     x20, x21, [\base, #160]
+    \op     x22, x23, [\base, #176]
+    \op     x24, x25, [\base, #192]
+    \op     x26, x27, [\base, #208]
+    \op     x28, x29, [\base, #224]
+.endm
+
 .macro KERNEL_VECTOR kind
     .balign 128
     // A kernel stack overflow faults in the guard page below the stack; the
@@ -78,20 +97,7 @@ kernel_vectors:
     USER_VECTOR TRAP_SERROR
 
 kernel_trap_entry:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    REGS_X2_X29 stp, sp
     add     x2, sp, #KFRAME_SIZE
     stp     x30, x2, [sp, #240]     // lr, sp before the exception
     mrs     x2, elr_el1
@@ -105,20 +111,7 @@ kernel_trap_entry:
     ldp     x2, x3, [sp, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
+    REGS_X2_X29 ldp, sp
     ldr     x30, [sp, #240]
     ldp     x0, x1, [sp, #0]
     add     sp, sp, #KFRAME_SIZE
@@ -142,20 +135,7 @@ run_user:
     msr     elr_el1, x2
     ldr     x1, [x0, #CTX_SPSR]
     msr     spsr_el1, x1
-    ldp     x2, x3, [x0, #16]
-    ldp     x4, x5, [x0, #32]
-    ldp     x6, x7, [x0, #48]
-    ldp     x8, x9, [x0, #64]
-    ldp     x10, x11, [x0, #80]
-    ldp     x12, x13, [x0, #96]
-    ldp     x14, x15, [x0, #112]
-    ldp     x16, x17, [x0, #128]
-    ldp     x18, x19, [x0, #144]
-    ldp     x20, x21, [x0, #160]
-    ldp     x22, x23, [x0, #176]
-    ldp     x24, x25, [x0, #192]
-    ldp     x26, x27, [x0, #208]
-    ldp     x28, x29, [x0, #224]
+    REGS_X2_X29 ldp, x0
     ldr     x30, [x0, #240]
     ldp     x0, x1, [x0, #0]
     eret
@@ -165,20 +145,7 @@ run_user:
 user_trap_entry:
     // [sp] = user x0, x1; [sp + 16] = the frame run_user pushed.
     ldr     x0, [sp, #16]
-    stp     x2, x3, [x0, #16]
-    stp     x4, x5, [x0, #32]
-    stp     x6, x7, [x0, #48]
-    stp     x8, x9, [x0, #64]
-    stp     x10, x11, [x0, #80]
-    stp     x12, x13, [x0, #96]
-    stp     x14, x15, [x0, #112]
-    stp     x16, x17, [x0, #128]
-    stp     x18, x19, [x0, #144]
-    stp     x20, x21, [x0, #160]
-    stp     x22, x23, [x0, #176]
-    stp     x24, x25, [x0, #192]
-    stp     x26, x27, [x0, #208]
-    stp     x28, x29, [x0, #224]
+    REGS_X2_X29 stp, x0
     str     x30, [x0, #240]
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #0]
