@@ -216,7 +216,7 @@ fn vmo_info(v: &Arc<VmoObject>, handle_rights: u32) -> Vec<u8> {
         let inner = root.inner.lock();
         let mut seen = [0usize; 16];
         let mut distinct = 0;
-        for m in &inner.mappings {
+        for m in inner.mappings.values() {
             let id = m.aspace.as_ptr() as usize;
             if !seen[..distinct.min(16)].contains(&id) {
                 if distinct < 16 {

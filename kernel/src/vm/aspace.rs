@@ -223,12 +223,6 @@ impl AddressSpace {
             let _ = self.unmap(addr, len);
         }
         let (vmo, vmo_offset) = object.root(offset);
-        // Room for the VMO's record of this mapping, before anything changes.
-        vmo.inner
-            .lock()
-            .mappings
-            .try_reserve(1)
-            .map_err(|_| ZxStatus::NoMemory)?;
         let mut inner = self.inner.lock();
         if inner.table.is_none() {
             return Err(ZxStatus::BadState);
@@ -259,7 +253,7 @@ impl AddressSpace {
         let root = m.vmo.clone();
         inner.mappings.insert(base, m);
         drop(inner);
-        root.inner.lock().mappings.push(reference);
+        root.inner.lock().mappings.insert(reference.id, reference);
         Ok(base)
     }
 
@@ -272,27 +266,16 @@ impl AddressSpace {
         // Only the mappings across `addr` or `end` are split, and splitting
         // allocates: make sure it can, before anything changes (a hostile
         // program can split one mapping over and over).
-        let straddlers: [Option<(Arc<VmoObject>, usize)>; 2] = {
+        let splits = {
             let inner = self.inner.lock();
-            let first = inner
-                .find(addr)
-                .filter(|m| m.base < addr)
-                .map(|m| (m.vmo.clone(), 1 + usize::from(end < m.end())));
+            let first = inner.find(addr).is_some_and(|m| m.base < addr);
             let last = inner
                 .find(end.saturating_sub(1))
-                .filter(|m| m.end() > end && m.base >= addr)
-                .map(|m| (m.vmo.clone(), 1));
-            [first, last]
+                .is_some_and(|m| m.end() > end);
+            first || last
         };
-        if straddlers.iter().any(Option::is_some) {
+        if splits {
             crate::heap::ensure_headroom()?;
-            for (vmo, pieces) in straddlers.iter().flatten() {
-                vmo.inner
-                    .lock()
-                    .mappings
-                    .try_reserve(*pieces)
-                    .map_err(|_| ZxStatus::NoMemory)?;
-            }
         }
         let mut removed_any = false;
         loop {
@@ -339,8 +322,8 @@ impl AddressSpace {
             // The VMOs learn about it after the address space's lock is gone.
             for (m, references) in changes {
                 let mut v = m.vmo.inner.lock();
-                v.mappings.retain(|r| r.id != m.id);
-                v.mappings.extend(references);
+                v.mappings.remove(&m.id);
+                v.mappings.extend(references.into_iter().map(|r| (r.id, r)));
             }
         }
         if removed_any {
@@ -516,7 +499,7 @@ impl AddressSpace {
             asid::release(self.asid);
         }
         for m in mappings.values() {
-            m.vmo.inner.lock().mappings.retain(|r| r.id != m.id);
+            m.vmo.inner.lock().mappings.remove(&m.id);
         }
     }
 

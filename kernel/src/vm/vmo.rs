@@ -26,11 +26,15 @@ pub struct MappingRef {
     pub len: u64,
 }
 
+/// A VMO's mappings, by mapping id.
+pub type MappingRefs = alloc::collections::BTreeMap<u64, MappingRef>;
+
 pub struct VmoInner {
     /// The pages (for a slice: only its size, content size and name).
     pub vmo: Vmo,
-    /// Mappings of this root VMO and of its slices (root offsets).
-    pub mappings: Vec<MappingRef>,
+    /// Mappings of this root VMO and of its slices (root offsets), by
+    /// mapping id: removing one is logarithmic however many there are.
+    pub mappings: MappingRefs,
 }
 
 /// How a VMO came to be.
@@ -95,7 +99,7 @@ impl VmoObject {
             kind,
             inner: Mutex::new(VmoInner {
                 vmo,
-                mappings: Vec::new(),
+                mappings: MappingRefs::new(),
             }),
             window,
             parent: parent.map(|p| (Arc::downgrade(p), p.koid)),
@@ -160,7 +164,7 @@ impl VmoObject {
     /// Like `unmap_pages` but gives up (false) rather than wait for a lock:
     /// for reclaim, which runs inside allocations whose callers hold locks.
     fn try_unmap_all(&self, inner: &VmoInner) -> bool {
-        inner.mappings.iter().all(|m| match m.aspace.upgrade() {
+        inner.mappings.values().all(|m| match m.aspace.upgrade() {
             Some(aspace) => aspace.try_unmap_ptes(m.base, m.len),
             None => true,
         })
@@ -169,9 +173,9 @@ impl VmoObject {
 
 /// Drops the page-table entries of `mappings` that show root pages in
 /// `[offset, offset + len)`.
-pub fn unmap_refs(mappings: &[MappingRef], offset: u64, len: u64) {
+pub fn unmap_refs(mappings: &MappingRefs, offset: u64, len: u64) {
     let end = offset.saturating_add(len);
-    for m in mappings {
+    for m in mappings.values() {
         let m_end = m.vmo_offset + m.len;
         let (lo, hi) = (offset.max(m.vmo_offset), end.min(m_end));
         if lo >= hi {
