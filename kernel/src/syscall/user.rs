@@ -1,6 +1,7 @@
 //! Typed access to EL0 pointers for the system calls: alignment is checked
-//! here (an unaligned out-pointer is an error, not a fixup), the copy itself
-//! goes through the address space's mappings.
+//! here (an unaligned out-pointer is an error, not a fixup). A copy first
+//! tries the fast path through the program's translation table, then the
+//! walk through its mappings, which commits pages and rejects bad pointers.
 
 use crate::process::Process;
 use crate::vm::UserFault;
@@ -37,14 +38,14 @@ impl From<UserFault> for UserCopyError {
 }
 
 pub fn read_bytes(p: &Process, addr: u64, buf: &mut [u8]) -> Result<(), UserCopyError> {
-    if buf.is_empty() {
+    if buf.is_empty() || crate::vm::fastcopy::bytes_from_user(addr, buf) {
         return Ok(());
     }
     Ok(p.aspace.copy_from_user(addr, buf)?)
 }
 
 pub fn write_bytes(p: &Process, addr: u64, data: &[u8]) -> Result<(), UserCopyError> {
-    if data.is_empty() {
+    if data.is_empty() || crate::vm::fastcopy::bytes_to_user(addr, data) {
         return Ok(());
     }
     Ok(p.aspace.copy_to_user(addr, data)?)

@@ -5,6 +5,7 @@ use super::user;
 use crate::memory::FRAMES;
 use crate::object::KernelObject;
 use crate::process::Process;
+use crate::vm::fastcopy;
 use crate::vm::vmo::{next_unlock_sequence, unmap_refs, Kind};
 use crate::vm::{Access, UserFault, VmoObject};
 use alloc::sync::Arc;
@@ -158,7 +159,26 @@ fn read_or_write(
         return Ok(());
     }
     let (root, root_offset) = object.root(offset);
-    transfer(p, &root, root_offset, buf, len, to_user)
+    // The fast path first; whatever it could not do goes the slow way.
+    let done = {
+        let mut v = root.inner.lock();
+        if to_user {
+            fastcopy::vmo_to_user(&v, root_offset, buf, len)
+        } else {
+            fastcopy::vmo_from_user(&mut v, root_offset, buf, len)?
+        }
+    };
+    if done == len {
+        return Ok(());
+    }
+    transfer(
+        p,
+        &root,
+        root_offset + done,
+        buf + done,
+        len - done,
+        to_user,
+    )
 }
 
 pub fn read(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {

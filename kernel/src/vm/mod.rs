@@ -4,6 +4,7 @@
 
 pub mod asid;
 pub mod aspace;
+pub mod fastcopy;
 pub mod vmo;
 
 pub use aspace::{Access, AddressSpace, UserFault};

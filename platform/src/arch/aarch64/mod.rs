@@ -5,8 +5,10 @@ pub mod cpu;
 pub mod mmu;
 pub mod trap;
 pub mod user_pt;
+pub mod usercopy;
 
 core::arch::global_asm!(include_str!("entry.S"));
 core::arch::global_asm!(include_str!("vectors.S"));
 core::arch::global_asm!(include_str!("mem.S"));
 core::arch::global_asm!(include_str!("hyp.S"));
+core::arch::global_asm!(include_str!("usercopy.S"));

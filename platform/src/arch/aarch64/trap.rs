@@ -228,6 +228,13 @@ extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
         return;
     }
     let esr = Esr(frame.esr);
+    if kind == 0 && matches!(esr.class(), 0x25) && super::usercopy::is_fixable(frame.elr) {
+        // A user copy touched EL0 memory its translation table does not map
+        // (or does not let the kernel write): the copy fails, the caller
+        // takes the slow path.
+        frame.elr = super::usercopy::fault_resume_address();
+        return;
+    }
     crate::println!();
     crate::println!("KERNEL PANIC: unexpected exception in the kernel");
     crate::println!(
