@@ -1,7 +1,8 @@
 //! An EL0 address space: its translation table and ASID, the mappings of
 //! VMOs in it, the page-fault handler that fills them lazily, and the
-//! user-copy routines. User memory is always reached through the mappings and
-//! VMOs, never through the user's own virtual addresses, so a copy to a
+//! user-copy routines' slow path. The fast path (`fastcopy`) copies through
+//! the program's own table; whatever it cannot do comes here, where user
+//! memory is reached through the mappings and VMOs, so a copy to a
 //! valid-but-untouched page commits it and a bad pointer is an error value,
 //! not a kernel fault.
 //!
