@@ -33,6 +33,38 @@ pub struct Platform {
     pub hyp: Option<crate::hyp::HypInfo>,
 }
 
+/// The device registers the tree names that the kernel drives: UARTs, the
+/// GIC and the Raspberry Pi's watchdog. `with_hyp_gic` adds the GIC's
+/// hypervisor and virtual CPU interfaces (the kernel maps them; its EL2
+/// layer's guest view leaves them out).
+pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range, 16> {
+    let mut devices: FixedVec<Range, 16> = FixedVec::new();
+    for u in info.uarts.iter() {
+        let _ = devices.push(u.regs);
+    }
+    if let Some(g) = info.gic {
+        let hyp = if with_hyp_gic {
+            [g.hyp_interface, g.virt_cpu_interface]
+        } else {
+            [None, None]
+        };
+        let parts = [
+            Some(g.distributor),
+            g.cpu_interface,
+            g.redistributor,
+            hyp[0],
+            hyp[1],
+        ];
+        for r in parts.into_iter().flatten() {
+            let _ = devices.push(r);
+        }
+    }
+    if let Some(w) = info.watchdog {
+        let _ = devices.push(w);
+    }
+    devices
+}
+
 /// Brings the platform up.
 ///
 /// # Safety
@@ -52,25 +84,7 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         Err(_) => cpu::halt(),
     };
 
-    let mut devices: FixedVec<Range, 16> = FixedVec::new();
-    for u in info.uarts.iter() {
-        let _ = devices.push(u.regs);
-    }
-    if let Some(g) = info.gic {
-        let parts = [
-            Some(g.distributor),
-            g.cpu_interface,
-            g.redistributor,
-            g.hyp_interface,
-            g.virt_cpu_interface,
-        ];
-        for r in parts.into_iter().flatten() {
-            let _ = devices.push(r);
-        }
-    }
-    if let Some(w) = info.watchdog {
-        let _ = devices.push(w);
-    }
+    let devices = device_ranges(&info, true);
 
     // SAFETY: called once at boot on the boot tables; the ranges come from
     // the device tree.

@@ -202,19 +202,10 @@ pub unsafe fn launch(
             .map_err(|_| "could not map guest RAM at stage 2")?;
         }
     }
-    let mut devices: [Option<Range>; 10] = [None; 10];
-    for (slot, u) in devices.iter_mut().zip(info.uarts.iter()) {
-        *slot = Some(u.regs);
-    }
-    if let Some(g) = info.gic {
-        // The guest drives the physical distributor and CPU interface; the
-        // hypervisor interface (GICH) is not its to touch.
-        devices[4] = Some(g.distributor);
-        devices[5] = g.cpu_interface;
-        devices[6] = g.redistributor;
-    }
-    devices[7] = info.watchdog;
-    for d in devices.into_iter().flatten() {
+    // The guest drives the physical distributor and CPU interface; the
+    // hypervisor interface (GICH) and virtual CPU interface are not its.
+    let devices = crate::boot::device_ranges(info, false);
+    for d in devices.iter() {
         let lo = d.base & !0xfff;
         let hi = (d.end() + 0xfff) & !0xfff;
         if hi <= ipa_limit {

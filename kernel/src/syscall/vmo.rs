@@ -101,45 +101,17 @@ fn transfer(
                 let mut bounce = [0u8; 4096];
                 let mut v = dst.inner.lock();
                 v.vmo.read(src_off, &mut bounce[..n])?;
-                write_tracked(&mut v, dst_off, n as u64, |vmo| {
-                    vmo.write(dst_off, &bounce[..n])
-                })?;
+                v.change(dst_off, n as u64, |vmo| vmo.write(dst_off, &bounce[..n]))?;
                 return Ok::<(), CopyError>(());
             }
             let src = src.inner.lock();
             let mut dst = dst.inner.lock();
-            write_tracked(&mut dst, dst_off, n as u64, |vmo| {
+            dst.change(dst_off, n as u64, |vmo| {
                 vmo.copy_from(dst_off, &src.vmo, src_off, n as u64)
             })?;
             Ok(())
         })?;
     Ok(())
-}
-
-/// Runs a write into `[offset, offset + len)` of a locked VMO and, if it
-/// replaced a shared frame, drops the page-table entries that still show it.
-fn write_tracked(
-    v: &mut crate::vm::vmo::VmoInner,
-    offset: u64,
-    len: u64,
-    write: impl FnOnce(&mut Vmo) -> Result<(), ZxStatus>,
-) -> Result<(), ZxStatus> {
-    // Committing a page may need a page-list node from the kernel heap; a
-    // page the VMO already owns is written whatever the heap.
-    if len > 0 {
-        let (first, last) = (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE);
-        let needs_page =
-            (first..=last).any(|i| v.vmo.lookup_page(i).is_none() || v.vmo.is_page_shared(i));
-        if needs_page {
-            crate::heap::ensure_headroom()?;
-        }
-    }
-    let generation = v.vmo.generation();
-    let result = write(&mut v.vmo);
-    if v.vmo.generation() != generation {
-        unmap_refs(&v.mappings, offset, len);
-    }
-    result
 }
 
 /// `zx_vmo_read` (`to_user`) and `zx_vmo_write`: rights, then the range,

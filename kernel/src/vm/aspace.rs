@@ -471,20 +471,11 @@ impl AddressSpace {
         self.for_each_piece(va, data.len(), Access::Write, |vmo, off, range| {
             let n = range.len() as u64;
             let mut v = vmo.inner.lock();
-            let index = off / PAGE_SIZE;
-            if v.vmo.lookup_page(index).is_none() || v.vmo.is_page_shared(index) {
-                // Committing may need a page-list node from the heap.
-                crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
-            }
-            let generation = v.vmo.generation();
-            let r = v.vmo.write(off, &data[range]).map_err(|e| match e {
-                ZxStatus::NoMemory => UserFault::NoMemory,
-                _ => UserFault::BeyondVmo,
-            });
-            if v.vmo.generation() != generation {
-                unmap_refs(&v.mappings, off, n);
-            }
-            r
+            v.change(off, n, |vmo| vmo.write(off, &data[range]))
+                .map_err(|e| match e {
+                    ZxStatus::NoMemory => UserFault::NoMemory,
+                    _ => UserFault::BeyondVmo,
+                })
         })
     }
 
@@ -502,12 +493,6 @@ impl AddressSpace {
         for m in mappings.values() {
             m.vmo.inner.lock().mappings.remove(&m.id);
         }
-    }
-
-    /// Distinct address spaces mapping the root VMO `vmo` (for
-    /// `share_count`).
-    pub fn mapping_count(&self) -> usize {
-        self.inner.lock().mappings.len()
     }
 }
 

@@ -6,7 +6,7 @@
 //! commits, copies shared pages and reports bad pointers. So this changes
 //! speed, never results.
 
-use super::vmo::{unmap_refs, VmoInner};
+use super::vmo::VmoInner;
 use mm::phys::page_ptr;
 use platform::arch::usercopy;
 use zx_abi::{ZxStatus, PAGE_SIZE};
@@ -34,15 +34,9 @@ fn chunks(offset: u64, len: u64) -> impl Iterator<Item = (u64, u64, u64)> {
 pub fn vmo_from_user(v: &mut VmoInner, offset: u64, user: u64, len: u64) -> Result<u64, ZxStatus> {
     for (done, at, n) in chunks(offset, len) {
         let index = at / PAGE_SIZE;
-        if v.vmo.lookup_page(index).is_none() || v.vmo.is_page_shared(index) {
-            // Committing may need a page-list node from the kernel heap.
-            crate::heap::ensure_headroom()?;
-        }
-        let generation = v.vmo.generation();
-        let pa = v.vmo.commit_page_for_write(index)?;
-        if v.vmo.generation() != generation {
-            unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
-        }
+        let pa = v.change(index * PAGE_SIZE, PAGE_SIZE, |vmo| {
+            vmo.commit_page_for_write(index)
+        })?;
         let dst = page_ptr(pa).wrapping_add((at % PAGE_SIZE) as usize);
         // SAFETY: `dst..dst + n` lies in a page this VMO owns (just made
         // writable for it) and the caller holds the VMO's lock; the current

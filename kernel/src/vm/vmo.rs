@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use spin::Mutex;
+use zx_abi::{ZxStatus, PAGE_SIZE};
 
 /// Where one mapping of a VMO lives, so the VMO can reach its page tables.
 #[derive(Clone)]
@@ -35,6 +36,35 @@ pub struct VmoInner {
     /// Mappings of this root VMO and of its slices (root offsets), by
     /// mapping id: removing one is logarithmic however many there are.
     pub mappings: MappingRefs,
+}
+
+impl VmoInner {
+    /// Runs `f`, an operation that may commit or replace pages in
+    /// `[offset, offset + len)`, with the two duties every such operation
+    /// has: committing a page may need a page-list node from the kernel heap,
+    /// so a missing (or shared) page first needs heap headroom; and if `f`
+    /// replaced a frame, mappings that still show the old one lose it.
+    pub fn change<R>(
+        &mut self,
+        offset: u64,
+        len: u64,
+        f: impl FnOnce(&mut Vmo) -> Result<R, ZxStatus>,
+    ) -> Result<R, ZxStatus> {
+        if len > 0 {
+            let (first, last) = (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE);
+            let commits = (first..=last)
+                .any(|i| self.vmo.lookup_page(i).is_none() || self.vmo.is_page_shared(i));
+            if commits {
+                crate::heap::ensure_headroom()?;
+            }
+        }
+        let generation = self.vmo.generation();
+        let result = f(&mut self.vmo);
+        if self.vmo.generation() != generation {
+            unmap_refs(&self.mappings, offset, len);
+        }
+        result
+    }
 }
 
 /// How a VMO came to be.
