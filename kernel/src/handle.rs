@@ -114,11 +114,6 @@ impl HandleTable {
         Ok((v, e.rights))
     }
 
-    /// Handles currently open.
-    pub fn count(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
-
     /// Closes everything (process exit).
     pub fn clear(&mut self) {
         self.slots.clear();

@@ -138,11 +138,6 @@ pub fn invalidate_dcache_line(va: u64) {
     unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) va, options(nostack, preserves_flags)) };
 }
 
-/// Waits for an interrupt.
-pub fn wait_for_interrupt() {
-    aarch64_cpu::asm::wfi();
-}
-
 /// Stops this core for good. `wfi` rather than `wfe`: with interrupts
 /// masked nothing wakes it, and QEMU then idles instead of spinning.
 pub fn halt() -> ! {

@@ -4,7 +4,7 @@
 //! allocator does not exist yet), then switched to from the boot tables.
 
 use crate::dt::Range;
-use crate::layout::{phys_to_virt, LINEAR_BASE};
+use crate::layout::phys_to_virt;
 use aarch64_cpu::registers::{ReadWriteable, SCTLR_EL1};
 use aarch64_paging::descriptor::{El1Attributes as Attr, PhysicalAddress};
 use aarch64_paging::paging::{Constraints, El1And0, MemoryRegion, PageTable, Translation, VaRange};
@@ -239,9 +239,4 @@ pub fn flush_all_tlbs() {
             options(nostack, preserves_flags)
         );
     }
-}
-
-/// True if `va` is in the linear map (the kernel half, not the image).
-pub fn is_linear(va: u64) -> bool {
-    crate::layout::virt_to_phys(va).is_some() && va >= LINEAR_BASE
 }

@@ -3,7 +3,6 @@
 //! handler for exceptions taken in the kernel itself, which report and stop.
 
 use core::fmt;
-use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// An EL0 program's general and special registers while it is not running.
 /// Its FP/SIMD registers stay live in the CPU: the kernel never uses them
@@ -201,30 +200,14 @@ pub struct KernelFrame {
 
 const _: () = assert!(core::mem::size_of::<KernelFrame>() == 288);
 
-/// The kernel's interrupt handler, called with interrupts masked.
-static IRQ_HANDLER: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
-
-/// Routes interrupts taken while the kernel runs (e.g. while it waits).
-pub fn set_irq_handler(handler: fn()) {
-    IRQ_HANDLER.store(handler as *mut (), Ordering::Release);
-}
-
-/// Calls the registered interrupt handler, if any.
-pub fn dispatch_irq() {
-    let p = IRQ_HANDLER.load(Ordering::Acquire);
-    if !p.is_null() {
-        // SAFETY: only `set_irq_handler` stores here, always a `fn()`.
-        let handler: fn() = unsafe { core::mem::transmute::<*mut (), fn()>(p) };
-        handler();
-    }
-}
-
-/// Exceptions taken at EL1. Interrupts go to the kernel's handler; anything
-/// else is a kernel bug: report it and stop the machine with a failure.
+/// Exceptions taken at EL1. An interrupt (the kernel runs with them masked,
+/// so only a stray one) is acknowledged and ended; a fault inside
+/// `user_copy` makes that copy fail; anything else is a kernel bug: report
+/// it and stop the machine with a failure.
 #[unsafe(no_mangle)]
 extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
     if kind == 1 {
-        dispatch_irq();
+        let _ = crate::irq::take();
         return;
     }
     let esr = Esr(frame.esr);
