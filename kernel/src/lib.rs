@@ -8,25 +8,22 @@ extern crate alloc;
 
 pub mod cpio;
 pub mod elf;
+pub mod object;
 
 #[cfg(target_os = "none")]
 pub mod boot;
 #[cfg(target_os = "none")]
-pub mod handle;
-#[cfg(target_os = "none")]
 pub mod heap;
 #[cfg(target_os = "none")]
 pub mod memory;
-#[cfg(target_os = "none")]
-pub mod object;
-#[cfg(target_os = "none")]
-pub mod process;
 #[cfg(target_os = "none")]
 pub mod runner;
 #[cfg(target_os = "none")]
 pub mod selftest;
 #[cfg(target_os = "none")]
 pub mod syscall;
+#[cfg(target_os = "none")]
+pub mod task;
 #[cfg(target_os = "none")]
 pub mod time;
 #[cfg(target_os = "none")]

@@ -6,15 +6,12 @@
 
 use crate::cpio::Archive;
 use crate::memory::FRAMES;
-use crate::process::Process;
-use crate::syscall::{self, Outcome};
-use crate::vm::{Access, UserFault};
+use crate::task::{Process, StartState, Stop, Thread, TimeLimit};
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use platform::arch::cpu;
-use platform::arch::trap::{enter_user, Esr, SyncKind, Trap};
 use platform::println;
-use platform::{irq, timer};
 
 /// How one program ended.
 enum End {
@@ -67,7 +64,7 @@ pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
 fn run_one(name: &str, image: &[u8], limit_s: Option<u64>) -> bool {
     let free_before = FRAMES.free_pages();
     let end = match Process::load(name, image) {
-        Ok(mut p) => run(&mut p, limit_s),
+        Ok((process, start)) => run(process, &start, limit_s),
         Err(e) => End::NotLoaded(format!("{e}")),
     };
     let leaked = free_before as i64 - FRAMES.free_pages() as i64;
@@ -85,85 +82,20 @@ fn run_one(name: &str, image: &[u8], limit_s: Option<u64>) -> bool {
     verdict.starts_with("ok")
 }
 
-/// Runs the process until it exits, is killed, or overruns `limit_s`.
-fn run(p: &mut Process, limit_s: Option<u64>) -> End {
-    p.aspace.activate();
-    platform::arch::trap::reset_fp_state();
-    let deadline =
-        limit_s.map(|s| cpu::counter().saturating_add(s.saturating_mul(cpu::counter_frequency())));
-    if let Some(d) = deadline {
-        timer::arm(d);
-    }
-    let end = run_until_end(p, deadline, limit_s.unwrap_or(0));
-    timer::disarm();
+/// Runs the process's first thread until the process exits, is killed, or
+/// overruns `limit_s`; then tears the process down.
+fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
+    let limit = limit_s.map(|seconds| TimeLimit {
+        deadline: cpu::counter().saturating_add(seconds.saturating_mul(cpu::counter_frequency())),
+        seconds,
+    });
+    let end = match Thread::new(process.clone(), start, limit) {
+        Ok(thread) => match thread.run() {
+            Stop::Exit(code) => End::Exited(code),
+            Stop::Kill(reason) => End::Killed(reason),
+        },
+        Err(e) => End::NotLoaded(format!("no thread: {}", e.name())),
+    };
+    process.terminate();
     end
-}
-
-fn run_until_end(p: &mut Process, deadline: Option<u64>, limit_s: u64) -> End {
-    loop {
-        match enter_user(&mut p.ctx) {
-            Trap::Sync => {}
-            Trap::Irq | Trap::Fiq => {
-                if irq::take() == irq::Interrupt::Timer {
-                    match deadline {
-                        Some(d) if cpu::counter() >= d => {
-                            return kill(p, format!("time limit exceeded ({limit_s} s)"));
-                        }
-                        Some(d) => timer::arm(d),
-                        None => timer::disarm(),
-                    }
-                }
-                continue;
-            }
-            Trap::SError => return kill(p, String::from("SError (asynchronous external abort)")),
-        }
-        let esr = Esr(p.ctx.esr);
-        let far = p.ctx.far;
-        let fault = match esr.kind() {
-            SyncKind::Svc(_) => match syscall::dispatch(p) {
-                Outcome::Return(v) => {
-                    p.ctx.x[0] = v as u64;
-                    continue;
-                }
-                Outcome::Exit(code) => return End::Exited(code),
-                Outcome::Kill(reason) => return kill(p, reason),
-            },
-            SyncKind::DataAbort {
-                write,
-                alignment: false,
-                ..
-            } => {
-                let access = if write { Access::Write } else { Access::Read };
-                match p.aspace.handle_fault(far, access) {
-                    Ok(()) => continue,
-                    Err(f) => page_fault_report(if write { "write" } else { "read" }, far, f),
-                }
-            }
-            SyncKind::InstructionAbort { .. } => {
-                match p.aspace.handle_fault(far, Access::Execute) {
-                    Ok(()) => continue,
-                    Err(f) => page_fault_report("execute", far, f),
-                }
-            }
-            SyncKind::DataAbort {
-                alignment: true, ..
-            } => format!("alignment fault at {far:#x}"),
-            SyncKind::PcAlignment => format!("misaligned PC {far:#x}"),
-            SyncKind::SpAlignment => format!("misaligned stack pointer {:#x}", p.ctx.sp),
-            SyncKind::Undefined => String::from("undefined instruction"),
-            SyncKind::Breakpoint => String::from("breakpoint (brk)"),
-            SyncKind::FpTrap | SyncKind::Other(_) => format!("unexpected exception, {esr}"),
-        };
-        return kill(p, fault);
-    }
-}
-
-fn page_fault_report(access: &str, far: u64, f: UserFault) -> String {
-    format!("page fault: {access} at {far:#x}, {}", f.describe())
-}
-
-/// Prints the one-line report for a killed program.
-fn kill(p: &Process, reason: String) -> End {
-    println!("[kill] {}: {reason} (pc {:#x})", p.name, p.ctx.pc);
-    End::Killed(reason)
 }

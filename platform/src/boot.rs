@@ -72,6 +72,13 @@ pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range
 /// passes: the DTB's physical address, the image's VA - PA offset and the
 /// exception level at entry.
 pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
+    // First: the exception vectors find the current stack's limit here.
+    let image = mmu::image_layout();
+    crate::arch::percpu::init_this_cpu(
+        0,
+        image.stack_bottom + crate::arch::trap::EXCEPTION_FRAME_SIZE,
+        image.emergency_stack_top,
+    );
     // SAFETY: entry.S maps the 2 GiB from the DTB's gigabyte in the boot
     // linear map, and the firmware put a DTB at `dtb_pa`.
     let blob = match unsafe { dt::from_raw(phys_to_virt(dtb_pa) as *const u8) } {

@@ -1,44 +1,62 @@
-//! `zx_handle_close`, `zx_handle_duplicate`, `zx_handle_replace`.
+//! `zx_handle_close`, `zx_handle_close_many`, `zx_handle_duplicate`,
+//! `zx_handle_replace`.
 
-use super::user;
-use crate::process::Process;
-use zx_abi::{rights, Handle, ZxStatus, ZX_HANDLE_INVALID};
+use super::{user, SysResult};
+use crate::task::Thread;
+use zx_abi::{Handle, UserIn, UserOut, ZxStatus, ZX_HANDLE_INVALID};
 
-/// The rights a new handle gets: `requested`, or all of `current` for
-/// `ZX_RIGHT_SAME_RIGHTS`; `InvalidArgs` if that would add a right.
-fn derived_rights(current: u32, requested: u32) -> Result<u32, ZxStatus> {
-    if requested == rights::SAME_RIGHTS {
-        Ok(current)
-    } else if requested & !current != 0 {
-        Err(ZxStatus::InvalidArgs)
-    } else {
-        Ok(requested)
-    }
-}
-
-pub fn close(p: &mut Process, h: Handle) -> Result<(), ZxStatus> {
+pub fn handle_close(t: &Thread, h: Handle) -> SysResult {
     if h == ZX_HANDLE_INVALID {
         return Ok(());
     }
-    p.handles.remove(h).map(drop)
+    let entry = t.process.remove_handle(h)?;
+    drop(entry);
+    Ok(())
 }
 
-pub fn duplicate(p: &mut Process, h: Handle, requested: u32, out: u64) -> Result<(), ZxStatus> {
-    let e = p.handles.get(h)?;
-    if e.rights & rights::DUPLICATE == 0 {
-        return Err(ZxStatus::AccessDenied);
+/// Closes every handle of the array, even when some are invalid or appear
+/// twice (then `BAD_HANDLE`). The array is read in chunks; an unreadable
+/// chunk stops the call with `INVALID_ARGS`, the chunks before it closed.
+pub fn handle_close_many(t: &Thread, handles: UserIn<Handle>, count: usize) -> SysResult {
+    const CHUNK: usize = 64;
+    let mut chunk = [0 as Handle; CHUNK];
+    let mut bad = false;
+    let mut done = 0;
+    while done < count {
+        let n = (count - done).min(CHUNK);
+        user::read_array(t, handles.add(done), &mut chunk[..n])?;
+        for &h in &chunk[..n] {
+            if handle_close(t, h).is_err() {
+                bad = true;
+            }
+        }
+        done += n;
     }
-    let new_rights = derived_rights(e.rights, requested)?;
-    crate::heap::ensure_headroom()?;
-    let object = e.object.clone();
-    let new = p.handles.add(object, new_rights)?;
-    user::give_handle(p, out, new)
+    if bad {
+        Err(ZxStatus::BadHandle)
+    } else {
+        Ok(())
+    }
+}
+
+pub fn handle_duplicate(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>) -> SysResult {
+    let new = t.process.with_handles(|table| {
+        let (object, rights) = table.derive(h, rights)?;
+        // After the checks, so that NO_MEMORY never hides their statuses.
+        crate::heap::ensure_headroom()?;
+        table.add(object, rights)
+    })?;
+    user::give_handle(t, out, new)
 }
 
 /// The old handle is gone whatever happens after it is found valid.
-pub fn replace(p: &mut Process, h: Handle, requested: u32, out: u64) -> Result<(), ZxStatus> {
-    let e = p.handles.remove(h)?;
-    let new_rights = derived_rights(e.rights, requested)?;
-    let new = p.handles.add(e.object, new_rights)?;
-    user::give_handle(p, out, new)
+pub fn handle_replace(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>) -> SysResult {
+    let new = t.process.with_handles(|table| table.replace(h, rights));
+    match new {
+        Ok(new) => user::give_handle(t, out, new),
+        Err((status, old)) => {
+            drop(old);
+            Err(status)
+        }
+    }
 }

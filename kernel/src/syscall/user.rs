@@ -1,11 +1,17 @@
-//! Typed access to EL0 pointers for the system calls: alignment is checked
-//! here (an unaligned out-pointer is an error, not a fixup). A copy first
-//! tries the fast path through the program's translation table, then the
-//! walk through its mappings, which commits pages and rejects bad pointers.
+//! Typed access to EL0 pointers for the system calls: `UserIn<T>` is read,
+//! `UserOut<T>` written, each only through these functions. Alignment is
+//! checked here (an unaligned pointer to a record is an error, not a
+//! fixup). A copy first tries the fast path through the program's
+//! translation table, then the walk through its mappings, which commits
+//! pages and rejects bad pointers.
+//!
+//! No VMO lock may be held across these calls (the slow path takes the
+//! lock of the VMO behind the buffer).
 
-use crate::process::Process;
+use crate::task::Thread;
+use crate::vm::fastcopy::{self, record_as_bytes, record_as_bytes_mut};
 use crate::vm::UserFault;
-use zx_abi::ZxStatus;
+use zx_abi::{Handle, Record, UserIn, UserInOut, UserOut, ZxStatus};
 
 /// Why a copy to or from user memory failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,41 +43,83 @@ impl From<UserFault> for UserCopyError {
     }
 }
 
-pub fn read_bytes(p: &Process, addr: u64, buf: &mut [u8]) -> Result<(), UserCopyError> {
-    if buf.is_empty() || crate::vm::fastcopy::bytes_from_user(addr, buf) {
+/// Most calls report an unusable pointer as `INVALID_ARGS`.
+impl From<UserCopyError> for ZxStatus {
+    fn from(e: UserCopyError) -> Self {
+        e.or(ZxStatus::InvalidArgs)
+    }
+}
+
+fn copy_in(t: &Thread, addr: u64, buf: &mut [u8]) -> Result<(), UserCopyError> {
+    if buf.is_empty() || fastcopy::bytes_from_user(addr, buf) {
         return Ok(());
     }
-    Ok(p.aspace.copy_from_user(addr, buf)?)
+    Ok(t.process.aspace.copy_from_user(addr, buf)?)
 }
 
-pub fn write_bytes(p: &Process, addr: u64, data: &[u8]) -> Result<(), UserCopyError> {
-    if data.is_empty() || crate::vm::fastcopy::bytes_to_user(addr, data) {
+fn copy_out(t: &Thread, addr: u64, data: &[u8]) -> Result<(), UserCopyError> {
+    if data.is_empty() || fastcopy::bytes_to_user(addr, data) {
         return Ok(());
     }
-    Ok(p.aspace.copy_to_user(addr, data)?)
+    Ok(t.process.aspace.copy_to_user(addr, data)?)
 }
 
-pub fn write_u32(p: &Process, addr: u64, value: u32) -> Result<(), UserCopyError> {
-    if !addr.is_multiple_of(4) {
+/// Reads `buf.len()` bytes at `ptr`.
+pub fn read_bytes(t: &Thread, ptr: UserIn<u8>, buf: &mut [u8]) -> Result<(), UserCopyError> {
+    copy_in(t, ptr.addr(), buf)
+}
+
+/// Writes `data` at `ptr`.
+pub fn write_bytes(t: &Thread, ptr: UserOut<u8>, data: &[u8]) -> Result<(), UserCopyError> {
+    copy_out(t, ptr.addr(), data)
+}
+
+/// Writes `data` through a read-write pointer.
+pub fn write_bytes_inout(t: &Thread, ptr: UserInOut<u8>, data: &[u8]) -> Result<(), UserCopyError> {
+    copy_out(t, ptr.addr(), data)
+}
+
+/// Reads `out.len()` records at `ptr` (aligned for `T`).
+pub fn read_array<T: Record>(
+    t: &Thread,
+    ptr: UserIn<T>,
+    out: &mut [T],
+) -> Result<(), UserCopyError> {
+    if !ptr.is_aligned() {
         return Err(UserCopyError::Bad);
     }
-    write_bytes(p, addr, &value.to_le_bytes())
+    for (i, slot) in out.iter_mut().enumerate() {
+        copy_in(t, ptr.add(i).addr(), record_as_bytes_mut(slot))?;
+    }
+    Ok(())
 }
 
-pub fn write_u64(p: &Process, addr: u64, value: u64) -> Result<(), UserCopyError> {
-    if !addr.is_multiple_of(8) {
+/// Writes one record at `ptr` (aligned for `T`).
+pub fn write<T: Record>(t: &Thread, ptr: UserOut<T>, value: &T) -> Result<(), UserCopyError> {
+    if !ptr.is_aligned() {
         return Err(UserCopyError::Bad);
     }
-    write_bytes(p, addr, &value.to_le_bytes())
+    copy_out(t, ptr.addr(), record_as_bytes(value))
 }
 
-/// Hands a new handle to the program through its out-pointer `out`; if the
-/// pointer is unusable the handle is closed again (whatever it held goes
-/// with it), so a failed call creates nothing.
-pub fn give_handle(p: &mut Process, out: u64, h: zx_abi::Handle) -> Result<(), ZxStatus> {
-    if let Err(e) = write_u32(p, out, h) {
-        p.handles.remove(h)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
+/// Writes the first `len` bytes of a record at `ptr` (a versioned info
+/// record whose older topics return a prefix).
+pub fn write_prefix<T: Record>(
+    t: &Thread,
+    ptr: UserOut<u8>,
+    value: &T,
+    len: usize,
+) -> Result<(), UserCopyError> {
+    copy_out(t, ptr.addr(), &record_as_bytes(value)[..len])
+}
+
+/// Hands a new handle to the program through `out`; if the pointer is
+/// unusable the handle is closed again (whatever it held goes with it), so
+/// a failed call creates nothing.
+pub fn give_handle(t: &Thread, out: UserOut<Handle>, h: Handle) -> Result<(), ZxStatus> {
+    if let Err(e) = write(t, out, &h) {
+        drop(t.process.remove_handle(h)?);
+        return Err(e.into());
     }
     Ok(())
 }

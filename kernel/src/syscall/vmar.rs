@@ -1,11 +1,14 @@
 //! `zx_vmar_map` and `zx_vmar_unmap`, with Zircon's argument checks in
 //! Zircon's order.
 
-use super::user;
-use crate::process::{Process, DEFAULT_MAP_BASE};
+use super::{user, SysResult};
+use crate::object::vmar::VmarObject;
+use crate::task::process::DEFAULT_MAP_BASE;
+use crate::task::Thread;
 use crate::vm::aspace::Placement;
+use crate::vm::VmoObject;
 use platform::arch::user_pt::UserPerms;
-use zx_abi::{rights, vm_opt, Handle, ZxStatus, PAGE_SIZE};
+use zx_abi::{vm_opt, Handle, Rights, UserOut, ZxStatus, PAGE_SIZE};
 
 const PERMS: u32 = vm_opt::PERM_READ | vm_opt::PERM_WRITE | vm_opt::PERM_EXECUTE;
 const CAN_MAP: u32 = vm_opt::CAN_MAP_SPECIFIC
@@ -22,36 +25,35 @@ const KNOWN: u32 = PERMS
     | vm_opt::ALIGN_MASK;
 
 /// The rights a handle needs for the requested permissions.
-fn rights_for(options: u32) -> u32 {
-    let mut r = 0;
+fn rights_for(options: u32) -> Rights {
+    let mut r = Rights::NONE;
     if options & vm_opt::PERM_READ != 0 {
-        r |= rights::READ;
+        r |= Rights::READ;
     }
     if options & vm_opt::PERM_WRITE != 0 {
-        r |= rights::WRITE;
+        r |= Rights::WRITE;
     }
     if options & vm_opt::PERM_EXECUTE != 0 {
-        r |= rights::EXECUTE;
+        r |= Rights::EXECUTE;
     }
     r
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn map(
-    p: &mut Process,
+pub fn vmar_map(
+    t: &Thread,
     vmar_h: Handle,
     options: u32,
-    vmar_offset: u64,
+    vmar_offset: usize,
     vmo_h: Handle,
     vmo_offset: u64,
-    len: u64,
-    out: u64,
-) -> Result<(), ZxStatus> {
-    let (vmar, vmar_rights) = p.handles.vmar(vmar_h, rights::NONE)?;
-    let vmar = vmar.clone();
-    let (vmo, vmo_rights) = p.handles.vmo(vmo_h, rights::NONE)?;
-    let vmo = vmo.clone();
-    if vmo_rights & rights::MAP == 0 {
+    len: usize,
+    out: UserOut<usize>,
+) -> SysResult {
+    let (vmar_offset, len) = (vmar_offset as u64, len as u64);
+    let (vmar, vmar_rights) = t.process.get::<VmarObject>(vmar_h, Rights::NONE)?;
+    let (vmo, vmo_rights) = t.process.get::<VmoObject>(vmo_h, Rights::NONE)?;
+    if !vmo_rights.contains(Rights::MAP) {
         return Err(ZxStatus::AccessDenied);
     }
     let writes_or_executes = options & (vm_opt::PERM_WRITE | vm_opt::PERM_EXECUTE) != 0;
@@ -65,7 +67,7 @@ pub fn map(
         return Err(ZxStatus::InvalidArgs);
     }
     let needed = rights_for(options);
-    if vmo_rights & needed != needed || vmar_rights & needed != needed {
+    if !vmo_rights.contains(needed) || !vmar_rights.contains(needed) {
         return Err(ZxStatus::AccessDenied);
     }
     if options & vm_opt::PERM_WRITE != 0 && options & vm_opt::PERM_EXECUTE != 0 {
@@ -124,16 +126,16 @@ pub fn map(
         if !inside {
             return Err(ZxStatus::InvalidArgs);
         }
-        let addr = vmar.base + vmar_offset;
+        let addr = vmar.base_addr + vmar_offset;
         if options & vm_opt::SPECIFIC_OVERWRITE != 0 {
             Placement::SpecificOverwrite(addr)
         } else {
             Placement::Specific(addr)
         }
     } else if upper_limit {
-        let hi = vmar.base + vmar_offset.min(vmar.size);
+        let hi = vmar.base_addr + vmar_offset.min(vmar.size);
         Placement::Anywhere {
-            lo: vmar.base,
+            lo: vmar.base_addr,
             hi,
             align,
         }
@@ -141,10 +143,10 @@ pub fn map(
         if vmar_offset != 0 {
             return Err(ZxStatus::InvalidArgs);
         }
-        let lo = DEFAULT_MAP_BASE.max(vmar.base);
+        let lo = DEFAULT_MAP_BASE.max(vmar.base_addr);
         Placement::Anywhere {
             lo,
-            hi: vmar.base + vmar.size,
+            hi: vmar.base_addr + vmar.size,
             align,
         }
     };
@@ -155,9 +157,9 @@ pub fn map(
     };
     crate::heap::ensure_headroom()?;
     let addr = vmar.aspace.map(vmo, vmo_offset, len, perms, placement)?;
-    if let Err(e) = user::write_u64(p, out, addr) {
+    if let Err(e) = user::write(t, out, &(addr as usize)) {
         vmar.aspace.unmap(addr, len)?;
-        return Err(e.or(ZxStatus::InvalidArgs));
+        return Err(e.into());
     }
     if options & vm_opt::MAP_RANGE != 0 {
         // Populate now; pages beyond the VMO's end stay unmapped.
@@ -174,8 +176,9 @@ pub fn map(
     Ok(())
 }
 
-pub fn unmap(p: &mut Process, vmar_h: Handle, addr: u64, len: u64) -> Result<(), ZxStatus> {
-    let vmar = p.handles.vmar(vmar_h, rights::NONE)?.0.clone();
+pub fn vmar_unmap(t: &Thread, vmar_h: Handle, addr: usize, len: usize) -> SysResult {
+    let (addr, len) = (addr as u64, len as u64);
+    let (vmar, _) = t.process.get::<VmarObject>(vmar_h, Rights::NONE)?;
     if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(ZxStatus::InvalidArgs);
     }
@@ -185,10 +188,10 @@ pub fn unmap(p: &mut Process, vmar_h: Handle, addr: u64, len: u64) -> Result<(),
     if len == 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let inside = addr >= vmar.base
+    let inside = addr >= vmar.base_addr
         && addr
             .checked_add(len)
-            .is_some_and(|end| end <= vmar.base + vmar.size);
+            .is_some_and(|end| end <= vmar.base_addr + vmar.size);
     if !inside {
         return Err(ZxStatus::InvalidArgs);
     }

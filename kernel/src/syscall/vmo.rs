@@ -1,31 +1,31 @@
 //! `zx_vmo_create`, `zx_vmo_read`, `zx_vmo_write`, `zx_vmo_get_size`,
 //! `zx_vmo_set_size`.
 
-use super::user;
+use super::{user, SysResult};
 use crate::memory::FRAMES;
 use crate::object::KernelObject;
-use crate::process::Process;
+use crate::task::Thread;
 use crate::vm::fastcopy;
-use crate::vm::vmo::{next_unlock_sequence, unmap_refs, Kind};
+use crate::vm::mapping::lock_two;
+use crate::vm::vmo::{next_unlock_sequence, Kind};
 use crate::vm::{Access, UserFault, VmoObject};
 use alloc::sync::Arc;
 use mm::vmo::{Vmo, VmoOptions};
-use zx_abi::{child_opt, rights, vmo_op, vmo_opt, Handle, ZxStatus, PAGE_SIZE};
+use zx_abi::{
+    vmo_op, ChildOptions, Handle, Rights, UserIn, UserInOut, UserOut, VmoLockState, ZxStatus,
+    PAGE_SIZE,
+};
 
-pub fn create(p: &mut Process, size: u64, options: u32, out: u64) -> Result<(), ZxStatus> {
-    if options & !(vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE) != 0 {
-        return Err(ZxStatus::InvalidArgs);
-    }
+pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> SysResult {
+    let create_options = zx_abi::VmoOptions::from_bits(options).ok_or(ZxStatus::InvalidArgs)?;
     let vmo = Vmo::create(&FRAMES, size, options)?;
     crate::heap::ensure_headroom()?;
-    let mut handle_rights = rights::DEFAULT_VMO;
-    if options & vmo_opt::RESIZABLE != 0 {
-        handle_rights |= rights::RESIZE;
+    let mut handle_rights = Rights::DEFAULT_VMO;
+    if create_options.contains(zx_abi::VmoOptions::RESIZABLE) {
+        handle_rights |= Rights::RESIZE;
     }
-    let h = p
-        .handles
-        .add(KernelObject::Vmo(VmoObject::new(vmo)), handle_rights)?;
-    user::give_handle(p, out, h)
+    let h = t.process.add_handle(VmoObject::new(vmo), handle_rights)?;
+    user::give_handle(t, out, h)
 }
 
 /// Checks `[offset, offset + len)` against the VMO's size, before any
@@ -77,10 +77,10 @@ impl From<CopyError> for ZxStatus {
 /// Moves `len` bytes between `vmo` at `offset` and user memory at `buf`,
 /// page to page. `to_user`: VMO to user memory (zx_vmo_read), else the other
 /// way. When the user buffer lies in the same VMO, the bytes go through the
-/// kernel stack instead (the VMO cannot be locked twice). A write that had to
-/// copy a shared page drops the mappings' stale entries for it.
+/// kernel stack instead (the VMO cannot be locked twice); otherwise both
+/// VMOs are locked in the global order, whatever the direction.
 fn transfer(
-    p: &Process,
+    t: &Thread,
     vmo: &Arc<VmoObject>,
     offset: u64,
     buf: u64,
@@ -88,7 +88,8 @@ fn transfer(
     to_user: bool,
 ) -> Result<(), ZxStatus> {
     let access = if to_user { Access::Write } else { Access::Read };
-    p.aspace
+    t.process
+        .aspace
         .for_each_piece(buf, len as usize, access, |user_vmo, user_off, range| {
             let vmo_off = offset + range.start as u64;
             let n = range.len();
@@ -104,8 +105,7 @@ fn transfer(
                 v.change(dst_off, n as u64, |vmo| vmo.write(dst_off, &bounce[..n]))?;
                 return Ok::<(), CopyError>(());
             }
-            let src = src.inner.lock();
-            let mut dst = dst.inner.lock();
+            let (mut dst, src) = lock_two((&dst.inner, dst.koid()), (&src.inner, src.koid()));
             dst.change(dst_off, n as u64, |vmo| {
                 vmo.copy_from(dst_off, &src.vmo, src_off, n as u64)
             })?;
@@ -117,15 +117,15 @@ fn transfer(
 /// `zx_vmo_read` (`to_user`) and `zx_vmo_write`: rights, then the range,
 /// then the buffer.
 fn read_or_write(
-    p: &mut Process,
+    t: &Thread,
     h: Handle,
     buf: u64,
     offset: u64,
     len: u64,
     to_user: bool,
-) -> Result<(), ZxStatus> {
-    let needed = if to_user { rights::READ } else { rights::WRITE };
-    let object = p.handles.vmo(h, needed)?.0.clone();
+) -> SysResult {
+    let needed = if to_user { Rights::READ } else { Rights::WRITE };
+    let (object, _) = t.process.get::<VmoObject>(h, needed)?;
     check_range(object.size(), offset, len)?;
     if len == 0 {
         return Ok(());
@@ -144,7 +144,7 @@ fn read_or_write(
         return Ok(());
     }
     transfer(
-        p,
+        t,
         &root,
         root_offset + done,
         buf + done,
@@ -153,69 +153,59 @@ fn read_or_write(
     )
 }
 
-pub fn read(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
-    read_or_write(p, h, buf, offset, len, true)
+pub fn vmo_read(t: &Thread, h: Handle, buf: UserOut<u8>, offset: u64, len: usize) -> SysResult {
+    read_or_write(t, h, buf.addr(), offset, len as u64, true)
 }
 
-pub fn write(p: &mut Process, h: Handle, buf: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
-    read_or_write(p, h, buf, offset, len, false)
+pub fn vmo_write(t: &Thread, h: Handle, buf: UserIn<u8>, offset: u64, len: usize) -> SysResult {
+    read_or_write(t, h, buf.addr(), offset, len as u64, false)
 }
 
-pub fn get_size(p: &mut Process, h: Handle, out: u64) -> Result<(), ZxStatus> {
-    let size = p.handles.vmo(h, rights::NONE)?.0.inner.lock().vmo.size();
-    user::write_u64(p, out, size).map_err(|e| e.or(ZxStatus::InvalidArgs))
+pub fn vmo_get_size(t: &Thread, h: Handle, out: UserOut<u64>) -> SysResult {
+    let (vmo, _) = t.process.get::<VmoObject>(h, Rights::NONE)?;
+    let size = vmo.inner.lock().vmo.size();
+    Ok(user::write(t, out, &size)?)
 }
 
-pub fn set_size(p: &mut Process, h: Handle, size: u64) -> Result<(), ZxStatus> {
-    let (vmo, handle_rights) = p.handles.vmo(h, rights::WRITE)?;
-    let vmo = vmo.clone();
-    let old = {
-        let v = vmo.inner.lock();
-        if !v.vmo.is_resizable() {
-            return Err(ZxStatus::Unavailable);
-        }
-        v.vmo.size()
-    };
-    if handle_rights & rights::RESIZE == 0 {
+pub fn vmo_set_size(t: &Thread, h: Handle, size: u64) -> SysResult {
+    let (vmo, handle_rights) = t.process.get::<VmoObject>(h, Rights::WRITE)?;
+    let mut v = vmo.inner.lock();
+    if !v.vmo.is_resizable() {
+        return Err(ZxStatus::Unavailable);
+    }
+    if !handle_rights.contains(Rights::RESIZE) {
         return Err(ZxStatus::AccessDenied);
     }
+    let old = v.vmo.size();
     let new = zx_abi::vmo_round_size(size).ok_or(ZxStatus::OutOfRange)?;
-    if new < old {
-        // Page-table entries go first: the pages are freed next.
-        vmo.unmap_pages(new, old - new);
-    }
-    let result = vmo.inner.lock().vmo.set_size(size);
-    result
+    // The pages past the new end lose their entries, then go.
+    let cut = old.saturating_sub(new);
+    v.remove_pages(new.min(old), cut, |vmo| vmo.set_size(size))
 }
 
-/// `zx_vmo_lock_state_t`: 4 × u64.
-const LOCK_STATE_SIZE: u64 = 32;
-
-#[allow(clippy::too_many_arguments)]
-pub fn op_range(
-    p: &mut Process,
+pub fn vmo_op_range(
+    t: &Thread,
     h: Handle,
     op: u32,
     offset: u64,
     size: u64,
-    buf: u64,
-    buf_size: u64,
-) -> Result<(), ZxStatus> {
-    let (object, handle_rights) = p.handles.vmo(h, rights::NONE)?;
-    let object = object.clone();
+    buf: UserInOut<u8>,
+    buf_size: usize,
+) -> SysResult {
+    let (object, handle_rights) = t.process.get::<VmoObject>(h, Rights::NONE)?;
     let needed_any = match op {
         vmo_op::COMMIT | vmo_op::DECOMMIT | vmo_op::ZERO | vmo_op::CACHE_INVALIDATE => {
-            rights::WRITE
+            Rights::WRITE
         }
-        vmo_op::LOCK | vmo_op::TRY_LOCK | vmo_op::UNLOCK => rights::READ | rights::WRITE,
+        vmo_op::LOCK | vmo_op::TRY_LOCK | vmo_op::UNLOCK => Rights::READ | Rights::WRITE,
         vmo_op::CACHE_SYNC
         | vmo_op::CACHE_CLEAN
         | vmo_op::CACHE_CLEAN_INVALIDATE
-        | vmo_op::PREFETCH => rights::READ,
-        vmo_op::DONT_NEED | vmo_op::ALWAYS_NEED => rights::NONE,
+        | vmo_op::PREFETCH => Rights::READ,
+        vmo_op::DONT_NEED | vmo_op::ALWAYS_NEED => Rights::NONE,
         _ => return Err(ZxStatus::InvalidArgs),
     };
-    if needed_any != rights::NONE && handle_rights & needed_any == 0 {
+    if !needed_any.is_empty() && !handle_rights.intersects(needed_any) {
         return Err(ZxStatus::AccessDenied);
     }
     let object_size = object.size();
@@ -232,17 +222,15 @@ pub fn op_range(
             if !offset.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) {
                 return Err(ZxStatus::InvalidArgs);
             }
-            root.unmap_pages(root_offset, size);
-            let result = root.inner.lock().vmo.decommit(root_offset, size);
-            result
+            let mut v = root.inner.lock();
+            v.remove_pages(root_offset, size, |vmo| vmo.decommit(root_offset, size))
         }
         vmo_op::ZERO => {
-            root.unmap_pages(root_offset, size);
-            let result = root.inner.lock().vmo.zero(root_offset, size);
-            result
+            let mut v = root.inner.lock();
+            v.remove_pages(root_offset, size, |vmo| vmo.zero(root_offset, size))
         }
         vmo_op::LOCK | vmo_op::TRY_LOCK | vmo_op::UNLOCK => {
-            lock_op(p, &object, op, offset, size, buf, buf_size)
+            lock_op(t, &object, op, offset, size, buf, buf_size)
         }
         vmo_op::CACHE_SYNC
         | vmo_op::CACHE_INVALIDATE
@@ -278,14 +266,26 @@ fn commit_range(root: &Arc<VmoObject>, offset: u64, size: u64) -> Result<(), ZxS
 
 /// `ZX_VMO_OP_LOCK`, `TRY_LOCK` and `UNLOCK` on a discardable VMO.
 fn lock_op(
-    p: &Process,
+    t: &Thread,
     object: &Arc<VmoObject>,
     op: u32,
     offset: u64,
     size: u64,
-    buf: u64,
-    buf_size: u64,
-) -> Result<(), ZxStatus> {
+    buf: UserInOut<u8>,
+    buf_size: usize,
+) -> SysResult {
+    // Probe the state buffer before the VMO is locked (no user copy may run
+    // under a VMO lock), so that a bad one leaves the VMO unlocked.
+    let state_size = core::mem::size_of::<VmoLockState>();
+    let probe_buffer = || {
+        if buf_size < state_size
+            || user::write_bytes_inout(t, buf, &[0u8; core::mem::size_of::<VmoLockState>()])
+                .is_err()
+        {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        Ok(())
+    };
     let mut inner = object.inner.lock();
     if !inner.vmo.options().contains(VmoOptions::DISCARDABLE) {
         return Err(ZxStatus::NotSupported);
@@ -298,60 +298,63 @@ fn lock_op(
         vmo_op::UNLOCK => inner.vmo.unlock(next_unlock_sequence()),
         vmo_op::TRY_LOCK => inner.vmo.lock(true).map(drop),
         _ => {
-            // The state goes out after locking; check the buffer first so a
-            // bad one leaves the VMO unlocked.
-            if buf_size < LOCK_STATE_SIZE || user::write_bytes(p, buf, &[0u8; 32]).is_err() {
-                return Err(ZxStatus::InvalidArgs);
-            }
-            let discarded = inner.vmo.lock(false)?;
-            let discarded_size = if discarded { vmo_size } else { 0 };
-            let mut state = [0u8; 32];
-            state[8..16].copy_from_slice(&vmo_size.to_le_bytes());
-            state[24..32].copy_from_slice(&discarded_size.to_le_bytes());
             drop(inner);
-            user::write_bytes(p, buf, &state).map_err(|e| e.or(ZxStatus::InvalidArgs))
+            probe_buffer()?;
+            let discarded = object.inner.lock().vmo.lock(false)?;
+            let state = VmoLockState {
+                offset: 0,
+                size: vmo_size,
+                discarded_offset: 0,
+                discarded_size: if discarded { vmo_size } else { 0 },
+            };
+            let bytes = fastcopy::record_as_bytes(&state);
+            Ok(user::write_bytes_inout(t, buf, bytes)?)
         }
     }
 }
 
 /// The rights a child gets from its parent's handle rights.
-fn child_rights(parent: u32, options: u32) -> u32 {
-    let mut r = (parent & !rights::RESIZE) | rights::GET_PROPERTY | rights::SET_PROPERTY;
-    if options & child_opt::RESIZABLE != 0 {
-        r |= rights::RESIZE;
+fn child_rights(parent: Rights, options: ChildOptions) -> Rights {
+    let mut r = (parent - Rights::RESIZE) | Rights::GET_PROPERTY | Rights::SET_PROPERTY;
+    if options.contains(ChildOptions::RESIZABLE) {
+        r |= Rights::RESIZE;
     }
-    if options & child_opt::NO_WRITE != 0 {
-        r &= !rights::WRITE;
-    } else if options & child_opt::SLICE == 0 {
-        r = (r | rights::WRITE) & !rights::EXECUTE;
+    if options.contains(ChildOptions::NO_WRITE) {
+        r -= Rights::WRITE;
+    } else if !options.contains(ChildOptions::SLICE) {
+        r = (r | Rights::WRITE) - Rights::EXECUTE;
     }
     r
 }
 
-pub fn create_child(
-    p: &mut Process,
+pub fn vmo_create_child(
+    t: &Thread,
     h: Handle,
     options: u32,
     offset: u64,
     size: u64,
-    out: u64,
-) -> Result<(), ZxStatus> {
-    use child_opt::{NO_WRITE, RESIZABLE, SLICE, SNAPSHOT, SNAPSHOT_AT_LEAST_ON_WRITE};
+    out: UserOut<Handle>,
+) -> SysResult {
+    use ChildOptions as C;
     let rounded = zx_abi::vmo_round_size(size).ok_or(ZxStatus::OutOfRange)?;
-    if options & NO_WRITE != 0 && options & RESIZABLE != 0 {
+    let raw_options = options;
+    let options = C::from_bits(raw_options).ok_or(ZxStatus::InvalidArgs)?;
+    if options.contains(C::NO_WRITE | C::RESIZABLE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    if options & !(SNAPSHOT | SNAPSHOT_AT_LEAST_ON_WRITE | SLICE | RESIZABLE | NO_WRITE) != 0 {
+    if (options & (C::SNAPSHOT | C::SNAPSHOT_AT_LEAST_ON_WRITE | C::SLICE))
+        .bits()
+        .count_ones()
+        != 1
+    {
         return Err(ZxStatus::InvalidArgs);
     }
-    if (options & (SNAPSHOT | SNAPSHOT_AT_LEAST_ON_WRITE | SLICE)).count_ones() != 1 {
+    if options.contains(C::SLICE | C::RESIZABLE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    if options & SLICE != 0 && options & RESIZABLE != 0 {
-        return Err(ZxStatus::InvalidArgs);
-    }
-    let (parent, parent_rights) = p.handles.vmo(h, rights::DUPLICATE | rights::READ)?;
-    let parent = parent.clone();
+    let (parent, parent_rights) = t
+        .process
+        .get::<VmoObject>(h, Rights::DUPLICATE | Rights::READ)?;
     let (root, root_offset) = parent.root(0);
     let (parent_size, mut parent_resizable, parent_name) = {
         let v = parent.inner.lock();
@@ -367,12 +370,12 @@ pub fn create_child(
         return Err(ZxStatus::InvalidArgs);
     }
     crate::heap::ensure_headroom()?;
-    let name = if parent_rights & rights::GET_PROPERTY != 0 {
+    let name = if parent_rights.contains(Rights::GET_PROPERTY) {
         parent_name
     } else {
         [0; 32]
     };
-    let child = if options & SLICE != 0 {
+    let child = if options.contains(C::SLICE) {
         if parent_resizable {
             return Err(ZxStatus::NotSupported);
         }
@@ -389,17 +392,19 @@ pub fn create_child(
         if offset.checked_add(rounded).is_none() {
             return Err(ZxStatus::OutOfRange);
         }
-        let child_options = if options & RESIZABLE != 0 {
-            vmo_opt::RESIZABLE
+        let child_options = if options.contains(C::RESIZABLE) {
+            zx_abi::vmo_opt::RESIZABLE
         } else {
             0
         };
         let mut v = root.inner.lock();
         // Each shared page costs an `Arc` (and page-list space) on the heap.
         crate::heap::ensure_headroom_for(v.vmo.committed_pages().saturating_mul(96))?;
-        let mut vmo = v.vmo.snapshot(root_offset + offset, size, child_options)?;
-        // Writable page-table entries of the now-shared pages must go.
-        unmap_refs(&v.mappings, root_offset + offset, rounded);
+        // Writable page-table entries of the pages about to be shared go
+        // first, so that no write through them can land after the snapshot.
+        let mut vmo = v.remove_pages(root_offset + offset, rounded, |vmo| {
+            vmo.snapshot(root_offset + offset, size, child_options)
+        })?;
         drop(v);
         if parent.window.is_some() && offset + rounded > parent_size {
             // The snapshot sees only the slice's window, zero beyond it
@@ -408,31 +413,30 @@ pub fn create_child(
             vmo.decommit(kept, rounded - kept)?;
         }
         vmo.set_name(&name);
-        VmoObject::new_snapshot(vmo, &parent, options & NO_WRITE != 0)
+        VmoObject::new_snapshot(vmo, &parent, options.contains(C::NO_WRITE))
     };
-    let new = p.handles.add(
-        KernelObject::Vmo(child),
-        child_rights(parent_rights, options),
-    )?;
-    user::give_handle(p, out, new)
+    let new = t
+        .process
+        .add_handle(child, child_rights(parent_rights, options))?;
+    user::give_handle(t, out, new)
 }
 
 /// The handle is consumed whatever happens once it is found.
-pub fn replace_as_executable(
-    p: &mut Process,
+pub fn vmo_replace_as_executable(
+    t: &Thread,
     h: Handle,
     vmex: Handle,
-    out: u64,
-) -> Result<(), ZxStatus> {
-    let e = p.handles.remove(h)?;
-    let KernelObject::Vmo(_) = &e.object else {
+    out: UserOut<Handle>,
+) -> SysResult {
+    let e = t.process.remove_handle(h)?;
+    if !crate::object::is::<VmoObject>(&*e.object) {
         return Err(ZxStatus::BadHandle);
-    };
+    }
     if vmex != zx_abi::ZX_HANDLE_INVALID {
         // No resource objects exist here: a valid vmex is the wrong type.
-        p.handles.get(vmex)?;
+        t.process.get_any(vmex, Rights::NONE)?;
         return Err(ZxStatus::WrongType);
     }
-    let new = p.handles.add(e.object, e.rights | rights::EXECUTE)?;
-    user::give_handle(p, out, new)
+    let new = t.process.add_handle(e.object, e.rights | Rights::EXECUTE)?;
+    user::give_handle(t, out, new)
 }

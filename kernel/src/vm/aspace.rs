@@ -6,18 +6,19 @@
 //! valid-but-untouched page commits it and a bad pointer is an error value,
 //! not a kernel fault.
 //!
-//! Lock order: a VMO's lock before an address space's. Nothing holds an
-//! address space's lock while taking a VMO's.
+//! Lock order (see `vm::mapping`): a VMO's lock before an address space's.
+//! Nothing holds an address space's lock while taking a VMO's.
 
-use super::asid;
-use super::vmo::{unmap_refs, MappingRef, VmoObject};
+use super::asid::Asid;
+use super::mapping::{unmap_refs, MappingRef, PteOwner};
+use super::vmo::VmoObject;
 use super::FrameTables;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use platform::arch::cpu;
-use platform::arch::user_pt::{UserPageTable, UserPerms};
+use platform::arch::user_pt::{MapError, UserPageTable, UserPerms};
 use spin::Mutex;
 use zx_abi::{ZxStatus, PAGE_SIZE};
 
@@ -99,9 +100,10 @@ impl Mapping {
 
     /// What the root VMO records about this mapping.
     fn reference(&self, aspace: &Arc<AddressSpace>) -> MappingRef {
+        let owner: Arc<dyn PteOwner> = aspace.clone();
         MappingRef {
             id: self.id,
-            aspace: Arc::downgrade(aspace),
+            owner: Arc::downgrade(&owner),
             base: self.base,
             vmo_offset: self.vmo_offset,
             len: self.len,
@@ -141,7 +143,7 @@ struct Inner {
 }
 
 pub struct AddressSpace {
-    pub asid: u16,
+    asid: Asid,
     inner: Mutex<Inner>,
 }
 
@@ -194,7 +196,7 @@ impl AddressSpace {
     pub fn new() -> Result<Arc<Self>, ZxStatus> {
         let table = UserPageTable::new(&mut FrameTables).map_err(|_| ZxStatus::NoMemory)?;
         Ok(Arc::new(Self {
-            asid: asid::allocate(),
+            asid: Asid::default(),
             inner: Mutex::new(Inner {
                 table: Some(table),
                 mappings: BTreeMap::new(),
@@ -204,9 +206,16 @@ impl AddressSpace {
 
     /// Makes this the EL0 address space of the CPU.
     pub fn activate(&self) {
+        let cpu_index = platform::arch::percpu::this_cpu().index() as usize;
         if let Some(t) = &self.inner.lock().table {
-            cpu::set_user_table(t.root(), self.asid);
+            let asid = self.asid.activate(cpu_index);
+            cpu::set_user_table(t.root(), asid);
         }
+    }
+
+    /// The ASID the TLB entries of this address space are tagged with.
+    fn asid(&self) -> u16 {
+        self.asid.current()
     }
 
     /// Maps `len` bytes (a page multiple) of `object` from `offset`.
@@ -304,8 +313,9 @@ impl AddressSpace {
                     if cut_hi < m.end() {
                         pieces.push(m.piece(cut_hi, m.end()));
                     }
+                    let asid = self.asid();
                     if let Some(t) = inner.table.as_mut() {
-                        t.unmap(cut_lo, cut_hi - cut_lo, &mut FrameTables);
+                        t.unmap(cut_lo, cut_hi - cut_lo, asid, &mut FrameTables);
                     }
                     let references: Vec<MappingRef> =
                         pieces.iter().map(|p| p.reference(self)).collect();
@@ -319,7 +329,6 @@ impl AddressSpace {
                 break;
             }
             removed_any = true;
-            asid::release(self.asid);
             // The VMOs learn about it after the address space's lock is gone.
             for (m, references) in changes {
                 let mut v = m.vmo.inner.lock();
@@ -332,28 +341,6 @@ impl AddressSpace {
         } else {
             Err(ZxStatus::NotFound)
         }
-    }
-
-    /// Drops page-table entries in `[va, va + len)` without touching the
-    /// mappings (their VMO's pages are about to change).
-    pub fn unmap_ptes(&self, va: u64, len: u64) {
-        if let Some(t) = self.inner.lock().table.as_mut() {
-            t.unmap(va, len, &mut FrameTables);
-        }
-        asid::release(self.asid);
-    }
-
-    /// `unmap_ptes`, unless the lock is taken: then false and nothing done.
-    pub fn try_unmap_ptes(&self, va: u64, len: u64) -> bool {
-        let Some(mut inner) = self.inner.try_lock() else {
-            return false;
-        };
-        if let Some(t) = inner.table.as_mut() {
-            t.unmap(va, len, &mut FrameTables);
-        }
-        drop(inner);
-        asid::release(self.asid);
-        true
     }
 
     /// The mapping at `va` if it allows `access`.
@@ -375,7 +362,9 @@ impl AddressSpace {
 
     /// Resolves an EL0 fault at `va`: commits the VMO page (copying it first
     /// for a write to a shared page) and maps it. A shared page is mapped
-    /// read-only, so that a write to it faults and copies.
+    /// read-only, so that a write to it faults and copies; before the copy
+    /// replaces it, every mapping loses its entry for it (the protocol in
+    /// `vm::mapping`), so the new entry never has to replace a live one.
     pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
         let page_va = va & !(PAGE_SIZE - 1);
         let t = self.target(page_va, access)?;
@@ -386,19 +375,21 @@ impl AddressSpace {
         // Committing may add a page-list node to the heap.
         crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
         let mut v = t.vmo.inner.lock();
-        let generation = v.vmo.generation();
         let committed = match access {
-            Access::Write => v.vmo.commit_page_for_write(index),
+            Access::Write => {
+                if v.vmo.is_page_shared(index) {
+                    // The copy replaces the shared frame: no mapping may
+                    // still show it afterwards.
+                    unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
+                }
+                v.vmo.commit_page_for_write(index)
+            }
             _ => v.vmo.commit_page(index),
         };
         let pa = committed.map_err(|e| match e {
             ZxStatus::OutOfRange => UserFault::BeyondVmo,
             _ => UserFault::NoMemory,
         })?;
-        if v.vmo.generation() != generation {
-            // A shared frame was replaced: other mappings show the old one.
-            unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
-        }
         let mut perms = t.perms;
         if v.vmo.is_page_shared(index) {
             perms.write = false;
@@ -413,14 +404,26 @@ impl AddressSpace {
             // faulted: nothing here can resolve it (a loop otherwise).
             return Err(UserFault::Permission);
         }
-        let replaced = table
-            .map(page_va, pa.as_u64(), perms, &mut FrameTables)
-            .map_err(|_| UserFault::NoMemory)?;
+        let changed = match table.map(page_va, pa.as_u64(), perms, &mut FrameTables) {
+            Ok(changed) => changed,
+            Err(MapError::NoTableMemory) => return Err(UserFault::NoMemory),
+            Err(MapError::BreakBeforeMake) => {
+                // The entry shows another frame of this VMO page (a racing
+                // fault of an older frame can not be: the VMO lock is held
+                // and every replacement unmaps first). Break, then make.
+                let asid = self.asid();
+                table.unmap(page_va, PAGE_SIZE, asid, &mut FrameTables);
+                table
+                    .map(page_va, pa.as_u64(), perms, &mut FrameTables)
+                    .map_err(|_| UserFault::NoMemory)?
+            }
+        };
+        if changed {
+            // Same frame, new access: drop the stale, more restrictive entry.
+            cpu::flush_user_page(self.asid(), page_va);
+        }
         drop(inner);
         drop(v);
-        if replaced {
-            cpu::flush_user_page(self.asid, page_va);
-        }
         Ok(())
     }
 
@@ -487,12 +490,33 @@ impl AddressSpace {
         };
         if let Some(t) = table {
             platform::arch::mmu::clear_user_table();
+            // The ASID's TLB entries go before the table pages are freed.
+            self.asid.release();
             t.destroy(&mut FrameTables);
-            asid::release(self.asid);
         }
         for m in mappings.values() {
             m.vmo.inner.lock().mappings.remove(&m.id);
         }
+    }
+}
+
+impl PteOwner for AddressSpace {
+    fn unmap_ptes(&self, va: u64, len: u64) {
+        let asid = self.asid();
+        if let Some(t) = self.inner.lock().table.as_mut() {
+            t.unmap(va, len, asid, &mut FrameTables);
+        }
+    }
+
+    fn try_unmap_ptes(&self, va: u64, len: u64) -> bool {
+        let Some(mut inner) = self.inner.try_lock() else {
+            return false;
+        };
+        let asid = self.asid();
+        if let Some(t) = inner.table.as_mut() {
+            t.unmap(va, len, asid, &mut FrameTables);
+        }
+        true
     }
 }
 

@@ -82,3 +82,22 @@ pub fn bytes_from_user(user: u64, buf: &mut [u8]) -> bool {
     // TTBR0 is the calling program's.
     unsafe { usercopy::from_user(buf.as_mut_ptr(), user, buf.len()) }
 }
+
+/// The bytes of an ABI record, for copying it out whole.
+pub fn record_as_bytes<T: zx_abi::Record>(record: &T) -> &[u8] {
+    // SAFETY: `Record` types are `#[repr(C)]` with every padding byte an
+    // explicit field (their sizes are pinned in zx-abi), so every byte of
+    // the value is initialised; the slice borrows `record`.
+    unsafe {
+        core::slice::from_raw_parts(record as *const T as *const u8, core::mem::size_of::<T>())
+    }
+}
+
+/// The bytes of an ABI record, for filling it from user memory.
+pub fn record_as_bytes_mut<T: zx_abi::Record>(record: &mut T) -> &mut [u8] {
+    // SAFETY: as above, and every bit pattern is a valid `Record`; the slice
+    // borrows `record` exclusively.
+    unsafe {
+        core::slice::from_raw_parts_mut(record as *mut T as *mut u8, core::mem::size_of::<T>())
+    }
+}

@@ -5,6 +5,7 @@
 pub mod asid;
 pub mod aspace;
 pub mod fastcopy;
+pub mod mapping;
 pub mod vmo;
 
 pub use aspace::{Access, AddressSpace, UserFault};

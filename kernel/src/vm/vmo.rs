@@ -1,34 +1,22 @@
 //! A VMO as a kernel object: the page store (`mm::Vmo`) behind a lock, its
-//! koid, its relatives (parent, live children: the `ZX_VMO_ZERO_CHILDREN`
-//! signal) and the mappings that must lose their page-table entries before
-//! pages are freed or replaced.
+//! koid and signals, its relatives (parent, live children: the
+//! `ZX_VMO_ZERO_CHILDREN` signal) and the mappings that must lose their
+//! page-table entries before pages are freed or replaced (the protocol in
+//! `vm::mapping`, which every page-changing method here follows).
 //!
 //! A slice has no pages of its own: it is a window `[base, base + size)`
 //! onto a root VMO (slices of slices point at the root directly), and every
 //! page operation goes to the root. Mappings are always recorded on the root,
 //! with root offsets, so unmapping pages there covers slices too.
 
-use super::aspace::AddressSpace;
+use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
+use crate::object::ObjectBase;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use spin::Mutex;
-use zx_abi::{ZxStatus, PAGE_SIZE};
-
-/// Where one mapping of a VMO lives, so the VMO can reach its page tables.
-#[derive(Clone)]
-pub struct MappingRef {
-    pub id: u64,
-    pub aspace: Weak<AddressSpace>,
-    pub base: u64,
-    /// Offset in the root VMO.
-    pub vmo_offset: u64,
-    pub len: u64,
-}
-
-/// A VMO's mappings, by mapping id.
-pub type MappingRefs = alloc::collections::BTreeMap<u64, MappingRef>;
+use zx_abi::{obj_type, Rights, Signals, ZxStatus, PAGE_SIZE};
 
 pub struct VmoInner {
     /// The pages (for a slice: only its size, content size and name).
@@ -39,11 +27,12 @@ pub struct VmoInner {
 }
 
 impl VmoInner {
-    /// Runs `f`, an operation that may commit or replace pages in
-    /// `[offset, offset + len)`, with the two duties every such operation
-    /// has: committing a page may need a page-list node from the kernel heap,
-    /// so a missing (or shared) page first needs heap headroom; and if `f`
-    /// replaced a frame, mappings that still show the old one lose it.
+    /// Runs `f`, a write that may commit or replace pages in `[offset,
+    /// offset + len)`, with the two duties every such write has: committing
+    /// a page may need a page-list node from the kernel heap, so a missing
+    /// (or shared) page first needs heap headroom; and a shared page is
+    /// about to be replaced by a private copy, so the mappings that show it
+    /// lose their entries first (the protocol's step 1).
     pub fn change<R>(
         &mut self,
         offset: u64,
@@ -52,18 +41,31 @@ impl VmoInner {
     ) -> Result<R, ZxStatus> {
         if len > 0 {
             let (first, last) = (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE);
-            let commits = (first..=last)
-                .any(|i| self.vmo.lookup_page(i).is_none() || self.vmo.is_page_shared(i));
-            if commits {
+            let mut commits = false;
+            let mut replaces = false;
+            for i in first..=last {
+                match self.vmo.lookup_page(i) {
+                    None => commits = true,
+                    Some(_) if self.vmo.is_page_shared(i) => replaces = true,
+                    Some(_) => {}
+                }
+            }
+            if commits || replaces {
                 crate::heap::ensure_headroom()?;
             }
+            if replaces {
+                unmap_refs(&self.mappings, offset, len);
+            }
         }
-        let generation = self.vmo.generation();
-        let result = f(&mut self.vmo);
-        if self.vmo.generation() != generation {
-            unmap_refs(&self.mappings, offset, len);
-        }
-        result
+        f(&mut self.vmo)
+    }
+
+    /// Runs `f`, which frees or replaces frames in `[offset, offset + len)`
+    /// (decommit, zero, shrink, snapshot), after the mappings that show them
+    /// lost their entries on every core: the protocol in one call.
+    pub fn remove_pages<R>(&mut self, offset: u64, len: u64, f: impl FnOnce(&mut Vmo) -> R) -> R {
+        unmap_refs(&self.mappings, offset, len);
+        f(&mut self.vmo)
     }
 }
 
@@ -79,15 +81,16 @@ pub enum Kind {
 }
 
 pub struct VmoObject {
-    pub koid: u64,
+    base: ObjectBase,
     pub kind: Kind,
     pub inner: Mutex<VmoInner>,
     /// For a slice: the root VMO and where the window starts in it.
     pub window: Option<(Arc<VmoObject>, u64)>,
     /// The VMO this one was created from, and its koid.
     pub parent: Option<(Weak<VmoObject>, u64)>,
-    /// Live children (their handles or mappings keep them alive).
-    pub children: AtomicUsize,
+    /// Live children (their handles or mappings keep them alive); changed
+    /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
+    children: AtomicUsize,
     /// Mappings of this object itself.
     pub mapping_count: AtomicUsize,
     /// Whether any page may be shared copy-on-write (this VMO was
@@ -121,18 +124,19 @@ impl VmoObject {
     ) -> Arc<Self> {
         LIVE_VMOS.fetch_add(1, Ordering::Relaxed);
         if let Some(p) = parent {
-            p.children.fetch_add(1, Ordering::AcqRel);
+            p.change_children(1);
         }
         let discardable = vmo.options().contains(mm::vmo::VmoOptions::DISCARDABLE);
+        let base = ObjectBase::new(Signals::VMO_ZERO_CHILDREN);
         let object = Arc::new(Self {
-            koid: crate::object::new_koid(),
+            base,
             kind,
             inner: Mutex::new(VmoInner {
                 vmo,
                 mappings: MappingRefs::new(),
             }),
             window,
-            parent: parent.map(|p| (Arc::downgrade(p), p.koid)),
+            parent: parent.map(|p| (Arc::downgrade(p), p.base.koid)),
             children: AtomicUsize::new(0),
             mapping_count: AtomicUsize::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
@@ -182,38 +186,72 @@ impl VmoObject {
         self.children.load(Ordering::Acquire) == 0
     }
 
-    /// Removes the page-table entries of every mapping for the (root) VMO
-    /// pages `[offset, offset + len)`, so the pages can be freed or replaced.
-    /// The next access faults and maps whatever the VMO holds then.
-    pub fn unmap_pages(&self, offset: u64, len: u64) {
-        // Under the VMO's lock (VMO before address space is the lock order):
-        // the list can be long, and copying it would cost heap.
-        unmap_refs(&self.inner.lock().mappings, offset, len);
+    /// Live children.
+    pub fn child_count(&self) -> usize {
+        self.children.load(Ordering::Acquire)
     }
 
-    /// Like `unmap_pages` but gives up (false) rather than wait for a lock:
-    /// for reclaim, which runs inside allocations whose callers hold locks.
-    fn try_unmap_all(&self, inner: &VmoInner) -> bool {
-        inner.mappings.values().all(|m| match m.aspace.upgrade() {
-            Some(aspace) => aspace.try_unmap_ptes(m.base, m.len),
-            None => true,
-        })
+    /// Adds `delta` (±1) to the live children and keeps
+    /// `ZX_VMO_ZERO_CHILDREN` in step, both under the signal lock.
+    fn change_children(&self, delta: isize) {
+        self.base.signals.update_with(|bits| {
+            let now = if delta > 0 {
+                self.children.fetch_add(1, Ordering::AcqRel) + 1
+            } else {
+                self.children.fetch_sub(1, Ordering::AcqRel) - 1
+            };
+            if now == 0 {
+                *bits | Signals::VMO_ZERO_CHILDREN
+            } else {
+                *bits - Signals::VMO_ZERO_CHILDREN
+            }
+        });
     }
 }
 
-/// Drops the page-table entries of `mappings` that show root pages in
-/// `[offset, offset + len)`.
-pub fn unmap_refs(mappings: &MappingRefs, offset: u64, len: u64) {
-    let end = offset.saturating_add(len);
-    for m in mappings.values() {
-        let m_end = m.vmo_offset + m.len;
-        let (lo, hi) = (offset.max(m.vmo_offset), end.min(m_end));
-        if lo >= hi {
-            continue;
+crate::kernel_object!(VmoObject, obj_type::VMO, Rights::DEFAULT_VMO);
+
+impl VmoObject {
+    /// Sets the content size and zeroes what lies beyond it (through the
+    /// root for a slice), the page-table entries of pages that may go
+    /// removed first, under the same hold of the root's lock.
+    pub fn set_content_size(self: &Arc<Self>, content: u64) -> Result<(), ZxStatus> {
+        let size = self.size();
+        if self.window.is_none() {
+            let mut v = self.inner.lock();
+            let tail = size.saturating_sub(content);
+            return v.remove_pages(content.min(size), tail, |vmo| vmo.set_content_size(content));
         }
-        if let Some(aspace) = m.aspace.upgrade() {
-            aspace.unmap_ptes(m.base + (lo - m.vmo_offset), hi - lo);
+        if content < size {
+            let (root, root_offset) = self.root(content);
+            let mut r = root.inner.lock();
+            r.remove_pages(root_offset, size - content, |vmo| {
+                vmo.zero(root_offset, size - content)
+            })?;
         }
+        // A slice's own (page-less) record holds its content size.
+        let result = self.inner.lock().vmo.set_content_size(content);
+        result
+    }
+
+    /// Distinct address spaces among the mappings of this VMO's root,
+    /// counted in place with a small fixed set (the list can be long: no
+    /// heap, linear time).
+    pub fn mapping_address_spaces(self: &Arc<Self>) -> u64 {
+        let (root, _) = self.root(0);
+        let inner = root.inner.lock();
+        let mut seen = [0usize; 16];
+        let mut distinct = 0;
+        for m in inner.mappings.values() {
+            let id = m.owner.as_ptr() as *const () as usize;
+            if !seen[..distinct.min(16)].contains(&id) {
+                if distinct < 16 {
+                    seen[distinct] = id;
+                }
+                distinct += 1;
+            }
+        }
+        distinct.max(1) as u64
     }
 }
 
@@ -222,7 +260,7 @@ impl Drop for VmoObject {
         LIVE_VMOS.fetch_sub(1, Ordering::Relaxed);
         if let Some((parent, _)) = &self.parent {
             if let Some(p) = parent.upgrade() {
-                p.children.fetch_sub(1, Ordering::AcqRel);
+                p.change_children(-1);
             }
         }
     }
@@ -252,7 +290,7 @@ pub fn reclaim() -> bool {
     let Some(mut inner) = vmo.inner.try_lock() else {
         return false;
     };
-    if !vmo.try_unmap_all(&inner) {
+    if !try_unmap_all(&inner.mappings) {
         return false;
     }
     let freed = inner.vmo.discard();

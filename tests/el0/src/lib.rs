@@ -605,113 +605,29 @@ fn touch_stack_frames(depth: u32) {
     core::hint::black_box(&mut chunk);
 }
 
-/// Structures the kernel fills in: `#[repr(C)]`, every field an integer
-/// (or an array of them), no implicit padding, so every bit pattern is a
-/// valid value and the bytes may be handed to the kernel.
-///
-/// # Safety
-/// Implement only for types with exactly those properties.
-pub unsafe trait Pod: Copy + Default {}
+/// The structures the kernel fills in are the ABI crate's own (one
+/// definition for both sides); `Record` marks them as plain bytes.
+pub use zx::{InfoHandleBasic, InfoVmo, Record as Pod, VmoLockState};
 
 /// The bytes of a [`Pod`] value, for the kernel to write.
 pub fn pod_bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
-    // SAFETY: `T` is `Pod`: no padding and every byte pattern is valid, so
-    // its bytes may be viewed (and written) as `u8`s; the slice covers
-    // exactly `*v` and borrows it mutably for its lifetime.
+    // SAFETY: `T` is a `Record`: `#[repr(C)]`, every padding byte an
+    // explicit field and every byte pattern valid, so its bytes may be
+    // viewed (and written) as `u8`s; the slice covers exactly `*v` and
+    // borrows it mutably for its lifetime.
     unsafe {
         core::slice::from_raw_parts_mut((v as *mut T).cast::<u8>(), core::mem::size_of::<T>())
     }
 }
 
-/// `zx_info_handle_basic_t` (32 bytes).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InfoHandleBasic {
-    pub koid: u64,
-    pub rights: u32,
-    /// `type` in C (`zx_obj_type_t`).
-    pub obj_type: u32,
-    pub related_koid: u64,
-    pub reserved: u32,
-    pub padding1: [u8; 4],
-}
-
-/// `zx_info_vmo_t`, current version (`ZX_INFO_VMO`, 176 bytes). The first
-/// [`INFO_VMO_V1_SIZE`] bytes are `ZX_INFO_VMO_V1`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InfoVmo {
-    pub koid: u64,
-    pub name: [u8; 32],
-    pub size_bytes: u64,
-    pub parent_koid: u64,
-    pub num_children: u64,
-    pub num_mappings: u64,
-    pub share_count: u64,
-    pub flags: u32,
-    pub padding1: [u8; 4],
-    pub committed_bytes: u64,
-    pub handle_rights: u32,
-    pub cache_policy: u32,
-    pub metadata_bytes: u64,
-    pub committed_change_events: u64,
-    pub populated_bytes: u64,
-    pub committed_private_bytes: u64,
-    pub populated_private_bytes: u64,
-    pub committed_scaled_bytes: u64,
-    pub populated_scaled_bytes: u64,
-    pub committed_fractional_scaled_bytes: u64,
-    pub populated_fractional_scaled_bytes: u64,
-}
-
 /// Size of `zx_info_vmo_t` version 1 (`ZX_INFO_VMO_V1`).
-pub const INFO_VMO_V1_SIZE: usize = 104;
+pub const INFO_VMO_V1_SIZE: usize = match InfoVmo::size_for_topic(zx::topic::VMO_V1) {
+    Some(n) => n,
+    None => 0,
+};
 
 /// `zx_info_vmo_t.flags` bits (the ABI crate's).
 pub use zx::vmo_info_flags as info_vmo_flags;
-
-/// `zx_vmo_lock_state_t` (32 bytes), written by `ZX_VMO_OP_LOCK`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VmoLockState {
-    pub offset: u64,
-    pub size: u64,
-    pub discarded_offset: u64,
-    pub discarded_size: u64,
-}
-
-// SAFETY: `#[repr(C)]`, integer fields only, explicit padding arrays, no
-// implicit padding (checked below).
-unsafe impl Pod for InfoHandleBasic {}
-// SAFETY: as above.
-unsafe impl Pod for InfoVmo {}
-// SAFETY: as above.
-unsafe impl Pod for VmoLockState {}
-
-const _: () = {
-    use core::mem::{offset_of, size_of};
-    assert!(size_of::<InfoHandleBasic>() == 32);
-    assert!(offset_of!(InfoHandleBasic, rights) == 8);
-    assert!(offset_of!(InfoHandleBasic, obj_type) == 12);
-    assert!(offset_of!(InfoHandleBasic, related_koid) == 16);
-    assert!(offset_of!(InfoHandleBasic, reserved) == 24);
-    assert!(size_of::<InfoVmo>() == 176);
-    assert!(offset_of!(InfoVmo, name) == 8);
-    assert!(offset_of!(InfoVmo, size_bytes) == 40);
-    assert!(offset_of!(InfoVmo, parent_koid) == 48);
-    assert!(offset_of!(InfoVmo, num_children) == 56);
-    assert!(offset_of!(InfoVmo, num_mappings) == 64);
-    assert!(offset_of!(InfoVmo, share_count) == 72);
-    assert!(offset_of!(InfoVmo, flags) == 80);
-    assert!(offset_of!(InfoVmo, committed_bytes) == 88);
-    assert!(offset_of!(InfoVmo, handle_rights) == 96);
-    assert!(offset_of!(InfoVmo, cache_policy) == 100);
-    assert!(offset_of!(InfoVmo, metadata_bytes) == INFO_VMO_V1_SIZE);
-    assert!(offset_of!(InfoVmo, populated_bytes) == 120);
-    assert!(offset_of!(InfoVmo, committed_private_bytes) == 128);
-    assert!(offset_of!(InfoVmo, populated_fractional_scaled_bytes) == 168);
-    assert!(size_of::<VmoLockState>() == 32);
-};
 
 /// `zx_object_get_info` into the first `len` bytes of a zeroed `T` (`len`
 /// at most its size). On success `actual` and `avail` must both be 1.

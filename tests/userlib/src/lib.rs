@@ -42,6 +42,18 @@ pub fn handle_close(h: Handle) -> Status {
     status(unsafe { raw::handle_close(h) })
 }
 
+/// `zx_handle_close_many`: closes every handle of `handles`.
+pub fn handle_close_many(handles: &[Handle]) -> Status {
+    // SAFETY: the pointer and length describe a live slice.
+    status(unsafe { raw::handle_close_many(handles.as_ptr(), handles.len()) })
+}
+
+/// `zx_object_signal`: clears `clear`, then sets `set` (user signals).
+pub fn object_signal(h: Handle, clear: u32, set: u32) -> Status {
+    // SAFETY: no memory is passed.
+    status(unsafe { raw::object_signal(h, clear, set) })
+}
+
 pub fn handle_duplicate(h: Handle, rights: u32) -> Result<Handle, ZxStatus> {
     let mut out = 0;
     // SAFETY: `out` is a live local.

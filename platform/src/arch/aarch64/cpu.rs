@@ -103,6 +103,29 @@ pub fn flush_user_page(asid: u16, va: u64) {
     }
 }
 
+/// Drops the TLB entries of `asid` for `[start, end)` on every core: page
+/// by page for a few pages, the whole ASID beyond that.
+pub fn flush_user_range(asid: u16, start: u64, end: u64) {
+    const PAGE_BY_PAGE_LIMIT: u64 = 16;
+    let pages = end.saturating_sub(start) / 4096;
+    if pages > PAGE_BY_PAGE_LIMIT {
+        flush_asid(asid);
+        return;
+    }
+    let tag = u64::from(asid) << 48;
+    // SAFETY: TLB maintenance only discards cached translations.
+    unsafe { asm!("dsb ishst", options(nostack, preserves_flags)) };
+    let mut va = start;
+    while va < end {
+        let arg = tag | ((va >> 12) & ((1 << 44) - 1));
+        // SAFETY: as above.
+        unsafe { asm!("tlbi vae1is, {0}", in(reg) arg, options(nostack, preserves_flags)) };
+        va += 4096;
+    }
+    // SAFETY: as above; the barriers complete the invalidation on every core.
+    unsafe { asm!("dsb ish", "isb", options(nostack, preserves_flags)) };
+}
+
 /// Makes table writes visible to the page-table walker before the next
 /// access through them.
 pub fn table_write_barrier() {

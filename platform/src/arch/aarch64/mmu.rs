@@ -13,13 +13,15 @@ use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-const POOL_PAGES: usize = 64;
+/// Table pages for the kernel's tables: the linear map and image take a
+/// few dozen, the kernel-stack region one per 2 MiB of stacks.
+const POOL_PAGES: usize = 192;
 
 #[repr(C, align(4096))]
 struct TablePool(UnsafeCell<[[u8; 4096]; POOL_PAGES]>);
 
 // SAFETY: pages are handed out once each (an atomic cursor) and then owned by
-// the one kernel mapping, which is built before any second core runs.
+// the one kernel mapping, which is changed only under `KERNEL_SPACE_LOCK`.
 unsafe impl Sync for TablePool {}
 
 static POOL: TablePool = TablePool(UnsafeCell::new([[0; 4096]; POOL_PAGES]));
@@ -128,9 +130,11 @@ pub fn image_layout() -> ImageLayout {
 type KernelMapping = Mapping<PoolTranslation, El1And0>;
 
 struct KernelSpace(UnsafeCell<Option<KernelMapping>>);
-// SAFETY: written once, on the boot core, before anything else can look.
+// SAFETY: written once at boot on the boot core; afterwards changed only
+// with `KERNEL_SPACE_LOCK` held (`map_kernel_stack`, `unmap_kernel_stack`).
 unsafe impl Sync for KernelSpace {}
 static KERNEL_SPACE: KernelSpace = KernelSpace(UnsafeCell::new(None));
+static KERNEL_SPACE_LOCK: spin::Mutex<()> = spin::Mutex::new(());
 
 /// Builds the final kernel address space and switches TTBR1 to it; TTBR0 is
 /// emptied for EL0 address spaces.
@@ -239,4 +243,64 @@ pub fn flush_all_tlbs() {
             options(nostack, preserves_flags)
         );
     }
+}
+
+/// Whether `va` lies in a kernel stack's guard page: the boot stack's, or
+/// any unmapped page of the kernel-stack region (each stack there has
+/// unmapped pages below it).
+pub fn is_stack_guard(va: u64) -> bool {
+    let l = image_layout();
+    (va >= l.stack_guard && va < l.stack_bottom) || crate::layout::is_kernel_stack_region(va)
+}
+
+/// Maps `frames` (physical pages) as a kernel stack at `[va, va + 4 KiB *
+/// frames.len())` in the kernel-stack region.
+///
+/// # Errors
+/// Whatever `aarch64-paging` reports (no table page left, or the range is
+/// already mapped).
+///
+/// # Safety
+/// `va` must be a free, page-aligned slot of the kernel-stack region, and
+/// the frames must belong to the caller for as long as they stay mapped.
+pub unsafe fn map_kernel_stack(va: u64, frames: &[u64]) -> Result<(), MapError> {
+    let _guard = KERNEL_SPACE_LOCK.lock();
+    // SAFETY: the lock serialises every change after boot.
+    let Some(m) = (unsafe { &mut *KERNEL_SPACE.0.get() }).as_mut() else {
+        return Err(MapError::AddressRange(
+            aarch64_paging::descriptor::VirtualAddress(va as usize),
+        ));
+    };
+    for (i, pa) in frames.iter().enumerate() {
+        let page = va as usize + i * 4096;
+        m.map_range(
+            &MemoryRegion::new(page, page + 4096),
+            PhysicalAddress(*pa as usize),
+            DATA,
+            Constraints::NO_BLOCK_MAPPINGS,
+        )?;
+    }
+    Ok(())
+}
+
+/// Unmaps a kernel stack mapped by `map_kernel_stack` and invalidates its
+/// TLB entries on every core; its frames may be freed once this returns.
+///
+/// # Safety
+/// Nothing may run on the stack, now or later.
+pub unsafe fn unmap_kernel_stack(va: u64, pages: usize) {
+    let _guard = KERNEL_SPACE_LOCK.lock();
+    // SAFETY: the lock serialises every change after boot.
+    if let Some(m) = (unsafe { &mut *KERNEL_SPACE.0.get() }).as_mut() {
+        let region = MemoryRegion::new(va as usize, va as usize + pages * 4096);
+        // Attributes without VALID unmap; nothing can fail for a range that
+        // `map_kernel_stack` mapped page by page.
+        let _ = m.map_range(
+            &region,
+            PhysicalAddress(0),
+            Attr::empty(),
+            Constraints::NO_BLOCK_MAPPINGS,
+        );
+    }
+    // `map_range` on the live tables invalidated the range on every core.
 }

@@ -3,12 +3,13 @@
 
 pub mod cpu;
 pub mod mmu;
+pub mod percpu;
 pub mod trap;
 pub mod user_pt;
 pub mod usercopy;
 
 core::arch::global_asm!(include_str!("entry.S"));
-core::arch::global_asm!(include_str!("vectors.S"));
+// vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));
 core::arch::global_asm!(include_str!("hyp.S"));
 core::arch::global_asm!(include_str!("usercopy.S"));

@@ -1,12 +1,16 @@
 //! Exceptions: the saved state of an EL0 program (`UserContext`) and the
-//! call that runs it until its next trap, the decoding of ESR_EL1, and the
-//! handler for exceptions taken in the kernel itself, which report and stop.
+//! call that runs it until its next trap, the switch between kernel stacks
+//! (`KernelContext`), the decoding of ESR_EL1, and the handler for
+//! exceptions taken in the kernel itself, which report and stop. The vector
+//! assembly gets every offset and trap kind from here as `const` operands.
 
+use super::percpu::CpuLocal;
 use core::fmt;
+use core::mem::{offset_of, size_of};
 
 /// An EL0 program's general and special registers while it is not running.
 /// Its FP/SIMD registers stay live in the CPU: the kernel never uses them
-/// (see `vectors.S`). The layout is shared with `vectors.S` (offsets `CTX_*`).
+/// (see `vectors.S`).
 #[repr(C)]
 #[derive(Clone, Debug, Default)]
 pub struct UserContext {
@@ -19,22 +23,116 @@ pub struct UserContext {
     pub far: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<UserContext>() == 288);
-
-/// Why `run_user` returned.
+/// Why `run_user` returned; the values are the vectors' `kind` argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
 pub enum Trap {
     /// A synchronous exception: system call, fault, undefined instruction...
     /// (see `UserContext::esr`).
-    Sync,
-    Irq,
-    Fiq,
-    SError,
+    Sync = 0,
+    Irq = 1,
+    Fiq = 2,
+    SError = 3,
 }
+
+/// What `switch_context` saves of a kernel stack that is switched away
+/// from: the callee-saved registers, the frame pointer, the return address
+/// and the stack pointer.
+#[repr(C)]
+#[derive(Clone, Debug, Default)]
+pub struct KernelContext {
+    pub x19_x28: [u64; 10],
+    pub fp: u64,
+    pub lr: u64,
+    pub sp: u64,
+}
+
+impl KernelContext {
+    pub const ZERO: Self = Self {
+        x19_x28: [0; 10],
+        fp: 0,
+        lr: 0,
+        sp: 0,
+    };
+
+    /// The context of a stack that has never run: switching to it calls
+    /// `entry(arg)` on the stack whose top is `stack_top`.
+    pub fn new_thread(stack_top: u64, entry: extern "C" fn(usize) -> !, arg: usize) -> Self {
+        unsafe extern "C" {
+            fn kernel_thread_start();
+        }
+        let mut c = Self::default();
+        c.x19_x28[0] = entry as *const () as u64;
+        c.x19_x28[1] = arg as u64;
+        c.lr = kernel_thread_start as *const () as u64;
+        c.sp = stack_top;
+        c
+    }
+}
+
+/// Stack space `run_user` keeps for the kernel's callee-saved registers and
+/// the context pointer while EL0 runs.
+const RUN_USER_FRAME: usize = 112;
 
 unsafe extern "C" {
     fn run_user(ctx: *mut UserContext) -> u64;
     fn clear_fp_state();
+    fn switch_context(save: *mut KernelContext, load: *const KernelContext);
+}
+
+// The shared register layout: x0..x29 at 0..240, x30 at 240.
+const _: () = {
+    assert!(size_of::<UserContext>() == 288);
+    assert!(offset_of!(UserContext, x) == 0 && offset_of!(KernelFrame, x) == 0);
+    assert!(offset_of!(KernelFrame, lr) == 240);
+    assert!(size_of::<KernelFrame>() == 288);
+    assert!(size_of::<KernelFrame>().is_multiple_of(16));
+    assert!(offset_of!(UserContext, spsr) + 8 == offset_of!(UserContext, esr));
+    assert!(offset_of!(UserContext, sp) + 8 == offset_of!(UserContext, pc));
+    assert!(offset_of!(KernelFrame, elr) + 8 == offset_of!(KernelFrame, spsr));
+    assert!(offset_of!(KernelFrame, esr) + 8 == offset_of!(KernelFrame, far));
+    assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
+};
+
+core::arch::global_asm!(
+    include_str!("vectors.S"),
+    CTX_X30 = const 30 * 8,
+    CTX_SP = const offset_of!(UserContext, sp),
+    CTX_SPSR = const offset_of!(UserContext, spsr),
+    CTX_FAR = const offset_of!(UserContext, far),
+    KFRAME_SIZE = const size_of::<KernelFrame>(),
+    KFRAME_LR = const offset_of!(KernelFrame, lr),
+    KFRAME_ELR = const offset_of!(KernelFrame, elr),
+    KFRAME_ESR = const offset_of!(KernelFrame, esr),
+    KCTX_X19 = const offset_of!(KernelContext, x19_x28),
+    KCTX_FP = const offset_of!(KernelContext, fp),
+    KCTX_SP = const offset_of!(KernelContext, sp),
+    RUN_USER_FRAME = const RUN_USER_FRAME,
+    TRAP_SYNC = const Trap::Sync as u64,
+    TRAP_IRQ = const Trap::Irq as u64,
+    TRAP_FIQ = const Trap::Fiq as u64,
+    TRAP_SERROR = const Trap::SError as u64,
+    PERCPU_STACK_LIMIT = const offset_of!(CpuLocal, stack_limit),
+    PERCPU_EMERGENCY_TOP = const offset_of!(CpuLocal, emergency_stack_top),
+);
+
+/// Stack space the vectors need below `CpuLocal::stack_limit`'s stack
+/// bottom: one exception frame.
+pub const EXCEPTION_FRAME_SIZE: u64 = size_of::<KernelFrame>() as u64;
+
+/// Saves the running kernel stack's registers in `save` and continues on
+/// the one `load` describes; returns when something switches back to
+/// `save`.
+///
+/// # Safety
+/// `load` must describe a live kernel stack that is not running on any core
+/// (saved by an earlier switch, or made by `KernelContext::new_thread` for a
+/// stack nothing else uses), and the per-CPU stack limit must already be set
+/// for it. `save` must stay valid until something switches back to it.
+pub unsafe fn switch(save: *mut KernelContext, load: *const KernelContext) {
+    // SAFETY: the caller guarantees both contexts; the assembly saves and
+    // restores exactly the registers the AAPCS64 requires a callee to keep.
+    unsafe { switch_context(save, load) }
 }
 
 /// Zeroes the FP/SIMD registers before a new program first runs.
@@ -55,9 +153,9 @@ pub fn enter_user(ctx: &mut UserContext) -> Trap {
     // assembly expects; SPSR selects EL0, so the program cannot touch kernel
     // state except through exceptions, which return here.
     match unsafe { run_user(ctx) } {
-        0 => Trap::Sync,
-        1 => Trap::Irq,
-        2 => Trap::Fiq,
+        k if k == Trap::Sync as u64 => Trap::Sync,
+        k if k == Trap::Irq as u64 => Trap::Irq,
+        k if k == Trap::Fiq as u64 => Trap::Fiq,
         _ => Trap::SError,
     }
 }
@@ -185,8 +283,7 @@ impl fmt::Display for Esr {
     }
 }
 
-/// The registers saved by `kernel_trap_entry` (layout shared with
-/// `vectors.S`).
+/// The registers saved by `kernel_trap_entry`.
 #[repr(C)]
 pub struct KernelFrame {
     pub x: [u64; 30],
@@ -198,20 +295,21 @@ pub struct KernelFrame {
     pub far: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<KernelFrame>() == 288);
-
 /// Exceptions taken at EL1. An interrupt (the kernel runs with them masked,
 /// so only a stray one) is acknowledged and ended; a fault inside
 /// `user_copy` makes that copy fail; anything else is a kernel bug: report
 /// it and stop the machine with a failure.
 #[unsafe(no_mangle)]
 extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
-    if kind == 1 {
+    if kind == Trap::Irq as u64 {
         let _ = crate::irq::take();
         return;
     }
     let esr = Esr(frame.esr);
-    if kind == 0 && matches!(esr.class(), 0x25) && super::usercopy::is_fixable(frame.elr) {
+    if kind == Trap::Sync as u64
+        && matches!(esr.class(), 0x25)
+        && super::usercopy::is_fixable(frame.elr)
+    {
         // A user copy touched EL0 memory its translation table does not map
         // (or does not let the kernel write): the copy fails, the caller
         // takes the slow path.
@@ -232,8 +330,7 @@ extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
         frame.spsr
     );
     crate::println!("  SP  {:#018x}  LR  {:#018x}", frame.sp, frame.lr);
-    let l = super::mmu::image_layout();
-    if frame.far >= l.stack_guard && frame.far < l.stack_bottom {
+    if super::mmu::is_stack_guard(frame.far) {
         crate::println!(
             "  (the fault address is in the kernel stack's guard page: stack overflow)"
         );

@@ -68,6 +68,24 @@ pub struct UserPageTable {
 #[derive(Debug, PartialEq, Eq)]
 pub struct NoTableMemory;
 
+/// Why `map` refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// No page for a new table level.
+    NoTableMemory,
+    /// A live entry maps another page there: the architecture requires
+    /// break-before-make (unmap, invalidate the TLB, then map), which is the
+    /// caller's job because only it knows who else may hold the old page.
+    BreakBeforeMake,
+}
+
+/// Table pages freed by an unmap wait here until the TLB no longer holds
+/// walks through them; a full batch forces an early invalidation.
+struct DeferredTables {
+    pages: [u64; 16],
+    len: usize,
+}
+
 fn entries(table_pa: u64) -> *mut u64 {
     phys_to_virt(table_pa) as *mut u64
 }
@@ -87,13 +105,15 @@ fn write_entry(table_pa: u64, index: usize, value: u64) {
 }
 
 /// Clears the leaves of `[start, end)` below `table` (a level-`level` table
-/// covering `start`) and frees sub-tables that end up empty.
+/// covering `start`) and unlinks sub-tables that end up empty; they are
+/// freed only after the TLB invalidation (`deferred`).
 fn unmap_level(
     table: u64,
     level: u32,
     start: u64,
     end: u64,
-    alloc: &mut dyn TableAllocator,
+    deferred: &mut DeferredTables,
+    flush: &mut dyn FnMut(&mut DeferredTables),
 ) -> usize {
     let span = 1u64 << (39 - 9 * level); // bytes one entry covers
     let mut count = 0;
@@ -108,10 +128,14 @@ fn unmap_level(
                 count += 1;
             } else {
                 let next = e & ADDR_MASK;
-                count += unmap_level(next, level + 1, addr, entry_end, alloc);
+                count += unmap_level(next, level + 1, addr, entry_end, deferred, flush);
                 if table_is_empty(next) {
                     write_entry(table, i, 0);
-                    alloc.free_table(next);
+                    if deferred.len == deferred.pages.len() {
+                        flush(deferred);
+                    }
+                    deferred.pages[deferred.len] = next;
+                    deferred.len += 1;
                 }
             }
         }
@@ -143,16 +167,17 @@ impl UserPageTable {
         self.root
     }
 
-    /// Maps the page at `va` to physical page `pa`, replacing any mapping
-    /// there; returns whether one was replaced (the caller must then flush
-    /// its TLB entry).
+    /// Maps the page at `va` to physical page `pa`. An entry already there
+    /// for the same page may change its access (returns true: the caller
+    /// then flushes the TLB entry); one for another page is refused with
+    /// `BreakBeforeMake`.
     pub fn map(
         &mut self,
         va: u64,
         pa: u64,
         perms: UserPerms,
         alloc: &mut dyn TableAllocator,
-    ) -> Result<bool, NoTableMemory> {
+    ) -> Result<bool, MapError> {
         let mut table = self.root;
         for level in 0..3 {
             let i = index(va, level);
@@ -160,12 +185,15 @@ impl UserPageTable {
             table = if e & VALID != 0 {
                 e & ADDR_MASK
             } else {
-                let next = alloc.alloc_table().ok_or(NoTableMemory)?;
+                let next = alloc.alloc_table().ok_or(MapError::NoTableMemory)?;
                 write_entry(table, i, next | VALID | TABLE);
                 next
             };
         }
         let old = read_entry(table, index(va, 3));
+        if old & VALID != 0 && old & ADDR_MASK != pa & ADDR_MASK {
+            return Err(MapError::BreakBeforeMake);
+        }
         write_entry(
             table,
             index(va, 3),
@@ -195,13 +223,29 @@ impl UserPageTable {
         (e & VALID != 0).then(|| (e & ADDR_MASK, UserPerms::from_descriptor(e)))
     }
 
-    /// Unmaps every page in `[va, va + len)` and frees table pages left
-    /// empty; returns how many pages were mapped. The caller flushes the TLB
-    /// for the range (or the whole ASID).
-    pub fn unmap(&mut self, va: u64, len: u64, alloc: &mut dyn TableAllocator) -> usize {
+    /// Unmaps every page in `[va, va + len)`, invalidates the TLB entries
+    /// of `asid` for them on every core, and only then frees the table pages
+    /// left empty; returns how many pages were mapped. When this returns, no
+    /// core can reach any page of the range through this table.
+    pub fn unmap(&mut self, va: u64, len: u64, asid: u16, alloc: &mut dyn TableAllocator) -> usize {
+        let start = va & !0xfff;
         let end = va.saturating_add(len).min(1 << 48);
-        let count = unmap_level(self.root, 0, va & !0xfff, end, alloc);
-        super::cpu::table_write_barrier();
+        let mut deferred = DeferredTables {
+            pages: [0; 16],
+            len: 0,
+        };
+        let mut invalidate = |d: &mut DeferredTables| {
+            super::cpu::table_write_barrier();
+            super::cpu::flush_user_range(asid, start, end);
+            for &pa in &d.pages[..d.len] {
+                alloc.free_table(pa);
+            }
+            d.len = 0;
+        };
+        let count = unmap_level(self.root, 0, start, end, &mut deferred, &mut invalidate);
+        if count > 0 || deferred.len > 0 {
+            invalidate(&mut deferred);
+        }
         count
     }
 

@@ -1,31 +1,24 @@
-// The EL1 vector table and the switch between the kernel and EL0.
+// The EL1 vector table, the switch between the kernel and EL0, and the
+// switch between kernel stacks.
 //
-// `run_user(ctx)` saves the kernel's callee-saved registers on the kernel
-// stack, loads the user context and erets to EL0. Any exception from EL0 lands
-// on that same stack (SP_EL1), stores the user registers back into `ctx` and
-// returns from `run_user` with the kind of exception: to the kernel, a trap is
-// just a function return, and resuming the program is calling `run_user` again.
-// Exceptions taken at EL1 save a full frame and call `kernel_trap`.
+// Every number here comes from Rust as a `const` operand of `global_asm!`
+// (see trap.rs): the UserContext, KernelFrame, KernelContext and CpuLocal
+// offsets, the frame sizes and the trap kinds.
+//
+// `run_user(ctx)` saves the kernel's callee-saved registers on the current
+// kernel stack (the running thread's own), loads the user context and erets
+// to EL0. Any exception from EL0 lands on that same stack (SP_EL1), stores
+// the user registers back into `ctx` and returns from `run_user` with the
+// kind of exception: to the kernel, a trap is just a function return, and
+// resuming the program is calling `run_user` again. Exceptions taken at EL1
+// save a full frame and call `kernel_trap`.
 //
 // FP/SIMD registers are not saved: the kernel is built for the soft-float
 // target and never touches them (memcpy/memset save what they use), so the
 // program's FP/SIMD state simply stays in the registers.
 
-.equ CTX_SP,     248
-.equ CTX_PC,     256
-.equ CTX_SPSR,   264
-.equ CTX_ESR,    272
-.equ CTX_FAR,    280
-
-.equ KFRAME_SIZE, 288           // x0..x30, sp, elr, spsr, esr, far (+pad)
-
-.equ TRAP_SYNC,   0
-.equ TRAP_IRQ,    1
-.equ TRAP_FIQ,    2
-.equ TRAP_SERROR, 3
-
 // stp/ldp of x2..x29 at [base, #16 .. #224]: the layout the kernel frame
-// and UserContext share (x0/x1 at 0, x30 at 240).
+// and UserContext share (x0/x1 at 0, x30 at 240; checked in trap.rs).
 .macro REGS_X2_X29 op, base
     \op     x2, x3, [\base, #16]
     \op     x4, x5, [\base, #32]
@@ -47,21 +40,18 @@
     .balign 128
     // A kernel stack overflow faults in the guard page below the stack; the
     // frame must not go there too. SP_EL0 (the program's SP is saved while
-    // the kernel runs) and TPIDR_EL1 serve as scratch for the check.
+    // the kernel runs) is the one scratch register; the limit of the current
+    // kernel stack and the emergency stack come from the per-CPU block.
     msr     sp_el0, x0
-    msr     tpidr_el1, x1
-    mov     x0, sp
-    adrp    x1, __boot_stack_bottom
-    add     x1, x1, :lo12:__boot_stack_bottom
-    add     x1, x1, #KFRAME_SIZE
-    cmp     x0, x1
+    mrs     x0, tpidr_el1
+    ldr     x0, [x0, #{PERCPU_STACK_LIMIT}]
+    cmp     sp, x0
     b.hs    1f
-    adrp    x1, __emergency_stack_top
-    add     x1, x1, :lo12:__emergency_stack_top
-    mov     sp, x1
+    mrs     x0, tpidr_el1
+    ldr     x0, [x0, #{PERCPU_EMERGENCY_TOP}]
+    mov     sp, x0
 1:  mrs     x0, sp_el0
-    mrs     x1, tpidr_el1
-    sub     sp, sp, #KFRAME_SIZE
+    sub     sp, sp, #{KFRAME_SIZE}
     stp     x0, x1, [sp, #0]
     mov     x1, #\kind
     b       kernel_trap_entry
@@ -79,42 +69,42 @@
 .balign 2048
 .global kernel_vectors
 kernel_vectors:
-    KERNEL_VECTOR TRAP_SYNC         // current EL, SP_EL0
-    KERNEL_VECTOR TRAP_IRQ
-    KERNEL_VECTOR TRAP_FIQ
-    KERNEL_VECTOR TRAP_SERROR
-    KERNEL_VECTOR TRAP_SYNC         // current EL, SP_EL1
-    KERNEL_VECTOR TRAP_IRQ
-    KERNEL_VECTOR TRAP_FIQ
-    KERNEL_VECTOR TRAP_SERROR
-    USER_VECTOR TRAP_SYNC           // lower EL, AArch64
-    USER_VECTOR TRAP_IRQ
-    USER_VECTOR TRAP_FIQ
-    USER_VECTOR TRAP_SERROR
-    USER_VECTOR TRAP_SYNC           // lower EL, AArch32 (never enabled)
-    USER_VECTOR TRAP_IRQ
-    USER_VECTOR TRAP_FIQ
-    USER_VECTOR TRAP_SERROR
+    KERNEL_VECTOR {TRAP_SYNC}       // current EL, SP_EL0
+    KERNEL_VECTOR {TRAP_IRQ}
+    KERNEL_VECTOR {TRAP_FIQ}
+    KERNEL_VECTOR {TRAP_SERROR}
+    KERNEL_VECTOR {TRAP_SYNC}       // current EL, SP_EL1
+    KERNEL_VECTOR {TRAP_IRQ}
+    KERNEL_VECTOR {TRAP_FIQ}
+    KERNEL_VECTOR {TRAP_SERROR}
+    USER_VECTOR {TRAP_SYNC}         // lower EL, AArch64
+    USER_VECTOR {TRAP_IRQ}
+    USER_VECTOR {TRAP_FIQ}
+    USER_VECTOR {TRAP_SERROR}
+    USER_VECTOR {TRAP_SYNC}         // lower EL, AArch32 (never enabled)
+    USER_VECTOR {TRAP_IRQ}
+    USER_VECTOR {TRAP_FIQ}
+    USER_VECTOR {TRAP_SERROR}
 
 kernel_trap_entry:
     REGS_X2_X29 stp, sp
-    add     x2, sp, #KFRAME_SIZE
-    stp     x30, x2, [sp, #240]     // lr, sp before the exception
+    add     x2, sp, #{KFRAME_SIZE}
+    stp     x30, x2, [sp, #{KFRAME_LR}]     // lr, sp before the exception
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
-    stp     x2, x3, [sp, #256]
+    stp     x2, x3, [sp, #{KFRAME_ELR}]
     mrs     x2, esr_el1
     mrs     x3, far_el1
-    stp     x2, x3, [sp, #272]
+    stp     x2, x3, [sp, #{KFRAME_ESR}]
     mov     x0, sp
     bl      kernel_trap             // (frame, kind); returns to resume
-    ldp     x2, x3, [sp, #256]
+    ldp     x2, x3, [sp, #{KFRAME_ELR}]
     msr     elr_el1, x2
     msr     spsr_el1, x3
     REGS_X2_X29 ldp, sp
-    ldr     x30, [sp, #240]
+    ldr     x30, [sp, #{KFRAME_LR}]
     ldp     x0, x1, [sp, #0]
-    add     sp, sp, #KFRAME_SIZE
+    add     sp, sp, #{KFRAME_SIZE}
     eret
     dsb     nsh
     isb
@@ -122,7 +112,7 @@ kernel_trap_entry:
 // u64 run_user(UserContext *ctx)
 .global run_user
 run_user:
-    sub     sp, sp, #112
+    sub     sp, sp, #{RUN_USER_FRAME}
     str     x0, [sp]
     stp     x19, x20, [sp, #16]
     stp     x21, x22, [sp, #32]
@@ -130,13 +120,13 @@ run_user:
     stp     x25, x26, [sp, #64]
     stp     x27, x28, [sp, #80]
     stp     x29, x30, [sp, #96]
-    ldp     x1, x2, [x0, #CTX_SP]
+    ldp     x1, x2, [x0, #{CTX_SP}]
     msr     sp_el0, x1
     msr     elr_el1, x2
-    ldr     x1, [x0, #CTX_SPSR]
+    ldr     x1, [x0, #{CTX_SPSR}]
     msr     spsr_el1, x1
     REGS_X2_X29 ldp, x0
-    ldr     x30, [x0, #240]
+    ldr     x30, [x0, #{CTX_X30}]
     ldp     x0, x1, [x0, #0]
     eret
     dsb     nsh
@@ -146,17 +136,17 @@ user_trap_entry:
     // [sp] = user x0, x1; [sp + 16] = the frame run_user pushed.
     ldr     x0, [sp, #16]
     REGS_X2_X29 stp, x0
-    str     x30, [x0, #240]
+    str     x30, [x0, #{CTX_X30}]
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #0]
     mrs     x2, sp_el0
     mrs     x3, elr_el1
-    stp     x2, x3, [x0, #CTX_SP]
+    stp     x2, x3, [x0, #{CTX_SP}]
     mrs     x2, spsr_el1
     mrs     x3, esr_el1
-    stp     x2, x3, [x0, #CTX_SPSR]
+    stp     x2, x3, [x0, #{CTX_SPSR}]
     mrs     x2, far_el1
-    str     x2, [x0, #CTX_FAR]
+    str     x2, [x0, #{CTX_FAR}]
     mov     x0, x1
     ldp     x19, x20, [sp, #16]
     ldp     x21, x22, [sp, #32]
@@ -164,8 +154,42 @@ user_trap_entry:
     ldp     x25, x26, [sp, #64]
     ldp     x27, x28, [sp, #80]
     ldp     x29, x30, [sp, #96]
-    add     sp, sp, #112
+    add     sp, sp, #{RUN_USER_FRAME}
     ret
+
+// void switch_context(KernelContext *save, const KernelContext *load):
+// saves the callee-saved registers, SP and the return address in `save`,
+// loads them from `load` and returns where `load` was saved (or, for a new
+// stack, into `kernel_thread_start`).
+.global switch_context
+switch_context:
+    stp     x19, x20, [x0, #{KCTX_X19}]
+    stp     x21, x22, [x0, #{KCTX_X19} + 16]
+    stp     x23, x24, [x0, #{KCTX_X19} + 32]
+    stp     x25, x26, [x0, #{KCTX_X19} + 48]
+    stp     x27, x28, [x0, #{KCTX_X19} + 64]
+    stp     x29, x30, [x0, #{KCTX_FP}]
+    mov     x2, sp
+    str     x2, [x0, #{KCTX_SP}]
+    ldp     x19, x20, [x1, #{KCTX_X19}]
+    ldp     x21, x22, [x1, #{KCTX_X19} + 16]
+    ldp     x23, x24, [x1, #{KCTX_X19} + 32]
+    ldp     x25, x26, [x1, #{KCTX_X19} + 48]
+    ldp     x27, x28, [x1, #{KCTX_X19} + 64]
+    ldp     x29, x30, [x1, #{KCTX_FP}]
+    ldr     x2, [x1, #{KCTX_SP}]
+    mov     sp, x2
+    ret
+
+// The first return of a new kernel stack: x19 = function, x20 = argument.
+// Frame pointer and link register are zero so that backtraces end here.
+.global kernel_thread_start
+kernel_thread_start:
+    mov     x0, x20
+    mov     x29, xzr
+    mov     x30, xzr
+    blr     x19
+    brk     #0x3                    // the function must not return
 
 // void clear_fp_state(void): zeroes every FP/SIMD register, FPCR and FPSR,
 // so that a new program starts clean and sees nothing of the previous one.

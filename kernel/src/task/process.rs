@@ -1,20 +1,28 @@
-//! A process: an address space, a handle table holding its root VMAR, and
-//! the saved registers of its one thread. Created from an ELF image: each
-//! `PT_LOAD` segment becomes a VMO mapped at its link address with the
-//! segment's permissions, and the stack is a VMO with a guard page below.
+//! A process: an address space and a handle table, shared by its threads.
+//! Created from an ELF image: each `PT_LOAD` segment becomes a VMO mapped at
+//! its link address with the segment's permissions, and the stack is a VMO
+//! with a guard page below; the first thread starts at the entry point.
+//!
+//! Locks: the handle table's lock is taken alone (no other lock is held
+//! while it is, and objects taken out of it are dropped after it is
+//! released).
 
 use crate::elf::{Elf, ElfError};
-use crate::handle::HandleTable;
 use crate::memory::FRAMES;
-use crate::object::{new_koid, KernelObject, VmarObject};
+use crate::object::handle::Entry;
+use crate::object::vmar::VmarObject;
+use crate::object::{HandleTable, ObjectBase, ObjectRef, ObjectType};
 use crate::vm::aspace::Placement;
 use crate::vm::{AddressSpace, VmoObject};
 use alloc::string::String;
 use alloc::sync::Arc;
 use mm::vmo::Vmo;
-use platform::arch::trap::UserContext;
 use platform::arch::user_pt::UserPerms;
-use zx_abi::{rights, ZxStatus, INITIAL_STACK_SIZE, PAGE_SIZE, ROOT_VMAR_BASE, ROOT_VMAR_SIZE};
+use spin::Mutex;
+use zx_abi::{
+    obj_type, Handle, Rights, Signals, ZxStatus, INITIAL_STACK_SIZE, PAGE_SIZE, ROOT_VMAR_BASE,
+    ROOT_VMAR_SIZE,
+};
 
 /// Where the initial stack goes: well above any link address we promise to
 /// load at (2^39) and the kernel's default placement region.
@@ -24,10 +32,20 @@ const STACK_TOP: u64 = 0x7fff_0000_0000;
 pub const DEFAULT_MAP_BASE: u64 = 0x10_0000_0000;
 
 pub struct Process {
+    base: ObjectBase,
     pub name: String,
     pub aspace: Arc<AddressSpace>,
-    pub handles: HandleTable,
-    pub ctx: UserContext,
+    handles: Mutex<HandleTable>,
+}
+
+crate::kernel_object!(Process, obj_type::PROCESS, Rights::DEFAULT_PROCESS);
+
+/// Where a new process's first thread starts.
+pub struct StartState {
+    pub entry: u64,
+    pub stack_top: u64,
+    /// x0 at start: the root VMAR handle.
+    pub arg0: u64,
 }
 
 /// Why a program could not be started.
@@ -64,8 +82,8 @@ impl core::fmt::Display for LoadError {
 }
 
 impl Process {
-    /// Loads `image` into a fresh address space, ready to run.
-    pub fn load(name: &str, image: &[u8]) -> Result<Self, LoadError> {
+    /// Loads `image` into a fresh address space, ready for its first thread.
+    pub fn load(name: &str, image: &[u8]) -> Result<(Arc<Self>, StartState), LoadError> {
         let elf = Elf::parse(image).map_err(LoadError::Elf)?;
         let aspace = AddressSpace::new()?;
         for seg in elf.segments() {
@@ -119,30 +137,70 @@ impl Process {
         )?;
 
         let mut handles = HandleTable::new();
-        let root = Arc::new(VmarObject {
-            koid: new_koid(),
-            aspace: aspace.clone(),
-            base: ROOT_VMAR_BASE,
-            size: ROOT_VMAR_SIZE,
-        });
-        let root_handle = handles.add(KernelObject::Vmar(root), rights::ROOT_VMAR)?;
-
-        let mut ctx = UserContext::default();
-        ctx.x[0] = u64::from(root_handle);
-        ctx.sp = STACK_TOP;
-        ctx.pc = elf.entry;
-        Ok(Self {
+        let root = VmarObject::new(aspace.clone(), ROOT_VMAR_BASE, ROOT_VMAR_SIZE);
+        let root_handle = handles.add(root, Rights::ROOT_VMAR)?;
+        let process = Arc::new(Self {
+            base: ObjectBase::new(Signals::empty()),
             name: String::from(name),
             aspace,
-            handles,
-            ctx,
-        })
+            handles: Mutex::new(handles),
+        });
+        let start = StartState {
+            entry: elf.entry,
+            stack_top: STACK_TOP,
+            arg0: u64::from(root_handle),
+        };
+        Ok((process, start))
+    }
+
+    /// The `T` behind `h` if the handle has every right in `needed`, and the
+    /// handle's rights (`BadHandle`, `WrongType`, `AccessDenied`).
+    pub fn get<T: ObjectType>(
+        &self,
+        h: Handle,
+        needed: Rights,
+    ) -> Result<(Arc<T>, Rights), ZxStatus> {
+        self.handles.lock().get::<T>(h, needed)
+    }
+
+    /// The object behind `h` (any type) if the handle has `needed`.
+    pub fn get_any(&self, h: Handle, needed: Rights) -> Result<(ObjectRef, Rights), ZxStatus> {
+        self.handles.lock().get_any(h, needed)
+    }
+
+    /// Installs a handle.
+    pub fn add_handle(&self, object: ObjectRef, rights: Rights) -> Result<Handle, ZxStatus> {
+        self.handles.lock().add(object, rights)
+    }
+
+    /// Runs `f` on the handle table; what it returns for dropping is
+    /// dropped after the lock is released.
+    pub fn with_handles<R>(&self, f: impl FnOnce(&mut HandleTable) -> R) -> R {
+        f(&mut self.handles.lock())
+    }
+
+    /// Removes a handle; what it held is dropped by the caller, outside the
+    /// table's lock.
+    pub fn remove_handle(&self, h: Handle) -> Result<Entry, ZxStatus> {
+        self.handles.lock().remove(h)
+    }
+
+    /// Handles the process holds.
+    pub fn handle_count(&self) -> usize {
+        self.handles.lock().len()
+    }
+
+    /// The process has ended: its handles close and its address space is
+    /// torn down (mappings, tables, ASID).
+    pub fn terminate(&self) {
+        let entries = self.handles.lock().take_all();
+        drop(entries);
+        self.aspace.destroy();
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        self.handles.clear();
-        self.aspace.destroy();
+        self.terminate();
     }
 }

@@ -1,12 +1,23 @@
-//! The system-call ABI shared by the kernel and EL0 programs: syscall numbers,
-//! `zx_status_t` values, rights, options, signals, object types and the layout
-//! of the structures that cross the boundary. Values are Zircon's (see
-//! `docs/syscall-abi.md`); nothing here depends on the target.
-#![no_std]
+//! The system-call ABI shared by the kernel and EL0 programs: syscall numbers
+//! (generated from Zircon's table), `zx_status_t`, rights, options and
+//! signals as typed flags, object types, the `#[repr(C)]` structures that
+//! cross the boundary, typed user pointers, and the one list of system calls
+//! (`zx_syscalls!`). Values are Zircon's (see `docs/syscall-abi.md`);
+//! nothing here depends on the target.
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod flags;
 pub mod status;
+pub mod structs;
+pub mod syscalls;
+pub mod user_ptr;
+
+pub use flags::*;
 pub use status::ZxStatus;
+pub use structs::*;
+pub use syscalls::{SyscallInfo, SYSCALLS};
+pub use user_ptr::{ArgKind, SyscallArg, UserIn, UserInOut, UserOut};
 
 /// Page size of every address space this kernel builds.
 pub const PAGE_SIZE: u64 = 4096;
@@ -16,77 +27,14 @@ pub type Handle = u32;
 pub const ZX_HANDLE_INVALID: Handle = 0;
 pub const ZX_HANDLE_FIXED_BITS_MASK: Handle = 0x3;
 
-/// System-call numbers, passed in x16 (a snapshot of Zircon's table).
+/// System-call numbers, passed in x16: every call of Zircon's table
+/// (generated from `syscall-numbers.md`), plus this kernel's one extension.
 pub mod sys {
-    pub const DEBUG_WRITE: u64 = 20;
-    pub const HANDLE_CLOSE: u64 = 42;
-    pub const HANDLE_DUPLICATE: u64 = 44;
-    pub const HANDLE_REPLACE: u64 = 45;
-    pub const OBJECT_WAIT_ONE: u64 = 67;
-    pub const OBJECT_GET_PROPERTY: u64 = 72;
-    pub const OBJECT_SET_PROPERTY: u64 = 73;
-    pub const OBJECT_GET_INFO: u64 = 74;
-    pub const PROCESS_EXIT: u64 = 100;
-    pub const VMAR_MAP: u64 = 152;
-    pub const VMAR_UNMAP: u64 = 153;
-    pub const VMO_CREATE: u64 = 156;
-    pub const VMO_READ: u64 = 157;
-    pub const VMO_WRITE: u64 = 158;
-    pub const VMO_GET_SIZE: u64 = 159;
-    pub const VMO_SET_SIZE: u64 = 160;
-    pub const VMO_OP_RANGE: u64 = 161;
-    pub const VMO_CREATE_CHILD: u64 = 162;
-    pub const VMO_REPLACE_AS_EXECUTABLE: u64 = 164;
+    include!(concat!(env!("OUT_DIR"), "/numbers.rs"));
+
     /// Not part of Zircon: kernel statistics for tests (free pages and more).
     /// Outside Zircon's range so that it can never collide with a real call.
     pub const KERNEL_STATS: u64 = 0x1000;
-}
-
-/// `zx_rights_t` bits.
-pub mod rights {
-    pub const NONE: u32 = 0;
-    pub const DUPLICATE: u32 = 1 << 0;
-    pub const TRANSFER: u32 = 1 << 1;
-    pub const READ: u32 = 1 << 2;
-    pub const WRITE: u32 = 1 << 3;
-    pub const EXECUTE: u32 = 1 << 4;
-    pub const MAP: u32 = 1 << 5;
-    pub const GET_PROPERTY: u32 = 1 << 6;
-    pub const SET_PROPERTY: u32 = 1 << 7;
-    pub const ENUMERATE: u32 = 1 << 8;
-    pub const DESTROY: u32 = 1 << 9;
-    pub const SET_POLICY: u32 = 1 << 10;
-    pub const GET_POLICY: u32 = 1 << 11;
-    pub const SIGNAL: u32 = 1 << 12;
-    pub const SIGNAL_PEER: u32 = 1 << 13;
-    pub const WAIT: u32 = 1 << 14;
-    pub const INSPECT: u32 = 1 << 15;
-    pub const OP_CHILDREN: u32 = 1 << 21;
-    pub const RESIZE: u32 = 1 << 22;
-    pub const SAME_RIGHTS: u32 = 1 << 31;
-
-    pub const BASIC: u32 = TRANSFER | DUPLICATE | WAIT | INSPECT;
-    pub const IO: u32 = READ | WRITE;
-    pub const PROPERTY: u32 = GET_PROPERTY | SET_PROPERTY;
-    /// 0xD0EF.
-    pub const DEFAULT_VMO: u32 = BASIC | IO | PROPERTY | MAP | SIGNAL;
-    /// What a process's root VMAR handle carries at start.
-    pub const ROOT_VMAR: u32 = DUPLICATE | TRANSFER | INSPECT | READ | WRITE | EXECUTE;
-}
-
-/// `zx_vmo_create` options.
-pub mod vmo_opt {
-    pub const RESIZABLE: u32 = 1 << 1;
-    pub const DISCARDABLE: u32 = 1 << 2;
-}
-
-/// `zx_vmo_create_child` options.
-pub mod child_opt {
-    pub const SNAPSHOT: u32 = 1 << 0;
-    pub const RESIZABLE: u32 = 1 << 2;
-    pub const SLICE: u32 = 1 << 3;
-    pub const SNAPSHOT_AT_LEAST_ON_WRITE: u32 = 1 << 4;
-    pub const NO_WRITE: u32 = 1 << 5;
 }
 
 /// `zx_vmo_op_range` operations.
@@ -106,38 +54,17 @@ pub mod vmo_op {
     pub const PREFETCH: u32 = 14;
 }
 
-/// `zx_vm_option_t` bits for `zx_vmar_map`.
-pub mod vm_opt {
-    pub const PERM_READ: u32 = 1 << 0;
-    pub const PERM_WRITE: u32 = 1 << 1;
-    pub const PERM_EXECUTE: u32 = 1 << 2;
-    pub const COMPACT: u32 = 1 << 3;
-    pub const SPECIFIC: u32 = 1 << 4;
-    pub const SPECIFIC_OVERWRITE: u32 = 1 << 5;
-    pub const CAN_MAP_SPECIFIC: u32 = 1 << 6;
-    pub const CAN_MAP_READ: u32 = 1 << 7;
-    pub const CAN_MAP_WRITE: u32 = 1 << 8;
-    pub const CAN_MAP_EXECUTE: u32 = 1 << 9;
-    pub const MAP_RANGE: u32 = 1 << 10;
-    pub const REQUIRE_NON_RESIZABLE: u32 = 1 << 11;
-    pub const ALLOW_FAULTS: u32 = 1 << 12;
-    pub const OFFSET_IS_UPPER_LIMIT: u32 = 1 << 13;
-    pub const ALIGN_BASE: u32 = 24;
-    pub const ALIGN_MASK: u32 = 0x1f << ALIGN_BASE;
-}
-
-/// `zx_signals_t` bits.
-pub mod signals {
-    pub const NONE: u32 = 0;
-    pub const VMO_ZERO_CHILDREN: u32 = 1 << 3;
-    pub const HANDLE_CLOSED: u32 = 1 << 23;
-}
-
 /// `zx_obj_type_t` values.
 pub mod obj_type {
     pub const NONE: u32 = 0;
     pub const PROCESS: u32 = 1;
+    pub const THREAD: u32 = 2;
     pub const VMO: u32 = 3;
+    pub const CHANNEL: u32 = 4;
+    pub const EVENT: u32 = 5;
+    pub const PORT: u32 = 6;
+    pub const EVENTPAIR: u32 = 16;
+    pub const JOB: u32 = 17;
     pub const VMAR: u32 = 18;
 }
 
@@ -151,6 +78,7 @@ pub mod prop {
 pub mod topic {
     pub const HANDLE_VALID: u32 = 1;
     pub const HANDLE_BASIC: u32 = 2;
+    pub const HANDLE_COUNT: u32 = 19;
     pub const VMO: u32 = 0x3000_0017;
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
@@ -206,16 +134,6 @@ pub mod stats {
     pub const COUNT: usize = 5;
 }
 
-/// `zx_info_vmo_t.flags` bits.
-pub mod vmo_info_flags {
-    pub const TYPE_PAGED: u32 = 1 << 0;
-    pub const RESIZABLE: u32 = 1 << 1;
-    pub const IS_COW_CLONE: u32 = 1 << 2;
-    pub const VIA_HANDLE: u32 = 1 << 3;
-    pub const DISCARDABLE: u32 = 1 << 7;
-    pub const IMMUTABLE: u32 = 1 << 8;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +141,68 @@ mod tests {
     #[test]
     fn default_vmo_rights_match_zircon() {
         assert_eq!(rights::DEFAULT_VMO, 0xD0EF);
+    }
+
+    #[test]
+    fn every_call_has_zircons_number_and_name() {
+        for call in SYSCALLS {
+            if call.number == sys::KERNEL_STATS {
+                continue;
+            }
+            let zircon = sys::ZIRCON_CALLS.iter().find(|(n, _)| *n == call.number);
+            assert_eq!(
+                zircon.map(|(_, name)| *name),
+                Some(call.name),
+                "call {} has number {}",
+                call.name,
+                call.number
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_unique_in_the_table() {
+        for (i, a) in SYSCALLS.iter().enumerate() {
+            assert!(SYSCALLS[i + 1..].iter().all(|b| b.number != a.number));
+        }
+    }
+
+    /// The vendored copy of the shared table is the shared table, when the
+    /// project's shared folder sits beside the checkout.
+    #[test]
+    fn vendored_numbers_match_the_shared_table() {
+        let shared = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/syscall-numbers.md"
+        );
+        let Ok(text) = std::fs::read_to_string(shared) else {
+            // Outside the project's workspace layout there is nothing to compare with.
+            eprintln!("no {shared}: comparison not possible here");
+            return;
+        };
+        assert_eq!(text, include_str!("../syscall-numbers.md"));
+    }
+
+    #[test]
+    fn known_numbers() {
+        assert_eq!(sys::VMO_CREATE, 156);
+        assert_eq!(sys::HANDLE_CLOSE_MANY, 43);
+        assert_eq!(sys::OBJECT_SIGNAL, 70);
+        assert_eq!(sys::VMO_TRANSFER_DATA, 169);
+        assert_eq!(sys::ZIRCON_CALLS.len(), 172);
+    }
+
+    #[test]
+    fn derived_rights() {
+        let r = Rights::READ | Rights::WRITE;
+        assert_eq!(r.derive(rights::SAME_RIGHTS), Ok(r));
+        assert_eq!(r.derive(rights::READ), Ok(Rights::READ));
+        assert_eq!(r.derive(0), Ok(Rights::NONE));
+        assert_eq!(r.derive(rights::MAP), Err(ZxStatus::InvalidArgs));
+        assert_eq!(
+            r.derive(rights::READ | rights::SAME_RIGHTS),
+            Err(ZxStatus::InvalidArgs)
+        );
     }
 
     #[test]

@@ -1,0 +1,278 @@
+//! Rights, options and signals as typed flags. The kernel works with the
+//! types; the `rights`, `vmo_opt`, ... modules give the same values as plain
+//! `u32`s for EL0 code that builds raw (possibly invalid) arguments. Each
+//! value is written once, in the `bitflags!` definition.
+
+use bitflags::bitflags;
+
+bitflags! {
+    /// `zx_rights_t`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Rights: u32 {
+        const DUPLICATE = 1 << 0;
+        const TRANSFER = 1 << 1;
+        const READ = 1 << 2;
+        const WRITE = 1 << 3;
+        const EXECUTE = 1 << 4;
+        const MAP = 1 << 5;
+        const GET_PROPERTY = 1 << 6;
+        const SET_PROPERTY = 1 << 7;
+        const ENUMERATE = 1 << 8;
+        const DESTROY = 1 << 9;
+        const SET_POLICY = 1 << 10;
+        const GET_POLICY = 1 << 11;
+        const SIGNAL = 1 << 12;
+        const SIGNAL_PEER = 1 << 13;
+        const WAIT = 1 << 14;
+        const INSPECT = 1 << 15;
+        const MANAGE_JOB = 1 << 16;
+        const MANAGE_PROCESS = 1 << 17;
+        const MANAGE_THREAD = 1 << 18;
+        const APPLY_PROFILE = 1 << 19;
+        const MANAGE_SOCKET = 1 << 20;
+        const OP_CHILDREN = 1 << 21;
+        const RESIZE = 1 << 22;
+        const ATTACH_VMO = 1 << 23;
+        const MANAGE_VMO = 1 << 24;
+        /// Not a right: "the rights the handle already has".
+        const SAME_RIGHTS = 1 << 31;
+    }
+}
+
+impl Rights {
+    pub const NONE: Self = Self::empty();
+    pub const BASIC: Self = Self::TRANSFER
+        .union(Self::DUPLICATE)
+        .union(Self::WAIT)
+        .union(Self::INSPECT);
+    pub const IO: Self = Self::READ.union(Self::WRITE);
+    pub const PROPERTY: Self = Self::GET_PROPERTY.union(Self::SET_PROPERTY);
+    /// A new VMO's handle (0xD0EF).
+    pub const DEFAULT_VMO: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::MAP)
+        .union(Self::SIGNAL);
+    /// `ZX_DEFAULT_PROCESS_RIGHTS`.
+    pub const DEFAULT_PROCESS: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::ENUMERATE)
+        .union(Self::DESTROY)
+        .union(Self::SIGNAL)
+        .union(Self::MANAGE_PROCESS)
+        .union(Self::MANAGE_THREAD);
+    /// `ZX_DEFAULT_THREAD_RIGHTS`.
+    pub const DEFAULT_THREAD: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::SIGNAL)
+        .union(Self::MANAGE_THREAD)
+        .union(Self::APPLY_PROFILE);
+    /// What a process's root VMAR handle carries at start.
+    pub const ROOT_VMAR: Self = Self::DUPLICATE
+        .union(Self::TRANSFER)
+        .union(Self::INSPECT)
+        .union(Self::READ)
+        .union(Self::WRITE)
+        .union(Self::EXECUTE);
+
+    /// The rights a derived handle gets (`zx_handle_duplicate`/`_replace`):
+    /// all of `self` for `SAME_RIGHTS`, else `requested`, which may not add a
+    /// right (`INVALID_ARGS`).
+    pub fn derive(self, requested: u32) -> Result<Self, crate::ZxStatus> {
+        if requested == Self::SAME_RIGHTS.bits() {
+            return Ok(self);
+        }
+        let requested = Self::from_bits_retain(requested);
+        if !self.contains(requested) {
+            return Err(crate::ZxStatus::InvalidArgs);
+        }
+        Ok(requested)
+    }
+}
+
+bitflags! {
+    /// `zx_signals_t`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct Signals: u32 {
+        /// `ZX_VMO_ZERO_CHILDREN` (= `__ZX_OBJECT_SIGNALED`).
+        const VMO_ZERO_CHILDREN = 1 << 3;
+        const HANDLE_CLOSED = 1 << 23;
+        const USER_0 = 1 << 24;
+        const USER_1 = 1 << 25;
+        const USER_2 = 1 << 26;
+        const USER_3 = 1 << 27;
+        const USER_4 = 1 << 28;
+        const USER_5 = 1 << 29;
+        const USER_6 = 1 << 30;
+        const USER_7 = 1 << 31;
+    }
+}
+
+impl Signals {
+    /// `ZX_USER_SIGNAL_ALL`: the bits `zx_object_signal` may change.
+    pub const USER_ALL: Self = Self::from_bits_retain(0xff00_0000);
+}
+
+bitflags! {
+    /// `zx_vmo_create` options.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmoOptions: u32 {
+        const RESIZABLE = 1 << 1;
+        const DISCARDABLE = 1 << 2;
+    }
+}
+
+bitflags! {
+    /// `zx_vmo_create_child` options.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct ChildOptions: u32 {
+        const SNAPSHOT = 1 << 0;
+        const RESIZABLE = 1 << 2;
+        const SLICE = 1 << 3;
+        const SNAPSHOT_AT_LEAST_ON_WRITE = 1 << 4;
+        const NO_WRITE = 1 << 5;
+    }
+}
+
+bitflags! {
+    /// `zx_vm_option_t` for `zx_vmar_map` (the alignment field aside).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmOptions: u32 {
+        const PERM_READ = 1 << 0;
+        const PERM_WRITE = 1 << 1;
+        const PERM_EXECUTE = 1 << 2;
+        const COMPACT = 1 << 3;
+        const SPECIFIC = 1 << 4;
+        const SPECIFIC_OVERWRITE = 1 << 5;
+        const CAN_MAP_SPECIFIC = 1 << 6;
+        const CAN_MAP_READ = 1 << 7;
+        const CAN_MAP_WRITE = 1 << 8;
+        const CAN_MAP_EXECUTE = 1 << 9;
+        const MAP_RANGE = 1 << 10;
+        const REQUIRE_NON_RESIZABLE = 1 << 11;
+        const ALLOW_FAULTS = 1 << 12;
+        const OFFSET_IS_UPPER_LIMIT = 1 << 13;
+        const PERM_READ_IF_XOM_UNSUPPORTED = 1 << 14;
+    }
+}
+
+impl VmOptions {
+    /// The alignment field: `n << ALIGN_BASE` asks for 2^n alignment.
+    pub const ALIGN_BASE: u32 = 24;
+    pub const ALIGN_MASK: u32 = 0x1f << Self::ALIGN_BASE;
+}
+
+bitflags! {
+    /// `zx_info_vmo_t.flags`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmoInfoFlags: u32 {
+        const TYPE_PAGED = 1 << 0;
+        const RESIZABLE = 1 << 1;
+        const IS_COW_CLONE = 1 << 2;
+        const VIA_HANDLE = 1 << 3;
+        const VIA_MAPPING = 1 << 4;
+        const PAGER_BACKED = 1 << 5;
+        const CONTIGUOUS = 1 << 6;
+        const DISCARDABLE = 1 << 7;
+        const IMMUTABLE = 1 << 8;
+    }
+}
+
+/// `zx_rights_t` bits as plain values, for EL0 code.
+pub mod rights {
+    use super::Rights;
+    pub const NONE: u32 = Rights::NONE.bits();
+    pub const DUPLICATE: u32 = Rights::DUPLICATE.bits();
+    pub const TRANSFER: u32 = Rights::TRANSFER.bits();
+    pub const READ: u32 = Rights::READ.bits();
+    pub const WRITE: u32 = Rights::WRITE.bits();
+    pub const EXECUTE: u32 = Rights::EXECUTE.bits();
+    pub const MAP: u32 = Rights::MAP.bits();
+    pub const GET_PROPERTY: u32 = Rights::GET_PROPERTY.bits();
+    pub const SET_PROPERTY: u32 = Rights::SET_PROPERTY.bits();
+    pub const ENUMERATE: u32 = Rights::ENUMERATE.bits();
+    pub const DESTROY: u32 = Rights::DESTROY.bits();
+    pub const SET_POLICY: u32 = Rights::SET_POLICY.bits();
+    pub const GET_POLICY: u32 = Rights::GET_POLICY.bits();
+    pub const SIGNAL: u32 = Rights::SIGNAL.bits();
+    pub const SIGNAL_PEER: u32 = Rights::SIGNAL_PEER.bits();
+    pub const WAIT: u32 = Rights::WAIT.bits();
+    pub const INSPECT: u32 = Rights::INSPECT.bits();
+    pub const OP_CHILDREN: u32 = Rights::OP_CHILDREN.bits();
+    pub const RESIZE: u32 = Rights::RESIZE.bits();
+    pub const SAME_RIGHTS: u32 = Rights::SAME_RIGHTS.bits();
+    pub const BASIC: u32 = Rights::BASIC.bits();
+    pub const IO: u32 = Rights::IO.bits();
+    pub const PROPERTY: u32 = Rights::PROPERTY.bits();
+    pub const DEFAULT_VMO: u32 = Rights::DEFAULT_VMO.bits();
+    pub const ROOT_VMAR: u32 = Rights::ROOT_VMAR.bits();
+}
+
+/// `zx_signals_t` bits as plain values.
+pub mod signals {
+    use super::Signals;
+    pub const NONE: u32 = 0;
+    pub const VMO_ZERO_CHILDREN: u32 = Signals::VMO_ZERO_CHILDREN.bits();
+    pub const HANDLE_CLOSED: u32 = Signals::HANDLE_CLOSED.bits();
+    pub const USER_0: u32 = Signals::USER_0.bits();
+    pub const USER_1: u32 = Signals::USER_1.bits();
+    pub const USER_2: u32 = Signals::USER_2.bits();
+    pub const USER_3: u32 = Signals::USER_3.bits();
+    pub const USER_4: u32 = Signals::USER_4.bits();
+    pub const USER_5: u32 = Signals::USER_5.bits();
+    pub const USER_6: u32 = Signals::USER_6.bits();
+    pub const USER_7: u32 = Signals::USER_7.bits();
+    pub const USER_ALL: u32 = Signals::USER_ALL.bits();
+}
+
+/// `zx_vmo_create` options as plain values.
+pub mod vmo_opt {
+    use super::VmoOptions;
+    pub const RESIZABLE: u32 = VmoOptions::RESIZABLE.bits();
+    pub const DISCARDABLE: u32 = VmoOptions::DISCARDABLE.bits();
+}
+
+/// `zx_vmo_create_child` options as plain values.
+pub mod child_opt {
+    use super::ChildOptions;
+    pub const SNAPSHOT: u32 = ChildOptions::SNAPSHOT.bits();
+    pub const RESIZABLE: u32 = ChildOptions::RESIZABLE.bits();
+    pub const SLICE: u32 = ChildOptions::SLICE.bits();
+    pub const SNAPSHOT_AT_LEAST_ON_WRITE: u32 = ChildOptions::SNAPSHOT_AT_LEAST_ON_WRITE.bits();
+    pub const NO_WRITE: u32 = ChildOptions::NO_WRITE.bits();
+}
+
+/// `zx_vm_option_t` bits as plain values.
+pub mod vm_opt {
+    use super::VmOptions;
+    pub const PERM_READ: u32 = VmOptions::PERM_READ.bits();
+    pub const PERM_WRITE: u32 = VmOptions::PERM_WRITE.bits();
+    pub const PERM_EXECUTE: u32 = VmOptions::PERM_EXECUTE.bits();
+    pub const COMPACT: u32 = VmOptions::COMPACT.bits();
+    pub const SPECIFIC: u32 = VmOptions::SPECIFIC.bits();
+    pub const SPECIFIC_OVERWRITE: u32 = VmOptions::SPECIFIC_OVERWRITE.bits();
+    pub const CAN_MAP_SPECIFIC: u32 = VmOptions::CAN_MAP_SPECIFIC.bits();
+    pub const CAN_MAP_READ: u32 = VmOptions::CAN_MAP_READ.bits();
+    pub const CAN_MAP_WRITE: u32 = VmOptions::CAN_MAP_WRITE.bits();
+    pub const CAN_MAP_EXECUTE: u32 = VmOptions::CAN_MAP_EXECUTE.bits();
+    pub const MAP_RANGE: u32 = VmOptions::MAP_RANGE.bits();
+    pub const REQUIRE_NON_RESIZABLE: u32 = VmOptions::REQUIRE_NON_RESIZABLE.bits();
+    pub const ALLOW_FAULTS: u32 = VmOptions::ALLOW_FAULTS.bits();
+    pub const OFFSET_IS_UPPER_LIMIT: u32 = VmOptions::OFFSET_IS_UPPER_LIMIT.bits();
+    pub const PERM_READ_IF_XOM_UNSUPPORTED: u32 = VmOptions::PERM_READ_IF_XOM_UNSUPPORTED.bits();
+    pub const ALIGN_BASE: u32 = VmOptions::ALIGN_BASE;
+    pub const ALIGN_MASK: u32 = VmOptions::ALIGN_MASK;
+}
+
+/// `zx_info_vmo_t.flags` bits as plain values.
+pub mod vmo_info_flags {
+    use super::VmoInfoFlags;
+    pub const TYPE_PAGED: u32 = VmoInfoFlags::TYPE_PAGED.bits();
+    pub const RESIZABLE: u32 = VmoInfoFlags::RESIZABLE.bits();
+    pub const IS_COW_CLONE: u32 = VmoInfoFlags::IS_COW_CLONE.bits();
+    pub const VIA_HANDLE: u32 = VmoInfoFlags::VIA_HANDLE.bits();
+    pub const DISCARDABLE: u32 = VmoInfoFlags::DISCARDABLE.bits();
+    pub const IMMUTABLE: u32 = VmoInfoFlags::IMMUTABLE.bits();
+}

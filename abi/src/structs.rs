@@ -1,0 +1,135 @@
+//! Every `#[repr(C)]` structure that crosses the system-call boundary, with
+//! Zircon's layout pinned by offset and size assertions. The kernel fills
+//! them and copies them out whole; EL0 programs read them back field by
+//! field. Nothing is assembled from hand-placed byte offsets.
+
+use core::mem::{offset_of, size_of};
+
+/// `zx_info_handle_basic_t` (`ZX_INFO_HANDLE_BASIC`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoHandleBasic {
+    pub koid: u64,
+    pub rights: u32,
+    /// `zx_obj_type_t`.
+    pub obj_type: u32,
+    pub related_koid: u64,
+    pub reserved: u32,
+    pub padding1: [u8; 4],
+}
+
+const _: () = {
+    assert!(size_of::<InfoHandleBasic>() == 32);
+    assert!(offset_of!(InfoHandleBasic, rights) == 8);
+    assert!(offset_of!(InfoHandleBasic, obj_type) == 12);
+    assert!(offset_of!(InfoHandleBasic, related_koid) == 16);
+    assert!(offset_of!(InfoHandleBasic, reserved) == 24);
+};
+
+/// `zx_info_handle_count_t` (`ZX_INFO_HANDLE_COUNT`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoHandleCount {
+    pub handle_count: u32,
+}
+
+const _: () = assert!(size_of::<InfoHandleCount>() == 4);
+
+/// `zx_info_vmo_t`, the current layout (topic `ZX_INFO_VMO`, version 4).
+/// The older topics return a prefix of it: see [`InfoVmo::size_for_topic`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoVmo {
+    pub koid: u64,
+    pub name: [u8; crate::ZX_MAX_NAME_LEN],
+    pub size_bytes: u64,
+    pub parent_koid: u64,
+    pub num_children: u64,
+    pub num_mappings: u64,
+    pub share_count: u64,
+    /// [`crate::VmoInfoFlags`].
+    pub flags: u32,
+    pub padding1: [u8; 4],
+    pub committed_bytes: u64,
+    pub handle_rights: u32,
+    pub cache_policy: u32,
+    pub metadata_bytes: u64,
+    pub committed_change_events: u64,
+    pub populated_bytes: u64,
+    pub committed_private_bytes: u64,
+    pub populated_private_bytes: u64,
+    pub committed_scaled_bytes: u64,
+    pub populated_scaled_bytes: u64,
+    pub committed_fractional_scaled_bytes: u64,
+    pub populated_fractional_scaled_bytes: u64,
+}
+
+const _: () = {
+    assert!(size_of::<InfoVmo>() == 176);
+    assert!(offset_of!(InfoVmo, name) == 8);
+    assert!(offset_of!(InfoVmo, size_bytes) == 40);
+    assert!(offset_of!(InfoVmo, parent_koid) == 48);
+    assert!(offset_of!(InfoVmo, num_children) == 56);
+    assert!(offset_of!(InfoVmo, num_mappings) == 64);
+    assert!(offset_of!(InfoVmo, share_count) == 72);
+    assert!(offset_of!(InfoVmo, flags) == 80);
+    assert!(offset_of!(InfoVmo, committed_bytes) == 88);
+    assert!(offset_of!(InfoVmo, handle_rights) == 96);
+    assert!(offset_of!(InfoVmo, cache_policy) == 100);
+    assert!(offset_of!(InfoVmo, metadata_bytes) == 104);
+    assert!(offset_of!(InfoVmo, committed_change_events) == 112);
+    assert!(offset_of!(InfoVmo, populated_bytes) == 120);
+    assert!(offset_of!(InfoVmo, committed_private_bytes) == 128);
+    assert!(offset_of!(InfoVmo, populated_private_bytes) == 136);
+    assert!(offset_of!(InfoVmo, committed_scaled_bytes) == 144);
+    assert!(offset_of!(InfoVmo, populated_scaled_bytes) == 152);
+    assert!(offset_of!(InfoVmo, committed_fractional_scaled_bytes) == 160);
+    assert!(offset_of!(InfoVmo, populated_fractional_scaled_bytes) == 168);
+};
+
+impl InfoVmo {
+    /// How many bytes of the record a VMO topic returns: V1 ends after
+    /// `cache_policy`, V2 after `committed_change_events`, V3 after
+    /// `populated_bytes`, and the current topic is the whole record.
+    pub const fn size_for_topic(topic: u32) -> Option<usize> {
+        match topic {
+            crate::topic::VMO_V1 => Some(offset_of!(InfoVmo, metadata_bytes)),
+            crate::topic::VMO_V2 => Some(offset_of!(InfoVmo, populated_bytes)),
+            crate::topic::VMO_V3 => Some(offset_of!(InfoVmo, committed_private_bytes)),
+            crate::topic::VMO => Some(size_of::<InfoVmo>()),
+            _ => None,
+        }
+    }
+}
+
+/// `zx_vmo_lock_state_t` (`ZX_VMO_OP_LOCK`, `TRY_LOCK`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmoLockState {
+    pub offset: u64,
+    pub size: u64,
+    pub discarded_offset: u64,
+    pub discarded_size: u64,
+}
+
+const _: () = {
+    assert!(size_of::<VmoLockState>() == 32);
+    assert!(offset_of!(VmoLockState, size) == 8);
+    assert!(offset_of!(VmoLockState, discarded_offset) == 16);
+    assert!(offset_of!(VmoLockState, discarded_size) == 24);
+};
+
+/// Plain-old-data records that may be copied to and from user memory as
+/// bytes: `#[repr(C)]`, no padding the kernel leaves uninitialised (every
+/// padding field is explicit), every bit pattern valid.
+pub trait Record: Copy + Default + 'static {}
+
+impl Record for InfoHandleBasic {}
+impl Record for InfoHandleCount {}
+impl Record for InfoVmo {}
+impl Record for VmoLockState {}
+impl Record for u8 {}
+impl Record for u32 {}
+impl Record for u64 {}
+impl Record for i64 {}
+impl Record for usize {}

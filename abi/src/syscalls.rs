@@ -1,0 +1,140 @@
+//! The one list of system calls. Each entry gives the number (from
+//! `syscall-numbers.md`, through `sys::*`), the name, the typed arguments
+//! and the statuses Zircon documents for the call. Everything that needs
+//! the list is generated from it with the callback pattern: `zx_syscalls!
+//! (my_macro)` expands `my_macro!` with every entry, in the form
+//!
+//! ```text
+//! number => name(arg: Type, ...) errors [Status, ...];
+//! ```
+//!
+//! The kernel's dispatch (a handler per name, so a missing handler does not
+//! compile), the EL0 library's raw wrappers and the fuzzer's call table are
+//! three such callbacks; [`SYSCALLS`] is a fourth, kept here so that host
+//! tests can check the list against Zircon's table.
+//!
+//! To add a call: one line here, a handler in the kernel's `syscall/`, tests.
+
+/// Expands `$callback!` with every system call of the ABI.
+#[macro_export]
+macro_rules! zx_syscalls {
+    ($callback:ident) => {
+        $callback! {
+            $crate::sys::DEBUG_WRITE => debug_write(buffer: $crate::UserIn<u8>, buffer_size: usize)
+                errors [InvalidArgs];
+            $crate::sys::HANDLE_CLOSE => handle_close(handle: $crate::Handle)
+                errors [BadHandle];
+            $crate::sys::HANDLE_CLOSE_MANY => handle_close_many(
+                handles: $crate::UserIn<$crate::Handle>, num_handles: usize)
+                errors [BadHandle, InvalidArgs];
+            $crate::sys::HANDLE_DUPLICATE => handle_duplicate(
+                handle: $crate::Handle, rights: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, AccessDenied, InvalidArgs, NoMemory];
+            $crate::sys::HANDLE_REPLACE => handle_replace(
+                handle: $crate::Handle, rights: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, InvalidArgs, NoMemory];
+            $crate::sys::OBJECT_WAIT_ONE => object_wait_one(
+                handle: $crate::Handle, signals: u32, deadline: i64,
+                observed: $crate::UserOut<u32>)
+                errors [BadHandle, AccessDenied, NotSupported, InvalidArgs, TimedOut, Canceled];
+            $crate::sys::OBJECT_SIGNAL => object_signal(
+                handle: $crate::Handle, clear_mask: u32, set_mask: u32)
+                errors [BadHandle, AccessDenied, InvalidArgs];
+            $crate::sys::OBJECT_GET_PROPERTY => object_get_property(
+                handle: $crate::Handle, property: u32, value: $crate::UserOut<u8>,
+                value_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BufferTooSmall,
+                        NotSupported, NoMemory];
+            $crate::sys::OBJECT_SET_PROPERTY => object_set_property(
+                handle: $crate::Handle, property: u32, value: $crate::UserIn<u8>,
+                value_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BufferTooSmall,
+                        NotSupported, NoMemory];
+            $crate::sys::OBJECT_GET_INFO => object_get_info(
+                handle: $crate::Handle, topic: u32, buffer: $crate::UserOut<u8>,
+                buffer_size: usize, actual: $crate::UserOut<usize>,
+                avail: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BufferTooSmall,
+                        NotSupported, NoMemory];
+            $crate::sys::PROCESS_EXIT => process_exit(retcode: i64)
+                errors [];
+            $crate::sys::VMAR_MAP => vmar_map(
+                handle: $crate::Handle, options: u32, vmar_offset: usize,
+                vmo: $crate::Handle, vmo_offset: u64, len: usize,
+                mapped_addr: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, InvalidArgs, AccessDenied, AlreadyExists,
+                        NoResources, BadState, NotSupported, OutOfRange, BufferTooSmall,
+                        NoMemory];
+            $crate::sys::VMAR_UNMAP => vmar_unmap(handle: $crate::Handle, addr: usize, len: usize)
+                errors [BadHandle, WrongType, InvalidArgs, BadState, AccessDenied, NotFound];
+            $crate::sys::VMO_CREATE => vmo_create(
+                size: u64, options: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, OutOfRange, NoMemory];
+            $crate::sys::VMO_READ => vmo_read(
+                handle: $crate::Handle, buffer: $crate::UserOut<u8>, offset: u64,
+                buffer_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, OutOfRange, NotFound, BadState,
+                        NoMemory];
+            $crate::sys::VMO_WRITE => vmo_write(
+                handle: $crate::Handle, buffer: $crate::UserIn<u8>, offset: u64,
+                buffer_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, OutOfRange, NotFound, BadState,
+                        NoMemory];
+            $crate::sys::VMO_GET_SIZE => vmo_get_size(
+                handle: $crate::Handle, size: $crate::UserOut<u64>)
+                errors [BadHandle, WrongType, InvalidArgs];
+            $crate::sys::VMO_SET_SIZE => vmo_set_size(handle: $crate::Handle, size: u64)
+                errors [BadHandle, WrongType, AccessDenied, Unavailable, OutOfRange, NoMemory,
+                        BadState];
+            $crate::sys::VMO_OP_RANGE => vmo_op_range(
+                handle: $crate::Handle, op: u32, offset: u64, size: u64,
+                buffer: $crate::UserInOut<u8>, buffer_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, OutOfRange,
+                        NotSupported, Unavailable, BadState, NoMemory];
+            $crate::sys::VMO_CREATE_CHILD => vmo_create_child(
+                handle: $crate::Handle, options: u32, offset: u64, size: u64,
+                out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, InvalidArgs, OutOfRange, AccessDenied,
+                        NotSupported, BadState, NoMemory];
+            $crate::sys::VMO_REPLACE_AS_EXECUTABLE => vmo_replace_as_executable(
+                handle: $crate::Handle, vmex: $crate::Handle,
+                out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NoMemory];
+            $crate::sys::KERNEL_STATS => kernel_stats(out: $crate::UserOut<u64>, count: usize)
+                errors [InvalidArgs];
+        }
+    };
+}
+
+/// What the list says about one call.
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallInfo {
+    pub number: u64,
+    /// Without the `zx_` prefix.
+    pub name: &'static str,
+    pub args: &'static [(&'static str, crate::ArgKind)],
+    /// Every error status Zircon documents for the call (success aside).
+    pub errors: &'static [crate::ZxStatus],
+}
+
+macro_rules! info_table {
+    ($( $num:path => $name:ident ( $($arg:ident : $ty:ty),* $(,)? )
+        errors [$($err:ident),* $(,)?] ; )*) => {
+        /// Every call of the ABI, in table order.
+        pub const SYSCALLS: &[SyscallInfo] = &[
+            $( SyscallInfo {
+                number: $num,
+                name: stringify!($name),
+                args: &[$( (stringify!($arg), <$ty as $crate::SyscallArg>::KIND) ),*],
+                errors: &[$( $crate::ZxStatus::$err ),*],
+            }, )*
+        ];
+    };
+}
+
+zx_syscalls!(info_table);
+
+/// The entry for `number`, if the ABI has such a call.
+pub fn lookup(number: u64) -> Option<&'static SyscallInfo> {
+    SYSCALLS.iter().find(|s| s.number == number)
+}

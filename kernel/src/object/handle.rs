@@ -1,0 +1,323 @@
+//! A process's handle table: values with the low two bits set, a slot
+//! index and a generation (so a closed handle's value stays invalid when the
+//! slot is reused), each carrying an object and rights. Typed lookup
+//! (`get::<Vmo>(h, Rights::READ)`) is the one place that turns a handle
+//! value into an object, with Zircon's order of errors: `BAD_HANDLE`, then
+//! `WRONG_TYPE`, then `ACCESS_DENIED`.
+//!
+//! Owner and lock: the table belongs to its process and sits behind the
+//! process's handle lock. Objects removed from it are returned to the caller,
+//! which drops them after releasing that lock (an object's drop may take
+//! other locks).
+//!
+//! Portable: host tests run it with stand-in objects.
+
+use super::{downcast, ObjectRef, ObjectType};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use zx_abi::{Handle, Rights, ZxStatus};
+
+const INDEX_BITS: u32 = 16;
+const GEN_BITS: u32 = 14;
+/// Handles one process may hold at once.
+pub const MAX_HANDLES: usize = 1 << INDEX_BITS;
+
+/// What a handle holds.
+#[derive(Clone)]
+pub struct Entry {
+    pub object: ObjectRef,
+    pub rights: Rights,
+}
+
+struct Slot {
+    generation: u32,
+    entry: Option<Entry>,
+}
+
+#[derive(Default)]
+pub struct HandleTable {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+fn encode(index: u32, generation: u32) -> Handle {
+    (generation << (INDEX_BITS + 2)) | (index << 2) | 0x3
+}
+
+fn decode(h: Handle) -> Option<(usize, u32)> {
+    if h & 0x3 != 0x3 {
+        return None;
+    }
+    let index = (h >> 2) & ((1 << INDEX_BITS) - 1);
+    Some((index as usize, h >> (INDEX_BITS + 2)))
+}
+
+impl HandleTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Installs a handle; `NoResources` when the table is full, `NoMemory`
+    /// when the table cannot grow.
+    pub fn add(&mut self, object: ObjectRef, rights: Rights) -> Result<Handle, ZxStatus> {
+        let entry = Some(Entry { object, rights });
+        if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index as usize];
+            slot.entry = entry;
+            self.live += 1;
+            return Ok(encode(index, slot.generation));
+        }
+        if self.slots.len() >= MAX_HANDLES {
+            return Err(ZxStatus::NoResources);
+        }
+        self.slots.try_reserve(1).map_err(|_| ZxStatus::NoMemory)?;
+        // Reserve room to free the slot again, so that closing never allocates.
+        self.free
+            .try_reserve(self.slots.len() + 1 - self.free.len())
+            .map_err(|_| ZxStatus::NoMemory)?;
+        let index = self.slots.len() as u32;
+        self.slots.push(Slot {
+            generation: 0,
+            entry,
+        });
+        self.live += 1;
+        Ok(encode(index, 0))
+    }
+
+    /// A new handle to a new object, with the type's default rights.
+    pub fn add_new<T: ObjectType>(&mut self, object: Arc<T>) -> Result<Handle, ZxStatus> {
+        self.add(object, T::DEFAULT_RIGHTS)
+    }
+
+    /// What `h` holds; `BadHandle` if it holds nothing.
+    pub fn entry(&self, h: Handle) -> Result<&Entry, ZxStatus> {
+        let (index, generation) = decode(h).ok_or(ZxStatus::BadHandle)?;
+        match self.slots.get(index) {
+            Some(Slot {
+                generation: g,
+                entry: Some(e),
+            }) if *g == generation => Ok(e),
+            _ => Err(ZxStatus::BadHandle),
+        }
+    }
+
+    /// The object behind `h` if `h` has every right in `needed`.
+    pub fn get_any(&self, h: Handle, needed: Rights) -> Result<(ObjectRef, Rights), ZxStatus> {
+        let e = self.entry(h)?;
+        if !e.rights.contains(needed) {
+            return Err(ZxStatus::AccessDenied);
+        }
+        Ok((e.object.clone(), e.rights))
+    }
+
+    /// The `T` behind `h` if `h` has every right in `needed`, and the
+    /// handle's rights: `BadHandle`, then `WrongType`, then `AccessDenied`.
+    pub fn get<T: ObjectType>(
+        &self,
+        h: Handle,
+        needed: Rights,
+    ) -> Result<(Arc<T>, Rights), ZxStatus> {
+        let e = self.entry(h)?;
+        if !super::is::<T>(&*e.object) {
+            return Err(ZxStatus::WrongType);
+        }
+        if !e.rights.contains(needed) {
+            return Err(ZxStatus::AccessDenied);
+        }
+        let object = downcast::<T>(e.object.clone()).ok_or(ZxStatus::WrongType)?;
+        Ok((object, e.rights))
+    }
+
+    /// Removes a handle, returning what it held (drop it after releasing
+    /// the table's lock).
+    pub fn remove(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
+        self.entry(h)?;
+        let (index, _) = decode(h).ok_or(ZxStatus::BadHandle)?;
+        let slot = &mut self.slots[index];
+        let entry = slot.entry.take().ok_or(ZxStatus::BadHandle)?;
+        slot.generation = (slot.generation + 1) & ((1 << GEN_BITS) - 1);
+        // Never allocates: `add` reserved room for every slot.
+        self.free.push(index as u32);
+        self.live -= 1;
+        Ok(entry)
+    }
+
+    /// The checks of `zx_handle_duplicate`, in Zircon's order: the object
+    /// and the `requested` rights derived from the handle's, which needs
+    /// DUPLICATE.
+    pub fn derive(&self, h: Handle, requested: u32) -> Result<(ObjectRef, Rights), ZxStatus> {
+        let e = self.entry(h)?;
+        if !e.rights.contains(Rights::DUPLICATE) {
+            return Err(ZxStatus::AccessDenied);
+        }
+        let rights = e.rights.derive(requested)?;
+        Ok((e.object.clone(), rights))
+    }
+
+    /// `zx_handle_duplicate`: a second handle to the same object.
+    pub fn duplicate(&mut self, h: Handle, requested: u32) -> Result<Handle, ZxStatus> {
+        let (object, rights) = self.derive(h, requested)?;
+        self.add(object, rights)
+    }
+
+    /// `zx_handle_replace`: the old handle is gone whatever happens after it
+    /// is found valid; on failure what it held is returned for dropping.
+    pub fn replace(
+        &mut self,
+        h: Handle,
+        requested: u32,
+    ) -> Result<Handle, (ZxStatus, Option<Entry>)> {
+        let e = self.remove(h).map_err(|s| (s, None))?;
+        let rights = match e.rights.derive(requested) {
+            Ok(r) => r,
+            Err(s) => return Err((s, Some(e))),
+        };
+        let object = e.object.clone();
+        self.add(object, rights).map_err(|s| (s, Some(e)))
+    }
+
+    /// Handles currently held.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Takes every handle out (process exit); drop the result outside the
+    /// table's lock.
+    pub fn take_all(&mut self) -> Vec<Entry> {
+        let entries = self.slots.drain(..).filter_map(|s| s.entry).collect();
+        self.free.clear();
+        self.live = 0;
+        entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::{KernelObject, ObjectBase};
+
+    struct Apple {
+        base: ObjectBase,
+    }
+    struct Pear {
+        base: ObjectBase,
+    }
+    crate::kernel_object!(Apple, 3, Rights::DEFAULT_VMO);
+    crate::kernel_object!(Pear, 18, Rights::ROOT_VMAR);
+
+    fn apple() -> Arc<Apple> {
+        Arc::new(Apple {
+            base: ObjectBase::default(),
+        })
+    }
+
+    #[test]
+    fn typed_lookup_reports_errors_in_zircons_order() {
+        let mut t = HandleTable::new();
+        let h = t.add(apple(), Rights::READ).unwrap();
+        // A bad handle wins over a wrong type and missing rights.
+        assert_eq!(
+            t.get::<Pear>(h ^ 0x4, Rights::WRITE).err(),
+            Some(ZxStatus::BadHandle)
+        );
+        // A wrong type wins over missing rights.
+        assert_eq!(
+            t.get::<Pear>(h, Rights::WRITE).err(),
+            Some(ZxStatus::WrongType)
+        );
+        assert_eq!(
+            t.get::<Apple>(h, Rights::WRITE).err(),
+            Some(ZxStatus::AccessDenied)
+        );
+        let (a, rights) = t.get::<Apple>(h, Rights::READ).unwrap();
+        assert_eq!(rights, Rights::READ);
+        assert_eq!(a.koid(), t.entry(h).unwrap().object.koid());
+    }
+
+    #[test]
+    fn values_have_fixed_bits_and_stale_values_stay_invalid() {
+        let mut t = HandleTable::new();
+        let h = t.add_new(apple()).unwrap();
+        assert_eq!(h & 0x3, 0x3);
+        assert_eq!(t.entry(h).unwrap().rights, Rights::DEFAULT_VMO);
+        t.remove(h).unwrap();
+        let h2 = t.add_new(apple()).unwrap();
+        assert_ne!(h, h2, "the slot is reused with a new generation");
+        assert_eq!(t.entry(h).err(), Some(ZxStatus::BadHandle));
+        assert_eq!(t.remove(h).err(), Some(ZxStatus::BadHandle));
+        assert_eq!(t.entry(0).err(), Some(ZxStatus::BadHandle));
+        assert_eq!(t.entry(h2 & !1).err(), Some(ZxStatus::BadHandle));
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_needs_the_right_and_cannot_add_rights() {
+        let mut t = HandleTable::new();
+        let h = t.add(apple(), Rights::READ | Rights::DUPLICATE).unwrap();
+        let d = t.duplicate(h, Rights::READ.bits()).unwrap();
+        assert_eq!(t.entry(d).unwrap().rights, Rights::READ);
+        assert_eq!(
+            t.duplicate(d, zx_abi::rights::SAME_RIGHTS).err(),
+            Some(ZxStatus::AccessDenied)
+        );
+        assert_eq!(
+            t.duplicate(h, Rights::WRITE.bits()).err(),
+            Some(ZxStatus::InvalidArgs)
+        );
+        let same = t.duplicate(h, zx_abi::rights::SAME_RIGHTS).unwrap();
+        assert_eq!(
+            t.entry(same).unwrap().rights,
+            Rights::READ | Rights::DUPLICATE
+        );
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn replace_consumes_the_handle_even_when_it_fails() {
+        let mut t = HandleTable::new();
+        let h = t.add(apple(), Rights::READ).unwrap();
+        let (status, old) = t.replace(h, Rights::WRITE.bits()).unwrap_err();
+        assert_eq!(status, ZxStatus::InvalidArgs);
+        assert!(old.is_some());
+        assert_eq!(t.entry(h).err(), Some(ZxStatus::BadHandle));
+        let h = t.add(apple(), Rights::READ | Rights::WRITE).unwrap();
+        let r = t.replace(h, Rights::READ.bits()).ok().unwrap();
+        assert_eq!(t.entry(r).unwrap().rights, Rights::READ);
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn objects_die_with_their_last_handle() {
+        let mut t = HandleTable::new();
+        let a = apple();
+        let weak = Arc::downgrade(&a);
+        let h = t.add(a, Rights::DUPLICATE).unwrap();
+        let d = t.duplicate(h, zx_abi::rights::SAME_RIGHTS).unwrap();
+        drop(t.remove(h).unwrap());
+        assert!(weak.upgrade().is_some());
+        drop(t.remove(d).unwrap());
+        assert!(weak.upgrade().is_none());
+        let h = t.add(apple(), Rights::READ).unwrap();
+        assert_eq!(t.take_all().len(), 1);
+        assert_eq!(t.entry(h).err(), Some(ZxStatus::BadHandle));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn the_table_fills_up_with_no_resources() {
+        let mut t = HandleTable::new();
+        let a = apple();
+        for _ in 0..MAX_HANDLES {
+            t.add(a.clone(), Rights::READ).unwrap();
+        }
+        assert_eq!(
+            t.add(a.clone(), Rights::READ).err(),
+            Some(ZxStatus::NoResources)
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Kernel objects: the one trait every object type implements (type, koid,
+//! signal state, default rights), and typed downcasts from the handle
+//! table's `Arc<dyn KernelObject>`. Adding an object type means one file that
+//! implements [`KernelObject`]; nothing else matches on types.
+//!
+//! Portable: host tests run it with stand-in objects.
+
+pub mod handle;
+pub mod signals;
+#[cfg(target_os = "none")]
+pub mod vmar;
+
+use alloc::sync::Arc;
+use core::any::Any;
+use core::sync::atomic::{AtomicU64, Ordering};
+use zx_abi::{Rights, Signals};
+
+pub use handle::{HandleTable, MAX_HANDLES};
+pub use signals::SignalState;
+
+/// Koids below 1024 are reserved (ZX_KOID_FIRST).
+static NEXT_KOID: AtomicU64 = AtomicU64::new(1024);
+
+/// A fresh kernel object id; never reused.
+pub fn new_koid() -> u64 {
+    NEXT_KOID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What every object carries: its id and its signal state.
+pub struct ObjectBase {
+    pub koid: u64,
+    pub signals: SignalState,
+}
+
+impl ObjectBase {
+    pub fn new(initial: Signals) -> Self {
+        Self {
+            koid: new_koid(),
+            signals: SignalState::new(initial),
+        }
+    }
+}
+
+impl Default for ObjectBase {
+    fn default() -> Self {
+        Self::new(Signals::empty())
+    }
+}
+
+/// A kernel object as handles see it (through `dyn`).
+pub trait KernelObject: Any + Send + Sync {
+    fn base(&self) -> &ObjectBase;
+
+    /// `ZX_OBJ_TYPE_*`, through a `dyn` reference.
+    fn obj_type(&self) -> u32;
+
+    /// Whether `zx_object_wait_*` may wait on this object.
+    fn is_waitable(&self) -> bool {
+        true
+    }
+
+    /// The user signals `zx_object_signal` may set or clear on this object.
+    fn allowed_user_signals(&self) -> Signals {
+        Signals::USER_ALL
+    }
+
+    fn koid(&self) -> u64 {
+        self.base().koid
+    }
+
+    fn signals(&self) -> Signals {
+        self.base().signals.get()
+    }
+}
+
+/// The static side of an object type: what typed lookups and new handles
+/// need to know.
+pub trait ObjectType: KernelObject + Sized {
+    /// `ZX_OBJ_TYPE_*`.
+    const TYPE: u32;
+    /// The rights a handle to a new object of this type gets.
+    const DEFAULT_RIGHTS: Rights;
+}
+
+/// Implements the `dyn`-side boilerplate of [`KernelObject`] for a type with
+/// a `base: ObjectBase` field.
+#[macro_export]
+macro_rules! kernel_object {
+    ($ty:ty, $obj_type:expr, $rights:expr $(; $($extra:item)*)?) => {
+        impl $crate::object::ObjectType for $ty {
+            const TYPE: u32 = $obj_type;
+            const DEFAULT_RIGHTS: zx_abi::Rights = $rights;
+        }
+        impl $crate::object::KernelObject for $ty {
+            fn base(&self) -> &$crate::object::ObjectBase {
+                &self.base
+            }
+            fn obj_type(&self) -> u32 {
+                $obj_type
+            }
+            $($($extra)*)?
+        }
+    };
+}
+
+/// Any kernel object.
+pub type ObjectRef = Arc<dyn KernelObject>;
+
+/// The object as a `T`, if it is one.
+pub fn downcast<T: ObjectType>(object: ObjectRef) -> Option<Arc<T>> {
+    let any: Arc<dyn Any + Send + Sync> = object;
+    any.downcast::<T>().ok()
+}
+
+/// Whether the object is a `T`.
+pub fn is<T: ObjectType>(object: &dyn KernelObject) -> bool {
+    (object as &dyn Any).is::<T>()
+}

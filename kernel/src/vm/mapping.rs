@@ -1,0 +1,100 @@
+//! The edge between a VMO and the address spaces that map it, and the one
+//! place that knows the VM consistency protocol.
+//!
+//! # The protocol
+//! Every path that removes or replaces a frame of a VMO (decommit, zero,
+//! set_size, content size, a copy-on-write break, reclaim, snapshot turning
+//! pages read-only, unmap) follows the same steps under **one hold of that
+//! VMO's lock**:
+//! 1. every mapping's page-table entries for the affected pages are removed
+//!    (`unmap_refs`), which invalidates the TLB entries on every core before
+//!    it returns ([`PteOwner::unmap_ptes`]);
+//! 2. only then are frames freed or replaced.
+//!
+//! A fault maps a page only while holding the VMO's lock, so no other core
+//! can map a page between steps 1 and 2. Replacing a live entry for another
+//! page is refused by the page table (break-before-make); the fault path
+//! therefore unmaps before it replaces.
+//!
+//! # Lock order
+//! 1. a process's handle table (never held across the calls below);
+//! 2. VMO locks: at most two at once (`vmo_read`/`vmo_write` whose buffer is
+//!    a mapping of another VMO), taken in koid order ([`lock_two`]),
+//!    whatever the direction of the copy;
+//! 3. an address space's lock (mappings and page table);
+//! 4. leaves: signal state, the ASID allocator, the page allocator, the heap.
+//!
+//! Nothing holds an address space's lock while taking a VMO's, and no user
+//! copy runs while a VMO lock is held, except the fast copies, which never
+//! take a lock (a fault in them only makes them stop).
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Weak;
+
+/// Something with page-table entries for VMO pages: an address space.
+pub trait PteOwner: Send + Sync {
+    /// Removes the entries of `[va, va + len)` and invalidates their TLB
+    /// entries on every core before returning.
+    fn unmap_ptes(&self, va: u64, len: u64);
+    /// Like `unmap_ptes` but gives up (false) rather than wait for a lock:
+    /// for reclaim, which runs inside allocations whose callers hold locks.
+    fn try_unmap_ptes(&self, va: u64, len: u64) -> bool;
+}
+
+/// Where one mapping of a VMO lives, so the VMO can reach its page tables.
+#[derive(Clone)]
+pub struct MappingRef {
+    pub id: u64,
+    pub owner: Weak<dyn PteOwner>,
+    pub base: u64,
+    /// Offset in the root VMO.
+    pub vmo_offset: u64,
+    pub len: u64,
+}
+
+/// A VMO's mappings, by mapping id: removing one is logarithmic however
+/// many there are.
+pub type MappingRefs = BTreeMap<u64, MappingRef>;
+
+/// Step 1 of the protocol: drops the page-table entries of `mappings` that
+/// show root pages in `[offset, offset + len)`.
+pub fn unmap_refs(mappings: &MappingRefs, offset: u64, len: u64) {
+    let end = offset.saturating_add(len);
+    for m in mappings.values() {
+        let m_end = m.vmo_offset.saturating_add(m.len);
+        let (lo, hi) = (offset.max(m.vmo_offset), end.min(m_end));
+        if lo >= hi {
+            continue;
+        }
+        if let Some(owner) = m.owner.upgrade() {
+            owner.unmap_ptes(m.base + (lo - m.vmo_offset), hi - lo);
+        }
+    }
+}
+
+/// `unmap_refs` for every mapping, unless a lock is taken (reclaim).
+pub fn try_unmap_all(mappings: &MappingRefs) -> bool {
+    mappings.values().all(|m| match m.owner.upgrade() {
+        Some(owner) => owner.try_unmap_ptes(m.base, m.len),
+        None => true,
+    })
+}
+
+/// Takes two locks in a fixed global order (by `key`, the objects' koids),
+/// whatever order the caller names them in; returns the guards in the
+/// caller's order. `a` and `b` must be different objects.
+pub fn lock_two<'a, T>(
+    a: (&'a spin::Mutex<T>, u64),
+    b: (&'a spin::Mutex<T>, u64),
+) -> (spin::MutexGuard<'a, T>, spin::MutexGuard<'a, T>) {
+    debug_assert_ne!(a.1, b.1, "lock_two on one object");
+    if a.1 < b.1 {
+        let ga = a.0.lock();
+        let gb = b.0.lock();
+        (ga, gb)
+    } else {
+        let gb = b.0.lock();
+        let ga = a.0.lock();
+        (ga, gb)
+    }
+}
