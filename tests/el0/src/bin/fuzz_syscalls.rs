@@ -31,7 +31,8 @@ use el0_tests::hostile::{
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
 use zx::{
-    child_opt, obj_type, prop, rights, signals, stats, sys, topic, vm_opt, vmo_op, vmo_opt, Handle,
+    child_opt, obj_type, prop, rights, signals, stats, sys, topic, vm_opt, vmo_op, vmo_opt,
+    ArgKind, Handle, SyscallArg,
     ZxStatus::{self, *},
     ROOT_VMAR_SIZE, VMO_MAX_SIZE, ZX_TIME_INFINITE, ZX_TIME_INFINITE_PAST,
 };
@@ -80,301 +81,61 @@ fn parse(s: Option<&str>, default: u64) -> u64 {
     }
 }
 
-/// The calls, in the order of [`SPECS`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Call {
-    DebugWrite,
-    HandleClose,
-    HandleDuplicate,
-    HandleReplace,
-    ObjectWaitOne,
-    ObjectGetProperty,
-    ObjectSetProperty,
-    ObjectGetInfo,
-    VmarMap,
-    VmarUnmap,
-    VmoCreate,
-    VmoRead,
-    VmoWrite,
-    VmoGetSize,
-    VmoSetSize,
-    VmoOpRange,
-    VmoCreateChild,
-    VmoReplaceAsExecutable,
-    KernelStats,
-    Unknown,
-}
-
-const N_CALLS: usize = 20;
-
 struct Spec {
     name: &'static str,
     number: u64,
-    args: &'static [&'static str],
+    args: &'static [(&'static str, ArgKind)],
     /// Every status Zircon documents for the call.
     allowed: Statuses,
 }
 
-const SPECS: [Spec; N_CALLS] = [
-    Spec {
-        name: "zx_debug_write",
-        number: sys::DEBUG_WRITE,
-        args: &["buffer", "buffer_size"],
-        allowed: Statuses::ok_or(&[InvalidArgs]),
-    },
-    Spec {
-        name: "zx_handle_close",
-        number: sys::HANDLE_CLOSE,
-        args: &["handle"],
-        allowed: Statuses::ok_or(&[BadHandle]),
-    },
-    Spec {
-        name: "zx_handle_duplicate",
-        number: sys::HANDLE_DUPLICATE,
-        args: &["handle", "rights", "out"],
-        allowed: Statuses::ok_or(&[BadHandle, AccessDenied, InvalidArgs, NoMemory]),
-    },
-    Spec {
-        name: "zx_handle_replace",
-        number: sys::HANDLE_REPLACE,
-        args: &["handle", "rights", "out"],
-        allowed: Statuses::ok_or(&[BadHandle, InvalidArgs, NoMemory]),
-    },
-    Spec {
-        name: "zx_object_wait_one",
-        number: sys::OBJECT_WAIT_ONE,
-        args: &["handle", "signals", "deadline", "observed"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            AccessDenied,
-            NotSupported,
-            InvalidArgs,
-            TimedOut,
-            Canceled,
-        ]),
-    },
-    Spec {
-        name: "zx_object_get_property",
-        number: sys::OBJECT_GET_PROPERTY,
-        args: &["handle", "property", "value", "value_size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            InvalidArgs,
-            BufferTooSmall,
-            NotSupported,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_object_set_property",
-        number: sys::OBJECT_SET_PROPERTY,
-        args: &["handle", "property", "value", "value_size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            InvalidArgs,
-            BufferTooSmall,
-            NotSupported,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_object_get_info",
-        number: sys::OBJECT_GET_INFO,
-        args: &[
-            "handle",
-            "topic",
-            "buffer",
-            "buffer_size",
-            "actual",
-            "avail",
-        ],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            InvalidArgs,
-            BufferTooSmall,
-            NotSupported,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmar_map",
-        number: sys::VMAR_MAP,
-        args: &[
-            "handle",
-            "options",
-            "vmar_offset",
-            "vmo",
-            "vmo_offset",
-            "len",
-            "mapped_addr",
-        ],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            InvalidArgs,
-            AccessDenied,
-            AlreadyExists,
-            NoResources,
-            BadState,
-            NotSupported,
-            OutOfRange,
-            BufferTooSmall,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmar_unmap",
-        number: sys::VMAR_UNMAP,
-        args: &["handle", "addr", "len"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            InvalidArgs,
-            BadState,
-            AccessDenied,
-            NotFound,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_create",
-        number: sys::VMO_CREATE,
-        args: &["size", "options", "out"],
-        allowed: Statuses::ok_or(&[InvalidArgs, OutOfRange, NoMemory]),
-    },
-    Spec {
-        name: "zx_vmo_read",
-        number: sys::VMO_READ,
-        args: &["handle", "buffer", "offset", "buffer_size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            OutOfRange,
-            NotFound,
-            BadState,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_write",
-        number: sys::VMO_WRITE,
-        args: &["handle", "buffer", "offset", "buffer_size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            OutOfRange,
-            NotFound,
-            BadState,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_get_size",
-        number: sys::VMO_GET_SIZE,
-        args: &["handle", "size"],
-        allowed: Statuses::ok_or(&[BadHandle, WrongType, InvalidArgs]),
-    },
-    Spec {
-        name: "zx_vmo_set_size",
-        number: sys::VMO_SET_SIZE,
-        args: &["handle", "size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            Unavailable,
-            OutOfRange,
-            NoMemory,
-            BadState,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_op_range",
-        number: sys::VMO_OP_RANGE,
-        args: &["handle", "op", "offset", "size", "buffer", "buffer_size"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            AccessDenied,
-            InvalidArgs,
-            OutOfRange,
-            NotSupported,
-            Unavailable,
-            BadState,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_create_child",
-        number: sys::VMO_CREATE_CHILD,
-        args: &["handle", "options", "offset", "size", "out"],
-        allowed: Statuses::ok_or(&[
-            BadHandle,
-            WrongType,
-            InvalidArgs,
-            OutOfRange,
-            AccessDenied,
-            NotSupported,
-            BadState,
-            NoMemory,
-        ]),
-    },
-    Spec {
-        name: "zx_vmo_replace_as_executable",
-        number: sys::VMO_REPLACE_AS_EXECUTABLE,
-        args: &["handle", "vmex", "out"],
-        allowed: Statuses::ok_or(&[BadHandle, WrongType, AccessDenied, InvalidArgs, NoMemory]),
-    },
-    Spec {
-        name: "kernel_stats",
-        number: sys::KERNEL_STATS,
-        args: &["out", "count"],
-        allowed: Statuses::ok_or(&[InvalidArgs]),
-    },
-    Spec {
-        name: "(unknown number)",
-        number: 0,
-        args: &["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"],
-        allowed: Statuses::only(&[BadSyscall]),
-    },
-];
+/// The fuzzer's call table, generated from the ABI's one list of calls:
+/// `Call` has a variant per call (named as the call) plus `Unknown`, and
+/// `SPECS` holds each call's number, argument names and kinds, and
+/// documented statuses, in the same order.
+macro_rules! fuzz_table {
+    ($( $num:path => $name:ident ( $($arg:ident : $ty:ty),* $(,)? )
+        errors [$($err:ident),* $(,)?] ; )*) => {
+        // `process_exit` is in the list but never issued: it would end the run.
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        enum Call {
+            $($name,)*
+            Unknown,
+        }
 
-/// Numbers the ABI assigns (plus `process_exit`, which the fuzzer never
-/// calls): everything else must be BAD_SYSCALL.
-const KNOWN_NUMBERS: [u64; 20] = [
-    sys::DEBUG_WRITE,
-    sys::HANDLE_CLOSE,
-    sys::HANDLE_DUPLICATE,
-    sys::HANDLE_REPLACE,
-    sys::OBJECT_WAIT_ONE,
-    sys::OBJECT_GET_PROPERTY,
-    sys::OBJECT_SET_PROPERTY,
-    sys::OBJECT_GET_INFO,
-    sys::PROCESS_EXIT,
-    sys::VMAR_MAP,
-    sys::VMAR_UNMAP,
-    sys::VMO_CREATE,
-    sys::VMO_READ,
-    sys::VMO_WRITE,
-    sys::VMO_GET_SIZE,
-    sys::VMO_SET_SIZE,
-    sys::VMO_OP_RANGE,
-    sys::VMO_CREATE_CHILD,
-    sys::VMO_REPLACE_AS_EXECUTABLE,
-    sys::KERNEL_STATS,
-];
+        const SPECS: &[Spec] = &[
+            $( Spec {
+                name: concat!("zx_", stringify!($name)),
+                number: $num,
+                args: &[$( (stringify!($arg), <$ty as SyscallArg>::KIND) ),*],
+                allowed: Statuses::ok_or(&[$($err),*]),
+            }, )*
+            Spec {
+                name: "(unknown number)",
+                number: 0,
+                args: &[
+                    ("x0", ArgKind::U64),
+                    ("x1", ArgKind::U64),
+                    ("x2", ArgKind::U64),
+                    ("x3", ArgKind::U64),
+                    ("x4", ArgKind::U64),
+                    ("x5", ArgKind::U64),
+                    ("x6", ArgKind::U64),
+                    ("x7", ArgKind::U64),
+                ],
+                allowed: Statuses::only(&[BadSyscall]),
+            },
+        ];
 
-/// Arguments that are 32 bits wide in Zircon's C signatures.
-const U32_ARGS: [&str; 9] = [
-    "handle", "rights", "signals", "property", "topic", "options", "vmo", "op", "vmex",
-];
+        /// Numbers the ABI assigns: everything else must be BAD_SYSCALL.
+        const KNOWN_NUMBERS: &[u64] = &[$($num),*];
+    };
+}
+
+zx::zx_syscalls!(fuzz_table);
+
+const N_CALLS: usize = SPECS.len();
 
 /// What a pointer is, for the access a successful call makes through it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -910,8 +671,8 @@ impl Fuzz {
         // registers whose upper half the kernel must ignore: sometimes it
         // holds garbage.
         if self.rng.chance(10) {
-            for (i, name) in SPECS[c as usize].args.iter().enumerate() {
-                if U32_ARGS.contains(name) && self.rng.chance(50) {
+            for (i, (_, kind)) in SPECS[c as usize].args.iter().enumerate() {
+                if *kind == ArgKind::U32 && self.rng.chance(50) {
                     a[i] |= self.rng.next_u64() << 32;
                 }
             }
@@ -991,7 +752,7 @@ impl Fuzz {
             let _ = write!(w, " #{:#x}", number);
         }
         let _ = write!(w, "(");
-        for (i, name) in spec.args.iter().enumerate() {
+        for (i, (name, _)) in spec.args.iter().enumerate() {
             let _ = write!(w, "{}{}={:#x}", if i > 0 { ", " } else { "" }, name, a[i]);
         }
         let _ = writeln!(w, ") returned {} ({})", status_name(ret), ret);
@@ -1094,7 +855,7 @@ impl Fuzz {
     fn close_slot(&mut self, slot: usize) {
         let v = self.held(slot).value;
         self.issue(
-            Call::HandleClose,
+            Call::handle_close,
             sys::HANDLE_CLOSE,
             [v as u64, 0, 0, 0, 0, 0, 0, 0],
             Expect::ok(),
@@ -1129,7 +890,7 @@ impl Fuzz {
             Expect::any()
         };
         self.issue(
-            Call::DebugWrite,
+            Call::debug_write,
             sys::DEBUG_WRITE,
             [buf, len, 0, 0, 0, 0, 0, 0],
             exp,
@@ -1144,7 +905,7 @@ impl Fuzz {
             _ => Expect::exact(BadHandle),
         };
         self.issue(
-            Call::HandleClose,
+            Call::handle_close,
             sys::HANDLE_CLOSE,
             [h.value as u64, 0, 0, 0, 0, 0, 0, 0],
             exp,
@@ -1152,6 +913,87 @@ impl Fuzz {
         if let Who::Live(slot) = h.who {
             self.drop_handle(slot);
         }
+    }
+
+    /// `zx_handle_close_many` over a few handles: live ones (sometimes the
+    /// same one twice), invalid ones and guesses; or a bad array pointer.
+    fn handle_close_many(&mut self) {
+        let mut values = [0 as Handle; 6];
+        let n = self.rng.below(values.len() as u64 + 1) as usize;
+        let mut live: [Option<usize>; 6] = [None; 6];
+        let mut bad = false;
+        for i in 0..n {
+            let repeat = i > 0 && self.rng.chance(10);
+            let h = if repeat {
+                let j = self.rng.below(i as u64) as usize;
+                Picked {
+                    value: values[j],
+                    who: if live[..i].contains(&live[j]) && live[j].is_some() {
+                        Who::Bad
+                    } else {
+                        self.classify(values[j])
+                    },
+                }
+            } else {
+                self.pick_handle(true)
+            };
+            values[i] = h.value;
+            match h.who {
+                Who::Live(slot) if !live[..i].contains(&Some(slot)) => live[i] = Some(slot),
+                _ if h.value == zx::ZX_HANDLE_INVALID => {}
+                _ => bad = true,
+            }
+        }
+        // A pointer the kernel cannot read, sometimes; otherwise the array
+        // (the contents behind other readable pointers are not known).
+        let (ptr, class) =
+            match (n > 0 && self.rng.chance(15)).then(|| self.ptr(n as u64 * 4, Dir::In, 4)) {
+                Some((p, Class::Bad)) => (p, Class::Bad),
+                _ => (values.as_ptr() as u64, Class::Good),
+            };
+        let exp = match class {
+            Class::Bad => Expect::exact(InvalidArgs),
+            Class::Good if bad => Expect::exact(BadHandle),
+            Class::Good => Expect::ok(),
+            Class::Unknown => Expect::any(),
+        };
+        let r = self.issue(
+            Call::handle_close_many,
+            sys::HANDLE_CLOSE_MANY,
+            [ptr, n as u64, 0, 0, 0, 0, 0, 0],
+            exp,
+        );
+        if class == Class::Good || r == 0 {
+            // Every handle in the array is closed, whatever the status.
+            for slot in live.iter().flatten() {
+                self.drop_handle(*slot);
+            }
+        }
+    }
+
+    /// `zx_object_signal` with user and non-user signal masks.
+    fn object_signal(&mut self) {
+        let h = self.pick_handle(false);
+        let mut mask = || match self.rng.below(5) {
+            0 => 0,
+            1 => signals::USER_ALL,
+            2 => signals::USER_0 << self.rng.below(8),
+            3 => 1 << self.rng.below(32),
+            _ => self.rng.next_u32(),
+        };
+        let (clear, set) = (mask(), mask());
+        let exp = match h.who {
+            Who::Bad => Expect::exact(BadHandle),
+            _ if self.rights_of(h) & rights::SIGNAL == 0 => Expect::exact(AccessDenied),
+            _ if (clear | set) & !signals::USER_ALL != 0 => Expect::exact(InvalidArgs),
+            _ => Expect::ok(),
+        };
+        self.issue(
+            Call::object_signal,
+            sys::OBJECT_SIGNAL,
+            [h.value as u64, clear as u64, set as u64, 0, 0, 0, 0, 0],
+            exp,
+        );
     }
 
     fn handle_duplicate(&mut self) {
@@ -1175,9 +1017,9 @@ impl Fuzz {
             "succeeded with an out-pointer it cannot write",
         );
         let a = [h.value as u64, req as u64, out, 0, 0, 0, 0, 0];
-        let r = self.issue(Call::HandleDuplicate, sys::HANDLE_DUPLICATE, a, exp);
+        let r = self.issue(Call::handle_duplicate, sys::HANDLE_DUPLICATE, a, exp);
         if r == 0 {
-            let new = self.new_handle_at(Call::HandleDuplicate, &a, out);
+            let new = self.new_handle_at(Call::handle_duplicate, &a, out);
             let obj = match h.who {
                 Who::Live(i) => self.held(i).obj,
                 _ => 0,
@@ -1206,14 +1048,14 @@ impl Fuzz {
             "succeeded with an out-pointer it cannot write",
         );
         let a = [h.value as u64, req as u64, out, 0, 0, 0, 0, 0];
-        let r = self.issue(Call::HandleReplace, sys::HANDLE_REPLACE, a, exp);
+        let r = self.issue(Call::handle_replace, sys::HANDLE_REPLACE, a, exp);
         if let Who::Live(slot) = h.who {
             let obj = self.held(slot).obj;
             // Keep the object's record alive across the swap.
             self.objs[obj].refs += 1;
             self.drop_handle(slot);
             if r == 0 {
-                let new = self.new_handle_at(Call::HandleReplace, &a, out);
+                let new = self.new_handle_at(Call::handle_replace, &a, out);
                 let nr = if req == rights::SAME_RIGHTS { cur } else { req };
                 self.add_handle(new, obj, nr);
             }
@@ -1271,10 +1113,10 @@ impl Fuzz {
             0,
             0,
         ];
-        let r = self.issue(Call::ObjectWaitOne, sys::OBJECT_WAIT_ONE, a, exp);
+        let r = self.issue(Call::object_wait_one, sys::OBJECT_WAIT_ONE, a, exp);
         if r == TimedOut.raw() as i64 && class == Class::Bad {
             self.violation(
-                Call::ObjectWaitOne,
+                Call::object_wait_one,
                 sys::OBJECT_WAIT_ONE,
                 &a,
                 r,
@@ -1323,7 +1165,7 @@ impl Fuzz {
             "succeeded with a value pointer it cannot write",
         );
         let a = [h.value as u64, property as u64, value, size, 0, 0, 0, 0];
-        self.issue(Call::ObjectGetProperty, sys::OBJECT_GET_PROPERTY, a, exp);
+        self.issue(Call::object_get_property, sys::OBJECT_GET_PROPERTY, a, exp);
     }
 
     fn object_set_property(&mut self) {
@@ -1367,7 +1209,7 @@ impl Fuzz {
             exp.extra = Statuses::only(&[OutOfRange]);
         }
         let a = [h.value as u64, property as u64, value, size, 0, 0, 0, 0];
-        self.issue(Call::ObjectSetProperty, sys::OBJECT_SET_PROPERTY, a, exp);
+        self.issue(Call::object_set_property, sys::OBJECT_SET_PROPERTY, a, exp);
     }
 
     fn object_get_info(&mut self) {
@@ -1413,7 +1255,7 @@ impl Fuzz {
             _ => Expect::any().no_ok_if(any_bad, "succeeded with a pointer it cannot write"),
         };
         let a = [h.value as u64, t as u64, buf, size, actual, avail, 0, 0];
-        let r = self.issue(Call::ObjectGetInfo, sys::OBJECT_GET_INFO, a, exp);
+        let r = self.issue(Call::object_get_info, sys::OBJECT_GET_INFO, a, exp);
         // Cross-check HANDLE_BASIC against the model when the record landed
         // in scratch memory that nothing else overwrote.
         let scratch = FIXTURE_BASE as u64..(FIXTURE_BASE + Fixtures::RW_LEN) as u64;
@@ -1444,7 +1286,7 @@ impl Fuzz {
             let want_rights = self.rights_of(h);
             if (got_rights, got_type) != (want_rights, want_type) {
                 self.mismatch(
-                    Call::ObjectGetInfo,
+                    Call::object_get_info,
                     &a,
                     format_args!(
                         "HANDLE_BASIC of {:#x}: rights {:#x} type {}, the model says rights {:#x} type {}",
@@ -1658,7 +1500,7 @@ impl Fuzz {
             out,
             0,
         ];
-        let r = self.issue(Call::VmarMap, sys::VMAR_MAP, a, exp);
+        let r = self.issue(Call::vmar_map, sys::VMAR_MAP, a, exp);
         if r != 0 {
             return;
         }
@@ -1675,7 +1517,7 @@ impl Fuzz {
             };
         if !placed_right {
             self.mismatch(
-                Call::VmarMap,
+                Call::vmar_map,
                 &a,
                 format_args!(
                     "mapping placed at {:#x}, outside what the options allow",
@@ -1718,7 +1560,7 @@ impl Fuzz {
             self.forget_touch(addr, round_up(len).unwrap_or(u64::MAX));
         }
         let a = [vmar.value as u64, addr, len, 0, 0, 0, 0, 0];
-        self.issue(Call::VmarUnmap, sys::VMAR_UNMAP, a, exp)
+        self.issue(Call::vmar_unmap, sys::VMAR_UNMAP, a, exp)
     }
 
     /// Unmaps one record's range and forgets it.
@@ -1852,9 +1694,9 @@ impl Fuzz {
             "succeeded with an out-pointer it cannot write",
         );
         let a = [size, options as u64, out, 0, 0, 0, 0, 0];
-        let r = self.issue(Call::VmoCreate, sys::VMO_CREATE, a, exp);
+        let r = self.issue(Call::vmo_create, sys::VMO_CREATE, a, exp);
         if r == 0 {
-            let h = self.new_handle_at(Call::VmoCreate, &a, out);
+            let h = self.new_handle_at(Call::vmo_create, &a, out);
             let resizable = options & vmo_opt::RESIZABLE != 0;
             let obj = self.new_obj(Obj {
                 refs: 0,
@@ -1917,9 +1759,9 @@ impl Fuzz {
         .no_ok_if(class == Class::Bad, "succeeded with a buffer it cannot use");
         let a = [h.value as u64, buf, offset, len, 0, 0, 0, 0];
         if write {
-            self.issue(Call::VmoWrite, sys::VMO_WRITE, a, exp);
+            self.issue(Call::vmo_write, sys::VMO_WRITE, a, exp);
         } else {
-            self.issue(Call::VmoRead, sys::VMO_READ, a, exp);
+            self.issue(Call::vmo_read, sys::VMO_READ, a, exp);
         }
     }
 
@@ -1933,13 +1775,13 @@ impl Fuzz {
             _ => Expect::ok(),
         };
         let a = [h.value as u64, out, 0, 0, 0, 0, 0, 0];
-        let r = self.issue(Call::VmoGetSize, sys::VMO_GET_SIZE, a, exp);
+        let r = self.issue(Call::vmo_get_size, sys::VMO_GET_SIZE, a, exp);
         if r == 0 {
             let got = self.read_back_u64(out);
             let want = self.obj_of(h).map_or(0, |o| o.size);
             if got != want {
                 self.mismatch(
-                    Call::VmoGetSize,
+                    Call::vmo_get_size,
                     &a,
                     format_args!("size {:#x}, the model says {:#x}", got, want),
                 );
@@ -1961,11 +1803,11 @@ impl Fuzz {
             _ => Expect::any(),
         };
         let a = [h.value as u64, size, 0, 0, 0, 0, 0, 0];
-        let r = self.issue(Call::VmoSetSize, sys::VMO_SET_SIZE, a, exp);
+        let r = self.issue(Call::vmo_set_size, sys::VMO_SET_SIZE, a, exp);
         if r == 0 {
             let Some(new) = zx::vmo_round_size(size) else {
                 self.mismatch(
-                    Call::VmoSetSize,
+                    Call::vmo_set_size,
                     &a,
                     format_args!("a size past the maximum was accepted"),
                 );
@@ -2027,7 +1869,7 @@ impl Fuzz {
             "LOCK succeeded with a buffer it cannot write",
         );
         let a = [h.value as u64, op as u64, offset, len, buf, buf_size, 0, 0];
-        self.issue(Call::VmoOpRange, sys::VMO_OP_RANGE, a, exp);
+        self.issue(Call::vmo_op_range, sys::VMO_OP_RANGE, a, exp);
     }
 
     fn vmo_create_child(&mut self) {
@@ -2071,12 +1913,12 @@ impl Fuzz {
             self.objs[obj].had_child = true;
         }
         let a = [h.value as u64, options as u64, offset, size, out, 0, 0, 0];
-        let r = self.issue(Call::VmoCreateChild, sys::VMO_CREATE_CHILD, a, exp);
+        let r = self.issue(Call::vmo_create_child, sys::VMO_CREATE_CHILD, a, exp);
         if r == 0 {
-            let new = self.new_handle_at(Call::VmoCreateChild, &a, out);
+            let new = self.new_handle_at(Call::vmo_create_child, &a, out);
             let Some(rounded) = zx::vmo_round_size(size) else {
                 self.mismatch(
-                    Call::VmoCreateChild,
+                    Call::vmo_create_child,
                     &a,
                     format_args!("a size past the maximum was accepted"),
                 );
@@ -2127,7 +1969,7 @@ impl Fuzz {
         );
         let a = [h.value as u64, vmex as u64, out, 0, 0, 0, 0, 0];
         let r = self.issue(
-            Call::VmoReplaceAsExecutable,
+            Call::vmo_replace_as_executable,
             sys::VMO_REPLACE_AS_EXECUTABLE,
             a,
             exp,
@@ -2139,7 +1981,7 @@ impl Fuzz {
             self.objs[obj].refs += 1;
             self.drop_handle(slot);
             if r == 0 {
-                let new = self.new_handle_at(Call::VmoReplaceAsExecutable, &a, out);
+                let new = self.new_handle_at(Call::vmo_replace_as_executable, &a, out);
                 self.add_handle(new, obj, cur | rights::EXECUTE);
             }
             self.objs[obj].refs -= 1;
@@ -2159,7 +2001,7 @@ impl Fuzz {
             Class::Unknown => Expect::any(),
         };
         self.issue(
-            Call::KernelStats,
+            Call::kernel_stats,
             sys::KERNEL_STATS,
             [out, count, 0, 0, 0, 0, 0, 0],
             exp,
@@ -2178,8 +2020,8 @@ impl Fuzz {
                     .rng
                     .pick(&[0xfff, 0x1001, 0x2000, u64::MAX, 1 << 63, i64::MAX as u64]),
                 // Known numbers with high bits set must not alias them.
-                3 => self.rng.pick(&KNOWN_NUMBERS) | (1 << self.rng.range(12, 63)),
-                4 => self.rng.pick(&KNOWN_NUMBERS) + (1 << 32),
+                3 => self.rng.pick(KNOWN_NUMBERS) | (1 << self.rng.range(12, 63)),
+                4 => self.rng.pick(KNOWN_NUMBERS) + (1 << 32),
                 _ => self.rng.next_u64(),
             };
             if !KNOWN_NUMBERS.contains(&n) {
@@ -2248,7 +2090,7 @@ impl Fuzz {
 
     fn free_pages(&mut self) -> u64 {
         self.calls += 1;
-        self.counts[Call::KernelStats as usize][0] += 1;
+        self.counts[Call::kernel_stats as usize][0] += 1;
         zx::kernel_stats()[stats::FREE_PAGES]
     }
 
@@ -2258,9 +2100,11 @@ impl Fuzz {
             return;
         }
         let w = [
-            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 8,
+            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 8,
         ];
         match self.rng.weighted(&w) {
+            20 => self.handle_close_many(),
+            21 => self.object_signal(),
             0 => self.debug_write(),
             1 => self.handle_close(),
             2 => self.handle_duplicate(),
