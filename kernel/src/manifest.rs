@@ -264,6 +264,17 @@ enum Line<'a> {
     Boot(Boot<'a>),
 }
 
+impl<'a> Line<'a> {
+    /// What must be unique: a program's name among programs, a boot's
+    /// among boots.
+    fn key(&self) -> (bool, &'a str) {
+        match self {
+            Self::Program(p) => (false, p.name),
+            Self::Boot(b) => (true, b.name),
+        }
+    }
+}
+
 fn valid_name(s: &str, extra: u8) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -381,34 +392,17 @@ impl<'a> Manifest<'a> {
         };
         for (line, parsed) in lines() {
             let parsed = parsed.map_err(|kind| Error { line, kind })?;
-            let err = |kind| Err(Error { line, kind });
             // Quadratic, and fine: a manifest has tens of lines, read once.
-            let earlier = lines()
+            let twice = lines()
                 .take_while(|(l, _)| *l < line)
-                .filter_map(|(_, p)| p.ok());
-            match parsed {
-                Line::Program(p) => {
-                    if earlier
-                        .filter_map(|l| match l {
-                            Line::Program(q) => Some(q.name),
-                            Line::Boot(_) => None,
-                        })
-                        .any(|n| n == p.name)
-                    {
-                        return err(ErrorKind::DuplicateProgram(p.name));
-                    }
-                }
-                Line::Boot(b) => {
-                    if earlier
-                        .filter_map(|l| match l {
-                            Line::Boot(c) => Some(c.name),
-                            Line::Program(_) => None,
-                        })
-                        .any(|n| n == b.name)
-                    {
-                        return err(ErrorKind::DuplicateBoot(b.name));
-                    }
-                }
+                .filter_map(|(_, p)| p.ok())
+                .any(|earlier| earlier.key() == parsed.key());
+            if twice {
+                let kind = match parsed {
+                    Line::Program(p) => ErrorKind::DuplicateProgram(p.name),
+                    Line::Boot(b) => ErrorKind::DuplicateBoot(b.name),
+                };
+                return Err(Error { line, kind });
             }
         }
         let manifest = Self { text };
