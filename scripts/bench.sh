@@ -12,10 +12,11 @@
 # exactly from run to run. Both sides time the same way: the virtual counter
 # around N iterations, the median of several batches.
 #
-# This kernel runs the EL0 programs tests/el0/src/bin/bench_vmo.rs and
-# bench_scaling.rs. Linux is Debian's arm64 kernel (package
-# linux-image-arm64:arm64, booted with kpti=0, otherwise its defaults), and
-# its side is bench/linux-peer, a static aarch64-unknown-linux-musl program
+# This kernel runs the EL0 programs tests/el0/src/bin/vmo_costs.rs and
+# scaling_costs.rs (`bench` in tests/el0/manifest.txt). Linux is Debian's
+# arm64 kernel (package linux-image-arm64:arm64, booted with kpti=0,
+# otherwise its defaults), and its side is bench/linux-peer, a static
+# aarch64-unknown-linux-musl program
 # that runs as the initramfs /init, sleeps 2 s for the boot's deferred work
 # to finish, times Linux's closest equivalents and powers off.
 #
@@ -62,11 +63,11 @@ rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 ||
 if [ "$build" = 1 ]; then
     bash scripts/build.sh >/dev/null
 fi
-for p in build/kernel8.img build/el0/bench_vmo build/el0/bench_scaling; do
+for p in build/kernel8.img build/el0/vmo_costs build/el0/scaling_costs; do
     [ -f "$p" ] || { log "missing $p (run without --no-build)"; exit 1; }
 done
-bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/bench_vmo
-bash scripts/mkinitrd.sh "$work/zk-scaling.cpio" build/el0/bench_scaling
+bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/vmo_costs
+bash scripts/mkinitrd.sh "$work/zk-scaling.cpio" build/el0/scaling_costs
 
 # ---- the Linux peer, as an initramfs with /init ---------------------------------
 peer=target/linux-peer/aarch64-unknown-linux-musl/release/linux-peer
@@ -145,7 +146,7 @@ run() {
     local status=0
     timeout -k 5 300 qemu-system-aarch64 "${args[@]}" </dev/null 2>&1 |
         tr -d '\r' >"$work/$name.log" || status=$?
-    if ! grep -q -e '^benchdone' -e '^bench: bench_[a-z_]* done' "$work/$name.log"; then
+    if ! grep -q -e '^benchdone' -e '^bench: [a-z_]* done' "$work/$name.log"; then
         log "$name did not finish (status $status); the end of $work/$name.log:"
         tail -20 "$work/$name.log" >&2
         exit 1

@@ -23,18 +23,21 @@ elf=target/aarch64-unknown-none-softfloat/$profile/kernel
 "$objcopy" -O binary "$elf" build/kernel8.img
 cp "$elf" build/kernel.elf
 
-# The EL0 test programs, in name order. Not in the suite's initrd: bench_*
-# (run by scripts/bench.sh), pressure_* (booted alone with little memory)
-# and limit_* (booted alone with a short time limit) by scripts/test.sh.
-# Stripped copies go into build/el0/ (the debug info stays in target/).
+# The EL0 test programs. Stripped copies of all of them go into build/el0/
+# (the debug info stays in target/); the suite's initrd holds the manifest's
+# suite (tests/el0/manifest.txt: the programs without a boot of their own
+# and not benchmarks), in manifest order, after the manifest itself.
 mkdir -p build/el0
 rm -f build/el0/*
-bins=()
 for src in tests/el0/src/bin/*.rs; do
     name=$(basename "$src" .rs)
     "$objcopy" --strip-debug "target/aarch64-unknown-none/$profile/$name" "build/el0/$name"
-    case "$name" in bench_*|pressure_*|limit_*) continue ;; esac
-    bins+=("build/el0/$name")
 done
+# shellcheck source=tests/el0/manifest.sh
+. tests/el0/manifest.sh
+bins=()
+while read -r name; do
+    bins+=("build/el0/$name")
+done < <(manifest_suite)
 bash scripts/mkinitrd.sh build/initrd.cpio "${bins[@]}"
 echo "build/kernel8.img build/initrd.cpio"

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # Packs programs into a cpio "newc" initrd, in the order given, named by
-# their file names without directories.
+# their file names without directories, after the test manifest
+# (tests/el0/manifest.txt, or FILE), which goes first as manifest.txt: the
+# kernel's runner judges each program by it.
 #
-#   scripts/mkinitrd.sh OUT.cpio PROGRAM...
+#   scripts/mkinitrd.sh [--manifest FILE] OUT.cpio PROGRAM...
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: $0 OUT.cpio PROGRAM..." >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+manifest=$here/../tests/el0/manifest.txt
+if [ "${1:-}" = --manifest ]; then
+    manifest=$2
+    shift 2
+fi
+[ $# -ge 2 ] || { echo "usage: $0 [--manifest FILE] OUT.cpio PROGRAM..." >&2; exit 2; }
 out=$1; shift
-command -v cpio >/dev/null || bash "$(dirname "$0")/setup.sh"
+[ -f "$manifest" ] || { echo "mkinitrd: no such manifest: $manifest" >&2; exit 2; }
+command -v cpio >/dev/null || bash "$here/setup.sh"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-names=()
+cp "$manifest" "$stage/manifest.txt"
+names=(manifest.txt)
 for p in "$@"; do
     [ -f "$p" ] || { echo "mkinitrd: no such program: $p" >&2; exit 2; }
     name=$(basename "$p")
     name=${name%.elf}
+    [ "$name" != manifest.txt ] || { echo "mkinitrd: a program may not be called manifest.txt" >&2; exit 2; }
     cp "$p" "$stage/$name"
     names+=("$name")
 done

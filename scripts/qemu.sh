@@ -3,9 +3,10 @@
 #
 #   scripts/qemu.sh [options] [PROGRAM.elf ...]
 #
-# With programs, the initrd holds exactly those (in that order); without, the
-# project's own EL0 test programs. The exit status is the kernel's verdict
-# (0 only if every program passed), 124 on timeout.
+# With programs, the initrd holds exactly those (in that order, after the
+# manifest, tests/el0/manifest.txt); without, the project's own EL0 test
+# programs. The exit status is the kernel's verdict (0 only if every program
+# passed), 124 on timeout.
 #
 # Options:
 #   --board virt|rpi4   machine (default virt; rpi4 is QEMU raspi4b)

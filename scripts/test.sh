@@ -40,7 +40,16 @@ if ! step build bash scripts/build.sh; then
     exit 1
 fi
 
-programs=$(cpio -it --quiet < build/initrd.cpio | wc -l)
+# The suite is what the manifest says it is: build/initrd.cpio holds
+# manifest.txt, then exactly the manifest's suite programs in its order.
+# shellcheck source=tests/el0/manifest.sh
+. tests/el0/manifest.sh
+programs=$(manifest_suite | wc -l)
+if [ "$(cpio -it --quiet < build/initrd.cpio)" = "$(printf 'manifest.txt\n'; manifest_suite)" ]; then
+    pass "initrd: manifest.txt, then the manifest's $programs suite programs"
+else
+    fail "initrd: manifest.txt, then the manifest's $programs suite programs" "cpio -it build/initrd.cpio differs"
+fi
 
 # boot NAME EXPECTED_STATUS QEMU.SH-ARGS... : boots once, keeps the log in
 # $logs/NAME.log and sets $out and $status for the checks that follow.
@@ -57,6 +66,25 @@ boot() {
         return 1
     fi
     pass "$name: exit status $status"
+}
+
+# manifest_boot NAME EXPECTED_STATUS BOOT [QEMU.SH-ARGS...]: boot with the
+# manifest's BOOT (its memory, boot arguments and programs) and the rest;
+# checks that QEMU got its memory size and boot arguments.
+manifest_boot() {
+    local name=$1 expected=$2 b=$3 args mem arg
+    shift 3
+    if ! args=$(manifest_boot_args "$b"); then
+        fail "$name: boot $b in tests/el0/manifest.txt"
+        return 1
+    fi
+    # shellcheck disable=SC2086 # one word a line: options, values, paths
+    boot "$name" "$expected" $args "$@" || return 1
+    mem=$(sed -n '/^--mem$/{n;p;q}' <<<"$args")
+    [ -z "$mem" ] || expect "$name: -m $mem as the manifest says" "^\+ qemu-system-aarch64 .* -m $mem "
+    for arg in $(sed -n '/^--append$/{n;p}' <<<"$args"); do
+        expect "$name: boot argument $arg as the manifest says" "^\+ qemu-system-aarch64 .* -append .*${arg//./\\.}( |\$)"
+    done
 }
 
 # expect NAME REGEX: the last boot's output has a line matching REGEX.
@@ -106,14 +134,14 @@ if boot kernel-fault 1 --no-initrd --append "selftest=kernel-fault"; then
 fi
 
 # A program that never ends is killed by the timer interrupt at its limit.
-if boot time-limit 0 --append el0.time_limit=1 build/el0/limit_expect_fault_infinite_loop; then
-    expect "time-limit: runaway program killed" '^test limit_expect_fault_infinite_loop \.\.\. ok \(killed: time limit exceeded \(1 s\)\)'
+if manifest_boot time-limit 0 time-limit; then
+    expect "time-limit: runaway program killed" '^test infinite_loop \.\.\. ok \(killed as expected, time-limit: time limit exceeded \(1 s\)\)$'
     expect "time-limit: the runner goes on" '^el0: 1 passed, 0 failed'
 fi
 
 # Discardable VMOs are reclaimed under memory pressure.
-if [ -f build/el0/pressure_discard_reclaim ] && boot discard-reclaim 0 --mem 128M build/el0/pressure_discard_reclaim; then
-    expect "discard-reclaim: passes on -m 128M" '^test pressure_discard_reclaim \.\.\. ok'
+if manifest_boot discard-reclaim 0 discard-reclaim; then
+    expect "discard-reclaim: passes on little memory" '^test discard_reclaim \.\.\. ok$'
 fi
 
 # A kernel stack overflow is reported from the emergency stack.

@@ -1,13 +1,15 @@
 //! The kernel proper: memory management glue, processes, handles, the
 //! system-call layer and the EL0 test runner. Modules that only make sense on
 //! the machine are compiled for the bare-metal target; the portable ones
-//! (archive and ELF parsing) are also unit-tested on the host.
+//! (archive and ELF parsing, the EL0 test manifest) are also unit-tested on
+//! the host.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 
 pub mod cpio;
 pub mod elf;
+pub mod manifest;
 pub mod object;
 
 #[cfg(target_os = "none")]

@@ -1,10 +1,12 @@
 //! The EL0 test runner: runs every program of the initrd in its own process,
-//! in archive order, one line per program, then a summary. A program passes
-//! by exiting with status 0; one whose name contains `expect_fault_` passes
-//! by being killed. A program that ends with pages still missing from the allocator
-//! fails with a leak report, whatever its status.
+//! in archive order, one line per program, then a summary. The initrd's
+//! first file is the manifest (`crate::manifest`), which says what each
+//! program must do: exit with status 0, or be killed with a given fault
+//! kind. A program the manifest does not list fails, and so does one that
+//! ends with pages still missing from the allocator, whatever its status.
 
-use crate::cpio::Archive;
+use crate::cpio::{Archive, Entry};
+use crate::manifest::{self, Ending, Manifest};
 use crate::memory::FRAMES;
 use crate::task::{Process, StartState, Stop, Thread, TimeLimit};
 use alloc::format;
@@ -41,7 +43,17 @@ pub fn time_limit_from(bootargs: Option<&str>) -> u64 {
 /// seconds when the timer interrupt works.
 pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
     let mut summary = Summary::default();
-    for entry in Archive::new(initrd) {
+    let mut archive = Archive::new(initrd);
+    let manifest = match read_manifest(archive.next()) {
+        Ok(m) => m,
+        Err(why) => {
+            println!("initrd: {why}");
+            summary.failed += 1;
+            println!("el0: {} passed, {} failed", summary.passed, summary.failed);
+            return summary;
+        }
+    };
+    for entry in archive {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -50,7 +62,7 @@ pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
                 break;
             }
         };
-        if run_one(entry.name, entry.data, limit_s) {
+        if run_one(entry.name, entry.data, limit_s, &manifest) {
             summary.passed += 1;
         } else {
             summary.failed += 1;
@@ -60,26 +72,54 @@ pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
     summary
 }
 
+/// The manifest from the initrd's first file, or why there is none.
+fn read_manifest<'a>(
+    first: Option<Result<Entry<'a>, crate::cpio::CpioError>>,
+) -> Result<Manifest<'a>, String> {
+    match first {
+        Some(Ok(e)) if e.name == manifest::FILE_NAME => {
+            Manifest::from_bytes(e.data).map_err(|e| format!("{e}"))
+        }
+        Some(Ok(e)) => Err(format!(
+            "the first file is {}, not {}: no expectations to judge the programs by",
+            e.name,
+            manifest::FILE_NAME
+        )),
+        Some(Err(e)) => Err(format!("unreadable archive: {e:?}")),
+        None => Err(format!("empty archive: no {}", manifest::FILE_NAME)),
+    }
+}
+
 /// Runs one program; true if it passed.
-fn run_one(name: &str, image: &[u8], limit_s: Option<u64>) -> bool {
+fn run_one(name: &str, image: &[u8], limit_s: Option<u64>, manifest: &Manifest<'_>) -> bool {
     let free_before = FRAMES.free_pages();
     let end = match Process::load(name, image) {
         Ok((process, start)) => run(process, &start, limit_s),
         Err(e) => End::NotLoaded(format!("{e}")),
     };
     let leaked = free_before as i64 - FRAMES.free_pages() as i64;
-    let expect_fault = name.contains("expect_fault_");
-    let verdict = match (&end, expect_fault) {
-        (_, _) if leaked != 0 => format!("FAILED (leaked {leaked} pages)"),
-        (End::Exited(0), false) => String::from("ok"),
-        (End::Killed(reason), true) => format!("ok (killed: {reason})"),
-        (End::Exited(code), true) => format!("FAILED (exit code {code}, expected a fault)"),
-        (End::Exited(code), false) => format!("FAILED (exit code {code})"),
-        (End::Killed(reason), false) => format!("FAILED (killed: {reason})"),
-        (End::NotLoaded(why), _) => format!("FAILED (not loaded: {why})"),
-    };
+    let (passed, verdict) = verdict(name, &end, leaked, manifest);
     println!("test {name} ... {verdict}");
-    verdict.starts_with("ok")
+    passed
+}
+
+/// Whether the program passed, and the verdict line's text: a leak fails
+/// it, otherwise the manifest's expectation decides.
+fn verdict(name: &str, end: &End, leaked: i64, manifest: &Manifest<'_>) -> (bool, String) {
+    let Some(program) = manifest.program(name) else {
+        return (
+            false,
+            format!("FAILED (not in {}: no expectation)", manifest::FILE_NAME),
+        );
+    };
+    let ending = match end {
+        _ if leaked != 0 => return (false, format!("FAILED (leaked {leaked} pages)")),
+        End::NotLoaded(why) => return (false, format!("FAILED (not loaded: {why})")),
+        End::Exited(code) => Ending::Exited(*code),
+        End::Killed(reason) => Ending::Killed(reason),
+    };
+    let v = manifest::judge(program.expect, ending);
+    (v.passed(), format!("{v}"))
 }
 
 /// Runs the process's first thread until the process exits, is killed, or

@@ -6,7 +6,9 @@
 # little RAM. The default suite already runs fuzz_syscalls (fixed seed,
 # 100 000 calls) and user_pointers; longer fuzzing is scripts/fuzz.sh.
 #
-# Uses test.sh's pass, fail, boot, expect and $out. The checks after each
+# Uses test.sh's pass, fail, boot, manifest_boot, expect and $out; the
+# programs with boots of their own, and their memory, come from
+# tests/el0/manifest.txt. The checks after each
 # boot run even when the boot's status is wrong, so that every program's
 # line is reported.
 
@@ -23,26 +25,24 @@ hostile_runner_checks() {
 # its reserve (the status that reports it, and user copies that need no
 # memory). Each gets the error or is killed with a report; the kernel
 # survives, the next program runs, and all memory comes back.
-boot pressure 0 --mem 128M build/el0/pressure_commit_exhaustion \
-    build/el0/pressure_expect_fault_fault_exhaustion build/el0/pressure_handle_exhaustion \
-    build/el0/pressure_heap_low_copies build/el0/hello
+manifest_boot pressure 0 pressure build/el0/hello
 expect "pressure: COMMIT until NO_MEMORY, every page back" \
-    '^test pressure_commit_exhaustion \.\.\. ok$'
+    '^test commit_exhaustion \.\.\. ok$'
 expect "pressure: page faults until memory runs out: killed with a report" \
-    '^test pressure_expect_fault_fault_exhaustion \.\.\. ok \(killed: page fault: write at 0x[0-9a-f]+, out of memory\)$'
+    '^test fault_exhaustion \.\.\. ok \(killed as expected, out-of-memory: page fault: write at 0x[0-9a-f]+, out of memory\)$'
 expect "pressure: one-page VMOs until NO_MEMORY or NO_RESOURCES, then all closed" \
-    '^test pressure_handle_exhaustion \.\.\. ok$'
+    '^test handle_exhaustion \.\.\. ok$'
 expect "pressure: heap at its reserve: NO_MEMORY, user copies still work" \
-    '^test pressure_heap_low_copies \.\.\. ok$'
+    '^test heap_low_copies \.\.\. ok$'
 expect "pressure: the next program runs" '^test hello \.\.\. ok$'
 hostile_runner_checks pressure 5
 
 # One mapping cut into pieces by zx_vmar_unmap until the kernel refuses:
 # the kernel must not run out of heap itself (its own boot: a kernel panic
 # would end the others).
-boot mapping-split 0 --mem 128M build/el0/pressure_mapping_split_exhaustion build/el0/hello
+manifest_boot mapping-split 0 mapping-split build/el0/hello
 expect "mapping-split: unmap splits end in OK or NO_MEMORY, no kernel panic" \
-    '^test pressure_mapping_split_exhaustion \.\.\. ok$'
+    '^test mapping_split_exhaustion \.\.\. ok$'
 expect "mapping-split: the next program runs" '^test hello \.\.\. ok$'
 hostile_runner_checks mapping-split 2
 
@@ -50,21 +50,21 @@ hostile_runner_checks mapping-split 2
 # fault, and the runner goes on. QEMU does not check SP alignment, so there
 # the misaligned-SP program ends in an alignment fault of its exclusive
 # load through the same SP (on hardware: "misaligned stack pointer").
-boot faults 0 build/el0/expect_fault_null_read build/el0/expect_fault_stack_overflow \
-    build/el0/expect_fault_exec_data build/el0/expect_fault_write_rodata build/el0/expect_fault_udf \
-    build/el0/expect_fault_misaligned_sp build/el0/hello
+boot faults 0 build/el0/null_read build/el0/stack_overflow \
+    build/el0/exec_data build/el0/write_rodata build/el0/udf \
+    build/el0/misaligned_sp build/el0/hello
 expect "faults: NULL dereference" \
-    '^test expect_fault_null_read \.\.\. ok \(killed: page fault: read at 0x0, unmapped address\)$'
+    '^test null_read \.\.\. ok \(killed as expected, page-fault/read/unmapped: page fault: read at 0x0, unmapped address\)$'
 expect "faults: stack overflow into the guard page" \
-    '^test expect_fault_stack_overflow \.\.\. ok \(killed: page fault: write at 0x7ffefffe[0-9a-f]{4}, unmapped address\)$'
+    '^test stack_overflow \.\.\. ok \(killed as expected, page-fault/write/unmapped: page fault: write at 0x7ffefffe[0-9a-f]{4}, unmapped address\)$'
 expect "faults: jump to a non-executable page" \
-    '^test expect_fault_exec_data \.\.\. ok \(killed: page fault: execute at 0x[0-9a-f]+, access not permitted by the mapping\)$'
+    '^test exec_data \.\.\. ok \(killed as expected, page-fault/execute/permission: page fault: execute at 0x[0-9a-f]+, access not permitted by the mapping\)$'
 expect "faults: write to rodata" \
-    '^test expect_fault_write_rodata \.\.\. ok \(killed: page fault: write at 0x[0-9a-f]+, access not permitted by the mapping\)$'
+    '^test write_rodata \.\.\. ok \(killed as expected, page-fault/write/permission: page fault: write at 0x[0-9a-f]+, access not permitted by the mapping\)$'
 expect "faults: undefined instruction" \
-    '^test expect_fault_udf \.\.\. ok \(killed: undefined instruction\)$'
+    '^test udf \.\.\. ok \(killed as expected, undefined: undefined instruction\)$'
 expect "faults: misaligned SP" \
-    '^test expect_fault_misaligned_sp \.\.\. ok \(killed: (misaligned stack pointer 0x[0-9a-f]+|alignment fault at 0x[0-9a-f]+)\)$'
+    '^test misaligned_sp \.\.\. ok \(killed as expected, alignment: (misaligned stack pointer 0x[0-9a-f]+|alignment fault at 0x[0-9a-f]+)\)$'
 expect "faults: the runner goes on" '^test hello \.\.\. ok$'
 hostile_runner_checks faults 7
 

@@ -6,8 +6,8 @@
 //!
 //! Each program in `src/bin` is one test; it passes by returning 0 from
 //! `main`, and fails by returning non-zero or panicking (status 101, with the
-//! failed assertion printed). Programs named `expect_fault_*` pass only if
-//! the kernel kills them.
+//! failed assertion printed). Programs that `manifest.txt` expects to be
+//! killed pass only if the kernel kills them with the fault it names.
 #![no_std]
 
 pub use zx;
@@ -396,13 +396,13 @@ pub unsafe fn raw_jump(addr: usize) {
 /// The `ret` instruction, for code placed where it must not execute.
 pub const RET_INSN: u32 = 0xd65f_03c0;
 
-/// Ends an `expect_fault_*` program whose fault did not happen.
+/// Ends a program expected to be killed whose fault did not happen.
 pub fn fault_missing(what: &str) -> i64 {
     zx::println!("FAIL: {} did not fault", what);
     1
 }
 
-/// Timing helpers for the `bench_*` programs.
+/// Timing helpers for the benchmark programs (`bench` in `manifest.txt`).
 pub mod bench {
     use zx::println;
 

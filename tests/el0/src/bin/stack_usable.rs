@@ -1,6 +1,6 @@
 //! Tests that the initial stack really is 64 KiB: 48 KiB below `main` can
 //! be written and read back (the guard page below the stack is exercised by
-//! `expect_fault_stack_overflow`).
+//! `stack_overflow`).
 #![no_std]
 #![no_main]
 

@@ -3,7 +3,7 @@
 //! WRITE), the range that must be exactly [0, size), LOCK's buffer checks
 //! and the lock state it writes, nesting and UNLOCK at count 0
 //! (BAD_STATE), mapping only with `ZX_VM_ALLOW_FAULTS`, and no children.
-//! Reclaim under pressure is `pressure_discard_reclaim`.
+//! Reclaim under pressure is `discard_reclaim`.
 #![no_std]
 #![no_main]
 

@@ -23,7 +23,7 @@ const MAX: usize = 1 << 16;
 
 static HANDLES: [AtomicU32; MAX] = [const { AtomicU32::new(0) }; MAX];
 
-static LINE: &[u8] = b"pressure_heap_low_copies: zx_debug_write with the heap at its reserve\n";
+static LINE: &[u8] = b"heap_low_copies: zx_debug_write with the heap at its reserve\n";
 
 fn main(_root: Handle) -> i64 {
     prefault_stack();
@@ -32,7 +32,7 @@ fn main(_root: Handle) -> i64 {
     }
     let start = zx::kernel_stats();
     zx::println!(
-        "pressure_heap_low_copies: {} free pages, {} heap bytes used; creating VMOs until the kernel refuses",
+        "heap_low_copies: {} free pages, {} heap bytes used; creating VMOs until the kernel refuses",
         start[stats::FREE_PAGES],
         start[stats::HEAP_USED_BYTES]
     );
@@ -71,7 +71,7 @@ fn main(_root: Handle) -> i64 {
         close(h.load(Ordering::Relaxed));
     }
     zx::println!(
-        "pressure_heap_low_copies: {} VMOs, then {} (want ZX_ERR_NO_MEMORY); {} written, then {:?}; with the heap low: zx_debug_write {:?}, zx_vmo_get_size {:?} (want Ok)",
+        "heap_low_copies: {} VMOs, then {} (want ZX_ERR_NO_MEMORY); {} written, then {:?}; with the heap low: zx_debug_write {:?}, zx_vmo_get_size {:?} (want Ok)",
         n,
         last.name(),
         written,

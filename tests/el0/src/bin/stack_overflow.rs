@@ -23,7 +23,7 @@ fn recurse(depth: u32) -> u32 {
 }
 
 fn main(_root: Handle) -> i64 {
-    zx::println!("expect_fault_stack_overflow: recursing 1 KiB per call");
+    zx::println!("stack_overflow: recursing 1 KiB per call");
     let d = recurse(0);
     zx::println!("returned {}", d);
     fault_missing("a stack overflow")

@@ -87,7 +87,7 @@ fn alloc_free(root: Handle) -> u64 {
 fn main(root: Handle) -> i64 {
     el0_tests::prefault_stack();
     let total_pages = zx::kernel_stats()[stats::TOTAL_PAGES];
-    let mut t = Table::new("bench_scaling");
+    let mut t = Table::new("scaling_costs");
     t.keyed_row(
         "allocfree_empty",
         "alloc+free per page, 16-page VMO, mem empty",
@@ -109,7 +109,7 @@ fn main(root: Handle) -> i64 {
     let big_len = total_pages as usize * PAGE;
     if fault_span(N) >= big_len {
         zx::println!(
-            "bench_scaling: needs more than 1 GiB of RAM (have {} pages); boot with --mem 2G",
+            "scaling_costs: needs more than 1 GiB of RAM (have {} pages); boot with --mem 2G",
             total_pages
         );
         return 1;

@@ -8,10 +8,7 @@ use zx::Handle;
 
 fn main(_root: Handle) -> i64 {
     let addr = 0xffff_ffff_8000_0000usize;
-    zx::println!(
-        "expect_fault_kernel_read: loading from kernel address {:#x}",
-        addr
-    );
+    zx::println!("kernel_read: loading from kernel address {:#x}", addr);
     // SAFETY: kernel memory is not accessible at EL0: the kernel must kill
     // the process at this load, and no Rust memory is touched.
     let v = unsafe { raw_load(core::hint::black_box(addr)) };

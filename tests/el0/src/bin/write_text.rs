@@ -8,10 +8,7 @@ use zx::Handle;
 
 fn main(_root: Handle) -> i64 {
     let addr = (main as *const () as usize) & !7;
-    zx::println!(
-        "expect_fault_write_text: storing to main's code at {:#x}",
-        addr
-    );
+    zx::println!("write_text: storing to main's code at {:#x}", addr);
     // SAFETY: text is mapped without write permission: the kernel must kill
     // the process at this store. Were it writable, the store would only
     // overwrite `main`'s first instruction (already run) or the last one of

@@ -72,7 +72,7 @@ fn read_4k() -> u64 {
 }
 
 fn main(root: Handle) -> i64 {
-    let mut t = Table::new("bench_vmo");
+    let mut t = Table::new("vmo_costs");
     t.keyed_row(
         "null_syscall",
         "null syscall (zx_handle_close(INVALID))",

@@ -16,7 +16,7 @@ use el0_tests::{fault_missing, zx};
 use zx::Handle;
 
 fn main(_root: Handle) -> i64 {
-    zx::println!("expect_fault_misaligned_sp: loading through an SP 8 bytes off alignment");
+    zx::println!("misaligned_sp: loading through an SP 8 bytes off alignment");
     let v: u64;
     // SAFETY: the load reads the 8 bytes just below the stack pointer:
     // mapped stack that Rust does not use (nothing is stored below SP). If
@@ -31,7 +31,7 @@ fn main(_root: Handle) -> i64 {
         )
     };
     zx::println!(
-        "expect_fault_misaligned_sp: the CPU did not check SP alignment (QEMU omits the check); \
+        "misaligned_sp: the CPU did not check SP alignment (QEMU omits the check); \
          trying an exclusive pair load through the misaligned SP"
     );
     let (a, b): (u64, u64);

@@ -18,7 +18,7 @@ fn main(_root: Handle) -> i64 {
         ".data holds its initial value"
     );
     let addr = CODE.as_ptr() as usize;
-    zx::println!("expect_fault_exec_data: branching to .data at {:#x}", addr);
+    zx::println!("exec_data: branching to .data at {:#x}", addr);
     // SAFETY: .data is mapped without execute permission: the kernel must
     // kill the process at the instruction fetch. Were it executable, it
     // holds only `ret`, making this an ordinary call.

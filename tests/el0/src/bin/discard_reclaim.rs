@@ -1,6 +1,6 @@
 //! Tests that the kernel reclaims an unlocked discardable VMO when memory
 //! runs out. Run on its own boot with little RAM (`-m 128M`), not in the
-//! default suite (`pressure_*` programs are left out of the initrd).
+//! default suite (tests/el0/manifest.txt gives it a boot of its own).
 //!
 //! A 16 MiB discardable VMO is locked, filled and unlocked; then an
 //! ordinary VMO commits, 1 MiB at a time, 2 MiB more than was free. Every
@@ -49,11 +49,11 @@ fn main(_root: Handle) -> i64 {
     prefault_stack();
     let start = zx::free_pages();
     zx::println!(
-        "pressure_discard_reclaim: {} free pages ({} MiB) at the start",
+        "discard_reclaim: {} free pages ({} MiB) at the start",
         start,
         start / PAGES_PER_MIB
     );
-    assert_no_leak("pressure_discard_reclaim", || {
+    assert_no_leak("discard_reclaim", || {
         let d = vmo(DISCARDABLE_SIZE, vmo_opt::DISCARDABLE);
         let s = vmo_lock(d, 0, DISCARDABLE_SIZE).expect("first LOCK");
         assert_eq!(
@@ -81,7 +81,7 @@ fn main(_root: Handle) -> i64 {
         let free = zx::free_pages();
         let total_mib = (free * PAGE as u64).div_ceil(MIB) + 2;
         zx::println!(
-            "pressure_discard_reclaim: discardable VMO filled and unlocked; {} free pages ({} MiB); committing {} MiB",
+            "discard_reclaim: discardable VMO filled and unlocked; {} free pages ({} MiB); committing {} MiB",
             free,
             free / PAGES_PER_MIB,
             total_mib
@@ -107,7 +107,7 @@ fn main(_root: Handle) -> i64 {
         let low = zx::free_pages();
         let kept = committed(d);
         zx::println!(
-            "pressure_discard_reclaim: committed {} MiB; reclaimed {} MiB of the discardable VMO ({} bytes kept); free pages {} before the commits, {} after",
+            "discard_reclaim: committed {} MiB; reclaimed {} MiB of the discardable VMO ({} bytes kept); free pages {} before the commits, {} after",
             total_mib,
             (DISCARDABLE_SIZE - kept) / MIB,
             kept,
@@ -143,7 +143,7 @@ fn main(_root: Handle) -> i64 {
         close(d);
     });
     zx::println!(
-        "pressure_discard_reclaim: free pages back to {} after closing everything",
+        "discard_reclaim: free pages back to {} after closing everything",
         zx::free_pages()
     );
     0

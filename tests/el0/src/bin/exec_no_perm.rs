@@ -15,10 +15,7 @@ fn main(root: Handle) -> i64 {
     for off in (0..64).step_by(8) {
         m.write_u64(off, two_rets);
     }
-    zx::println!(
-        "expect_fault_exec_no_perm: branching to non-executable {:#x}",
-        m.addr
-    );
+    zx::println!("exec_no_perm: branching to non-executable {:#x}", m.addr);
     // SAFETY: the page is mapped without execute permission: the kernel must
     // kill the process at the instruction fetch. Were it executable, it
     // holds only `ret`, making this an ordinary call.

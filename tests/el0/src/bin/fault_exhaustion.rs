@@ -16,7 +16,7 @@ fn main(root: Handle) -> i64 {
     prefault_stack();
     let free = zx::free_pages();
     zx::println!(
-        "pressure_expect_fault_fault_exhaustion: {} free pages; touching the pages of a 1 TiB mapping",
+        "fault_exhaustion: {} free pages; touching the pages of a 1 TiB mapping",
         free
     );
     let big = vmo(HUGE as u64, 0);
@@ -27,7 +27,7 @@ fn main(root: Handle) -> i64 {
         page += 1;
         if page % 8192 == 0 {
             zx::println!(
-                "pressure_expect_fault_fault_exhaustion: {} MiB touched, {} pages free",
+                "fault_exhaustion: {} MiB touched, {} pages free",
                 (page * PAGE) >> 20,
                 zx::free_pages()
             );

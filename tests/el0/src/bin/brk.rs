@@ -7,7 +7,7 @@ use el0_tests::{fault_missing, zx};
 use zx::Handle;
 
 fn main(_root: Handle) -> i64 {
-    zx::println!("expect_fault_brk: executing brk #0");
+    zx::println!("brk: executing brk #0");
     // SAFETY: the instruction traps; the kernel must kill the process. It
     // touches no memory or registers.
     unsafe { core::arch::asm!("brk #0", options(nomem, nostack)) };

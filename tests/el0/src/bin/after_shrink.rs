@@ -21,7 +21,7 @@ fn main(root: Handle) -> i64 {
     );
     assert_eq!(m.read_u8(0), 1, "first page after shrinking");
     zx::println!(
-        "expect_fault_after_shrink: reading {:#x}, cut off by vmo_set_size",
+        "after_shrink: reading {:#x}, cut off by vmo_set_size",
         m.addr + PAGE
     );
     let v = m.read_u8(PAGE);

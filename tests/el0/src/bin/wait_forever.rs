@@ -16,9 +16,7 @@ fn main(_root: Handle) -> i64 {
         !zero_children(parent),
         "ZERO_CHILDREN active on a VMO with a child"
     );
-    zx::println!(
-        "expect_fault_wait_forever: waiting forever for ZERO_CHILDREN on a VMO with a child"
-    );
+    zx::println!("wait_forever: waiting forever for ZERO_CHILDREN on a VMO with a child");
     let (s, observed) = zx::object_wait_one(parent, signals::VMO_ZERO_CHILDREN, ZX_TIME_INFINITE);
     zx::println!(
         "wait_one returned {:?}, observed {:#x} (child handle {:#x})",

@@ -33,7 +33,7 @@ fn main(root: Handle) -> i64 {
     let h = vmo(LEN as u64, 0);
     let base = zx::vmar_map(root, RW, 0, h, 0, LEN).expect("map 1 GiB");
     zx::println!(
-        "pressure_mapping_split_exhaustion: 1 GiB mapped at {:#x}; unmapping every other page",
+        "mapping_split_exhaustion: 1 GiB mapped at {:#x}; unmapping every other page",
         base
     );
     let mut cuts = 0;
@@ -57,7 +57,7 @@ fn main(root: Handle) -> i64 {
     close(h);
     let end = zx::kernel_stats();
     zx::println!(
-        "pressure_mapping_split_exhaustion: {} cuts, then {:?} (heap use up to {} bytes); unmapping the rest: {:?}",
+        "mapping_split_exhaustion: {} cuts, then {:?} (heap use up to {} bytes); unmapping the rest: {:?}",
         cuts,
         refused,
         max_heap,

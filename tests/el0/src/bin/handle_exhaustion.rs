@@ -28,7 +28,7 @@ fn main(_root: Handle) -> i64 {
     }
     let start = zx::kernel_stats();
     zx::println!(
-        "pressure_handle_exhaustion: {} free pages, {} live VMOs; creating one-page VMOs until the kernel refuses",
+        "handle_exhaustion: {} free pages, {} live VMOs; creating one-page VMOs until the kernel refuses",
         start[stats::FREE_PAGES],
         start[stats::LIVE_VMOS]
     );
@@ -59,7 +59,7 @@ fn main(_root: Handle) -> i64 {
     }
     let end = zx::kernel_stats();
     zx::println!(
-        "pressure_handle_exhaustion: {} VMOs of one page each, then {} from {}; {} bad reads while exhausted; all closed, {} free pages",
+        "handle_exhaustion: {} VMOs of one page each, then {} from {}; {} bad reads while exhausted; all closed, {} free pages",
         n,
         status.name(),
         during,

@@ -15,7 +15,7 @@ fn main(root: Handle) -> i64 {
     m.unmap();
     close(h);
     zx::println!(
-        "expect_fault_unmapped_write: storing to {:#x}, unmapped a moment ago",
+        "unmapped_write: storing to {:#x}, unmapped a moment ago",
         addr
     );
     // SAFETY: the page was just unmapped and no Rust reference points into

@@ -44,7 +44,7 @@ fn commit_until_full(round: u32) -> (Handle, u64) {
         pieces
     );
     zx::println!(
-        "pressure_commit_exhaustion: round {}: {} MiB committed, then NO_MEMORY ({} KiB of the next MiB kept, {} free pages)",
+        "commit_exhaustion: round {}: {} MiB committed, then NO_MEMORY ({} KiB of the next MiB kept, {} free pages)",
         round,
         pieces,
         (held - pieces * MIB) / 1024,
@@ -57,7 +57,7 @@ fn main(_root: Handle) -> i64 {
     prefault_stack();
     let start = zx::kernel_stats();
     zx::println!(
-        "pressure_commit_exhaustion: {} free pages ({} MiB)",
+        "commit_exhaustion: {} free pages ({} MiB)",
         start[stats::FREE_PAGES],
         start[stats::FREE_PAGES] * PAGE as u64 / MIB
     );
@@ -120,7 +120,7 @@ fn main(_root: Handle) -> i64 {
         "live VMOs at the end"
     );
     zx::println!(
-        "pressure_commit_exhaustion: all {} pages back",
+        "commit_exhaustion: all {} pages back",
         end[stats::FREE_PAGES]
     );
     0

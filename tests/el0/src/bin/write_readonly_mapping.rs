@@ -11,7 +11,7 @@ fn main(root: Handle) -> i64 {
     let m = Mapping::new(root, h, PAGE, vm_opt::PERM_READ);
     assert_eq!(m.read_u64(8), 0, "read-only mapping reads zero");
     zx::println!(
-        "expect_fault_write_readonly_mapping: storing to read-only {:#x}",
+        "write_readonly_mapping: storing to read-only {:#x}",
         m.addr + 8
     );
     // SAFETY: the mapping is read-only and no Rust reference points into

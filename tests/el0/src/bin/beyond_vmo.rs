@@ -13,7 +13,7 @@ fn main(root: Handle) -> i64 {
     m.write_u8(0, 1);
     assert_eq!(m.read_u8(0), 1, "page 0 of the mapping");
     zx::println!(
-        "expect_fault_beyond_vmo: reading {:#x}, past the one-page VMO",
+        "beyond_vmo: reading {:#x}, past the one-page VMO",
         m.addr + 2 * PAGE
     );
     let v = m.read_u8(2 * PAGE);
