@@ -1,10 +1,129 @@
 //! The kernel heap: `buddy_system_allocator`'s heap over a block of RAM
-//! carved out at boot, sized from the amount of RAM.
+//! carved out at boot, sized from the amount of RAM, with a small cache of
+//! recently freed blocks per size class in front of it. A system call that
+//! creates and closes an object would otherwise make the buddy allocator
+//! split and merge the same blocks every time (its cost then depends on
+//! whether a block's buddy happens to be free).
 
 use buddy_system_allocator::LockedHeap;
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+use spin::Mutex;
+
+/// Size classes the cache keeps: 32, 64, ..., 512 bytes.
+const CLASSES: usize = 5;
+const SMALLEST: usize = 32;
+/// Blocks kept per class at most (at most 31 KiB cached in all).
+const PER_CLASS: usize = 32;
+
+/// A freed block waiting in the cache; the link lives in the block itself.
+struct FreeBlock {
+    next: Option<NonNull<FreeBlock>>,
+}
+
+struct Cache {
+    heads: [Option<NonNull<FreeBlock>>; CLASSES],
+    counts: [usize; CLASSES],
+}
+
+// SAFETY: the cached blocks belong to the cache alone (they were freed to
+// it); the lock around `Cache` serialises every use.
+unsafe impl Send for Cache {}
+
+struct CachedHeap {
+    buddy: LockedHeap<32>,
+    cache: Mutex<Cache>,
+}
+
+/// The cache class of a layout: the buddy allocator rounds every request to
+/// a power of two at least as large as its alignment, so a block of class
+/// `c` serves any layout whose rounded size is `SMALLEST << c`.
+fn class_of(layout: &Layout) -> Option<usize> {
+    let size = layout
+        .size()
+        .max(layout.align())
+        .max(SMALLEST)
+        .next_power_of_two();
+    let class = (size / SMALLEST).trailing_zeros() as usize;
+    (class < CLASSES).then_some(class)
+}
+
+fn class_layout(class: usize) -> Layout {
+    let size = SMALLEST << class;
+    Layout::from_size_align(size, size).expect("a power-of-two layout")
+}
+
+// SAFETY: blocks come from the buddy allocator with a layout at least as
+// large and as aligned as the request (`class_layout`), and go back to it
+// with that same layout; a cached block is handed out to one caller only.
+unsafe impl GlobalAlloc for CachedHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if let Some(class) = class_of(&layout) {
+            let mut cache = self.cache.lock();
+            if let Some(block) = cache.heads[class] {
+                // SAFETY: a cached block is a live, unused allocation of its
+                // class, holding its link.
+                cache.heads[class] = unsafe { block.as_ref().next };
+                cache.counts[class] -= 1;
+                return block.as_ptr().cast();
+            }
+            drop(cache);
+            // SAFETY: a valid, non-zero layout.
+            return unsafe { self.buddy.alloc(class_layout(class)) };
+        }
+        // SAFETY: forwarded as is.
+        unsafe { self.buddy.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(class) = class_of(&layout) {
+            let mut cache = self.cache.lock();
+            if cache.counts[class] < PER_CLASS {
+                let block = ptr.cast::<FreeBlock>();
+                // SAFETY: the caller hands back a block of at least
+                // `SMALLEST` bytes, aligned for a pointer, that it no
+                // longer uses.
+                unsafe {
+                    block.write(FreeBlock {
+                        next: cache.heads[class],
+                    })
+                };
+                cache.heads[class] = NonNull::new(block);
+                cache.counts[class] += 1;
+                return;
+            }
+            drop(cache);
+            // SAFETY: the block was allocated with the class layout.
+            return unsafe { self.buddy.dealloc(ptr, class_layout(class)) };
+        }
+        // SAFETY: forwarded as is.
+        unsafe { self.buddy.dealloc(ptr, layout) }
+    }
+}
+
+impl CachedHeap {
+    /// Bytes held in the cache (allocated from the buddy allocator, free
+    /// for the kernel).
+    fn cached_bytes(&self) -> usize {
+        let cache = self.cache.lock();
+        (0..CLASSES)
+            .map(|c| cache.counts[c] * (SMALLEST << c))
+            .sum()
+    }
+
+    fn lock(&self) -> impl core::ops::Deref<Target = buddy_system_allocator::Heap<32>> + '_ {
+        self.buddy.lock()
+    }
+}
 
 #[global_allocator]
-static HEAP: LockedHeap<32> = LockedHeap::empty();
+static HEAP: CachedHeap = CachedHeap {
+    buddy: LockedHeap::empty(),
+    cache: Mutex::new(Cache {
+        heads: [None; CLASSES],
+        counts: [0; CLASSES],
+    }),
+};
 
 /// Heap size for a machine with `ram_bytes` of RAM: 1/64th, between 4 and
 /// 64 MiB, so that large VMO page maps fit without starving user memory.
@@ -19,12 +138,14 @@ pub fn size_for(ram_bytes: u64) -> u64 {
 /// handed out again.
 pub unsafe fn init(start: usize, size: usize) {
     // SAFETY: the caller guarantees the range is ours for good.
-    unsafe { HEAP.lock().init(start, size) };
+    unsafe { HEAP.buddy.lock().init(start, size) };
 }
 
-/// Bytes currently allocated from the heap.
+/// Bytes currently allocated from the heap (the cache's free blocks not
+/// counted).
 pub fn used_bytes() -> usize {
-    HEAP.lock().stats_alloc_actual()
+    let cached = HEAP.cached_bytes();
+    HEAP.lock().stats_alloc_actual() - cached
 }
 
 /// Bytes the heap keeps free for the kernel's own needs: object-creating

@@ -28,5 +28,4 @@ pub mod syscall;
 pub mod task;
 #[cfg(target_os = "none")]
 pub mod time;
-#[cfg(target_os = "none")]
 pub mod vm;

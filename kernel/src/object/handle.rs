@@ -12,9 +12,10 @@
 //!
 //! Portable: host tests run it with stand-in objects.
 
-use super::{downcast, ObjectRef, ObjectType};
+use super::{downcast_unchecked, ObjectRef, ObjectType};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::any::TypeId;
 use zx_abi::{Handle, Rights, ZxStatus};
 
 const INDEX_BITS: u32 = 16;
@@ -22,11 +23,28 @@ const GEN_BITS: u32 = 14;
 /// Handles one process may hold at once.
 pub const MAX_HANDLES: usize = 1 << INDEX_BITS;
 
-/// What a handle holds.
+/// What a handle holds: the object, the rights, and the object's concrete
+/// type, recorded when the first handle is made (statically, from the typed
+/// `add`), so that a typed lookup compares a value instead of asking the
+/// object through its vtable.
 #[derive(Clone)]
 pub struct Entry {
     pub object: ObjectRef,
     pub rights: Rights,
+    type_id: TypeId,
+}
+
+impl Entry {
+    /// The same object with other rights.
+    pub fn with_rights(mut self, rights: Rights) -> Self {
+        self.rights = rights;
+        self
+    }
+
+    /// Whether the object is a `T`.
+    pub fn is<T: ObjectType>(&self) -> bool {
+        self.type_id == TypeId::of::<T>()
+    }
 }
 
 struct Slot {
@@ -58,10 +76,23 @@ impl HandleTable {
         Self::default()
     }
 
-    /// Installs a handle; `NoResources` when the table is full, `NoMemory`
-    /// when the table cannot grow.
-    pub fn add(&mut self, object: ObjectRef, rights: Rights) -> Result<Handle, ZxStatus> {
-        let entry = Some(Entry { object, rights });
+    /// Installs a handle to `object`; `NoResources` when the table is full,
+    /// `NoMemory` when the table cannot grow.
+    pub fn add<T: ObjectType>(
+        &mut self,
+        object: Arc<T>,
+        rights: Rights,
+    ) -> Result<Handle, ZxStatus> {
+        self.add_entry(Entry {
+            object,
+            rights,
+            type_id: TypeId::of::<T>(),
+        })
+    }
+
+    /// Installs a handle for what another handle held (moved or derived).
+    pub fn add_entry(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
+        let entry = Some(entry);
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.entry = entry;
@@ -91,6 +122,7 @@ impl HandleTable {
     }
 
     /// What `h` holds; `BadHandle` if it holds nothing.
+    #[inline(always)]
     pub fn entry(&self, h: Handle) -> Result<&Entry, ZxStatus> {
         let (index, generation) = decode(h).ok_or(ZxStatus::BadHandle)?;
         match self.slots.get(index) {
@@ -113,19 +145,22 @@ impl HandleTable {
 
     /// The `T` behind `h` if `h` has every right in `needed`, and the
     /// handle's rights: `BadHandle`, then `WrongType`, then `AccessDenied`.
+    #[inline(always)]
     pub fn get<T: ObjectType>(
         &self,
         h: Handle,
         needed: Rights,
     ) -> Result<(Arc<T>, Rights), ZxStatus> {
         let e = self.entry(h)?;
-        if !super::is::<T>(&*e.object) {
+        if !e.is::<T>() {
             return Err(ZxStatus::WrongType);
         }
         if !e.rights.contains(needed) {
             return Err(ZxStatus::AccessDenied);
         }
-        let object = downcast::<T>(e.object.clone()).ok_or(ZxStatus::WrongType)?;
+        // SAFETY: the entry's type id is `T`'s: it was recorded from the
+        // statically typed object when the first handle was made.
+        let object = unsafe { downcast_unchecked::<T>(e.object.clone()) };
         Ok((object, e.rights))
     }
 
@@ -146,19 +181,19 @@ impl HandleTable {
     /// The checks of `zx_handle_duplicate`, in Zircon's order: the object
     /// and the `requested` rights derived from the handle's, which needs
     /// DUPLICATE.
-    pub fn derive(&self, h: Handle, requested: u32) -> Result<(ObjectRef, Rights), ZxStatus> {
+    pub fn derive(&self, h: Handle, requested: u32) -> Result<Entry, ZxStatus> {
         let e = self.entry(h)?;
         if !e.rights.contains(Rights::DUPLICATE) {
             return Err(ZxStatus::AccessDenied);
         }
         let rights = e.rights.derive(requested)?;
-        Ok((e.object.clone(), rights))
+        Ok(e.clone().with_rights(rights))
     }
 
     /// `zx_handle_duplicate`: a second handle to the same object.
     pub fn duplicate(&mut self, h: Handle, requested: u32) -> Result<Handle, ZxStatus> {
-        let (object, rights) = self.derive(h, requested)?;
-        self.add(object, rights)
+        let derived = self.derive(h, requested)?;
+        self.add_entry(derived)
     }
 
     /// `zx_handle_replace`: the old handle is gone whatever happens after it
@@ -173,8 +208,8 @@ impl HandleTable {
             Ok(r) => r,
             Err(s) => return Err((s, Some(e))),
         };
-        let object = e.object.clone();
-        self.add(object, rights).map_err(|s| (s, Some(e)))
+        self.add_entry(e.clone().with_rights(rights))
+            .map_err(|s| (s, Some(e)))
     }
 
     /// Handles currently held.

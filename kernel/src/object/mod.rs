@@ -107,12 +107,20 @@ macro_rules! kernel_object {
 pub type ObjectRef = Arc<dyn KernelObject>;
 
 /// The object as a `T`, if it is one.
+#[inline(always)]
 pub fn downcast<T: ObjectType>(object: ObjectRef) -> Option<Arc<T>> {
     let any: Arc<dyn Any + Send + Sync> = object;
     any.downcast::<T>().ok()
 }
 
-/// Whether the object is a `T`.
-pub fn is<T: ObjectType>(object: &dyn KernelObject) -> bool {
-    (object as &dyn Any).is::<T>()
+/// The object as a `T`, without asking it.
+///
+/// # Safety
+/// The object must be a `T` (its concrete type's `TypeId` is `T`'s).
+#[inline(always)]
+pub unsafe fn downcast_unchecked<T: ObjectType>(object: ObjectRef) -> Arc<T> {
+    let raw = Arc::into_raw(object) as *const T;
+    // SAFETY: the caller guarantees the pointee is a `T`; the pointer came
+    // from `Arc::into_raw` of the same allocation, so the count is intact.
+    unsafe { Arc::from_raw(raw) }
 }

@@ -2,13 +2,14 @@
 //! want to hear when they change. Waiters (the blocking waits of the
 //! scheduler) register an [`Observer`]; every change notifies the observers
 //! whose interest it matches, under the state's lock, so that a waiter that
-//! checked the bits and then registered cannot miss a change in between.
+//! registers and reads the bits under that lock cannot miss a change.
 //!
-//! Lock order: an object's signal lock is a leaf: nothing else is taken while
-//! it is held, observers only record the wake-up.
+//! Lock order: an object's signal lock, then the observer registry; both
+//! are leaves otherwise (observers only record the wake-up).
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use spin::Mutex;
 use zx_abi::Signals;
 
@@ -21,27 +22,34 @@ pub trait Observer: Send + Sync {
     fn notify(&self, now: Signals);
 }
 
-struct Inner {
-    bits: Signals,
-    observers: Vec<Weak<dyn Observer>>,
-}
+/// Every registered observer, with the address of the signal state it
+/// observes. Waits are rare next to signal reads and changes, so the list
+/// lives here rather than in every object (a VMO stays small).
+static REGISTRY: Mutex<Vec<(usize, Weak<dyn Observer>)>> = Mutex::new(Vec::new());
 
+/// The bits (read without a lock), a small lock that serialises changes
+/// with registrations, and whether anyone may be observing.
 pub struct SignalState {
-    inner: Mutex<Inner>,
+    bits: AtomicU32,
+    lock: Mutex<()>,
+    observed: AtomicBool,
 }
 
 impl SignalState {
     pub const fn new(initial: Signals) -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                bits: initial,
-                observers: Vec::new(),
-            }),
+            bits: AtomicU32::new(initial.bits()),
+            lock: Mutex::new(()),
+            observed: AtomicBool::new(false),
         }
     }
 
+    fn key(&self) -> usize {
+        self as *const Self as usize
+    }
+
     pub fn get(&self) -> Signals {
-        self.inner.lock().bits
+        Signals::from_bits_retain(self.bits.load(Ordering::Acquire))
     }
 
     /// Clears `clear`, then sets `set`, and notifies observers; returns the
@@ -53,14 +61,15 @@ impl SignalState {
     /// Replaces the bits with `f(bits)` under the lock (for state that
     /// derives a signal from a count kept beside it), and notifies.
     pub fn update_with(&self, f: impl FnOnce(&Signals) -> Signals) -> Signals {
-        let mut inner = self.inner.lock();
-        let old = inner.bits;
+        let _guard = self.lock.lock();
+        let old = self.get();
         let new = f(&old);
-        inner.bits = new;
-        if new != old {
-            inner.observers.retain(|w| match w.upgrade() {
+        self.bits.store(new.bits(), Ordering::Release);
+        if new != old && self.observed.load(Ordering::Acquire) {
+            let key = self.key();
+            REGISTRY.lock().retain(|(k, w)| match w.upgrade() {
                 Some(o) => {
-                    if o.interest().intersects(new) {
+                    if *k == key && o.interest().intersects(new) {
                         o.notify(new);
                     }
                     true
@@ -75,29 +84,40 @@ impl SignalState {
     /// already satisfy it, the caller need not wait (nothing is notified for
     /// bits that were set before).
     pub fn observe(&self, observer: &Arc<dyn Observer>) -> Signals {
-        let mut inner = self.inner.lock();
-        inner.observers.retain(|w| w.strong_count() > 0);
-        inner.observers.push(Arc::downgrade(observer));
-        inner.bits
+        let _guard = self.lock.lock();
+        self.observed.store(true, Ordering::Release);
+        let mut registry = REGISTRY.lock();
+        registry.retain(|(_, w)| w.strong_count() > 0);
+        registry.push((self.key(), Arc::downgrade(observer)));
+        self.get()
     }
 
     /// Removes `observer` (its wait ended).
     pub fn unobserve(&self, observer: &Arc<dyn Observer>) {
         let target = Arc::as_ptr(observer) as *const ();
-        self.inner
-            .lock()
-            .observers
-            .retain(|w| w.strong_count() > 0 && w.as_ptr() as *const () != target);
+        let key = self.key();
+        REGISTRY.lock().retain(|(k, w)| {
+            w.strong_count() > 0 && !(*k == key && w.as_ptr() as *const () == target)
+        });
     }
 
     /// Observers still registered (tests and leak checks).
     pub fn observer_count(&self) -> usize {
-        self.inner
+        let key = self.key();
+        REGISTRY
             .lock()
-            .observers
             .iter()
-            .filter(|w| w.strong_count() > 0)
+            .filter(|(k, w)| *k == key && w.strong_count() > 0)
             .count()
+    }
+}
+
+impl Drop for SignalState {
+    fn drop(&mut self) {
+        if self.observed.load(Ordering::Acquire) {
+            let key = self.key();
+            REGISTRY.lock().retain(|(k, _)| *k != key);
+        }
     }
 }
 

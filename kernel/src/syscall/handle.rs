@@ -41,10 +41,10 @@ pub fn handle_close_many(t: &Thread, handles: UserIn<Handle>, count: usize) -> S
 
 pub fn handle_duplicate(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>) -> SysResult {
     let new = t.process.with_handles(|table| {
-        let (object, rights) = table.derive(h, rights)?;
+        let derived = table.derive(h, rights)?;
         // After the checks, so that NO_MEMORY never hides their statuses.
         crate::heap::ensure_headroom()?;
-        table.add(object, rights)
+        table.add_entry(derived)
     })?;
     user::give_handle(t, out, new)
 }

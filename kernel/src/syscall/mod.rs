@@ -28,13 +28,24 @@ pub type SysResult = Result<(), ZxStatus>;
 macro_rules! dispatch_table {
     ($( $num:path => $name:ident ( $($arg:ident : $ty:ty),* $(,)? )
         errors [$($err:ident),* $(,)?] ; )*) => {
+        // Each call gets a small module of the same name (modules and
+        // functions live in different namespaces) holding its entry: the
+        // arguments decoded from the registers into their declared types.
+        // Never inlined, so the dispatch stays a jump table that saves no
+        // registers a handler does not need.
+        $( #[allow(non_snake_case)] mod $name {
+            use super::*;
+            #[inline(never)]
+            pub fn entry(t: &Thread, regs: &[u64; 31]) -> SysResult {
+                let mut _regs = regs.iter().copied();
+                super::$name(t, $( <$ty as SyscallArg>::from_reg(_regs.next().unwrap_or(0)) ),*)
+            }
+        } )*
+
         /// Runs the system call `ctx` describes and puts its status in x0.
         pub fn dispatch(t: &Thread, ctx: &mut UserContext) {
             let result: SysResult = match ctx.x[16] {
-                $( $num => {
-                    let mut _regs = ctx.x.iter().copied();
-                    $name(t, $( <$ty as SyscallArg>::from_reg(_regs.next().unwrap_or(0)) ),*)
-                } )*
+                $( $num => $name::entry(t, &ctx.x), )*
                 _ => Err(ZxStatus::BadSyscall),
             };
             ctx.x[0] = match result {

@@ -2,7 +2,6 @@
 //! `zx_object_wait_one` and `zx_object_signal`.
 
 use super::{user, SysResult};
-use crate::object::handle::Entry;
 use crate::object::{downcast, KernelObject};
 use crate::task::Thread;
 use crate::vm::vmo::Kind;
@@ -17,7 +16,12 @@ use zx_abi::{
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
 /// before the handle is looked at, then the handle needs `right`.
-fn property_target(t: &Thread, h: Handle, value: u64, right: Rights) -> Result<Entry, ZxStatus> {
+fn property_target(
+    t: &Thread,
+    h: Handle,
+    value: u64,
+    right: Rights,
+) -> Result<(Option<Arc<VmoObject>>, Rights), ZxStatus> {
     if value == 0 {
         return Err(ZxStatus::InvalidArgs);
     }
@@ -25,7 +29,7 @@ fn property_target(t: &Thread, h: Handle, value: u64, right: Rights) -> Result<E
     if !rights.contains(right) {
         return Err(ZxStatus::AccessDenied);
     }
-    Ok(Entry { object, rights })
+    Ok((downcast::<VmoObject>(object), rights))
 }
 
 pub fn object_get_property(
@@ -35,8 +39,7 @@ pub fn object_get_property(
     value: UserOut<u8>,
     size: usize,
 ) -> SysResult {
-    let e = property_target(t, h, value.addr(), Rights::GET_PROPERTY)?;
-    let vmo = downcast::<VmoObject>(e.object);
+    let (vmo, _) = property_target(t, h, value.addr(), Rights::GET_PROPERTY)?;
     match (property, vmo) {
         (prop::NAME, Some(v)) => {
             if size < ZX_MAX_NAME_LEN {
@@ -64,8 +67,7 @@ pub fn object_set_property(
     value: UserIn<u8>,
     size: usize,
 ) -> SysResult {
-    let e = property_target(t, h, value.addr(), Rights::SET_PROPERTY)?;
-    let vmo = downcast::<VmoObject>(e.object);
+    let (vmo, rights) = property_target(t, h, value.addr(), Rights::SET_PROPERTY)?;
     match (property, vmo) {
         (prop::NAME, Some(v)) => {
             let len = size.min(ZX_MAX_NAME_LEN - 1);
@@ -75,7 +77,7 @@ pub fn object_set_property(
             Ok(())
         }
         (prop::VMO_CONTENT_SIZE, Some(v)) => {
-            if !e.rights.contains(Rights::WRITE) {
+            if !rights.contains(Rights::WRITE) {
                 return Err(ZxStatus::AccessDenied);
             }
             if size < 8 {

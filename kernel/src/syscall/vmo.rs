@@ -429,7 +429,7 @@ pub fn vmo_replace_as_executable(
     out: UserOut<Handle>,
 ) -> SysResult {
     let e = t.process.remove_handle(h)?;
-    if !crate::object::is::<VmoObject>(&*e.object) {
+    if !e.is::<VmoObject>() {
         return Err(ZxStatus::BadHandle);
     }
     if vmex != zx_abi::ZX_HANDLE_INVALID {
@@ -437,6 +437,7 @@ pub fn vmo_replace_as_executable(
         t.process.get_any(vmex, Rights::NONE)?;
         return Err(ZxStatus::WrongType);
     }
-    let new = t.process.add_handle(e.object, e.rights | Rights::EXECUTE)?;
+    let rights = e.rights | Rights::EXECUTE;
+    let new = t.process.add_entry(e.with_rights(rights))?;
     user::give_handle(t, out, new)
 }

@@ -155,6 +155,7 @@ impl Process {
 
     /// The `T` behind `h` if the handle has every right in `needed`, and the
     /// handle's rights (`BadHandle`, `WrongType`, `AccessDenied`).
+    #[inline]
     pub fn get<T: ObjectType>(
         &self,
         h: Handle,
@@ -164,23 +165,37 @@ impl Process {
     }
 
     /// The object behind `h` (any type) if the handle has `needed`.
+    #[inline]
     pub fn get_any(&self, h: Handle, needed: Rights) -> Result<(ObjectRef, Rights), ZxStatus> {
         self.handles.lock().get_any(h, needed)
     }
 
-    /// Installs a handle.
-    pub fn add_handle(&self, object: ObjectRef, rights: Rights) -> Result<Handle, ZxStatus> {
+    /// Installs a handle to a `T`.
+    #[inline]
+    pub fn add_handle<T: ObjectType>(
+        &self,
+        object: Arc<T>,
+        rights: Rights,
+    ) -> Result<Handle, ZxStatus> {
         self.handles.lock().add(object, rights)
+    }
+
+    /// Installs a handle for what another handle held.
+    #[inline]
+    pub fn add_entry(&self, entry: Entry) -> Result<Handle, ZxStatus> {
+        self.handles.lock().add_entry(entry)
     }
 
     /// Runs `f` on the handle table; what it returns for dropping is
     /// dropped after the lock is released.
+    #[inline]
     pub fn with_handles<R>(&self, f: impl FnOnce(&mut HandleTable) -> R) -> R {
         f(&mut self.handles.lock())
     }
 
     /// Removes a handle; what it held is dropped by the caller, outside the
     /// table's lock.
+    #[inline]
     pub fn remove_handle(&self, h: Handle) -> Result<Entry, ZxStatus> {
         self.handles.lock().remove(h)
     }

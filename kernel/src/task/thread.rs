@@ -16,7 +16,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 use platform::arch::percpu::{this_cpu, MAX_CPUS};
 use platform::arch::trap::{enter_user, Esr, KernelContext, SyncKind, Trap, UserContext};
 use platform::arch::{cpu, trap};
@@ -52,9 +52,11 @@ pub struct Thread {
     /// Where the thread's kernel stack was switched away from. Touched only
     /// by `switch`, on the core that runs the thread.
     kctx: UnsafeCell<KernelContext>,
-    /// A stop requested by a system call or a trap handler; the loop checks
-    /// it after every trap.
+    /// A stop requested by a system call or a trap handler.
     stop: Mutex<Option<Stop>>,
+    /// Whether `stop` holds a request: the loop checks this after every
+    /// trap without taking the lock.
+    stopping: AtomicBool,
     limit: Option<TimeLimit>,
 }
 
@@ -90,6 +92,7 @@ impl Thread {
             kctx: UnsafeCell::new(KernelContext::default()),
             kstack,
             stop: Mutex::new(None),
+            stopping: AtomicBool::new(false),
             limit,
         });
         let kctx = KernelContext::new_thread(
@@ -108,6 +111,7 @@ impl Thread {
         let mut s = self.stop.lock();
         if s.is_none() {
             *s = Some(stop);
+            self.stopping.store(true, Ordering::Release);
         }
     }
 
@@ -121,7 +125,7 @@ impl Thread {
     }
 
     fn stop_requested(&self) -> bool {
-        self.stop.lock().is_some()
+        self.stopping.load(Ordering::Acquire)
     }
 
     /// Runs the thread on this core until it stops; returns why.

@@ -11,9 +11,9 @@
 
 use super::asid::Asid;
 use super::mapping::{unmap_refs, MappingRef, PteOwner};
+use super::region::{surviving_pieces, Extent, Regions};
 use super::vmo::VmoObject;
 use super::FrameTables;
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -78,10 +78,6 @@ fn new_mapping_id() -> u64 {
 }
 
 impl Mapping {
-    fn end(&self) -> u64 {
-        self.base + self.len
-    }
-
     /// The part `[lo, hi)` of this mapping, as a new mapping.
     fn piece(&self, lo: u64, hi: u64) -> Mapping {
         let skip = lo - self.base;
@@ -139,7 +135,19 @@ pub enum Placement {
 struct Inner {
     /// `None` once the address space is destroyed.
     table: Option<UserPageTable>,
-    mappings: BTreeMap<u64, Mapping>,
+    mappings: Regions<Mapping>,
+    /// Bumped whenever a mapping is removed: a fault that looked its
+    /// mapping up earlier re-checks this before it maps the page.
+    removals: u64,
+}
+
+impl Extent for Mapping {
+    fn base(&self) -> u64 {
+        self.base
+    }
+    fn end(&self) -> u64 {
+        self.base + self.len
+    }
 }
 
 pub struct AddressSpace {
@@ -147,43 +155,10 @@ pub struct AddressSpace {
     inner: Mutex<Inner>,
 }
 
-impl Inner {
-    /// The mapping containing `va`.
-    fn find(&self, va: u64) -> Option<&Mapping> {
-        self.mappings
-            .range(..=va)
-            .next_back()
-            .map(|(_, m)| m)
-            .filter(|m| va < m.end())
-    }
-
-    fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.mappings
-            .range(..end)
-            .next_back()
-            .is_some_and(|(_, m)| m.end() > start)
-    }
-
-    fn find_gap(&self, lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
-        let mut candidate = lo.checked_add(align - 1)? & !(align - 1);
-        // Mappings that start before `candidate` may still cover it.
-        if let Some((_, m)) = self.mappings.range(..candidate).next_back() {
-            if m.end() > candidate {
-                candidate = m.end().checked_add(align - 1)? & !(align - 1);
-            }
-        }
-        for (_, m) in self.mappings.range(candidate..) {
-            if candidate.checked_add(len)? <= m.base {
-                break;
-            }
-            candidate = candidate.max(m.end().checked_add(align - 1)? & !(align - 1));
-        }
-        (candidate.checked_add(len)? <= hi).then_some(candidate)
-    }
-}
-
 /// What a fault or a copy needs to know about the mapping at an address.
 struct Target {
+    /// The address space's removal count when the mapping was found.
+    removals: u64,
     object: Arc<VmoObject>,
     object_offset: u64,
     vmo: Arc<VmoObject>,
@@ -199,7 +174,8 @@ impl AddressSpace {
             asid: Asid::default(),
             inner: Mutex::new(Inner {
                 table: Some(table),
-                mappings: BTreeMap::new(),
+                mappings: Regions::new(),
+                removals: 0,
             }),
         }))
     }
@@ -239,10 +215,11 @@ impl AddressSpace {
         }
         let base = match placement {
             Placement::Anywhere { lo, hi, align } => inner
+                .mappings
                 .find_gap(lo, hi, len, align)
                 .ok_or(ZxStatus::NoResources)?,
             Placement::Specific(addr) | Placement::SpecificOverwrite(addr) => {
-                if inner.overlaps(addr, addr + len) {
+                if inner.mappings.overlaps(addr, addr + len) {
                     return Err(ZxStatus::AlreadyExists);
                 }
                 addr
@@ -261,7 +238,7 @@ impl AddressSpace {
         };
         let reference = m.reference(self);
         let root = m.vmo.clone();
-        inner.mappings.insert(base, m);
+        inner.mappings.insert(m);
         drop(inner);
         root.inner.lock().mappings.insert(reference.id, reference);
         Ok(base)
@@ -278,8 +255,9 @@ impl AddressSpace {
         // program can split one mapping over and over).
         let splits = {
             let inner = self.inner.lock();
-            let first = inner.find(addr).is_some_and(|m| m.base < addr);
+            let first = inner.mappings.find(addr).is_some_and(|m| m.base < addr);
             let last = inner
+                .mappings
                 .find(end.saturating_sub(1))
                 .is_some_and(|m| m.end() > end);
             first || last
@@ -295,24 +273,18 @@ impl AddressSpace {
                 while changes.len() < BATCH {
                     // The last mapping that still intersects the range; the
                     // pieces left of `addr` and right of `end` never do.
-                    let Some(key) = inner
-                        .mappings
-                        .range(..end)
-                        .next_back()
-                        .filter(|(_, m)| m.end() > addr)
-                        .map(|(base, _)| *base)
-                    else {
+                    let Some(key) = inner.mappings.last_intersecting(addr, end) else {
                         break;
                     };
-                    let m = inner.mappings.remove(&key).expect("key was just found");
+                    let m = inner.mappings.remove(key).expect("key was just found");
+                    inner.removals += 1;
                     let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
-                    let mut pieces = Vec::with_capacity(2);
-                    if m.base < cut_lo {
-                        pieces.push(m.piece(m.base, cut_lo));
-                    }
-                    if cut_hi < m.end() {
-                        pieces.push(m.piece(cut_hi, m.end()));
-                    }
+                    let (left, right) = surviving_pieces(m.base, m.end(), addr, end);
+                    let pieces: Vec<Mapping> = [left, right]
+                        .into_iter()
+                        .flatten()
+                        .map(|r| m.piece(r.start, r.end))
+                        .collect();
                     let asid = self.asid();
                     if let Some(t) = inner.table.as_mut() {
                         t.unmap(cut_lo, cut_hi - cut_lo, asid, &mut FrameTables);
@@ -320,7 +292,7 @@ impl AddressSpace {
                     let references: Vec<MappingRef> =
                         pieces.iter().map(|p| p.reference(self)).collect();
                     for p in pieces {
-                        inner.mappings.insert(p.base, p);
+                        inner.mappings.insert(p);
                     }
                     changes.push((m, references));
                 }
@@ -346,12 +318,13 @@ impl AddressSpace {
     /// The mapping at `va` if it allows `access`.
     fn target(&self, va: u64, access: Access) -> Result<Target, UserFault> {
         let inner = self.inner.lock();
-        let m = inner.find(va).ok_or(UserFault::Unmapped)?;
+        let m = inner.mappings.find(va).ok_or(UserFault::Unmapped)?;
         if !m.allows(access) {
             return Err(UserFault::Permission);
         }
         let skip = va - m.base;
         Ok(Target {
+            removals: inner.removals,
             object: m.object.clone(),
             object_offset: m.object_offset + skip,
             vmo: m.vmo.clone(),
@@ -398,6 +371,12 @@ impl AddressSpace {
             cpu::sync_icache_page(platform::layout::phys_to_virt(pa.as_u64()));
         }
         let mut inner = self.inner.lock();
+        // A mapping may have been removed since this one was looked up; if
+        // it was this one, its VMO no longer knows about this address, and
+        // mapping the page now would leave an entry nobody removes. Retry.
+        if inner.removals != t.removals {
+            return Ok(());
+        }
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
         if table.lookup(page_va) == Some((pa.as_u64(), perms)) {
             // The page is already mapped exactly so and the access still
@@ -486,7 +465,8 @@ impl AddressSpace {
     pub fn destroy(&self) {
         let (table, mappings) = {
             let mut inner = self.inner.lock();
-            (inner.table.take(), core::mem::take(&mut inner.mappings))
+            inner.removals += 1;
+            (inner.table.take(), inner.mappings.take_all())
         };
         if let Some(t) = table {
             platform::arch::mmu::clear_user_table();

@@ -2,23 +2,38 @@
 //! it), address spaces (a translation table, the mappings in it, the fault
 //! handler and the user-copy routines), and ASIDs.
 
+pub mod region;
+
+#[cfg(target_os = "none")]
 pub mod asid;
+#[cfg(target_os = "none")]
 pub mod aspace;
+#[cfg(target_os = "none")]
 pub mod fastcopy;
+#[cfg(target_os = "none")]
 pub mod mapping;
+#[cfg(target_os = "none")]
 pub mod vmo;
 
+#[cfg(target_os = "none")]
 pub use aspace::{Access, AddressSpace, UserFault};
+#[cfg(target_os = "none")]
 pub use vmo::VmoObject;
 
+#[cfg(target_os = "none")]
 use crate::memory::FRAMES;
+#[cfg(target_os = "none")]
 use mm::frame::Frame;
+#[cfg(target_os = "none")]
 use mm::phys::PhysAddr;
+#[cfg(target_os = "none")]
 use platform::arch::user_pt::TableAllocator;
 
 /// Translation-table pages come from the page allocator, zeroed.
+#[cfg(target_os = "none")]
 pub struct FrameTables;
 
+#[cfg(target_os = "none")]
 impl TableAllocator for FrameTables {
     fn alloc_table(&mut self) -> Option<u64> {
         Frame::alloc_zeroed(&FRAMES)

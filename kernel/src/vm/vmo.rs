@@ -13,7 +13,7 @@ use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
 use crate::object::ObjectBase;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus, PAGE_SIZE};
@@ -90,9 +90,9 @@ pub struct VmoObject {
     pub parent: Option<(Weak<VmoObject>, u64)>,
     /// Live children (their handles or mappings keep them alive); changed
     /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
-    children: AtomicUsize,
+    children: AtomicU32,
     /// Mappings of this object itself.
-    pub mapping_count: AtomicUsize,
+    pub mapping_count: AtomicU32,
     /// Whether any page may be shared copy-on-write (this VMO was
     /// snapshotted or is a snapshot): writes may replace frames.
     pub has_cow: core::sync::atomic::AtomicBool,
@@ -137,8 +137,8 @@ impl VmoObject {
             }),
             window,
             parent: parent.map(|p| (Arc::downgrade(p), p.base.koid)),
-            children: AtomicUsize::new(0),
-            mapping_count: AtomicUsize::new(0),
+            children: AtomicU32::new(0),
+            mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
         });
         if discardable {
@@ -188,7 +188,7 @@ impl VmoObject {
 
     /// Live children.
     pub fn child_count(&self) -> usize {
-        self.children.load(Ordering::Acquire)
+        self.children.load(Ordering::Acquire) as usize
     }
 
     /// Adds `delta` (±1) to the live children and keeps
