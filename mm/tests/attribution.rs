@@ -848,3 +848,172 @@ fn totals_over_vmos_carry_the_fractions() {
     assert_eq!(clone2.private_pages(), 0);
     assert!(clone2.is_page_shared(0));
 }
+
+/// vmo-zero.cc `UnalignedUnCommitted` and `DecommitMiddle`.
+#[test]
+fn zero_commits_nothing_and_frees_whole_pages() {
+    let frames = testing::allocator(8);
+    let mut v = Vmo::create(frames, 2 * P, 0).unwrap();
+    v.zero(P / 2, P).unwrap();
+    assert_eq!(populated(&v), 0);
+    let mut v = Vmo::create(frames, 3 * P, 0).unwrap();
+    v.write(0, &[0xff; 3 * 4096]).unwrap();
+    assert_eq!(populated(&v), 3 * P);
+    v.zero(P / 2, 2 * P).unwrap();
+    assert_eq!(populated(&v), 2 * P);
+}
+
+/// vmo-zero.cc `EmptyCowChildren`.
+#[test]
+fn zero_empty_cow_children() {
+    let frames = testing::allocator(8);
+    let mut parent = Vmo::create(frames, 2 * P, 0).unwrap();
+    put(&mut parent, 1, 0);
+    let mut child = snap(&mut parent, 0, 2 * P);
+    assert_eq!(get(&child, 0), 1);
+    assert_eq!((populated(&parent), populated(&child)), (P / 2, P / 2));
+    child.zero(0, P).unwrap();
+    assert_eq!(get(&child, 0), 0);
+    assert_eq!((populated(&parent), populated(&child)), (P, 0));
+    parent.zero(0, P).unwrap();
+    assert_eq!(get(&parent, 0), 0);
+    assert_eq!((populated(&parent), populated(&child)), (0, 0));
+    assert_eq!(frames.free_pages(), 8);
+}
+
+/// vmo-zero.cc `MergeZeroChildren`.
+#[test]
+fn zero_merge_zero_children() {
+    let frames = testing::allocator(8);
+    let mut parent = Vmo::create(frames, 2 * P, 0).unwrap();
+    put(&mut parent, 1, 0);
+    let child = snap(&mut parent, 0, P);
+    assert_eq!((populated(&parent), populated(&child)), (P / 2, P / 2));
+    parent.zero(0, P).unwrap();
+    assert_eq!((populated(&parent), populated(&child)), (0, P));
+    drop(child);
+    assert_eq!(populated(&parent), 0);
+    assert_eq!(frames.free_pages(), 8);
+}
+
+/// vmo-zero.cc `AllocateAfterMerge`.
+#[test]
+fn zero_allocate_after_merge() {
+    let frames = testing::allocator(8);
+    let mut parent = tagged(frames, 2);
+    let mut child = snap(&mut parent, 0, 2 * P);
+    assert_eq!((get(&child, 0), get(&child, P)), (1, 2));
+    assert_eq!((populated(&parent), populated(&child)), (P, P));
+    child.zero(0, P).unwrap();
+    assert_eq!((populated(&parent), populated(&child)), (3 * P / 2, P / 2));
+    drop(parent);
+    assert_eq!(populated(&child), P);
+    assert_eq!((get(&child, 0), get(&child, P)), (0, 2));
+    put(&mut child, 1, 64);
+    assert_eq!(get(&child, 0), 0);
+    assert_eq!(populated(&child), 2 * P);
+}
+
+/// vmo-zero.cc `AllocateAfterMergeMultipleChildren`: thirds and sixths.
+#[test]
+fn zero_allocate_after_merge_multiple_children() {
+    let frames = testing::allocator(16);
+    let mut parent = tagged(frames, 3);
+    let mut child1 = snap(&mut parent, 0, 3 * P);
+    assert_eq!(populated(&parent), 3 * P / 2);
+    assert_eq!(populated(&child1), 3 * P / 2);
+
+    parent.zero(0, P).unwrap();
+    assert_eq!((populated(&parent), populated(&child1)), (P, 2 * P));
+
+    let mut child2 = snap(&mut parent, 0, 3 * P);
+    assert_eq!(populated(&parent), 2 * P / 3);
+    assert_eq!(populated(&child1), 5 * P / 3);
+    assert_eq!(populated(&child2), 2 * P / 3);
+    assert_eq!(fraction(&parent), 2 * THIRD);
+
+    child1.zero(P, P).unwrap();
+    assert_eq!(populated(&parent), 5 * P / 6, "1/2 + 1/3");
+    assert_eq!(populated(&child1), 4 * P / 3, "1 + 1/3");
+    assert_eq!(populated(&child2), 5 * P / 6);
+    assert_eq!(
+        (get(&parent, 0), get(&parent, P), get(&parent, 2 * P)),
+        (0, 2, 3)
+    );
+    assert_eq!(
+        (get(&child1, 0), get(&child1, P), get(&child1, 2 * P)),
+        (1, 0, 3)
+    );
+    assert_eq!(
+        (get(&child2, 0), get(&child2, P), get(&child2, 2 * P)),
+        (0, 2, 3)
+    );
+
+    drop(child1);
+    assert_eq!(
+        (get(&parent, 0), get(&parent, P), get(&parent, 2 * P)),
+        (0, 2, 3)
+    );
+    assert_eq!(
+        (get(&child2, 0), get(&child2, P), get(&child2, 2 * P)),
+        (0, 2, 3)
+    );
+    assert_eq!((populated(&parent), populated(&child2)), (P, P));
+
+    put(&mut parent, 1, 64);
+    assert_eq!(get(&parent, 0), 0);
+    assert_eq!((populated(&parent), populated(&child2)), (2 * P, P));
+
+    put(&mut child2, 5, P + 64);
+    assert_eq!((get(&child2, P), get(&parent, P + 64)), (2, 0));
+    assert_eq!(get(&parent, P), 2);
+    assert_eq!(populated(&parent), 5 * P / 2);
+    assert_eq!(populated(&child2), 3 * P / 2);
+}
+
+/// vmo-zero.cc `WriteCowParent` and `ChildZeroThenWrite`.
+#[test]
+fn zero_after_cow_writes() {
+    let frames = testing::allocator(8);
+    let mut parent = Vmo::create(frames, 2 * P, 0).unwrap();
+    put(&mut parent, 1, 0);
+    let mut child = snap(&mut parent, 0, 2 * P);
+    assert_eq!((populated(&parent), populated(&child)), (P / 2, P / 2));
+    assert_eq!(get(&parent, 0), 1);
+    put(&mut parent, 2, 0);
+    assert_eq!((populated(&parent), populated(&child)), (P, P));
+    assert_eq!(get(&child, 0), 1);
+    child.zero(0, P).unwrap();
+    assert_eq!((get(&child, 0), get(&parent, 0)), (0, 2));
+    assert_eq!((populated(&parent), populated(&child)), (P, 0));
+    drop(parent);
+    assert_eq!((get(&child, 0), populated(&child)), (0, 0));
+    put(&mut child, 1, 64);
+    assert_eq!((get(&child, 0), populated(&child)), (0, P));
+
+    let mut parent = Vmo::create(frames, 2 * P, 0).unwrap();
+    put(&mut parent, 1, 0);
+    let mut child = snap(&mut parent, 0, 2 * P);
+    child.zero(0, P).unwrap();
+    assert_eq!((populated(&parent), populated(&child)), (P, 0));
+    put(&mut child, 1, 0);
+    assert_eq!((populated(&parent), populated(&child)), (P, P));
+    drop(parent);
+    assert_eq!(populated(&child), P);
+}
+
+/// vmo-zero.cc `Nested`.
+#[test]
+fn zero_nested() {
+    let frames = testing::allocator(8);
+    let mut parent = Vmo::create(frames, 2 * P, 0).unwrap();
+    put(&mut parent, 1, 0);
+    let child1 = snap(&mut parent, 0, P);
+    let child2 = snap(&mut parent, 0, P);
+    for v in [&parent, &child1, &child2] {
+        assert_eq!((populated(v), fraction(v)), (P / 3, THIRD));
+    }
+    parent.zero(0, P).unwrap();
+    assert_eq!(populated(&parent), 0);
+    assert_eq!((populated(&child1), populated(&child2)), (P / 2, P / 2));
+}
