@@ -1,7 +1,9 @@
 //! `mm`: the kernel's memory management that knows nothing of boards or CPUs —
 //! typed physical addresses and the linear map ([`phys`]), the page allocator
-//! and owned frames ([`frame`]), and the core of Zircon's VM objects
-//! ([`vmo`]). No assembly lives here; everything builds and tests on the host.
+//! and owned frames ([`frame`]), the core of Zircon's VM objects ([`vmo`],
+//! with their page lists in [`page_list`]) and Zircon's memory attribution
+//! figures for them ([`attribution`]). No assembly lives here; everything
+//! builds and tests on the host.
 //!
 //! `unsafe` is denied crate-wide and allowed in exactly one module, [`phys`],
 //! which holds every raw memory access and every promise a caller must make
@@ -14,12 +16,14 @@ extern crate alloc;
 #[cfg(any(test, feature = "testing"))]
 extern crate std;
 
+pub mod attribution;
 pub mod frame;
 pub mod page_list;
 #[allow(unsafe_code)]
 pub mod phys;
 pub mod vmo;
 
+pub use attribution::{Attribution, ScaledBytes};
 pub use frame::{Frame, FrameAllocator};
 pub use phys::PhysAddr;
 pub use vmo::{Vmo, VmoOptions};

@@ -34,12 +34,31 @@ impl Page {
 
     /// True if another VMO holds the same frame (a write must copy it).
     pub fn is_shared(&self) -> bool {
-        matches!(self, Page::Shared(f) if Arc::strong_count(f) > 1)
+        self.sharers() > 1
+    }
+
+    /// How many VMOs hold the frame (1 for an owned page). Each VMO's page
+    /// list holds at most one reference to a frame, and nothing else holds
+    /// one for longer than an operation under that VMO's lock, so the
+    /// reference count is the number of VMOs that can reach the page:
+    /// Zircon's share count plus one.
+    pub fn sharers(&self) -> usize {
+        match self {
+            Page::Owned(_) => 1,
+            Page::Shared(f) => Arc::strong_count(f),
+        }
     }
 }
 use alloc::collections::BTreeMap;
 
-const FANOUT: u64 = 16;
+/// Pages per node: Zircon's `kPageFanOut`.
+pub const FANOUT: u64 = 16;
+
+/// Heap bytes of one node's allocation (16 page slots and a count).
+pub const NODE_BYTES: u64 = core::mem::size_of::<Node>() as u64;
+
+/// Bytes a node's entry (key and pointer) takes in the tree of nodes.
+pub const NODE_ENTRY_BYTES: u64 = core::mem::size_of::<(u64, Box<Node>)>() as u64;
 
 #[derive(Default)]
 struct Node {
@@ -244,8 +263,26 @@ impl PageList {
 
     /// Committed pages in index order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Page)> + '_ {
-        let hot = self.hot.as_ref().map(|(k, n)| (*k, &**n));
-        let mut tree = self.nodes.iter().map(|(k, n)| (*k, &**n)).peekable();
+        self.iter_range(0, u64::MAX)
+    }
+
+    /// Committed pages with index in `[first, end)`, in index order. Costs
+    /// in proportion to the nodes the range touches, not to its length.
+    pub fn iter_range(&self, first: u64, end: u64) -> impl Iterator<Item = (u64, &Page)> + '_ {
+        // An empty (or inverted) range still names one node, so the tree's
+        // range is well formed; the slot filter below then drops everything.
+        let first_key = first / FANOUT;
+        let last_key = (end.saturating_sub(1) / FANOUT).max(first_key);
+        let hot = self
+            .hot
+            .as_ref()
+            .filter(|(k, _)| (first_key..=last_key).contains(k))
+            .map(|(k, n)| (*k, &**n));
+        let mut tree = self
+            .nodes
+            .range(first_key..=last_key)
+            .map(|(k, n)| (*k, &**n))
+            .peekable();
         let mut hot = hot.into_iter().peekable();
         // Merge the tree's nodes and the hot one by key.
         core::iter::from_fn(move || match (tree.peek(), hot.peek()) {
@@ -253,12 +290,28 @@ impl PageList {
             (Some(_), _) => tree.next(),
             (None, _) => hot.next(),
         })
-        .flat_map(|(key, node)| {
-            node.frames
-                .iter()
-                .enumerate()
-                .filter_map(move |(slot, p)| p.as_ref().map(|p| (key * FANOUT + slot as u64, p)))
+        .flat_map(move |(key, node)| {
+            node.frames.iter().enumerate().filter_map(move |(slot, p)| {
+                let index = key * FANOUT + slot as u64;
+                match p {
+                    Some(p) if index >= first && index < end => Some((index, p)),
+                    _ => None,
+                }
+            })
         })
+    }
+
+    /// Nodes holding at least one page (in the tree or hot).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len() + usize::from(self.hot.as_ref().is_some_and(|(_, n)| n.count > 0))
+    }
+
+    /// Kernel heap the list holds for its bookkeeping: each node's own
+    /// allocation ([`NODE_BYTES`]) plus its key and pointer in the tree
+    /// ([`NODE_ENTRY_BYTES`]). The tree's own node headers and the
+    /// reference-count cells of shared frames are not counted.
+    pub fn heap_bytes(&self) -> u64 {
+        self.node_count() as u64 * (NODE_BYTES + NODE_ENTRY_BYTES)
     }
 }
 

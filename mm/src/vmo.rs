@@ -16,6 +16,17 @@
 //! frame is freed when its last reference goes. Whenever a page's frame is
 //! replaced or removed, [`Vmo::generation`] changes, telling the kernel that
 //! page-table entries for the VMO may be stale.
+//!
+//! Memory attribution ([`Vmo::attribution`]) follows from the same sharing:
+//! a frame's reference count is the number of VMOs that can reach it, so a
+//! page counts in full to the committed bytes of each of them, privately to
+//! none of them while shared, and `PAGE_SIZE / N` to each one's scaled bytes.
+//!
+//! Offsets accumulate through a chain of snapshots: each VMO records where
+//! its offset 0 falls in the VMO at the chain's root ([`Vmo::root_offset`]),
+//! and, as in Zircon, no VMO may reach past 2^64 there (`ZX_ERR_INVALID_ARGS`
+//! from [`Vmo::snapshot`], [`Vmo::snapshot_window`] and [`Vmo::set_size`]).
+//! Every sum of caller-supplied offsets is checked.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -23,6 +34,7 @@ use alloc::vec::Vec;
 use bitflags::bitflags;
 use zx_abi::{vmo_opt, vmo_round_size, ZxStatus, PAGE_SIZE, ZX_MAX_NAME_LEN};
 
+use crate::attribution::Attribution;
 use crate::frame::{Frame, FrameAllocator};
 use crate::page_list::{Page, PageList};
 use crate::phys::{self, PhysAddr};
@@ -61,6 +73,9 @@ pub struct Vmo {
     generation: u64,
     /// Lock state of a discardable VMO.
     discard: DiscardState,
+    /// Where offset 0 of this VMO lies in the root of its snapshot chain
+    /// (0 for a VMO made by `create`); `root_offset + size` never overflows.
+    root_offset: u64,
 }
 
 /// Where a discardable VMO is in its lock/reclaim life.
@@ -103,6 +118,7 @@ impl Vmo {
             name: [0; ZX_MAX_NAME_LEN],
             generation: 0,
             discard: DiscardState::Unreclaimable,
+            root_offset: 0,
         })
     }
 
@@ -199,9 +215,10 @@ impl Vmo {
 
     /// Zircon's range rule: `[offset, offset + len)` must not overflow and
     /// must end at or before `size` (so `len == 0` needs `offset <= size`).
-    fn check_range(&self, offset: u64, len: u64) -> Result<(), ZxStatus> {
+    /// Returns the end, `offset + len`.
+    fn check_range(&self, offset: u64, len: u64) -> Result<u64, ZxStatus> {
         match offset.checked_add(len) {
-            Some(end) if end <= self.size => Ok(()),
+            Some(end) if end <= self.size => Ok(end),
             _ => Err(ZxStatus::OutOfRange),
         }
     }
@@ -235,11 +252,11 @@ impl Vmo {
     /// - [`ZxStatus::NoMemory`] when a page cannot be allocated; the pages
     ///   this call allocated are freed again.
     pub fn write(&mut self, offset: u64, buf: &[u8]) -> Result<(), ZxStatus> {
-        self.check_range(offset, buf.len() as u64)?;
+        let end = self.check_range(offset, buf.len() as u64)?;
         if buf.is_empty() {
             return Ok(());
         }
-        let (first, last) = page_span(offset, buf.len() as u64);
+        let (first, last) = page_span(offset, end);
         self.commit_pages(first, last)?;
         for (index, in_page, chunk) in page_chunks(offset, buf.len()) {
             let frame = self.page_for_write(index)?;
@@ -266,15 +283,16 @@ impl Vmo {
         src_offset: u64,
         len: u64,
     ) -> Result<(), ZxStatus> {
-        self.check_range(offset, len)?;
+        let end = self.check_range(offset, len)?;
         src.check_range(src_offset, len)?;
         if len == 0 {
             return Ok(());
         }
-        let (first, last) = page_span(offset, len);
+        let (first, last) = page_span(offset, end);
         self.commit_pages(first, last)?;
         let mut done = 0u64;
         while done < len {
+            // Both sums stay below their range's end, checked above.
             let (dst_pos, src_pos) = (offset + done, src_offset + done);
             let dst_in = (dst_pos % PAGE_SIZE) as usize;
             let src_in = (src_pos % PAGE_SIZE) as usize;
@@ -341,9 +359,13 @@ impl Vmo {
     /// - [`ZxStatus::Unavailable`] when the VMO is not resizable.
     /// - [`ZxStatus::OutOfRange`] when the rounded size exceeds
     ///   [`zx_abi::VMO_MAX_SIZE`].
+    /// - [`ZxStatus::InvalidArgs`] when the VMO's end would pass 2^64 as
+    ///   projected onto the root of its snapshot chain
+    ///   ([`root_offset`](Self::root_offset) plus the rounded size
+    ///   overflows). Nothing changes then.
     ///
     /// (That order is Zircon's: the dispatcher checks the rounding, then the
-    /// VMO checks resizability, then the limit.)
+    /// VMO checks resizability, then the limit, then its pages' offsets.)
     pub fn set_size(&mut self, new_size: u64) -> Result<(), ZxStatus> {
         if new_size.checked_add(PAGE_SIZE - 1).is_none() {
             return Err(ZxStatus::OutOfRange);
@@ -352,6 +374,9 @@ impl Vmo {
             return Err(ZxStatus::Unavailable);
         }
         let rounded = vmo_round_size(new_size).ok_or(ZxStatus::OutOfRange)?;
+        if self.root_offset.checked_add(rounded).is_none() {
+            return Err(ZxStatus::InvalidArgs);
+        }
         let tail = (new_size % PAGE_SIZE) as usize;
         if tail != 0 && self.pages.contains(new_size / PAGE_SIZE) {
             // A shared tail page is copied first: relatives keep their bytes.
@@ -373,11 +398,11 @@ impl Vmo {
     /// - [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
     /// - [`ZxStatus::NoMemory`] when a page cannot be allocated.
     pub fn commit(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
-        self.check_range(offset, len)?;
+        let end = self.check_range(offset, len)?;
         if len == 0 {
             return Ok(());
         }
-        let (first, last) = page_span(offset, len);
+        let (first, last) = page_span(offset, end);
         for index in first..=last {
             self.commit_page(index)?;
         }
@@ -393,11 +418,11 @@ impl Vmo {
     /// - [`ZxStatus::InvalidArgs`] when `offset` or `len` is not a page
     ///   multiple.
     pub fn decommit(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
-        self.check_range(offset, len)?;
+        let end = self.check_range(offset, len)?;
         if !offset.is_multiple_of(PAGE_SIZE) || !len.is_multiple_of(PAGE_SIZE) {
             return Err(ZxStatus::InvalidArgs);
         }
-        self.free_pages(offset / PAGE_SIZE, (offset + len) / PAGE_SIZE);
+        self.free_pages(offset / PAGE_SIZE, end / PAGE_SIZE);
         Ok(())
     }
 
@@ -409,11 +434,10 @@ impl Vmo {
     ///
     /// [`ZxStatus::OutOfRange`] when the range overflows or passes the end.
     pub fn zero(&mut self, offset: u64, len: u64) -> Result<(), ZxStatus> {
-        self.check_range(offset, len)?;
+        let end = self.check_range(offset, len)?;
         if len == 0 {
             return Ok(());
         }
-        let end = offset + len;
         let first_whole = offset.div_ceil(PAGE_SIZE);
         let end_whole = end / PAGE_SIZE;
         if first_whole > end_whole {
@@ -449,25 +473,73 @@ impl Vmo {
     /// `size` bytes (rounded up; it may extend past this VMO's end, where it
     /// reads zero) whose pages are shared with this VMO until either writes.
     /// Commits no page. `options` are the child's `zx_vmo_create` options.
+    /// The child's [`root_offset`](Self::root_offset) is this VMO's plus
+    /// `offset`.
     ///
     /// # Errors
     ///
-    /// - [`ZxStatus::OutOfRange`] when `size` is too large or `offset +
-    ///   size` overflows.
-    /// - [`ZxStatus::InvalidArgs`] when `offset` is not page-aligned or
-    ///   `options` has an unknown bit.
+    /// In this order (Zircon's):
+    /// - [`ZxStatus::OutOfRange`] when `size` is too large.
+    /// - [`ZxStatus::InvalidArgs`] when `options` has an unknown bit or
+    ///   `offset` is not page-aligned.
+    /// - [`ZxStatus::OutOfRange`] when `offset + size` overflows.
+    /// - [`ZxStatus::InvalidArgs`] when the child's range, projected onto the
+    ///   root of the snapshot chain, passes 2^64.
     pub fn snapshot(&mut self, offset: u64, size: u64, options: u32) -> Result<Vmo, ZxStatus> {
+        let visible = self.size;
+        self.snapshot_window(0, visible, offset, size, options)
+    }
+
+    /// A copy-on-write snapshot of `[offset, offset + size)` of the window
+    /// `[base, base + window_size)` of this VMO: what a snapshot of a slice
+    /// is, when the slice is a window onto this VMO. The child sees the
+    /// window's bytes and zero past the window's end (or past this VMO's
+    /// end, if sooner). Its [`root_offset`](Self::root_offset) is this VMO's
+    /// plus `base + offset`. `snapshot(o, s, opts)` is
+    /// `snapshot_window(0, size(), o, s, opts)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`snapshot`](Self::snapshot), where "projected onto the root"
+    /// includes `base`: a window near 2^64 whose `base + offset` (or that
+    /// plus `size`) overflows gives [`ZxStatus::InvalidArgs`]. A window that
+    /// is not page-aligned or whose end overflows is
+    /// [`ZxStatus::InvalidArgs`] too.
+    pub fn snapshot_window(
+        &mut self,
+        base: u64,
+        window_size: u64,
+        offset: u64,
+        size: u64,
+        options: u32,
+    ) -> Result<Vmo, ZxStatus> {
         let mut child = Vmo::create(self.frames, size, options)?;
+        if !offset.is_multiple_of(PAGE_SIZE) || !base.is_multiple_of(PAGE_SIZE) {
+            return Err(ZxStatus::InvalidArgs);
+        }
         if offset.checked_add(child.size).is_none() {
             return Err(ZxStatus::OutOfRange);
         }
-        if !offset.is_multiple_of(PAGE_SIZE) {
-            return Err(ZxStatus::InvalidArgs);
-        }
-        let first = offset / PAGE_SIZE;
-        let end = (offset + child.size).min(self.size) / PAGE_SIZE;
+        let window_end = base
+            .checked_add(window_size)
+            .ok_or(ZxStatus::InvalidArgs)?
+            .min(self.size);
+        // Where the child starts in this VMO and in the root; both it and
+        // its end must be representable.
+        let start = base.checked_add(offset).ok_or(ZxStatus::InvalidArgs)?;
+        let root_offset = self
+            .root_offset
+            .checked_add(start)
+            .ok_or(ZxStatus::InvalidArgs)?;
+        root_offset
+            .checked_add(child.size)
+            .ok_or(ZxStatus::InvalidArgs)?;
+        // root_offset >= start and root_offset + child.size fits: no overflow.
+        let end = start + child.size;
+        let first = start / PAGE_SIZE;
+        let end_page = end.min(window_end) / PAGE_SIZE;
         let mut shared_any = false;
-        self.pages.share_range(first, end, |index, frame| {
+        self.pages.share_range(first, end_page, |index, frame| {
             child.pages.insert(index - first, Page::Shared(frame));
             shared_any = true;
         });
@@ -476,7 +548,53 @@ impl Vmo {
             self.generation += 1;
         }
         child.name = self.name;
+        child.root_offset = root_offset;
         Ok(child)
+    }
+
+    /// Where this VMO's offset 0 lies in the VMO at the root of its
+    /// snapshot chain (Zircon's "root parent offset"): 0 for a VMO made by
+    /// [`create`](Self::create), the parent's plus the child's offset for a
+    /// snapshot. `root_offset() + size()` never overflows.
+    pub fn root_offset(&self) -> u64 {
+        self.root_offset
+    }
+
+    /// Zircon's attribution of the whole VMO (the `ZX_INFO_VMO` fields):
+    /// each committed page counts in full to `committed_bytes`, to the
+    /// private bytes when no relative shares it, and `PAGE_SIZE / N` to the
+    /// scaled bytes when `N` VMOs share it; `metadata_bytes` is the heap the
+    /// page list holds. A relative that writes, shrinks or closes at the
+    /// same moment may or may not be seen (their locks are not this one).
+    pub fn attribution(&self) -> Attribution {
+        let mut a = self.attribution_in_range(0, self.size);
+        a.metadata_bytes = self.metadata_bytes();
+        a
+    }
+
+    /// The attribution of the pages that `[offset, offset + len)` touches,
+    /// with the range cut at the VMO's end as Zircon cuts it (so an offset
+    /// at or past the end, or an empty range, counts nothing; a range that
+    /// overflows counts to the end). For a mapping's share of a VMO.
+    /// `metadata_bytes` is 0: metadata belongs to the whole VMO.
+    pub fn attribution_in_range(&self, offset: u64, len: u64) -> Attribution {
+        let mut a = Attribution::default();
+        if offset < self.size && len > 0 {
+            let len = len.min(self.size - offset);
+            // offset + len <= size: no overflow.
+            let (first, last) = page_span(offset, offset + len);
+            for (_, page) in self.pages.iter_range(first, last + 1) {
+                a.add_page(PAGE_SIZE, page.sharers() as u64);
+            }
+        }
+        a.populate_from_committed();
+        a
+    }
+
+    /// Kernel heap held for this VMO's page bookkeeping: the page-list
+    /// nodes (Zircon's `metadata_bytes`). See [`PageList::heap_bytes`].
+    pub fn metadata_bytes(&self) -> u64 {
+        self.pages.heap_bytes()
     }
 
     /// Where the discardable VMO is in its lock/reclaim life.
@@ -612,9 +730,11 @@ impl core::fmt::Debug for Vmo {
     }
 }
 
-/// The first and last page index that a non-empty byte range touches.
-fn page_span(offset: u64, len: u64) -> (u64, u64) {
-    (offset / PAGE_SIZE, (offset + len - 1) / PAGE_SIZE)
+/// The first and last page index that the non-empty byte range
+/// `[offset, end)` touches (`end > offset`, so `end - 1` cannot wrap).
+fn page_span(offset: u64, end: u64) -> (u64, u64) {
+    debug_assert!(end > offset);
+    (offset / PAGE_SIZE, (end - 1) / PAGE_SIZE)
 }
 
 /// Splits the byte range `[offset, offset + len)` at page boundaries into
