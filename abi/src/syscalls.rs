@@ -83,9 +83,10 @@ macro_rules! zx_syscalls {
             $crate::sys::VMO_GET_SIZE => vmo_get_size(
                 handle: $crate::Handle, size: $crate::UserOut<u64>)
                 errors [BadHandle, WrongType, InvalidArgs];
+            // INVALID_ARGS: a child's offset in its root would pass 2^64.
             $crate::sys::VMO_SET_SIZE => vmo_set_size(handle: $crate::Handle, size: u64)
                 errors [BadHandle, WrongType, AccessDenied, Unavailable, OutOfRange, NoMemory,
-                        BadState];
+                        BadState, InvalidArgs];
             $crate::sys::VMO_OP_RANGE => vmo_op_range(
                 handle: $crate::Handle, op: u32, offset: u64, size: u64,
                 buffer: $crate::UserInOut<u8>, buffer_size: usize)

@@ -11,7 +11,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
     prop, topic, Handle, InfoHandleBasic, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags,
-    ZxStatus, PAGE_SIZE, ZX_MAX_NAME_LEN,
+    ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -158,16 +158,10 @@ pub fn object_get_info(
 
 /// A `zx_info_vmo_t`.
 fn vmo_info(v: &Arc<VmoObject>, handle_rights: Rights) -> InfoVmo {
-    let (name, size, committed, private, options) = {
+    let (name, size, usage, options) = {
         let inner = v.inner.lock();
         let vmo = &inner.vmo;
-        (
-            *vmo.name(),
-            vmo.size(),
-            vmo.committed_pages() as u64 * PAGE_SIZE,
-            vmo.private_pages() as u64 * PAGE_SIZE,
-            vmo.options(),
-        )
+        (*vmo.name(), vmo.size(), vmo.attribution(), vmo.options())
     };
     let mut flags = VmoInfoFlags::TYPE_PAGED | VmoInfoFlags::VIA_HANDLE;
     if options.contains(mm::vmo::VmoOptions::RESIZABLE) {
@@ -196,13 +190,16 @@ fn vmo_info(v: &Arc<VmoObject>, handle_rights: Rights) -> InfoVmo {
             v.mapping_address_spaces()
         },
         flags: flags.bits(),
-        committed_bytes: committed,
+        committed_bytes: usage.committed_bytes,
         handle_rights: handle_rights.bits(),
-        populated_bytes: committed,
-        committed_private_bytes: private,
-        populated_private_bytes: private,
-        committed_scaled_bytes: committed,
-        populated_scaled_bytes: committed,
+        metadata_bytes: usage.metadata_bytes,
+        populated_bytes: usage.populated_bytes,
+        committed_private_bytes: usage.committed_private_bytes,
+        populated_private_bytes: usage.populated_private_bytes,
+        committed_scaled_bytes: usage.committed_scaled_bytes,
+        populated_scaled_bytes: usage.populated_scaled_bytes,
+        committed_fractional_scaled_bytes: usage.committed_fractional_scaled_bytes,
+        populated_fractional_scaled_bytes: usage.populated_fractional_scaled_bytes,
         ..Default::default()
     }
 }

@@ -402,16 +402,18 @@ pub fn vmo_create_child(
         crate::heap::ensure_headroom_for(v.vmo.committed_pages().saturating_mul(96))?;
         // Writable page-table entries of the pages about to be shared go
         // first, so that no write through them can land after the snapshot.
-        let mut vmo = v.remove_pages(root_offset + offset, rounded, |vmo| {
-            vmo.snapshot(root_offset + offset, size, child_options)
+        // The child sees the parent's window of the root (all of it for a
+        // plain VMO), zero past the window's end; offsets that would pass
+        // 2^64 in the root are INVALID_ARGS (mm checks every sum).
+        let window_size = if parent.window.is_some() {
+            parent_size
+        } else {
+            v.vmo.size()
+        };
+        let mut vmo = v.remove_pages(root_offset.saturating_add(offset), rounded, |vmo| {
+            vmo.snapshot_window(root_offset, window_size, offset, size, child_options)
         })?;
         drop(v);
-        if parent.window.is_some() && offset + rounded > parent_size {
-            // The snapshot sees only the slice's window, zero beyond it
-            // (all of it when the snapshot starts past the slice's end).
-            let kept = parent_size.saturating_sub(offset);
-            vmo.decommit(kept, rounded - kept)?;
-        }
         vmo.set_name(&name);
         VmoObject::new_snapshot(vmo, &parent, options.contains(C::NO_WRITE))
     };
