@@ -152,6 +152,7 @@ pub fn linear_offset() -> u64 {
 /// user-copy and page-table code; creating the pointer is safe, using it is
 /// the caller's `unsafe` (it must own the page, e.g. through a locked VMO that
 /// holds the [`Frame`]).
+#[inline]
 pub fn page_ptr(pa: PhysAddr) -> *mut u8 {
     pa.as_u64().wrapping_add(linear_offset()) as usize as *mut u8
 }

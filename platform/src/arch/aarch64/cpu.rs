@@ -76,10 +76,21 @@ pub unsafe fn zero_page(page: *mut u8) {
     }
 }
 
-/// Installs an EL0 address space: `root` is the physical address of its
-/// level-0 table, `asid` its address-space identifier.
+/// Makes an EL0 address space this core's: `root` is the physical address
+/// of its level-0 table, `asid` its address-space identifier. It is
+/// installed in TTBR0 only while EL0 runs and during user copies; the
+/// kernel runs with an empty TTBR0 (see `percpu::CpuLocal::kernel_ttbr0`).
+#[inline]
 pub fn set_user_table(root: u64, asid: u16) {
-    TTBR0_EL1.set(root | (u64::from(asid) << 48));
+    let value = root | (u64::from(asid) << 48);
+    super::percpu::this_cpu()
+        .user_ttbr0
+        .store(value, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Sets TTBR0 to `value` now (boot, and tearing an address space down).
+pub fn write_ttbr0(value: u64) {
+    TTBR0_EL1.set(value);
     barrier::isb(barrier::SY);
 }
 

@@ -207,7 +207,10 @@ pub unsafe fn switch_to_kernel_tables(
     unsafe {
         m.activate();
     }
-    super::cpu::set_user_table(empty_pa.0 as u64, 0);
+    let cpu = super::percpu::this_cpu();
+    cpu.kernel_ttbr0.store(empty_pa.0 as u64, Ordering::Relaxed);
+    cpu.user_ttbr0.store(empty_pa.0 as u64, Ordering::Relaxed);
+    super::cpu::write_ttbr0(empty_pa.0 as u64);
     // Every writable page is now non-executable by construction; make the
     // CPU enforce it too (WXN is cached in TLB entries, hence the flush).
     SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
@@ -228,7 +231,11 @@ static EMPTY_USER_TABLE: core::sync::atomic::AtomicU64 = core::sync::atomic::Ato
 
 /// Points TTBR0 at the empty table (before a process's tables are freed).
 pub fn clear_user_table() {
-    super::cpu::set_user_table(EMPTY_USER_TABLE.load(Ordering::Relaxed), 0);
+    let empty = EMPTY_USER_TABLE.load(Ordering::Relaxed);
+    super::percpu::this_cpu()
+        .user_ttbr0
+        .store(empty, Ordering::Relaxed);
+    super::cpu::write_ttbr0(empty);
 }
 
 /// Discards every cached translation, global ones included.

@@ -12,4 +12,4 @@ core::arch::global_asm!(include_str!("entry.S"));
 // vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));
 core::arch::global_asm!(include_str!("hyp.S"));
-core::arch::global_asm!(include_str!("usercopy.S"));
+// usercopy.S is assembled in usercopy.rs, with its per-CPU offsets.

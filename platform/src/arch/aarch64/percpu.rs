@@ -22,10 +22,18 @@ pub struct CpuLocal {
     pub index: AtomicU64,
     /// The kernel's thread running on this core (owned by the kernel).
     pub current: AtomicPtr<()>,
+    /// TTBR0 while EL0 runs (or a user copy): the current address space's
+    /// table and ASID. The vectors install it on the way to EL0.
+    pub user_ttbr0: AtomicU64,
+    /// TTBR0 while the kernel runs: an empty table with ASID 0, so that no
+    /// EL0 address translates outside the user-copy routines (a software
+    /// PAN: Cortex-A72 has no hardware PAN).
+    pub kernel_ttbr0: AtomicU64,
 }
 
 impl CpuLocal {
     /// This core's index (0 for the boot core).
+    #[inline]
     pub fn index(&self) -> usize {
         self.index.load(Ordering::Relaxed) as usize
     }
@@ -36,6 +44,8 @@ impl CpuLocal {
             emergency_stack_top: AtomicU64::new(0),
             index: AtomicU64::new(0),
             current: AtomicPtr::new(core::ptr::null_mut()),
+            user_ttbr0: AtomicU64::new(0),
+            kernel_ttbr0: AtomicU64::new(0),
         }
     }
 }
@@ -54,6 +64,7 @@ pub fn init_this_cpu(index: usize, stack_limit: u64, emergency_stack_top: u64) {
 }
 
 /// This core's block.
+#[inline]
 pub fn this_cpu() -> &'static CpuLocal {
     use aarch64_cpu::registers::Readable;
     let p = aarch64_cpu::registers::TPIDR_EL1.get() as *const CpuLocal;

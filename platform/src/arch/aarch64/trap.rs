@@ -114,6 +114,8 @@ core::arch::global_asm!(
     TRAP_SERROR = const Trap::SError as u64,
     PERCPU_STACK_LIMIT = const offset_of!(CpuLocal, stack_limit),
     PERCPU_EMERGENCY_TOP = const offset_of!(CpuLocal, emergency_stack_top),
+    PERCPU_USER_TTBR0 = const offset_of!(CpuLocal, user_ttbr0),
+    PERCPU_KERNEL_TTBR0 = const offset_of!(CpuLocal, kernel_ttbr0),
 );
 
 /// Stack space the vectors need below `CpuLocal::stack_limit`'s stack
@@ -145,6 +147,7 @@ pub fn reset_fp_state() {
 /// Runs the program described by `ctx` at EL0 until it traps, then returns
 /// with `ctx` holding its registers at the trap. The caller must have
 /// installed the program's translation table (`cpu::set_user_table`).
+#[inline]
 pub fn enter_user(ctx: &mut UserContext) -> Trap {
     // EL0t with interrupts unmasked: whatever the program put in the flags,
     // it never gets a higher level or masked interrupts.
@@ -191,10 +194,12 @@ pub enum SyncKind {
 
 impl Esr {
     /// Exception class (ESR[31:26]).
+    #[inline]
     pub fn class(self) -> u8 {
         ((self.0 >> 26) & 0x3f) as u8
     }
 
+    #[inline]
     pub fn kind(self) -> SyncKind {
         let iss = self.0 & 0x1ff_ffff;
         let class = self.class();

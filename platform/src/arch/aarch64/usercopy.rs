@@ -1,8 +1,20 @@
 //! The fast path for copying between the kernel and EL0 memory: plain loads
-//! and stores through the program's translation table, with a fault turning
-//! into a failed copy (see `usercopy.S`). The kernel falls back to walking
+//! and stores through the program's translation table, which is installed
+//! in TTBR0 only for the copy (software PAN), with a fault turning into a
+//! failed copy (see `usercopy.S`). The kernel falls back to walking
 //! the program's mappings whenever this fails, so it only ever speeds up the
 //! common case (a buffer already mapped with the needed access).
+
+core::arch::global_asm!(
+    include_str!("usercopy.S"),
+    PERCPU_USER_TTBR0 = const core::mem::offset_of!(super::percpu::CpuLocal, user_ttbr0),
+);
+
+// `user_copy` loads both TTBR0 values with one `ldp`.
+const _: () = assert!(
+    core::mem::offset_of!(super::percpu::CpuLocal, kernel_ttbr0)
+        == core::mem::offset_of!(super::percpu::CpuLocal, user_ttbr0) + 8
+);
 
 /// Addresses EL0 can use: `[0, USER_END)` (TTBR0's 48-bit range).
 const USER_END: u64 = 1 << 48;
@@ -14,6 +26,7 @@ unsafe extern "C" {
     static __user_copy_fault: u8;
 }
 
+#[inline]
 fn in_user_range(va: u64, len: usize) -> bool {
     va.checked_add(len as u64)
         .is_some_and(|end| end <= USER_END)
@@ -25,6 +38,7 @@ fn in_user_range(va: u64, len: usize) -> bool {
 /// # Safety
 /// `dst` must be valid for `len` bytes of writes, and the current TTBR0
 /// must be the calling program's table.
+#[inline]
 pub unsafe fn from_user(dst: *mut u8, user: u64, len: usize) -> bool {
     // SAFETY: the source is checked to be an EL0 address (a fault there is
     // recovered by the fixup); the caller vouches for `dst`.
@@ -37,6 +51,7 @@ pub unsafe fn from_user(dst: *mut u8, user: u64, len: usize) -> bool {
 /// # Safety
 /// `src` must be valid for `len` bytes of reads, and the current TTBR0 must
 /// be the calling program's table.
+#[inline]
 pub unsafe fn to_user(user: u64, src: *const u8, len: usize) -> bool {
     // SAFETY: as in `from_user`, with the roles swapped.
     in_user_range(user, len) && unsafe { user_copy(user as *mut u8, src, len) } == 0

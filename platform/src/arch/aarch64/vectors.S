@@ -120,6 +120,10 @@ run_user:
     stp     x25, x26, [sp, #64]
     stp     x27, x28, [sp, #80]
     stp     x29, x30, [sp, #96]
+    // The program's table; the eret below synchronises the change.
+    mrs     x1, tpidr_el1
+    ldr     x1, [x1, #{PERCPU_USER_TTBR0}]
+    msr     ttbr0_el1, x1
     ldp     x1, x2, [x0, #{CTX_SP}]
     msr     sp_el0, x1
     msr     elr_el1, x2
@@ -147,6 +151,11 @@ user_trap_entry:
     stp     x2, x3, [x0, #{CTX_SPSR}]
     mrs     x2, far_el1
     str     x2, [x0, #{CTX_FAR}]
+    // EL0 addresses stop translating while the kernel runs (software PAN).
+    mrs     x2, tpidr_el1
+    ldr     x2, [x2, #{PERCPU_KERNEL_TTBR0}]
+    msr     ttbr0_el1, x2
+    isb
     mov     x0, x1
     ldp     x19, x20, [sp, #16]
     ldp     x21, x22, [sp, #32]
