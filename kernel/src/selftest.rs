@@ -27,10 +27,10 @@ fn hyp_isolation(p: &platform::boot::Platform) {
         platform::println!("selftest: no EL2 layer in this mode; nothing protects anything");
         platform::power::fail();
     };
-    let va = platform::layout::phys_to_virt(h.region.base + 0x10000);
+    let pa = h.region.base + platform::hyp::abi::region::CONFIG;
+    let va = platform::layout::phys_to_virt(pa);
     platform::println!(
-        "selftest: the guest reads the EL2 layer's memory at PA {:#x} (VA {va:#x})",
-        h.region.base + 0x10000
+        "selftest: the guest reads the EL2 layer's memory at PA {pa:#x} (VA {va:#x})"
     );
     // SAFETY: deliberately forbidden: the read must trap to EL2, which stops
     // the machine; the value is never used.

@@ -2,10 +2,15 @@
 # trapping and forwarding, CPU_ON through EL2. The EL0 suite itself runs under
 # the layer in the virt-el2 boot of scripts/test.sh.
 
+# The layer announces itself: Rust, its own link address, EL2 MMU on.
+if boot hyp-launch 0 --el2 --no-initrd; then
+    expect "hyp-launch: the Rust layer runs with its EL2 MMU and caches on" '^HYP: EL2 layer v2 in Rust at PA 0x[0-9a-f]+, linked at 0xff0000000000, EL2 MMU and caches on; boot core 0x0 in slot 0'
+fi
+
 # The guest touches the layer's memory: a stage-2 fault, reported at EL2,
 # and QEMU stops with the failure status.
 if boot hyp-isolation 1 --el2 --no-initrd --append selftest=hyp-isolation; then
-    expect "hyp-isolation: runs as the layer's guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v1 resident at EL2, stage 2 on'
+    expect "hyp-isolation: runs as the layer's guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v2 resident at EL2, stage 2 on'
     expect "hyp-isolation: stage-2 fault reported" '^HYP: stage-2 fault from the EL1 guest: data abort \(read\), translation fault'
     expect "hyp-isolation: guest VA reported" '^HYP:   guest VA  0xffff0000[0-9a-f]{8}$'
     expect "hyp-isolation: IPA reported" '^HYP:   IPA       0x0000000[0-9a-f]{9}$'
@@ -18,7 +23,7 @@ fi
 # ends QEMU (no semihosting here: status 0 comes from PSCI).
 if boot hyp-psci 0 --el2 --smp 2 --no-initrd --no-semihosting --append selftest=cpu-on; then
     expect "hyp-psci: PSCI_VERSION through the layer" '^psci:   version 1\.[0-9]+ \(Smc, trapped and forwarded by the EL2 layer\)'
-    expect "hyp-psci: CPU_ON routed through EL2" '^HYP: core started by PSCI CPU_ON enters the guest through EL2, slot 0x0+1$'
+    expect "hyp-psci: CPU_ON routed through EL2" '^HYP: core 0x1 \(slot 1\) entered EL2 from the firmware; stage 2 on, to the guest at EL1 entry 0x[0-9a-f]+$'
     expect "hyp-psci: the secondary checked in" '^selftest: cpu 0x1 started with PSCI CPU_ON and checked in'
 fi
 

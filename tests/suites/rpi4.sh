@@ -15,7 +15,7 @@ rpi4_banner_checks() {
     local n=$1
     expect "$n: board recognised from the tree's compatible" \
         '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
-    expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v1 resident at EL2, stage 2 on'
+    expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v2 resident at EL2, stage 2 on'
     expect "$n: counter frequency read from CNTFRQ (62.5 MHz in QEMU)" \
         '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree'
     expect "$n: secondaries left in the firmware's spin table" \

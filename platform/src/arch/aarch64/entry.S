@@ -225,10 +225,11 @@ map_gib:
     ret
 
 // EL2 vectors until the kernel launches the resident layer (platform/src/hyp.rs):
-// one call, HVC 0xc6000010, installs it; anything else taken to EL2 parks
-// the core (nothing traps to EL2 before that: HCR_EL2 has only RW).
-// Launch: x1 = the layer's region (its configuration at +0x10000), x2 = its
-// vectors, x3 = its stack top.
+// one call, HVC HypCall::Launch with x1 = the layer's region, jumps into the
+// layer's image at its primary entry (MMU off, ELR_EL2/SPSR_EL2 still holding
+// the way back to the kernel's HVC); the layer returns there itself. Anything
+// else taken to EL2 parks the core (nothing traps to EL2 before that:
+// HCR_EL2 has only RW).
 .balign 2048
 el2_vectors:
     .rept 8
@@ -243,25 +244,11 @@ el2_vectors:
     .endr
 
 el2_launch:
-    movz    x9, #0xc600, lsl #16
-    movk    x9, #0x0010
-    cmp     x0, x9
+    ldr     w9, ={hyp_launch}
+    cmp     w0, w9
     b.ne    1f
-    add     x10, x1, #0x10000
-    ldr     x11, [x10, #0x08]
-    msr     vtcr_el2, x11
-    ldr     x11, [x10, #0x00]
-    msr     vttbr_el2, x11
-    ldr     x11, [x10, #0x10]
-    msr     hcr_el2, x11
-    msr     vbar_el2, x2
-    mov     sp, x3
-    isb
-    tlbi    vmalls12e1is
-    dsb     ish
-    isb
-    mov     x0, #0
-    eret
+    add     x9, x1, #{hyp_entry_primary}
+    br      x9
 1:  mov     x0, #-1
     eret
 

@@ -7,8 +7,11 @@ pub mod trap;
 pub mod user_pt;
 pub mod usercopy;
 
-core::arch::global_asm!(include_str!("entry.S"));
+core::arch::global_asm!(
+    include_str!("entry.S"),
+    hyp_launch = const hyp_abi::HypCall::Launch as u32,
+    hyp_entry_primary = const hyp_abi::entry::PRIMARY,
+);
 core::arch::global_asm!(include_str!("vectors.S"));
 core::arch::global_asm!(include_str!("mem.S"));
-core::arch::global_asm!(include_str!("hyp.S"));
 core::arch::global_asm!(include_str!("usercopy.S"));
