@@ -32,6 +32,8 @@ use hyp_abi::{region, uart, HypCall, HypConfig, ImageHeader, MemRange, PsciFirmw
 /// The kernel <-> layer interface, for the kernel's self-tests.
 pub use hyp_abi as abi;
 
+pub mod probe;
+
 /// Size of the reserved region (image, configuration, stacks, tables).
 pub const REGION_SIZE: u64 = region::SIZE;
 

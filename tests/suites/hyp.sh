@@ -1,6 +1,6 @@
-# The resident EL2 layer (sourced by scripts/test.sh): isolation, PSCI
-# trapping and forwarding, CPU_ON through EL2. The EL0 suite itself runs under
-# the layer in the virt-el2 boot of scripts/test.sh.
+# The resident EL2 layer (sourced by scripts/test.sh): isolation, the
+# allow-list against a hostile guest, CPU_ON and CPU_SUSPEND through EL2. The
+# EL0 suite itself runs under the layer in the virt-el2 boot of scripts/test.sh.
 
 # The layer announces itself: Rust, its own link address, EL2 MMU on.
 if boot hyp-launch 0 --el2 --no-initrd; then
@@ -38,4 +38,41 @@ fi
 if boot hyp-timer 0 --el2 --append el0.time_limit=1 build/el0/limit_expect_fault_infinite_loop; then
     expect "hyp-timer: runs as the layer's guest" '^mode: EL2 layer \+ EL1 guest'
     expect "hyp-timer: the guest's timer interrupt kills the runaway program" '^test limit_expect_fault_infinite_loop \.\.\. ok \(killed: time limit exceeded \(1 s\)\)'
+fi
+
+# A hostile guest (kernel/src/selftest.rs, hyp_hostile): thousands of random
+# SMC/HVC ids off the allow-list (junk in the upper half of x0), every
+# start/resume function with entries in the layer's region, outside RAM,
+# misaligned, and unknown targets; then each secondary started under a
+# different CPU_ON id reports CurrentEL 1 at its entry and again at the resume
+# entry of a power-down CPU_SUSPEND; the layer's state digest is unchanged.
+if boot hyp-hostile 0 --el2 --smp 4 --no-initrd --append selftest=hyp-hostile; then
+    expect "hyp-hostile: thousands of calls off the allow-list refused, none forwarded" \
+        '^selftest: hyp-hostile: ([0-9]{4,}) calls off the allow-list \(seed 0x[0-9a-f]+\): \1 refused, 0 forwarded$'
+    expect "hyp-hostile: refusals reported by the layer" \
+        '^HYP: refused (Smc|Hvc) #0x[0-9a-f]+ function 0x[0-9a-f]{8} from the guest at 0x[0-9a-f]+: not on the allow-list'
+    expect "hyp-hostile: bad entries, contexts and targets refused" \
+        '^selftest: hyp-hostile: [0-9]{3,} start/resume calls with bad entries, contexts or targets refused$'
+    for c in 1 2 3; do
+        expect "hyp-hostile: core $c enters the guest through EL2" \
+            "^HYP: core 0x$c \\(slot $c\\) entered EL2 from the firmware; stage 2 on, to the guest at EL1 entry 0x[0-9a-f]+\$"
+        expect "hyp-hostile: core $c resumes through the layer" \
+            "^HYP: core 0x$c \\(slot $c\\) back from a power-down CPU_SUSPEND; to the guest at EL1 resume entry 0x[0-9a-f]+\$"
+        expect "hyp-hostile: core $c reports EL1 at its entry and at its resume entry" \
+            "^selftest: hyp-hostile: core 0x$c started by CPU_ON 0x[0-9a-f]+: CurrentEL 1 at its entry; CPU_SUSPEND 0x[0-9a-f]+ \\(power-down\\): CurrentEL 1 at its resume entry\$"
+    done
+    expect "hyp-hostile: CPU_ON under the SMC32 id" '^selftest: hyp-hostile: core 0x[0-9]+ started by CPU_ON 0x84000003:'
+    expect "hyp-hostile: CPU_ON under the SMC64 id" '^selftest: hyp-hostile: core 0x[0-9]+ started by CPU_ON 0xc4000003:'
+    digests=$(sed -n 's/^selftest: hyp-hostile: layer state digest \(0x[0-9a-f]*\),.*/\1/p' "$out" | sort -u | wc -l)
+    if [ "$digests" = 1 ] && [ "$(grep -c '^selftest: hyp-hostile: layer state digest' "$out")" = 2 ]; then
+        pass "hyp-hostile: the layer's state digest is unchanged"
+    else
+        fail "hyp-hostile: the layer's state digest is unchanged" "see $out"
+    fi
+    expect "hyp-hostile: passed" '^selftest: hyp-hostile: passed$'
+fi
+
+# Without the layer (entered at EL1) the hostile test has nothing to test and fails.
+if boot hyp-hostile-el1 1 --smp 4 --no-initrd --append selftest=hyp-hostile; then
+    expect "hyp-hostile-el1: no layer, no pass" '^selftest: hyp-hostile: FAILED: no EL2 layer in this mode$'
 fi

@@ -4,6 +4,7 @@
 //! stage 2 before it reaches the guest's entry point. The firmware is only
 //! ever given the layer's entry and a slot number.
 
+use super::console::hprintln;
 use super::{
     cfg, note_forwarded, secondary_entry_pa, GuestRegs, SCTLR_EL1_RESET, SPSR_EL1H_MASKED,
 };
@@ -316,6 +317,11 @@ fn cpu_suspend(state: u64, entry: u64, ctx: u64, regs: &mut GuestRegs) -> Outcom
     // the firmware did not enter, or one it treats as standby).
     s.state.store(ON, Ordering::Release);
     if power_down && r == status::SUCCESS {
+        hprintln!(
+            "HYP: core {:#x} (slot {i}) back from a power-down CPU_SUSPEND; to the guest at EL1 \
+             resume entry {entry:#x}",
+            MPIDR_EL1.get() & hyp_abi::MPIDR_AFFINITY_MASK
+        );
         resume_at(regs, entry, ctx);
         return Outcome::Resumed;
     }
