@@ -416,13 +416,6 @@ fn call(regs: &mut GuestRegs, conduit: Conduit, imm: u64) {
             psci::Outcome::Resumed => return,
         },
     };
-    if matches!(
-        result,
-        hyp_abi::status::INVALID_ADDRESS | hyp_abi::status::INVALID_PARAMETERS
-    ) && !matches!(decoded, Call::Refused)
-    {
-        REJECTED.fetch_add(1, Ordering::Relaxed);
-    }
     regs.x[0] = result as u64;
 }
 
@@ -441,6 +434,13 @@ fn refuse(regs: &GuestRegs, conduit: Conduit, imm: u64) {
             }
         );
     }
+}
+
+/// Counts a call on the list the layer refuses for its arguments, and
+/// returns the status it gets.
+fn note_rejected(status: i64) -> i64 {
+    REJECTED.fetch_add(1, Ordering::Relaxed);
+    status
 }
 
 /// Counts a call the layer passes to the firmware.

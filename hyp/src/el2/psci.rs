@@ -6,7 +6,8 @@
 
 use super::console::hprintln;
 use super::{
-    cfg, note_forwarded, secondary_entry_pa, GuestRegs, SCTLR_EL1_RESET, SPSR_EL1H_MASKED,
+    cfg, note_forwarded, note_rejected, secondary_entry_pa, GuestRegs, SCTLR_EL1_RESET,
+    SPSR_EL1H_MASKED,
 };
 use aarch64_cpu::registers::*;
 use core::arch::asm;
@@ -215,10 +216,10 @@ fn cpu_on_id() -> Option<u32> {
 fn cpu_on(target: u64, entry: u64, ctx: u64) -> i64 {
     let c = cfg();
     let Some(i) = c.slot_of(target) else {
-        return status::INVALID_PARAMETERS;
+        return note_rejected(status::INVALID_PARAMETERS);
     };
     if let Err(e) = policy::check_entry(c, entry).and_then(|()| policy::check_context(c, ctx)) {
-        return e;
+        return note_rejected(e);
     }
     let Some(fid) = cpu_on_id() else {
         return status::NOT_SUPPORTED;
@@ -299,7 +300,7 @@ fn cpu_suspend(state: u64, entry: u64, ctx: u64, regs: &mut GuestRegs) -> Outcom
     let power_down = policy::is_power_down(state, SUSPEND_EXTENDED.load(Ordering::Relaxed));
     if power_down {
         if let Err(e) = policy::check_entry(c, entry).and_then(|()| policy::check_context(c, ctx)) {
-            return Outcome::Return(e);
+            return Outcome::Return(note_rejected(e));
         }
     }
     // The firmware always takes the 64-bit id: the layer's entry may be
@@ -331,7 +332,7 @@ fn cpu_suspend(state: u64, entry: u64, ctx: u64, regs: &mut GuestRegs) -> Outcom
 fn system_suspend(entry: u64, ctx: u64, regs: &mut GuestRegs) -> Outcome {
     let c = cfg();
     if let Err(e) = policy::check_entry(c, entry).and_then(|()| policy::check_context(c, ctx)) {
-        return Outcome::Return(e);
+        return Outcome::Return(note_rejected(e));
     }
     let Some(i) = this_slot() else {
         return Outcome::Return(status::DENIED);
