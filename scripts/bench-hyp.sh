@@ -47,13 +47,20 @@ boot() {
 
 declare -A fig # "NAME EL MODE KEY" -> ns (MODE wall|icount)
 for k in "${kernels[@]}"; do
-    name=${k%%=*} image=${k#*=}
-    [ -f "$image" ] || { echo "bench-hyp: no $image" >&2; exit 1; }
-    for el in 1 2; do
-        for i in $(seq "$runs"); do
-            log="$work/$name-el$el-wall-$i.log"
-            boot "$log" "$image" "$el" 0
+    [ -f "${k#*=}" ] || { echo "bench-hyp: no ${k#*=}" >&2; exit 1; }
+done
+# Wall-clock runs interleaved (kernel, mode, kernel, mode, ...) so that a
+# change in host load hits every column alike.
+for i in $(seq "$runs"); do
+    for k in "${kernels[@]}"; do
+        for el in 1 2; do
+            boot "$work/${k%%=*}-el$el-wall-$i.log" "${k#*=}" "$el" 0
         done
+    done
+done
+for k in "${kernels[@]}"; do
+    name=${k%%=*} image=${k#*=}
+    for el in 1 2; do
         for key in $(sed -n 's/^benchrow: \([a-z0-9_]*\) .*/\1/p' "$work/$name-el$el-wall-1.log"); do
             fig["$name $el wall $key"]=$(for i in $(seq "$runs"); do
                 sed -n "s/^benchrow: $key \([0-9]*\)$/\1/p" "$work/$name-el$el-wall-$i.log"

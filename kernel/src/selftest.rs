@@ -193,6 +193,19 @@ mod hyp_hostile {
             "selftest: hyp-hostile: layer state digest {:#018x}, {} refused, {} rejected, {} forwarded so far",
             before.digest, before.refused, before.rejected, before.forwarded
         );
+        // The cost of one trapping call: a Query HVC round trip, in counter
+        // ticks (instructions under -icount shift=0).
+        const ROUND_TRIPS: u64 = 1000;
+        let t0 = platform::arch::cpu::counter();
+        for _ in 0..ROUND_TRIPS {
+            platform::hyp::query().ok_or("the layer stopped answering its query")?;
+        }
+        let ticks = platform::arch::cpu::counter() - t0;
+        let freq = platform::arch::cpu::counter_frequency().max(1);
+        println!(
+            "selftest: hyp-hostile: {ROUND_TRIPS} Query HVC round trips: {} ns each",
+            ticks * 1_000_000_000 / freq / ROUND_TRIPS
+        );
         let seed = platform::arch::cpu::counter() | 1;
         let mut rng = Rng(seed);
 
