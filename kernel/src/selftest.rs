@@ -11,7 +11,13 @@ pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
                 platform::println!("selftest: recursing in the kernel until the stack runs out");
                 recurse(0);
             }
-            "selftest=hyp-isolation" => hyp_isolation(p),
+            "selftest=hyp-isolation" => hyp_isolation(p, platform::hyp::abi::region::CONFIG),
+            "selftest=hyp-isolation-tables" => hyp_isolation(p, platform::hyp::abi::region::TABLES),
+            "selftest=hyp-isolation-stack" => {
+                // The top of the boot core's EL2 stack (slot 0).
+                let r = platform::hyp::abi::region::STACKS;
+                hyp_isolation(p, r + platform::hyp::abi::region::STACK_STRIDE - 8)
+            }
             "selftest=hyp-hostile" => hyp_hostile::run(p),
             "selftest=cpu-on" => cpu_on(p),
             _ => {}
@@ -19,16 +25,17 @@ pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
     }
 }
 
-/// The guest reads the EL2 layer's memory through its own linear map: the
+/// The guest reads the EL2 layer's memory (at `offset` in its region:
+/// configuration, tables or the boot core's EL2 stack) through its own linear map: the
 /// stage-2 view leaves it out, so the layer must report the fault and stop
 /// the machine with a failure status. Without the layer there is nothing to
 /// test: say so and fail.
-fn hyp_isolation(p: &platform::boot::Platform) {
+fn hyp_isolation(p: &platform::boot::Platform, offset: u64) {
     let Some(h) = p.hyp else {
         platform::println!("selftest: no EL2 layer in this mode; nothing protects anything");
         platform::power::fail();
     };
-    let pa = h.region.base + platform::hyp::abi::region::CONFIG;
+    let pa = h.region.base + offset;
     let va = platform::layout::phys_to_virt(pa);
     platform::println!(
         "selftest: the guest reads the EL2 layer's memory at PA {pa:#x} (VA {va:#x})"

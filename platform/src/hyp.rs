@@ -422,8 +422,14 @@ pub unsafe fn launch(
             .ok_or("more cores than the layer has slots")? = c.mpidr & hyp_abi::MPIDR_AFFINITY_MASK;
         cfg.n_cpus += 1;
     }
-    if cfg.n_cpus == 0 {
-        return Err("the tree lists no cores");
+    let me = {
+        use aarch64_cpu::registers::Readable;
+        aarch64_cpu::registers::MPIDR_EL1.get() & hyp_abi::MPIDR_AFFINITY_MASK
+    };
+    if cfg.slot_of(me).is_none() {
+        // The layer finds each core's stack by its MPIDR: the boot core
+        // would park in the layer's entry.
+        return Err("the boot core is not among the tree's cores");
     }
     // SAFETY: the configuration page of the region, mapped by the linear
     // map; HypConfig fits it (checked in hyp-abi).

@@ -76,3 +76,11 @@ fi
 if boot hyp-hostile-el1 1 --smp 4 --no-initrd --append selftest=hyp-hostile; then
     expect "hyp-hostile-el1: no layer, no pass" '^selftest: hyp-hostile: FAILED: no EL2 layer in this mode$'
 fi
+
+# The layer's tables and its stacks are just as far out of the guest's reach.
+for part in tables stack; do
+    if boot "hyp-isolation-$part" 1 --el2 --no-initrd --append "selftest=hyp-isolation-$part"; then
+        expect "hyp-isolation-$part: stage-2 fault reported" '^HYP: stage-2 fault from the EL1 guest: data abort \(read\), translation fault'
+        expect "hyp-isolation-$part: machine stopped" '^HYP: stopping the machine'
+    fi
+done

@@ -169,7 +169,9 @@ pub fn call_imm1(smc: bool, fid: u64) -> u64 {
 pub fn send_sgi(gicd_pa: u64, target: u64) {
     const GICD_SGIR: u64 = 0xf00;
     let va = crate::layout::phys_to_virt(gicd_pa + GICD_SGIR);
+    // CPUTargetList in bits 23:16; the INTID field (3:0) is SGI 0.
+    let value = (1u32 << (target & 7)) << 16;
     // SAFETY: the distributor is mapped as device memory from the tree; a
     // write to SGIR only raises an SGI.
-    unsafe { (va as *mut u32).write_volatile(((1u32 << (target & 7)) << 16) | 0) };
+    unsafe { (va as *mut u32).write_volatile(value) };
 }
