@@ -169,6 +169,9 @@ pub struct HypConfig {
     /// slot `i` (stack `i`, per-CPU state `i`) belongs to `cpus[i]`.
     pub n_cpus: u64,
     pub cpus: [u64; MAX_CPUS],
+    /// Bit i set: the loader released slot i's core from the firmware's spin
+    /// table into the layer's secondary entry, where the layer holds it.
+    pub held: u64,
     /// The guest's RAM, as stage 2 maps it: entry points and context ids
     /// must lie inside one of these.
     pub n_ram: u64,
@@ -214,9 +217,11 @@ pub enum HypCall {
     /// Is the layer there? x0 = [`MAGIC`], x1 = [`VERSION`], x2/x3 = its
     /// region (base, size).
     Query = 0xc600_0000,
-    /// The layer's state: x0 = 0, x1 = a digest of its configuration, both
-    /// sets of tables and its live trap registers, x2 = calls refused since
-    /// launch, x3 = calls passed to the firmware since launch.
+    /// The layer's state: x0 = 0, x1 = a digest of its configuration, code,
+    /// both sets of tables and its live trap registers, x2 = calls refused
+    /// (not on the allow-list) since launch, x3 = start/resume calls rejected
+    /// for their entry point, context id or target, x4 = calls passed to the
+    /// firmware.
     State = 0xc600_0001,
     /// Only the kernel's EL2 boot stub answers this, before the layer runs:
     /// x1 = the region's physical base. The layer itself refuses it.

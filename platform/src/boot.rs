@@ -175,14 +175,20 @@ pub fn print_devices(p: &Platform) {
         }
     }
     if !slots.is_empty() {
-        crate::print!(
-            "cpu:    {} secondaries wait in the firmware's spin table, release slots",
-            slots.len()
-        );
+        // Under the EL2 layer its loader released them into the layer.
+        let (verb, end) = if p.hyp.is_some() {
+            (
+                "were released from the firmware's spin table",
+                " (into the EL2 layer, which holds them)",
+            )
+        } else {
+            ("wait in the firmware's spin table", " (never written)")
+        };
+        crate::print!("cpu:    {} secondaries {verb}, release slots", slots.len());
         for (n, slot) in slots.iter().enumerate() {
             crate::print!("{} {:#x}", if n == 0 { "" } else { "," }, slot);
         }
-        crate::println!(" (never written)");
+        crate::println!("{end}");
     }
     let kind = |k: UartKind| match k {
         UartKind::Pl011 => "PL011",

@@ -431,10 +431,42 @@ pub unsafe fn launch(
         // would park in the layer's entry.
         return Err("the boot core is not among the tree's cores");
     }
+    for (i, c) in info.cpus.iter().enumerate() {
+        if matches!(c.enable_method, EnableMethod::SpinTable { .. })
+            && c.mpidr & hyp_abi::MPIDR_AFFINITY_MASK != me
+        {
+            cfg.held |= 1 << i;
+        }
+    }
     // SAFETY: the configuration page of the region, mapped by the linear
     // map; HypConfig fits it (checked in hyp-abi).
     unsafe { (phys_to_virt(base + region::CONFIG) as *mut HypConfig).write(cfg) };
     clean_to_poc(phys_to_virt(base), REGION_SIZE);
+
+    // Cores parked in the firmware's spin table (at EL2, MMU off) are sent
+    // to the layer's own entry, which holds them until the guest starts one
+    // with CPU_ON: no core stays outside the layer, and after the launch the
+    // guest cannot reach the release slots (outside its stage 2) anyway.
+    let held_entry = base + region::IMAGE + hyp_abi::entry::SECONDARY;
+    let mut released = 0;
+    for (i, c) in info.cpus.iter().enumerate() {
+        let EnableMethod::SpinTable { release_addr } = c.enable_method else {
+            continue;
+        };
+        if cfg.held & (1 << i) == 0 {
+            continue;
+        }
+        let va = phys_to_virt(release_addr);
+        // SAFETY: the tree's release slot, in RAM the linear map covers; the
+        // core polls it with its caches off, hence the clean.
+        unsafe { (va as *mut u64).write_volatile(held_entry) };
+        crate::arch::cpu::invalidate_dcache_line(va);
+        released += 1;
+    }
+    if released > 0 {
+        // SAFETY: a barrier and an event: the parked cores wait in WFE.
+        unsafe { asm!("dsb sy", "sev", options(nostack, preserves_flags)) };
+    }
 
     let status: i64;
     // SAFETY: the boot stub at EL2 jumps into the image just written; the

@@ -84,3 +84,30 @@ for part in tables stack; do
         expect "hyp-isolation-$part: machine stopped" '^HYP: stopping the machine'
     fi
 done
+
+# raspi4b: no PSCI firmware. The loader releases the spin-table secondaries
+# into the layer, which holds them; the hostile test then starts each with
+# CPU_ON through the layer (SMC and HVC), and restarts one after CPU_OFF.
+hyp_rpi4_mini="$logs/hyp-rpi4-hostile-mini-uart.raw"
+rm -f "$hyp_rpi4_mini"
+if boot hyp-rpi4-hostile 0 --board rpi4 --no-initrd --mini-uart "$hyp_rpi4_mini" --append selftest=hyp-hostile; then
+    expect "hyp-rpi4-hostile: calls off the allow-list refused, none forwarded" \
+        '^selftest: hyp-hostile: ([0-9]{4,}) calls off the allow-list \(seed 0x[0-9a-f]+\): \1 refused, 0 forwarded$'
+    expect "hyp-rpi4-hostile: bad entries and targets refused" \
+        '^selftest: hyp-hostile: [0-9]{2,} start/resume calls with bad entries, contexts or targets refused$'
+    for c in 1 2 3; do
+        expect "hyp-rpi4-hostile: core $c started from the layer's hold at EL1" \
+            "^selftest: hyp-hostile: core 0x$c started by CPU_ON 0x[0-9a-f]+ from the layer's hold: CurrentEL 1 at its entry\$"
+    done
+    expect "hyp-rpi4-hostile: a core powered off into the hold starts again" \
+        '^selftest: hyp-hostile: core 0x1 started again after CPU_OFF: CurrentEL 1 at its entry$'
+    expect "hyp-rpi4-hostile: passed" '^selftest: hyp-hostile: passed$'
+    out="$logs/hyp-rpi4-hostile-mini-uart.log"
+    tr -d '\r' <"$hyp_rpi4_mini" >"$out" 2>/dev/null
+    for c in 1 2 3; do
+        expect "hyp-rpi4-hostile: core $c held in the layer from launch" \
+            "^HYP: core 0x$c \\(slot $c\\) released from the spin table, held at EL2 in the layer until the guest starts it\$"
+        expect "hyp-rpi4-hostile: core $c enters the guest through EL2" \
+            "^HYP: core 0x$c \\(slot $c\\) started by the guest from the layer's hold; stage 2 on, to the guest at EL1 entry 0x[0-9a-f]+\$"
+    done
+fi

@@ -329,18 +329,33 @@ extern "C" fn hyp_rust_entry(slot: usize, primary: u64) -> u64 {
             slot,
             psci::describe()
         );
+        psci::report_held(c.held);
         return 0;
     }
-    let Some((entry, ctx)) = psci::slot(slot).arrive() else {
-        hprintln!("HYP: core in slot {slot} arrived with nothing to run: powering it off");
-        psci::power_off_this_core();
+    let (entry, ctx, how) = match psci::slot(slot).arrive() {
+        Some((entry, ctx)) => (entry, ctx, "entered EL2 from the firmware"),
+        None if c.psci.present == 0 => {
+            // Quietly: the boot core reports the held cores (the guest may be
+            // printing on the same UART right now).
+            let (entry, ctx) = psci::hold(slot);
+            (entry, ctx, "started by the guest from the layer's hold")
+        }
+        None => {
+            hprintln!("HYP: core in slot {slot} arrived with nothing to run: powering it off");
+            psci::power_off_this_core();
+        }
     };
-    install_guest_view(c);
+    run_guest(slot, entry, ctx, how)
+}
+
+/// Gives this core the guest's EL2 set-up and stage 2, then enters the
+/// guest at `entry` (EL1, MMU off, x0 = `ctx`) on a fresh EL2 stack.
+pub fn run_guest(slot: usize, entry: u64, ctx: u64, how: &str) -> ! {
+    install_guest_view(cfg());
     // SCTLR_EL1 as at reset: the guest entry runs with its MMU off.
     SCTLR_EL1.set(SCTLR_EL1_RESET);
     hprintln!(
-        "HYP: core {:#x} (slot {slot}) entered EL2 from the firmware; stage 2 on, \
-         to the guest at EL1 entry {entry:#x}",
+        "HYP: core {:#x} (slot {slot}) {how}; stage 2 on, to the guest at EL1 entry {entry:#x}",
         MPIDR_EL1.get() & hyp_abi::MPIDR_AFFINITY_MASK
     );
     // SAFETY: entry was checked against guest RAM when the guest asked for

@@ -35,6 +35,11 @@ const OFF: u64 = 0;
 const PENDING: u64 = 1;
 const ON: u64 = 2;
 const SUSPENDED: u64 = 3;
+/// Held in the layer (a board without PSCI firmware): released from the
+/// spin table at launch, or powered off by the guest; waiting for CPU_ON.
+const HELD: u64 = 4;
+/// A CPU_ON for a held core is writing its entry.
+const CLAIMED: u64 = 5;
 
 /// One core's state, found by its MPIDR affinity through `HypConfig::slot_of`.
 pub struct Slot {
@@ -142,7 +147,10 @@ pub fn describe() -> &'static str {
         p.v0_2 != 0,
         SYSTEM_SUSPEND_OK.load(Ordering::Relaxed),
     ) {
-        (false, _, _) => "no PSCI firmware: every PSCI call is refused",
+        (false, _, _) => {
+            "no PSCI firmware: CPU_ON, CPU_OFF and AFFINITY_INFO for the cores the layer holds, \
+             other PSCI calls refused"
+        }
         (true, false, _) => "PSCI 0.1 firmware behind an allow-list",
         (true, true, true) => "PSCI 0.2+ firmware behind an allow-list (SYSTEM_SUSPEND offered)",
         (true, true, false) => "PSCI 0.2+ firmware behind an allow-list (no SYSTEM_SUSPEND)",
@@ -166,7 +174,14 @@ pub fn handle(f: Psci, w: Width, regs: &mut GuestRegs) -> Outcome {
     let c = cfg();
     let (a1, a2, a3) = (w.arg(regs.x[1]), w.arg(regs.x[2]), w.arg(regs.x[3]));
     if c.psci.present == 0 {
-        return Outcome::Return(status::NOT_SUPPORTED);
+        // No firmware: the layer itself starts and stops the cores it holds.
+        let r = match f {
+            Psci::CpuOn => held_cpu_on(a1, a2, a3),
+            Psci::CpuOff => held_cpu_off(),
+            Psci::AffinityInfo => affinity(a1, a2),
+            _ => status::NOT_SUPPORTED,
+        };
+        return Outcome::Return(r);
     }
     let v02 = have_v0_2();
     let r = match f {
@@ -367,5 +382,106 @@ fn resume_at(regs: &mut GuestRegs, entry: u64, ctx: u64) {
 pub fn system_off() {
     if have_v0_2() {
         firmware(SYSTEM_OFF, 0, 0, 0);
+    }
+}
+
+/// Holds core `i` in the layer until a CPU_ON names it; returns the entry
+/// and context it was given.
+pub fn hold(i: usize) -> (u64, u64) {
+    let s = slot(i);
+    s.state.store(HELD, Ordering::Release);
+    loop {
+        if s.state.load(Ordering::Acquire) == PENDING {
+            let e = (
+                s.entry.load(Ordering::Relaxed),
+                s.context.load(Ordering::Relaxed),
+            );
+            s.state.store(ON, Ordering::Release);
+            return e;
+        }
+        aarch64_cpu::asm::wfe();
+    }
+}
+
+/// CPU_ON without firmware: wakes a core the layer holds.
+fn held_cpu_on(target: u64, entry: u64, ctx: u64) -> i64 {
+    let c = cfg();
+    let Some(i) = c.slot_of(target) else {
+        return note_rejected(status::INVALID_PARAMETERS);
+    };
+    if let Err(e) = policy::check_entry(c, entry).and_then(|()| policy::check_context(c, ctx)) {
+        return note_rejected(e);
+    }
+    let s = &SLOTS[i];
+    match s
+        .state
+        .compare_exchange(HELD, CLAIMED, Ordering::AcqRel, Ordering::Acquire)
+    {
+        Ok(_) => {
+            s.set_entry(entry, ctx);
+            s.state.store(PENDING, Ordering::Release);
+            // SAFETY: a barrier and an event; the held core waits in WFE.
+            unsafe { asm!("dsb ish", "sev", options(nostack, preserves_flags)) };
+            status::SUCCESS
+        }
+        Err(PENDING | CLAIMED) => status::ON_PENDING,
+        Err(ON | SUSPENDED) => status::ALREADY_ON,
+        // Never reached the layer (not released, or lost on the way).
+        Err(_) => status::DENIED,
+    }
+}
+
+/// CPU_OFF without firmware: the calling core goes back to the layer's
+/// hold and, when started again, enters the guest at its new entry.
+fn held_cpu_off() -> i64 {
+    let Some(i) = this_slot() else {
+        return status::DENIED;
+    };
+    let (entry, ctx) = hold(i);
+    super::run_guest(
+        i,
+        entry,
+        ctx,
+        "started again by the guest from the layer's hold",
+    )
+}
+
+/// AFFINITY_INFO at level 0 from the layer's own slot states (boards
+/// without firmware).
+fn affinity(target: u64, level: u64) -> i64 {
+    let Some(i) = cfg().slot_of(target).filter(|_| level == 0) else {
+        return status::INVALID_PARAMETERS;
+    };
+    match SLOTS[i].state.load(Ordering::Acquire) {
+        ON | SUSPENDED => 0,
+        PENDING | CLAIMED => 2,
+        _ => 1,
+    }
+}
+
+/// Waits (up to about 100 ms) for the cores the loader released from the
+/// spin table (`held`, a slot mask) to reach the layer's hold, and says
+/// which did.
+pub fn report_held(held: u64) {
+    if held == 0 {
+        return;
+    }
+    let c = cfg();
+    let deadline = CNTPCT_EL0.get() + CNTFRQ_EL0.get() / 10;
+    let arrived = |i: usize| SLOTS[i].state.load(Ordering::Acquire) == HELD;
+    let wanted = (0..MAX_CPUS).filter(|&i| held & (1 << i) != 0);
+    while wanted.clone().any(|i| !arrived(i)) && CNTPCT_EL0.get() < deadline {
+        core::hint::spin_loop();
+    }
+    for i in wanted {
+        hprintln!(
+            "HYP: core {:#x} (slot {i}) {}",
+            c.cpus[i],
+            if arrived(i) {
+                "released from the spin table, held at EL2 in the layer until the guest starts it"
+            } else {
+                "released from the spin table but did not reach the layer"
+            }
+        );
     }
 }
