@@ -88,6 +88,19 @@ impl ImageHeader {
     pub const MAGIC: u64 = 0x676d_6950_5948_6b7a;
 }
 
+/// Register values both EL2 programs use when they hand a core to EL1: the
+/// kernel's own boot stub (`entry.S`) and the layer.
+pub mod el1_entry {
+    /// SCTLR_EL1 with only its RES1 bits: MMU and caches off.
+    pub const SCTLR_EL1: u64 = 0x30d0_0800;
+    /// SPSR_EL2 for entering EL1h with DAIF masked.
+    pub const SPSR_EL2: u64 = 0x3c5;
+    /// CPTR_EL2: nothing trapped (FP/SIMD included), RES1 bits set.
+    pub const CPTR_EL2: u64 = 0x33ff;
+    /// HCR_EL2.RW: EL1 runs AArch64.
+    pub const HCR_EL2_RW: u64 = 1 << 31;
+}
+
 /// A range of guest physical memory.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -129,7 +129,7 @@ const EL2_DEVICE: E2 = E2::VALID
 /// SCTLR_EL2: RES1 bits, MMU, D- and I-cache, SP alignment check, WXN.
 const SCTLR_EL2: u64 = 0x30c5_0830 | 1 | (1 << 2) | (1 << 3) | (1 << 12) | (1 << 19);
 /// HCR_EL2: RW (EL1 is AArch64), TSC (trap SMC), VM (stage 2 on).
-const HCR_EL2: u64 = (1 << 31) | (1 << 19) | 1;
+const HCR_EL2: u64 = hyp_abi::el1_entry::HCR_EL2_RW | (1 << 19) | 1;
 
 /// The highest 2 MiB-aligned `REGION_SIZE` block inside `usable`.
 pub fn pick_region(usable: &[Range]) -> Option<Range> {

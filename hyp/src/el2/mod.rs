@@ -29,11 +29,11 @@ pub struct GuestRegs {
 }
 
 /// SPSR for entering the guest: EL1h, DAIF masked.
-const SPSR_EL1H_MASKED: u64 = 0x3c5;
+const SPSR_EL1H_MASKED: u64 = hyp_abi::el1_entry::SPSR_EL2;
 /// SCTLR_EL1 with only its RES1 bits: the guest starts with MMU and caches off.
-const SCTLR_EL1_RESET: u64 = 0x30d0_0800;
+const SCTLR_EL1_RESET: u64 = hyp_abi::el1_entry::SCTLR_EL1;
 /// CPTR_EL2: FP/SIMD and everything else untrapped (RES1 bits set).
-const CPTR_EL2_NO_TRAPS: u64 = 0x33ff;
+const CPTR_EL2_NO_TRAPS: u64 = hyp_abi::el1_entry::CPTR_EL2;
 
 global_asm!(
     r#"

@@ -27,7 +27,7 @@
 // EL0 may use DC ZVA, read CTR_EL0 and execute WFI/WFE. WXN (writable implies
 // XN) is turned on by the Rust MMU code once the final W^X tables are live:
 // the boot tables map the image writable and executable.
-.equ SCTLR_RES1,     0x30d00800
+.equ SCTLR_RES1,     {sctlr_el1_reset}   // hyp_abi::el1_entry::SCTLR_EL1
 .equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18))
 
 // The arm64 Linux image header (Documentation/arch/arm64/booting.rst).
@@ -61,10 +61,10 @@ primary_entry:
     b.ne    el1_entry
 
     // Entered at EL2: let EL1 run AArch64 with FP, counters and timers, then drop to it.
-    mov     x9, #0x33ff             // CPTR_EL2: no FP/SIMD trap
+    mov     x9, #{cptr_el2}         // CPTR_EL2: no FP/SIMD trap
     msr     cptr_el2, x9
     msr     hstr_el2, xzr
-    mov     x9, #(1 << 31)          // HCR_EL2.RW: EL1 is AArch64
+    mov     x9, #{hcr_el2_rw}       // HCR_EL2.RW: EL1 is AArch64
     msr     hcr_el2, x9
     mrs     x9, cnthctl_el2
     orr     x9, x9, #3              // EL1PCTEN | EL1PCEN
@@ -78,7 +78,7 @@ primary_entry:
     msr     vbar_el2, x9
     ldr     x9, =SCTLR_RES1
     msr     sctlr_el1, x9
-    mov     x9, #0x3c5              // EL1h, DAIF masked
+    mov     x9, #{spsr_el1h}        // EL1h, DAIF masked
     msr     spsr_el2, x9
     adr     x9, el1_entry
     msr     elr_el2, x9

@@ -11,6 +11,10 @@ core::arch::global_asm!(
     include_str!("entry.S"),
     hyp_launch = const hyp_abi::HypCall::Launch as u32,
     hyp_entry_primary = const hyp_abi::entry::PRIMARY,
+    sctlr_el1_reset = const hyp_abi::el1_entry::SCTLR_EL1,
+    cptr_el2 = const hyp_abi::el1_entry::CPTR_EL2,
+    hcr_el2_rw = const hyp_abi::el1_entry::HCR_EL2_RW,
+    spsr_el1h = const hyp_abi::el1_entry::SPSR_EL2,
 );
 core::arch::global_asm!(include_str!("vectors.S"));
 core::arch::global_asm!(include_str!("mem.S"));
