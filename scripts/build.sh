@@ -8,17 +8,23 @@ cd "$root"
 bash scripts/setup.sh --rust-only
 
 profile=release
-# The kernel is soft-float: its code never touches FP/SIMD registers, which
-# therefore belong to the running EL0 program (see docs/syscall-abi.md).
-cargo build -q -p kernel --target aarch64-unknown-none-softfloat --profile "$profile"
-cargo build -q -p el0-tests --target aarch64-unknown-none --profile "$profile"
-
 sysroot=$(rustc --print sysroot)
 host=$(rustc -vV | sed -n 's/^host: //p')
 objcopy="$sysroot/lib/rustlib/$host/bin/llvm-objcopy"
 [ -x "$objcopy" ] || { echo "build: llvm-objcopy missing (rustup component add llvm-tools)" >&2; exit 1; }
-
 mkdir -p build
+
+# The EL2 layer first: its own image (hyp/, linker/hyp.ld), embedded in the
+# kernel (platform/build.rs reads ZK_HYP_IMAGE). Soft-float too: it never
+# touches the guest's FP/SIMD registers. See docs/el2-layer.md.
+cargo build -q -p hyp --target aarch64-unknown-none-softfloat --profile "$profile"
+"$objcopy" -O binary "target/aarch64-unknown-none-softfloat/$profile/hyp" build/hyp.bin.new
+cmp -s build/hyp.bin.new build/hyp.bin 2>/dev/null && rm build/hyp.bin.new || mv build/hyp.bin.new build/hyp.bin
+
+# The kernel is soft-float: its code never touches FP/SIMD registers, which
+# therefore belong to the running EL0 program (see docs/syscall-abi.md).
+ZK_HYP_IMAGE="$root/build/hyp.bin" cargo build -q -p kernel --target aarch64-unknown-none-softfloat --profile "$profile"
+cargo build -q -p el0-tests --target aarch64-unknown-none --profile "$profile"
 elf=target/aarch64-unknown-none-softfloat/$profile/kernel
 "$objcopy" -O binary "$elf" build/kernel8.img
 cp "$elf" build/kernel.elf

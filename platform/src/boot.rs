@@ -5,7 +5,7 @@
 use crate::arch::{cpu, mmu};
 use crate::dt::{self, BoardInfo, EnableMethod, FixedVec, Range, UartKind};
 use crate::layout::phys_to_virt;
-use crate::memmap::{overlaps_any, spin_table_pages, usable_ranges, MAX_USABLE};
+use crate::memmap::{device_ranges, overlaps_any, spin_table_pages, usable_ranges, MAX_USABLE};
 
 /// A named range of RAM that is not free for the page allocator.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,38 +31,6 @@ pub struct Platform {
     pub timer_interrupt: bool,
     /// The resident EL2 layer, when the kernel runs as its guest.
     pub hyp: Option<crate::hyp::HypInfo>,
-}
-
-/// The device registers the tree names that the kernel drives: UARTs, the
-/// GIC and the Raspberry Pi's watchdog. `with_hyp_gic` adds the GIC's
-/// hypervisor and virtual CPU interfaces (the kernel maps them; its EL2
-/// layer's guest view leaves them out).
-pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range, 16> {
-    let mut devices: FixedVec<Range, 16> = FixedVec::new();
-    for u in info.uarts.iter() {
-        let _ = devices.push(u.regs);
-    }
-    if let Some(g) = info.gic {
-        let hyp = if with_hyp_gic {
-            [g.hyp_interface, g.virt_cpu_interface]
-        } else {
-            [None, None]
-        };
-        let parts = [
-            Some(g.distributor),
-            g.cpu_interface,
-            g.redistributor,
-            hyp[0],
-            hyp[1],
-        ];
-        for r in parts.into_iter().flatten() {
-            let _ = devices.push(r);
-        }
-    }
-    if let Some(w) = info.watchdog {
-        let _ = devices.push(w);
-    }
-    devices
 }
 
 /// Brings the platform up.
@@ -214,14 +182,20 @@ pub fn print_devices(p: &Platform) {
         }
     }
     if !slots.is_empty() {
-        crate::print!(
-            "cpu:    {} secondaries wait in the firmware's spin table, release slots",
-            slots.len()
-        );
+        // Under the EL2 layer its loader released them into the layer.
+        let (verb, end) = if p.hyp.is_some() {
+            (
+                "were released from the firmware's spin table",
+                " (into the EL2 layer, which holds them)",
+            )
+        } else {
+            ("wait in the firmware's spin table", " (never written)")
+        };
+        crate::print!("cpu:    {} secondaries {verb}, release slots", slots.len());
         for (n, slot) in slots.iter().enumerate() {
             crate::print!("{} {:#x}", if n == 0 { "" } else { "," }, slot);
         }
-        crate::println!(" (never written)");
+        crate::println!("{end}");
     }
     let kind = |k: UartKind| match k {
         UartKind::Pl011 => "PL011",

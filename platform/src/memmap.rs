@@ -1,8 +1,8 @@
 //! Range arithmetic for the physical memory map: RAM minus everything that is
 //! already in use (reserved ranges, the kernel image, the DTB, the initrd, the
-//! firmware's spin table).
+//! firmware's spin table), and the device registers the kernel maps.
 
-use crate::dt::{Cpu, EnableMethod, FixedVec, Range};
+use crate::dt::{BoardInfo, Cpu, EnableMethod, FixedVec, Range};
 
 /// At most this many disjoint usable ranges are tracked.
 pub const MAX_USABLE: usize = 64;
@@ -101,6 +101,38 @@ pub fn spin_table_pages(cpus: &[Cpu], reserved: &[Range]) -> FixedVec<Range, 8> 
         }
     }
     pages
+}
+
+/// The device registers the tree names that the kernel drives: UARTs, the
+/// GIC and the Raspberry Pi's watchdog. `with_hyp_gic` adds the GIC's
+/// hypervisor and virtual CPU interfaces (the kernel maps them; its EL2
+/// layer's guest view leaves them out).
+pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range, 16> {
+    let mut devices: FixedVec<Range, 16> = FixedVec::new();
+    for u in info.uarts.iter() {
+        let _ = devices.push(u.regs);
+    }
+    if let Some(g) = info.gic {
+        let hyp = if with_hyp_gic {
+            [g.hyp_interface, g.virt_cpu_interface]
+        } else {
+            [None, None]
+        };
+        let parts = [
+            Some(g.distributor),
+            g.cpu_interface,
+            g.redistributor,
+            hyp[0],
+            hyp[1],
+        ];
+        for r in parts.into_iter().flatten() {
+            let _ = devices.push(r);
+        }
+    }
+    if let Some(w) = info.watchdog {
+        let _ = devices.push(w);
+    }
+    devices
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use platform::dt::{
-    self, Board, BoardInfo, Cpu, EnableMethod, Gic, PsciConduit, Range, Timer, Uart, UartKind,
+    self, Board, BoardInfo, Cpu, EnableMethod, Gic, PsciConduit, PsciIds, Range, Timer, Uart,
+    UartKind,
 };
 
 /// Where the tests pretend the boot loader put the blob.
@@ -112,6 +113,18 @@ fn virt_el2_uses_smc_and_has_gich_gicv() {
     let (info, _) = parse("virt-el2.dtb");
     assert_eq!(info.board, Board::QemuVirt);
     assert_eq!(info.psci, Some(PsciConduit::Smc));
+    // The PSCI 0.1 ids (dtc: cpu_suspend <0xc4000001>, cpu_off <0x84000002>,
+    // cpu_on <0xc4000003>, migrate <0xc4000005>) and "arm,psci-0.2".
+    assert_eq!(
+        info.psci_ids,
+        PsciIds {
+            v0_2: true,
+            cpu_suspend: Some(0xc400_0001),
+            cpu_off: Some(0x8400_0002),
+            cpu_on: Some(0xc400_0003),
+            migrate: Some(0xc400_0005),
+        }
+    );
     assert_eq!(info.gic, Some(virt_gic_v2(true)));
     assert_eq!(info.timer, Some(ARCH_TIMER_PPIS));
     assert_eq!(info.cpus.as_slice(), psci_cpus(4).as_slice());
@@ -201,6 +214,7 @@ fn assert_raspberry_pi_4(info: &BoardInfo<'_>) {
     );
     assert_eq!(info.timer, Some(ARCH_TIMER_PPIS));
     assert_eq!(info.psci, None);
+    assert_eq!(info.psci_ids, PsciIds::default());
     let spin = |mpidr, release_addr| Cpu {
         mpidr,
         enable_method: EnableMethod::SpinTable { release_addr },

@@ -15,11 +15,11 @@ rpi4_banner_checks() {
     local n=$1
     expect "$n: board recognised from the tree's compatible" \
         '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
-    expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v1 resident at EL2, stage 2 on'
+    expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v2 resident at EL2, stage 2 on'
     expect "$n: counter frequency read from CNTFRQ (62.5 MHz in QEMU)" \
         '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree'
-    expect "$n: secondaries left in the firmware's spin table" \
-        "^cpu: +3 secondaries wait in the firmware's spin table, release slots 0xe0, 0xe8, 0xf0 \(never written\)$"
+    expect "$n: secondaries released from the spin table into the EL2 layer" \
+        "^cpu: +3 secondaries were released from the firmware's spin table, release slots 0xe0, 0xe8, 0xf0 \(into the EL2 layer, which holds them\)$"
     expect "$n: UARTs translated through /soc ranges, stdout-path is the mini UART" \
         '^console: PL011 0xfe201000, mini UART 0xfe215040 \(stdout-path\)$'
     expect "$n: GIC-400 translated through ranges" \

@@ -93,6 +93,19 @@ pub enum PsciConduit {
     Smc,
 }
 
+/// What the `/psci` node says about function ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PsciIds {
+    /// `compatible` names `"arm,psci-0.2"` or `"arm,psci-1.0"`: the standard
+    /// function ids apply.
+    pub v0_2: bool,
+    /// PSCI 0.1 `cpu_suspend`, `cpu_off`, `cpu_on`, `migrate` properties.
+    pub cpu_suspend: Option<u32>,
+    pub cpu_off: Option<u32>,
+    pub cpu_on: Option<u32>,
+    pub migrate: Option<u32>,
+}
+
 /// The interrupt controller's register frames, translated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gic {
@@ -199,6 +212,9 @@ pub struct BoardInfo<'a> {
     pub timer: Option<Timer>,
     /// `/psci` `method`; `None` when there is no PSCI node (Raspberry Pi).
     pub psci: Option<PsciConduit>,
+    /// The `/psci` node's function ids and version (the EL2 layer's
+    /// allow-list needs the PSCI 0.1 ids, which the firmware chooses).
+    pub psci_ids: PsciIds,
     /// The enabled CPUs, in tree order.
     pub cpus: FixedVec<Cpu, 8>,
     /// The Raspberry Pi power-management/watchdog block (first `reg` entry of

@@ -12,8 +12,8 @@ use super::cells::{
 };
 use super::header::{self, be32};
 use super::{
-    Board, BoardInfo, Cpu, DtError, EnableMethod, FixedVec, Gic, PsciConduit, Range, Timer, Uart,
-    UartKind,
+    Board, BoardInfo, Cpu, DtError, EnableMethod, FixedVec, Gic, PsciConduit, PsciIds, Range,
+    Timer, Uart, UartKind,
 };
 
 type Node<'a> = UnalignedFallibleNode<'a>;
@@ -201,6 +201,7 @@ pub(super) fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtE
         gic: None,
         timer: None,
         psci: None,
+        psci_ids: PsciIds::default(),
         cpus: FixedVec::new(),
         watchdog: None,
     };
@@ -439,6 +440,17 @@ impl<'a> Walker<'a> {
                 Some("hvc") => Some(PsciConduit::Hvc),
                 Some("smc") => Some(PsciConduit::Smc),
                 _ => None,
+            };
+            let id = |name| -> Result<Option<u32>, DtError> {
+                Ok(property(node, name)?.and_then(|v| be32(v, 0)))
+            };
+            self.info.psci_ids = PsciIds {
+                v0_2: props.compatible_with("arm,psci-0.2")
+                    || props.compatible_with("arm,psci-1.0"),
+                cpu_suspend: id("cpu_suspend")?,
+                cpu_off: id("cpu_off")?,
+                cpu_on: id("cpu_on")?,
+                migrate: id("migrate")?,
             };
         }
 

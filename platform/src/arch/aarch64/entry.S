@@ -27,7 +27,7 @@
 // EL0 may use DC ZVA, read CTR_EL0 and execute WFI/WFE. WXN (writable implies
 // XN) is turned on by the Rust MMU code once the final W^X tables are live:
 // the boot tables map the image writable and executable.
-.equ SCTLR_RES1,     0x30d00800
+.equ SCTLR_RES1,     {sctlr_el1_reset}   // hyp_abi::el1_entry::SCTLR_EL1
 .equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18))
 
 // The arm64 Linux image header (Documentation/arch/arm64/booting.rst).
@@ -61,10 +61,10 @@ primary_entry:
     b.ne    el1_entry
 
     // Entered at EL2: let EL1 run AArch64 with FP, counters and timers, then drop to it.
-    mov     x9, #0x33ff             // CPTR_EL2: no FP/SIMD trap
+    mov     x9, #{cptr_el2}         // CPTR_EL2: no FP/SIMD trap
     msr     cptr_el2, x9
     msr     hstr_el2, xzr
-    mov     x9, #(1 << 31)          // HCR_EL2.RW: EL1 is AArch64
+    mov     x9, #{hcr_el2_rw}       // HCR_EL2.RW: EL1 is AArch64
     msr     hcr_el2, x9
     mrs     x9, cnthctl_el2
     orr     x9, x9, #3              // EL1PCTEN | EL1PCEN
@@ -78,7 +78,7 @@ primary_entry:
     msr     vbar_el2, x9
     ldr     x9, =SCTLR_RES1
     msr     sctlr_el1, x9
-    mov     x9, #0x3c5              // EL1h, DAIF masked
+    mov     x9, #{spsr_el1h}        // EL1h, DAIF masked
     msr     spsr_el2, x9
     adr     x9, el1_entry
     msr     elr_el2, x9
@@ -225,10 +225,11 @@ map_gib:
     ret
 
 // EL2 vectors until the kernel launches the resident layer (platform/src/hyp.rs):
-// one call, HVC 0xc6000010, installs it; anything else taken to EL2 parks
-// the core (nothing traps to EL2 before that: HCR_EL2 has only RW).
-// Launch: x1 = the layer's region (its configuration at +0x10000), x2 = its
-// vectors, x3 = its stack top.
+// one call, HVC HypCall::Launch with x1 = the layer's region, jumps into the
+// layer's image at its primary entry (MMU off, ELR_EL2/SPSR_EL2 still holding
+// the way back to the kernel's HVC); the layer returns there itself. Anything
+// else taken to EL2 parks the core (nothing traps to EL2 before that:
+// HCR_EL2 has only RW).
 .balign 2048
 el2_vectors:
     .rept 8
@@ -243,25 +244,11 @@ el2_vectors:
     .endr
 
 el2_launch:
-    movz    x9, #0xc600, lsl #16
-    movk    x9, #0x0010
-    cmp     x0, x9
+    ldr     w9, ={hyp_launch}
+    cmp     w0, w9
     b.ne    1f
-    add     x10, x1, #0x10000
-    ldr     x11, [x10, #0x08]
-    msr     vtcr_el2, x11
-    ldr     x11, [x10, #0x00]
-    msr     vttbr_el2, x11
-    ldr     x11, [x10, #0x10]
-    msr     hcr_el2, x11
-    msr     vbar_el2, x2
-    mov     sp, x3
-    isb
-    tlbi    vmalls12e1is
-    dsb     ish
-    isb
-    mov     x0, #0
-    eret
+    add     x9, x1, #{hyp_entry_primary}
+    br      x9
 1:  mov     x0, #-1
     eret
 

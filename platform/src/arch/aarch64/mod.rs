@@ -8,8 +8,15 @@ pub mod trap;
 pub mod user_pt;
 pub mod usercopy;
 
-core::arch::global_asm!(include_str!("entry.S"));
+core::arch::global_asm!(
+    include_str!("entry.S"),
+    hyp_launch = const hyp_abi::HypCall::Launch as u32,
+    hyp_entry_primary = const hyp_abi::entry::PRIMARY,
+    sctlr_el1_reset = const hyp_abi::el1_entry::SCTLR_EL1,
+    cptr_el2 = const hyp_abi::el1_entry::CPTR_EL2,
+    hcr_el2_rw = const hyp_abi::el1_entry::HCR_EL2_RW,
+    spsr_el1h = const hyp_abi::el1_entry::SPSR_EL2,
+);
 // vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));
-core::arch::global_asm!(include_str!("hyp.S"));
 // usercopy.S is assembled in usercopy.rs, with its per-CPU offsets.
