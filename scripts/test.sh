@@ -150,6 +150,22 @@ if boot kernel-stack-overflow 1 --no-initrd --append "selftest=kernel-stack-over
     expect "kernel-stack-overflow: named as a stack overflow" "guard page: stack overflow"
 fi
 
+# A thread's kernel stack has its own guard page: an overflow there is
+# reported the same way.
+if boot thread-stack-overflow 1 --no-initrd --append "selftest=thread-stack-overflow"; then
+    expect "thread-stack-overflow: ran on a thread's stack" '^selftest: recursing on a thread.s kernel stack'
+    expect "thread-stack-overflow: panic report" '^KERNEL PANIC: unexpected exception in the kernel'
+    expect "thread-stack-overflow: named as a stack overflow" "guard page: stack overflow"
+fi
+
+# Software PAN: with an address space active, EL0 memory is reachable
+# through the user-copy routine and faults everywhere else in the kernel.
+if boot user-access 1 --no-initrd --append "selftest=user-access"; then
+    expect "user-access: user_copy works" '^selftest: user_copy read EL0 address 0x1000000000: ok'
+    expect "user-access: a direct read faults" '^KERNEL PANIC: unexpected exception in the kernel'
+    expect "user-access: at the EL0 address" 'FAR 0x0*1000000000 '
+fi
+
 if [ "$quick" = 0 ]; then
     if boot virt-el1-smp4 0 --smp 4 --mem 512M; then
         expect "virt-smp4: secondaries parked, suite passes" "^el0: $programs passed, 0 failed"

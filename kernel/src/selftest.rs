@@ -20,6 +20,8 @@ pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
             }
             "selftest=hyp-hostile" => hyp_hostile::run(p),
             "selftest=cpu-on" => cpu_on(p),
+            "selftest=user-access" => user_access(),
+            "selftest=thread-stack-overflow" => thread_stack_overflow(),
             _ => {}
         }
     }
@@ -713,4 +715,69 @@ fn kernel_fault() {
     // SAFETY: deliberately invalid: this write must fault, and the fault
     // handler never returns here.
     unsafe { p.write_volatile(1) };
+}
+
+/// With an address space active, the kernel reads one of its pages through
+/// the user-copy routine, which must work, and then directly, which must
+/// fault: the kernel runs with an empty TTBR0 (software PAN), so EL0 memory
+/// is reachable only through the user-copy paths.
+fn user_access() {
+    use crate::vm::aspace::Placement;
+    use crate::vm::{Access, AddressSpace, VmoObject};
+    use platform::arch::user_pt::UserPerms;
+    const VA: u64 = 0x10_0000_0000;
+    let aspace = AddressSpace::new().expect("selftest: an address space");
+    let vmo = mm::vmo::Vmo::create(&crate::memory::FRAMES, 4096, 0).expect("selftest: a VMO");
+    let rw = UserPerms {
+        read: true,
+        write: true,
+        execute: false,
+    };
+    aspace
+        .map(VmoObject::new(vmo), 0, 4096, rw, Placement::Specific(VA))
+        .expect("selftest: map");
+    aspace
+        .handle_fault(VA, Access::Write)
+        .expect("selftest: fault the page in");
+    aspace.activate();
+    let mut bytes = [0xffu8; 8];
+    // SAFETY: `bytes` is a kernel buffer; the address space just activated
+    // is this core's EL0 table.
+    let copied = unsafe { platform::arch::usercopy::from_user(bytes.as_mut_ptr(), VA, 8) };
+    if !copied || bytes != [0; 8] {
+        platform::println!("selftest: FAILED: user_copy could not read EL0 address {VA:#x}");
+        platform::power::fail();
+    }
+    platform::println!("selftest: user_copy read EL0 address {VA:#x}: ok");
+    platform::println!("selftest: reading {VA:#x} directly from the kernel");
+    // SAFETY: deliberately forbidden: with the kernel's empty TTBR0 this
+    // read must fault, and the fault handler stops the machine.
+    let v = unsafe { (core::hint::black_box(VA) as *const u64).read_volatile() };
+    platform::println!(
+        "selftest: FAILED: read {v:#x} from EL0 memory outside the user-copy routines"
+    );
+    platform::power::fail();
+}
+
+/// Runs an unbounded recursion on a thread's kernel stack: it must overflow
+/// into that stack's guard page and be reported from the emergency stack.
+fn thread_stack_overflow() {
+    use core::sync::atomic::Ordering;
+    use platform::arch::trap::{self, KernelContext};
+    let stack = crate::task::kstack::KernelStack::new().expect("selftest: a kernel stack");
+    extern "C" fn on_thread_stack(_: usize) -> ! {
+        platform::println!("selftest: recursing on a thread's kernel stack");
+        recurse(0);
+        platform::power::fail()
+    }
+    let target = KernelContext::new_thread(stack.top(), on_thread_stack, 0);
+    let mut here = KernelContext::default();
+    platform::arch::percpu::this_cpu()
+        .stack_limit
+        .store(stack.limit(), Ordering::Relaxed);
+    // SAFETY: `target` runs on a fresh stack that nothing else uses, the
+    // per-CPU limit is set for it, and it never switches back (the
+    // overflow stops the machine).
+    unsafe { trap::switch(&mut here, &target) };
+    platform::power::fail();
 }

@@ -13,7 +13,7 @@ use core::fmt;
 use spin::Mutex;
 use zx_abi::ZxStatus;
 
-use crate::phys::{self, PhysAddr};
+use crate::addr::PhysAddr;
 
 /// The largest order [`FrameAllocator::alloc`] serves: blocks of up to 2^31
 /// pages (8 TiB), far more than any board we boot has.
@@ -308,18 +308,6 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Allocates one page from `frames` and zeroes it.
-    ///
-    /// # Errors
-    ///
-    /// [`ZxStatus::NoMemory`] when `frames` is exhausted.
-    pub fn alloc_zeroed(frames: &'static FrameAllocator) -> Result<Frame, ZxStatus> {
-        let pa = frames.alloc(0)?;
-        let mut frame = Frame::from_owned_page(pa, frames);
-        phys::zero_page(&mut frame);
-        Ok(frame)
-    }
-
     /// The page's physical address.
     pub fn pa(&self) -> PhysAddr {
         self.pa

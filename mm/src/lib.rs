@@ -1,5 +1,5 @@
 //! `mm`: the kernel's memory management that knows nothing of boards or CPUs —
-//! typed physical addresses and the linear map ([`phys`]), the page allocator
+//! typed physical addresses ([`addr`]) and the linear map ([`phys`]), the page allocator
 //! and owned frames ([`frame`]), the core of Zircon's VM objects ([`vmo`],
 //! with their page lists in [`page_list`]) and Zircon's memory attribution
 //! figures for them ([`attribution`]). No assembly lives here; everything
@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "testing"))]
 extern crate std;
 
+pub mod addr;
 pub mod attribution;
 pub mod frame;
 pub mod page_list;

@@ -26,88 +26,16 @@
 //! address space can change under a read; the copy then sees torn data, which
 //! is the user's problem, not undefined behaviour the kernel relies on.
 
-use core::fmt;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use zx_abi::PAGE_SIZE;
+use zx_abi::{ZxStatus, PAGE_SIZE};
 
+pub use crate::addr::PhysAddr;
 use crate::frame::{Frame, FrameAllocator};
 
 /// `PAGE_SIZE` as a `usize`, for lengths and in-page offsets.
 const PAGE_BYTES: usize = PAGE_SIZE as usize;
-const PAGE_SHIFT: u32 = PAGE_SIZE.trailing_zeros();
-
-/// A physical address. Arithmetic is explicit (`checked_add`, `align_up`) so
-/// that no overflow goes unnoticed.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PhysAddr(u64);
-
-impl PhysAddr {
-    /// The address `raw`.
-    pub const fn new(raw: u64) -> Self {
-        Self(raw)
-    }
-
-    /// The raw value, e.g. for a page-table entry.
-    pub const fn as_u64(self) -> u64 {
-        self.0
-    }
-
-    /// The first byte of page number `pfn`.
-    pub const fn from_page_number(pfn: u64) -> Self {
-        Self(pfn << PAGE_SHIFT)
-    }
-
-    /// The number of the page this address falls in.
-    pub const fn page_number(self) -> u64 {
-        self.0 >> PAGE_SHIFT
-    }
-
-    /// The offset of this address inside its page.
-    pub const fn page_offset(self) -> u64 {
-        self.0 & (PAGE_SIZE - 1)
-    }
-
-    /// Whether this is the first byte of a page.
-    pub const fn is_page_aligned(self) -> bool {
-        self.page_offset() == 0
-    }
-
-    /// The start of the page this address falls in.
-    pub const fn align_down(self) -> Self {
-        Self(self.0 & !(PAGE_SIZE - 1))
-    }
-
-    /// The first page boundary at or above this address; `None` past the top
-    /// of the address space.
-    pub const fn align_up(self) -> Option<Self> {
-        match self.0.checked_add(PAGE_SIZE - 1) {
-            Some(v) => Some(Self(v & !(PAGE_SIZE - 1))),
-            None => None,
-        }
-    }
-
-    /// `self + bytes`, or `None` on overflow.
-    pub const fn checked_add(self, bytes: u64) -> Option<Self> {
-        match self.0.checked_add(bytes) {
-            Some(v) => Some(Self(v)),
-            None => None,
-        }
-    }
-}
-
-impl fmt::Debug for PhysAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PhysAddr({:#x})", self.0)
-    }
-}
-
-impl fmt::Display for PhysAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#x}", self.0)
-    }
-}
 
 /// Physical address `pa` is mapped at virtual `pa + LINEAR_OFFSET` (wrapping:
 /// on the host the "offset" can be negative).
@@ -298,6 +226,18 @@ impl FrameAllocator {
 }
 
 impl Frame {
+    /// Allocates one page from `frames` and zeroes it.
+    ///
+    /// # Errors
+    ///
+    /// [`ZxStatus::NoMemory`] when `frames` is exhausted.
+    pub fn alloc_zeroed(frames: &'static FrameAllocator) -> Result<Frame, ZxStatus> {
+        let pa = frames.alloc(0)?;
+        let mut frame = Frame::from_owned_page(pa, frames);
+        zero_page(&mut frame);
+        Ok(frame)
+    }
+
     /// Rebuilds the `Frame` that [`Frame::into_raw`] turned into `pa`.
     ///
     /// # Safety
