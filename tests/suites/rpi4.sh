@@ -88,6 +88,20 @@ if dtc -q -I dtb -O dts -o "$rpi4_dts" target/dtb/bcm2711-rpi-4-b.dtb 2>/dev/nul
         expect "rpi4-initrd-in-bss: an initrd inside the image is refused" \
             '^boot: the initrd at 0x90000\.\.0xa0000 overlaps the kernel image at 0x80000\.\.0x[0-9a-f]+ '
     fi
+    # More reserved ranges than the kernel keeps (64): the boot says so and
+    # stops before the page allocator exists, instead of dropping one.
+    { grep '^/dts-v1/;' "$rpi4_dts"
+      for i in $(seq 1 70); do printf '/memreserve/ 0x%x 0x1000;\n' $((0x10000000 + i * 0x10000)); done
+      grep -v '^/dts-v1/;' "$rpi4_dts"; } | dtc -q -I dts -O dtb -o "$logs/rpi4-many-reserved.dtb" - 2>/dev/null
+    if boot rpi4-many-reserved 1 --board rpi4 --dtb "$logs/rpi4-many-reserved.dtb" --no-initrd; then
+        expect "rpi4-many-reserved: the overflow stops the boot, with the count" \
+            '^boot: too many reserved ranges: 71 \(the kernel keeps at most 64\); stopping before any memory is handed out$'
+        if grep -q '^free pages:' "$out"; then
+            fail "rpi4-many-reserved: no memory handed out" "the log has a free-pages line"
+        else
+            pass "rpi4-many-reserved: no memory handed out"
+        fi
+    fi
 else
     fail "rpi4: dtc decompiles Debian's tree"
 fi
