@@ -225,4 +225,14 @@ pub fn print_devices(p: &Platform) {
         crate::println!();
     }
     crate::println!("power:  {}", crate::power::describe());
+    // What the page allocator gets (the kernel heap is then cut from the
+    // largest): one line per range, so every /memory range can be seen in use.
+    for u in p.usable.iter() {
+        crate::println!(
+            "usable: {:#012x}..{:#012x} ({} KiB)",
+            u.base,
+            u.end(),
+            u.size / 1024
+        );
+    }
 }
