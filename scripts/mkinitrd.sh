@@ -3,7 +3,9 @@
 # their file names without directories.
 #
 #   scripts/mkinitrd.sh OUT.cpio PROGRAM...
+#   scripts/mkinitrd.sh -h | --help     this text
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 [ $# -ge 2 ] || { echo "usage: $0 OUT.cpio PROGRAM..." >&2; exit 2; }
 out=$1; shift
 command -v cpio >/dev/null || bash "$(dirname "$0")/setup.sh"
