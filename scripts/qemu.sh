@@ -36,6 +36,9 @@
 #   --mini-uart FILE    rpi4: write the mini UART (the real board's console,
 #                       QEMU's second serial port) to FILE; default: discarded.
 #                       The first serial port, the PL011, is the terminal
+#   --mini-uart-tcp PORT  rpi4: the mini UART as a TCP server on 127.0.0.1:PORT;
+#                       QEMU waits for a client before it starts the guest
+#                       (scripts/chainboot.sh tcp:127.0.0.1:PORT talks to it)
 #   --no-build          use the existing build/ outputs
 #   --no-initrd         boot without an initrd
 #   --print-cmd         print the QEMU command line before running it
@@ -48,7 +51,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 board=virt el2=0 mem=1G numa="" gdb_port=1234 smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
-semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart=""
+semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" mini_uart_tcp=""
 programs=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
         --dtb) dtb=$2; shift 2 ;;
         --initrd) initrd_file=$2; shift 2 ;;
         --mini-uart) mini_uart=$2; shift 2 ;;
+        --mini-uart-tcp) mini_uart_tcp=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --no-initrd) initrd_on=0; shift ;;
         --print-cmd) print_cmd=1; shift ;;
@@ -95,7 +99,7 @@ case "$board" in
         machine=virt
         [ "$el2" = 1 ] && machine="virt,virtualization=on"
         [ -z "$dtb" ] || { echo "qemu.sh: --dtb is for --board rpi4 (virt builds its own tree)" >&2; exit 2; }
-        [ -z "$mini_uart" ] || { echo "qemu.sh: --mini-uart is for --board rpi4 (virt has one UART)" >&2; exit 2; }
+        [ -z "$mini_uart$mini_uart_tcp" ] || { echo "qemu.sh: --mini-uart is for --board rpi4 (virt has one UART)" >&2; exit 2; }
         [[ "$gdb_port" =~ ^[0-9]+$ ]] || { echo "qemu.sh: --gdb-port $gdb_port is not a port number" >&2; exit 2; }
         if [ -n "$numa" ]; then
             # One memory backend and NUMA node per size; RAM is their sum (MiB).
@@ -132,6 +136,10 @@ case "$board" in
         # The PL011 is the first serial port, the mini UART the second.
         second=null
         [ -n "$mini_uart" ] && second="file:$mini_uart"
+        if [ -n "$mini_uart_tcp" ]; then
+            [[ "$mini_uart_tcp" =~ ^[0-9]+$ ]] || { echo "qemu.sh: --mini-uart-tcp $mini_uart_tcp is not a port number" >&2; exit 2; }
+            second="tcp:127.0.0.1:$mini_uart_tcp,server=on,wait=on"
+        fi
         args+=(-M raspi4b -dtb "$dtb" -monitor none -serial stdio -serial "$second")
         ;;
     *) echo "qemu.sh: unknown board $board (virt, rpi4)" >&2; exit 2 ;;

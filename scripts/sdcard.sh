@@ -24,6 +24,10 @@
 # Options:
 #   -o, --output FILE   the image (default build/sdcard.img)
 #   --no-build          use the existing build/kernel8.img and build/initrd.cpio
+#   --chainload         put the serial chainloader (build/chainload.img) on the
+#                       card as kernel8.img, with the one-page initrd slot it
+#                       needs, instead of the kernel: after that, new kernels
+#                       go over the serial line (scripts/chainboot.sh)
 #   --firmware DIR      take start4.elf and fixup4.dat (and LICENCE.broadcom,
 #                       if there) from DIR instead of Debian's package, e.g. the
 #                       boot/ folder of a Raspberry Pi firmware release
@@ -43,7 +47,7 @@ cd "$root"
 log() { printf 'sdcard: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-output=build/sdcard.img build=1 device="" check_only=0 image="" firmware=""
+output=build/sdcard.img build=1 device="" check_only=0 image="" firmware="" chainload=0
 for a in "$@"; do
     case "$a" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 done
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
         -o|--output) need_value "$@"; output=$2; shift 2 ;;
         --firmware) need_value "$@"; firmware=$2; shift 2 ;;
         --no-build) build=0; shift ;;
+        --chainload) chainload=1; shift ;;
         --write) need_value "$@"; device=$2; shift 2 ;;
         --check-only) check_only=1; shift ;;
         --image) need_value "$@"; image=$2; shift 2 ;;
@@ -237,7 +242,15 @@ build_image() {
 
     rm -rf "$STAGE"
     mkdir -p "$STAGE"
-    cp "$fw_dir/start4.elf" "$fw_dir/fixup4.dat" "$DTB" build/kernel8.img build/initrd.cpio "$STAGE/"
+    cp "$fw_dir/start4.elf" "$fw_dir/fixup4.dat" "$DTB" "$STAGE/"
+    if [ "$chainload" = 1 ]; then
+        bash scripts/chainboot.sh --build-loader >/dev/null
+        cp build/chainload.img "$STAGE/kernel8.img"
+        cp build/chainload-slot.bin "$STAGE/initrd.cpio"
+        log "kernel8.img is the serial chainloader; send kernels with scripts/chainboot.sh DEVICE"
+    else
+        cp build/kernel8.img build/initrd.cpio "$STAGE/"
+    fi
     local files=(start4.elf fixup4.dat bcm2711-rpi-4-b.dtb kernel8.img initrd.cpio config.txt)
     if [ -f "$fw_dir/$licence" ]; then
         cp "$fw_dir/$licence" "$STAGE/"
