@@ -63,8 +63,14 @@ enum CarveOut {
     Reserved,
 }
 
-/// The tree the firmware would hand over for a board with `gib` GB.
+/// The tree the firmware would hand over for a board with `gib` GB, with
+/// mainline's aliases (serial0 the PL011, serial1 the mini UART).
 fn pi4_tree(gib: u64, carve: CarveOut) -> Vec<u8> {
+    pi4_tree_with_aliases(gib, carve, ("/soc/serial@7e201000", "/soc/serial@7e215040"))
+}
+
+/// The same with `aliases` as (serial0, serial1).
+fn pi4_tree_with_aliases(gib: u64, carve: CarveOut, aliases: (&str, &str)) -> Vec<u8> {
     let mut reg: Vec<(u64, u64)> = match carve {
         CarveOut::Hole => vec![(0, VC_BASE)],
         CarveOut::Reserved => vec![(0, VC_END)],
@@ -99,8 +105,8 @@ fn pi4_tree(gib: u64, carve: CarveOut) -> Vec<u8> {
         .prop("compatible", b"raspberrypi,4-model-b\0brcm,bcm2711\0")
         .string("model", "Raspberry Pi 4 Model B Rev 1.5");
     b.begin("aliases")
-        .string("serial0", "/soc/serial@7e201000")
-        .string("serial1", "/soc/serial@7e215040")
+        .string("serial0", aliases.0)
+        .string("serial1", aliases.1)
         .end();
     b.begin("chosen")
         .string("bootargs", "console=ttyS0,115200")
@@ -327,4 +333,38 @@ fn what_is_taken_is_named() {
             ),
         ]
     );
+}
+
+/// The Raspberry Pi firmware points `serial0` at the primary UART, the mini
+/// UART on a Pi 4 with Bluetooth (Raspberry Pi documentation, "UART
+/// configuration"): the reverse of mainline's aliases, with the same
+/// `stdout-path = "serial1:115200n8"`. The console named then is the PL011,
+/// but both UARTs are still offered, and the kernel's console writes to every
+/// UART offered, so the mini UART on GPIO14/15 still carries the log.
+#[test]
+fn firmware_style_aliases_still_offer_the_mini_uart() {
+    use platform::dt::{Uart, UartKind};
+    let pl011 = Uart {
+        kind: UartKind::Pl011,
+        regs: Range {
+            base: 0xfe20_1000,
+            size: 0x200,
+        },
+    };
+    let mini = Uart {
+        kind: UartKind::MiniUart,
+        regs: Range {
+            base: 0xfe21_5040,
+            size: 0x40,
+        },
+    };
+    for (aliases, console) in [
+        (("/soc/serial@7e201000", "/soc/serial@7e215040"), mini),
+        (("/soc/serial@7e215040", "/soc/serial@7e201000"), pl011),
+    ] {
+        let blob = pi4_tree_with_aliases(4, CarveOut::Hole, aliases);
+        let info = dt::parse(&blob, DTB_BASE).unwrap();
+        assert_eq!(info.console, Some(console), "{aliases:?}");
+        assert_eq!(info.uarts.as_slice(), &[pl011, mini], "{aliases:?}");
+    }
 }
