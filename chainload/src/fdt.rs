@@ -33,6 +33,36 @@ impl Tree {
         Some(Self { base, size })
     }
 
+    /// Moves the tree so that it ends at or below `limit`, on a 4 KiB
+    /// boundary, and returns it there (overlapping moves are fine).
+    pub fn move_below(self, limit: u64) -> Option<Self> {
+        let dest = limit.checked_sub(self.size)? & !0xfff;
+        let copy = |i: u64| {
+            // SAFETY: both bytes lie in RAM below the loader: the source is
+            // the tree the firmware wrote, the destination was just chosen
+            // below `limit`; nothing else uses either.
+            unsafe {
+                let b = read_volatile((self.base + i) as *const u8);
+                write_volatile((dest + i) as *mut u8, b);
+            }
+        };
+        // memmove: copy away from the overlap.
+        if dest < self.base {
+            (0..self.size).for_each(copy);
+        } else {
+            (0..self.size).rev().for_each(copy);
+        }
+        Some(Self {
+            base: dest,
+            size: self.size,
+        })
+    }
+
+    /// The tree's physical address.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
     /// `[base, base + totalsize)`.
     pub fn span(&self) -> (u64, u64) {
         (self.base, self.base.saturating_add(self.size))

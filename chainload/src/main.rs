@@ -3,7 +3,9 @@
 //! initrd sent by `scripts/chainboot.sh`, checks their lengths and CRC-32s,
 //! places them as the firmware would (the kernel at its header's text_offset,
 //! the initrd after it), rewrites `/chosen linux,initrd-start/-end` in the
-//! firmware's device tree, and jumps to the kernel with the tree in x0.
+//! firmware's device tree, and jumps to the kernel with the tree in x0. The
+//! tree is first moved right below the loader, so that wherever the firmware
+//! put it, it is out of the kernel's and the initrd's way.
 //!
 //! Protocol (all integers little-endian; every loader line ends in CR LF):
 //! 1. loader: `zkchainload: ready (protocol 1)`
@@ -161,10 +163,6 @@ fn span(start: u64, len: u64) -> Option<(u64, u64)> {
     Some((start, start.checked_add(len)?))
 }
 
-fn overlaps(a: (u64, u64), b: (u64, u64)) -> bool {
-    a.0 < b.1 && b.0 < a.1
-}
-
 /// Receives `len` bytes to physical address `dest`, returning their CRC-32.
 fn receive(uart: &MiniUart, dest: u64, len: u64, first: &[u8]) -> u32 {
     let mut crc = crc32::Crc32::new();
@@ -183,7 +181,7 @@ fn receive(uart: &MiniUart, dest: u64, len: u64, first: &[u8]) -> u32 {
 
 /// One attempt: header, kernel, initrd. On success returns the kernel's entry
 /// and the initrd's placement.
-fn attempt(uart: &MiniUart, dtb: u64) -> Result<(u64, u64, u64), &'static str> {
+fn attempt(uart: &MiniUart, tree: &fdt::Tree) -> Result<(u64, u64, u64), &'static str> {
     let header = read_header(uart)?;
     if header.kernel_len < ARM64_HEADER_LEN as u64 {
         return Err("kernel shorter than an arm64 image header");
@@ -215,16 +213,9 @@ fn attempt(uart: &MiniUart, dtb: u64) -> Result<(u64, u64, u64), &'static str> {
         .checked_next_multiple_of(INITRD_ALIGN)
         .ok_or("kernel too large")?;
     let initrd = span(initrd_start, header.initrd_len).ok_or("initrd too large")?;
-    // Only the symbol's address is taken (the linker script defines it).
-    let loader_start = core::ptr::addr_of!(__loader_start) as u64;
-    if initrd.1 > loader_start {
-        return Err("kernel and initrd do not fit below the loader (0x10000000)");
-    }
-    let tree = fdt::Tree::at(dtb);
-    if let Some(t) = tree.as_ref() {
-        if overlaps(kernel, t.span()) || overlaps(initrd, t.span()) {
-            return Err("kernel or initrd would overwrite the device tree");
-        }
+    // The tree was moved right below the loader: everything must end below it.
+    if initrd.1 > tree.span().0 {
+        return Err("kernel and initrd do not fit below the device tree and the loader");
     }
     let _ = writeln!(
         uart.writer(),
@@ -242,12 +233,9 @@ fn attempt(uart: &MiniUart, dtb: u64) -> Result<(u64, u64, u64), &'static str> {
     if !initrd_ok {
         return Err("initrd checksum (CRC-32) does not match");
     }
-    match tree {
-        Some(t) => t
-            .set_initrd(initrd.0, initrd.1)
-            .map_err(|()| "the tree has no /chosen linux,initrd-start/-end to rewrite (boot the loader with an initramfs line)")?,
-        None => return Err("no device tree in x0"),
-    }
+    tree.set_initrd(initrd.0, initrd.1).map_err(|()| {
+        "the tree has no /chosen linux,initrd-start/-end to rewrite (boot the loader with an initramfs line)"
+    })?;
     Ok((load, initrd.0, initrd.1))
 }
 
@@ -256,23 +244,44 @@ fn attempt(uart: &MiniUart, dtb: u64) -> Result<(u64, u64, u64), &'static str> {
 extern "C" fn loader_main(dtb: u64) -> ! {
     let uart = MiniUart::new();
     crc32::init();
+    // The firmware's tree, moved right below the loader: out of the way of
+    // any kernel and initrd, wherever the firmware put it.
+    let loader_start = core::ptr::addr_of!(__loader_start) as u64;
+    let tree = fdt::Tree::at(dtb).and_then(|t| t.move_below(loader_start));
+    let Some(tree) = tree else {
+        loop {
+            let _ = writeln!(
+                uart.writer(),
+                "zkchainload: ERR no device tree in x0 ({dtb:#x}): nothing to hand the kernel\r"
+            );
+            for _ in 0..100_000_000u64 {
+                core::hint::spin_loop();
+            }
+        }
+    };
+    let _ = writeln!(
+        uart.writer(),
+        "zkchainload: device tree moved from {:#x} to {:#x}\r",
+        dtb,
+        tree.base()
+    );
     loop {
         let _ = writeln!(uart.writer(), "\r\nzkchainload: ready (protocol 1)\r");
-        match attempt(&uart, dtb) {
+        match attempt(&uart, &tree) {
             Ok((entry, initrd_start, initrd_end)) => {
                 let _ = writeln!(
                     uart.writer(),
                     "zkchainload: ok: initrd {:#x}..{:#x}, device tree {:#x}; jumping to {:#x}\r",
                     initrd_start,
                     initrd_end,
-                    dtb,
+                    tree.base(),
                     entry
                 );
                 uart.flush();
                 // SAFETY: the kernel was received whole at `entry` (checked
                 // by its CRC-32) and expects the tree in x0, x1..x3 zero, MMU
                 // and caches off, as the firmware would start it.
-                unsafe { jump(entry, dtb) }
+                unsafe { jump(entry, tree.base()) }
             }
             Err(why) => {
                 let _ = writeln!(uart.writer(), "zkchainload: ERR {why}\r");

@@ -36,14 +36,19 @@ if step chainload-build bash scripts/chainboot.sh --build-loader; then
     cl_end=$(printf '%#x' $((0x200000 + cl_size)))
     expect "chainload: kernel at its text_offset, initrd placed after it" \
         '^zkchainload: loading the kernel to 0x80000, the initrd to 0x200000$'
+    expect "chainload: the firmware's tree moved right below the loader (0x10000000)" \
+        '^zkchainload: device tree moved from 0x[0-9a-f]+ to 0xf[0-9a-f]{2}[0-9a-f]000$'
+    cl_dtb=$(sed -n 's/^zkchainload: device tree moved from 0x[0-9a-f]* to 0x\([0-9a-f]*\)$/\1/p' "$out" | head -1)
     expect "chainload: /chosen rewritten for the received initrd ($cl_size bytes)" \
-        "^zkchainload: ok: initrd 0x200000\\.\\.$cl_end, device tree 0x[0-9a-f]+; jumping to 0x80000$"
+        "^zkchainload: ok: initrd 0x200000\\.\\.$cl_end, device tree 0x${cl_dtb:-none}; jumping to 0x80000$"
     expect "chainload: the kernel's console comes back over the same line" '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
     expect "chainload: the received initrd's program runs" '^test hello \.\.\. ok$'
     expect "chainload: the kernel's verdict" '^el0: 1 passed, 0 failed$'
     out=$cl_qemu
     expect "chainload: the kernel reserved the initrd where the loader put it" \
         "^taken: +0x0000200000\\.\\.0x0000$(printf '%06x' $((0x200000 + cl_size))) \\([0-9]+ KiB\\) initrd$"
+    expect "chainload: the kernel found the tree where the loader moved it" \
+        "^taken: +0x00$(printf '%08x' $((16#${cl_dtb:-0})))\\.\\.0x[0-9a-f]+ \\([0-9]+ KiB\\) device tree$"
     expect "chainload: QEMU's status is the kernel's verdict (0, by semihosting)" '^qemu\.sh status 0$'
     expect "chainload: the PL011 shows the same run" '^el0: 1 passed, 0 failed$'
 
