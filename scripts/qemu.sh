@@ -21,7 +21,8 @@
 #                       then `gdb-multiarch build/kernel.elf` and
 #                       `target remote 127.0.0.1:1234` (see the README)
 #   --gdb-port PORT     the gdb stub's port (default 1234; implies --gdb)
-#   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
+#   --timeout SECS      stop QEMU after SECS seconds (default 120, with --gdb
+#                       never; 0 = never)
 #   --icount            deterministic instruction counting (-icount shift=0,sleep=off)
 #   --append ARGS       extra kernel command line
 #   --no-semihosting    no `exit=semihosting`: the kernel powers off as on real
@@ -50,6 +51,7 @@ done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+timeout_given=0
 board=virt el2=0 mem=1G numa="" gdb_port=1234 smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
 semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" mini_uart_tcp=""
 programs=()
@@ -62,7 +64,7 @@ while [ $# -gt 0 ]; do
         --gdb-port) gdb=1; gdb_port=$2; shift 2 ;;
         --smp) smp=$2; shift 2 ;;
         --gdb) gdb=1; shift ;;
-        --timeout) timeout_s=$2; shift 2 ;;
+        --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
         --icount) icount=1; shift ;;
         --append) append="$append $2"; shift 2 ;;
         --no-semihosting) semihosting=0; shift ;;
@@ -168,7 +170,8 @@ cmdline=${cmdline# }
 if [ "$gdb" = 1 ]; then
     [[ "$gdb_port" =~ ^[0-9]+$ ]] || { echo "qemu.sh: --gdb-port $gdb_port is not a port number" >&2; exit 2; }
     args+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
-    timeout_s=0
+    # No time limit while someone debugs, unless one was asked for.
+    [ "$timeout_given" = 1 ] || timeout_s=0
     echo "qemu.sh: halted; waiting for gdb on 127.0.0.1:$gdb_port (gdb-multiarch build/kernel.elf -ex 'target remote 127.0.0.1:$gdb_port')" >&2
 fi
 
