@@ -4,8 +4,9 @@
 //! what the device tree's capacities allow; if one is still exceeded the
 //! function says so ([`Overflow`]) instead of dropping an entry.
 
-use crate::dt::MAX_RESERVED;
-use crate::dt::{BoardInfo, Cpu, EnableMethod, FixedVec, Overflow, Range, MAX_CPUS, MAX_MEMORY};
+use crate::dt::{
+    BoardInfo, Cpu, EnableMethod, FixedVec, Overflow, Range, MAX_CPUS, MAX_MEMORY, MAX_RESERVED,
+};
 
 /// At most this many taken ranges: the kernel image, the DTB, the initrd,
 /// every reserved range, one spin-table range per CPU, and the EL2 layer's
