@@ -60,3 +60,22 @@ if boot virt-numa 0 --numa 512M,512M,3G; then
     fi
     expect "virt-numa: pages above 4 GiB are usable" '^usable: 0x00[0-9a-f]{8}\.\.0x0140000000 '
 fi
+
+# As many nodes as the kernel keeps memory ranges (16) boot and are all used;
+# one more stops the boot with the count, before any memory is handed out.
+numa_sizes() { local s; s=$(printf '64M,%.0s' $(seq 1 "$1")); echo "${s%,}"; }
+if boot virt-numa-16 0 --no-initrd --numa "$(numa_sizes 16)"; then
+    numa_lines=$(grep -c '^memory: ' "$out")
+    if [ "$numa_lines" = 16 ]; then pass "virt-numa-16: 16 memory ranges"; else fail "virt-numa-16: 16 memory ranges" "$numa_lines"; fi
+    expect "virt-numa-16: all 1 GiB counted" '^ram 1048576 KiB = '
+    expect "virt-numa-16: the last node is usable" '^usable: 0x007c000000\.\.0x0080000000 '
+fi
+if boot virt-numa-17 1 --no-initrd --numa "$(numa_sizes 17)"; then
+    expect "virt-numa-17: the overflow stops the boot, with the count" \
+        '^boot: too many memory ranges: 17 \(the kernel keeps at most 16\); stopping before any memory is handed out$'
+    if grep -q '^free pages:' "$out"; then
+        fail "virt-numa-17: no memory handed out" "the log has a free-pages line"
+    else
+        pass "virt-numa-17: no memory handed out"
+    fi
+fi
