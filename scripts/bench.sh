@@ -31,6 +31,9 @@
 # from target/dtb/cache/). Logs of the four boots go to target/linux-bench/.
 # Not part of scripts/test.sh: nothing here passes or fails on the figures.
 set -euo pipefail
+for a in "$@"; do
+    case "$a" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 

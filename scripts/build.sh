@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Builds the kernel as a raw arm64 Image (build/kernel8.img) and the EL0 test
 # programs. Prints the paths it produced.
+#
+#   scripts/build.sh
+#
+# Also writes build/kernel.elf (the kernel with its symbols, for gdb) and
+# build/el0/* (the EL0 programs, stripped; their unstripped copies, for gdb,
+# stay in target/aarch64-unknown-none/release/).
+#   -h, --help    this text
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 

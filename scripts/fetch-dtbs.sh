@@ -2,9 +2,19 @@
 # Produces the real device trees that `cargo test -p platform` parses (platform/src/dt).
 #
 #   scripts/fetch-dtbs.sh [OUTDIR]        OUTDIR defaults to <workspace>/target/dtb
+#   scripts/fetch-dtbs.sh -h | --help     this text
 #
 # Idempotent: a tree already in OUTDIR is left alone (delete it to regenerate).
-# The Debian kernel package (~57 MB) is downloaded once into OUTDIR/cache.
+# The Debian kernel package (~57 MB) is downloaded once into OUTDIR/cache; on
+# a host without the arm64 dpkg architecture it first says so, then adds it
+# (`dpkg --add-architecture arm64` + `apt-get update`), because that package
+# is arm64-only.
+#
+# The Raspberry Pi trees are Debian's mainline ones (bcm2711-rpi-4-b.dtb,
+# bcm2711-rpi-400.dtb, bcm2711-rpi-cm4-io.dtb, all from the kernel package).
+# The Raspberry Pi firmware's own trees (raspberrypi/firmware boot/*.dtb) are
+# in no Debian package: trixie's raspi-firmware ships only start*.elf,
+# fixup*.dat, bootcode.bin and two overlays (checked with dpkg-deb -c).
 #
 # What QEMU does, found while writing this (QEMU 10.0):
 # - `dumpdtb` writes the tree QEMU would hand the guest and exits with status 0.
@@ -23,6 +33,7 @@
 # - The stand-in initrd is 315 bytes; the tests assert initrd ranges of that size.
 # - virt-gicv3.dtb (`gic-version=3`) is extra: it covers the GICv3 layout.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 
 log() { printf 'fetch-dtbs: %s\n' "$*" >&2; }
 
@@ -72,11 +83,16 @@ as_root() {
     fi
 }
 
-# Debian's mainline Raspberry Pi 4 tree, from the arm64 kernel package.
+# Debian's mainline Raspberry Pi 4, Pi 400 and CM4 (on its IO board) trees,
+# from the arm64 kernel package.
 rpi=bcm2711-rpi-4-b.dtb
-if [ ! -s "$out/$rpi" ]; then
+rpi_trees="$rpi bcm2711-rpi-400.dtb bcm2711-rpi-cm4-io.dtb"
+missing=0
+for t in $rpi_trees; do [ -s "$out/$t" ] || missing=1; done
+if [ "$missing" = 1 ]; then
     if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-        log "adding dpkg architecture arm64"
+        log "adding dpkg architecture arm64 (dpkg --add-architecture arm64; apt-get update):"
+        log "  the Raspberry Pi trees come from Debian's arm64 kernel package; nothing arm64 is installed"
         as_root dpkg --add-architecture arm64
         as_root apt-get update -qq
     fi
@@ -95,7 +111,7 @@ if [ ! -s "$out/$rpi" ]; then
     pkg=${pkg%:arm64}
     deb=$(ls "$cache/${pkg}"_*_arm64.deb 2>/dev/null | head -1 || true)
     if [ -z "$deb" ]; then
-        log "downloading $pkg:arm64 (about 57 MB, once)"
+        log "downloading $pkg:arm64 (about 57 MB, once, kept in $cache) to take the Raspberry Pi trees from it"
         # As root, apt's download sandbox user (_apt) cannot write here; say so
         # instead of letting apt warn about it.
         sandbox=()
@@ -105,10 +121,13 @@ if [ ! -s "$out/$rpi" ]; then
     fi
     tmpdir=$(mktemp -d)
     trap 'rm -rf "$tmpdir"' EXIT
-    dpkg-deb --fsys-tarfile "$deb" |
-        tar -x -C "$tmpdir" --wildcards "./usr/lib/linux-image-*/broadcom/$rpi"
-    cp "$tmpdir"/usr/lib/linux-image-*/broadcom/"$rpi" "$out/$rpi"
-    log "extracted $rpi from $(basename "$deb")"
+    patterns=()
+    for t in $rpi_trees; do patterns+=("./usr/lib/linux-image-*/broadcom/$t"); done
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmpdir" --wildcards "${patterns[@]}"
+    for t in $rpi_trees; do
+        cp "$tmpdir"/usr/lib/linux-image-*/broadcom/"$t" "$out/$t"
+    done
+    log "extracted $rpi_trees from $(basename "$deb")"
 fi
 
 # The tree QEMU raspi4b hands a guest booted from a raw image with an initrd.

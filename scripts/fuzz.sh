@@ -22,6 +22,9 @@
 # arguments and the number of calls before it; the same seed and count
 # replay it exactly. Exit status: 0 if the fuzzer passed (QEMU's status).
 set -euo pipefail
+for a in "$@"; do
+    case "$a" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+done
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 

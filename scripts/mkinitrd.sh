@@ -5,7 +5,9 @@
 # kernel's runner judges each program by it.
 #
 #   scripts/mkinitrd.sh [--manifest FILE] OUT.cpio PROGRAM...
+#   scripts/mkinitrd.sh -h | --help     this text
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 manifest=$here/../tests/el0/manifest.txt
 if [ "${1:-}" = --manifest ]; then

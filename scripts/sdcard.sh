@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# Builds a bootable SD-card image for the Raspberry Pi 4 Model B and,
-# optionally, writes it to a card.
+# Builds a bootable SD-card image for the Raspberry Pi 4 Model B (and Pi 400,
+# CM4) and, optionally, writes it to a card.
 #
 #   scripts/sdcard.sh [options]
 #
 # The image has an MBR partition table with one FAT32 partition (type 0x0c,
 # bootable, from 1 MiB) holding what the Pi 4 boot loader needs:
-#   start4.elf, fixup4.dat   the VideoCore firmware (Debian's raspi-firmware,
-#                            component non-free-firmware)
+#   start4.elf, fixup4.dat   the VideoCore firmware: Debian trixie's
+#                            raspi-firmware (built April 2024), or --firmware
 #   bcm2711-rpi-4-b.dtb      Debian's mainline tree (linux-image-arm64:arm64)
 #   kernel8.img              build/kernel8.img
 #   initrd.cpio              build/initrd.cpio: the EL0 test programs
-#   config.txt               see write_config below
+#   config.txt               see write_config below; every line explained
 # It is built without root and without mounting anything (sfdisk,
-# mkfs.vfat --offset, mtools).
+# mkfs.vfat --offset, mtools). The firmware's build date is printed.
+#
+# Why trixie's firmware: bookworm's start4.elf is from August 2022, and newer
+# Pi 4 revisions (1.5, 2023 and later boards) refuse firmware that old
+# ("This board requires newer software"). The package is fetched through a
+# private apt configuration in target/rpi-firmware/apt (the host's apt
+# sources are not changed) and cached in target/rpi-firmware/cache.
 #
 # Options:
 #   -o, --output FILE   the image (default build/sdcard.img)
 #   --no-build          use the existing build/kernel8.img and build/initrd.cpio
+#   --chainload         put the serial chainloader (build/chainload.img) on the
+#                       card as kernel8.img, with the one-page initrd slot it
+#                       needs, instead of the kernel: after that, new kernels
+#                       go over the serial line (scripts/chainboot.sh)
+#   --firmware DIR      take start4.elf and fixup4.dat (and LICENCE.broadcom,
+#                       if there) from DIR instead of Debian's package, e.g. the
+#                       boot/ folder of a Raspberry Pi firmware release
 #   --write DEVICE      write the image to DEVICE (e.g. /dev/sdX, /dev/mmcblk0),
 #                       only if it exists, is a whole removable disk, has
 #                       nothing mounted, is not the system disk and is big
@@ -25,6 +38,7 @@
 #   --check-only        with --write: run the checks and say what would be
 #                       written, but write nothing (and ask nothing)
 #   --image FILE        with --write: write FILE instead of building an image
+#   -h, --help          this text
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,15 +47,20 @@ cd "$root"
 log() { printf 'sdcard: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-output=build/sdcard.img build=1 device="" check_only=0 image=""
+output=build/sdcard.img build=1 device="" check_only=0 image="" firmware="" chainload=0
+for a in "$@"; do
+    case "$a" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+done
+need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        -o|--output) output=$2; shift 2 ;;
+        -o|--output) need_value "$@"; output=$2; shift 2 ;;
+        --firmware) need_value "$@"; firmware=$2; shift 2 ;;
         --no-build) build=0; shift ;;
-        --write) device=$2; shift 2 ;;
+        --chainload) chainload=1; shift ;;
+        --write) need_value "$@"; device=$2; shift 2 ;;
         --check-only) check_only=1; shift ;;
-        --image) image=$2; shift 2 ;;
-        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        --image) need_value "$@"; image=$2; shift 2 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -66,76 +85,131 @@ as_root() {
     fi
 }
 
-# The Pi 4's firmware from Debian's raspi-firmware package, downloaded (not
-# installed) into target/rpi-firmware/cache, the two files extracted next to it.
-fetch_firmware() {
-    if [ -s "$FW_DIR/start4.elf" ] && [ -s "$FW_DIR/fixup4.dat" ]; then
-        return 0
+# The Debian release whose raspi-firmware is new enough for every Pi 4
+# revision (trixie: 1.20240424, start4.elf built April 2024).
+FW_SUITE=trixie
+FW_MIN_YEAR=2024
+
+# firmware_build DIR: "Apr 17 2024 17:27:09" from DIR/start4.elf's two
+# VC_BUILD_ID_TIME strings (date and time), empty if it has none.
+firmware_build() {
+    local lines date="" time=""
+    lines=$(grep -a -o 'VC_BUILD_ID_TIME: [A-Za-z0-9: ]*' "$1/start4.elf" 2>/dev/null |
+        sed 's/^VC_BUILD_ID_TIME: //' || true)
+    date=$(printf '%s\n' "$lines" | grep -E '^[A-Z][a-z]{2} +[0-9]{1,2} [0-9]{4}$' | head -1 || true)
+    time=$(printf '%s\n' "$lines" | grep -E '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' | head -1 || true)
+    if [ -n "$date" ]; then echo "$date${time:+ $time}"; fi
+}
+
+# check_firmware DIR: both files there, and start4.elf says when it was built.
+check_firmware() {
+    local dir=$1 f build year
+    for f in start4.elf fixup4.dat; do
+        [ -s "$dir/$f" ] || die "$dir/$f: missing (the Pi 4 firmware needs start4.elf and fixup4.dat)"
+    done
+    build=$(firmware_build "$dir")
+    [ -n "$build" ] || die "$dir/start4.elf has no VC_BUILD_ID_TIME: not a Raspberry Pi firmware image"
+    year=${build#* * }
+    year=${year%% *}
+    log "firmware: $dir/start4.elf built $build"
+    if [ "$year" -lt "$FW_MIN_YEAR" ]; then
+        log "WARNING: firmware from $year; Pi 4 revision 1.5 and 2023+ boards may refuse it" \
+            "(\"This board requires newer software\"): use $FW_MIN_YEAR or later"
     fi
+}
+
+# The newest cached raspi-firmware .deb whose version (1.YYYYMMDD) is from
+# FW_MIN_YEAR or later; an older one (bookworm's 1.20220830) is ignored.
+cached_firmware_deb() {
+    local f v
+    for f in "$FW_DIR"/cache/raspi-firmware_*_all.deb; do
+        [ -f "$f" ] || continue
+        v=${f##*/raspi-firmware_}
+        v=${v#1.}
+        [ "${v:0:4}" -ge "$FW_MIN_YEAR" ] 2>/dev/null && echo "$f"
+    done | sort -V | tail -1
+}
+
+# The Pi 4's firmware from Debian trixie's raspi-firmware package, downloaded
+# (not installed) through a private apt configuration under FW_DIR/apt, the
+# .deb cached in FW_DIR/cache, the files extracted into FW_DIR/<version>.
+# Sets fw_dir.
+fetch_firmware() {
+    local apt_dir=$FW_DIR/apt
+    local opts=(-o "Dir::Etc::SourceList=$root/$apt_dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+        -o "Dir::State::Lists=$root/$apt_dir/lists" -o "Dir::Cache=$root/$apt_dir/cache"
+        -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+        -o APT::Sandbox::User=root)
     mkdir -p "$FW_DIR/cache"
     local deb
-    deb=$(ls "$FW_DIR"/cache/raspi-firmware_*_all.deb 2>/dev/null | head -1 || true)
-    if [ -z "$deb" ]; then
-        command -v apt-get >/dev/null || die "no apt-get: put start4.elf and fixup4.dat from https://github.com/raspberrypi/firmware (boot/) into $FW_DIR"
-        if ! apt-cache show raspi-firmware >/dev/null 2>&1; then
-            log "apt does not know raspi-firmware yet; running apt-get update"
-            as_root apt-get update -qq
-        fi
-        if ! apt-cache show raspi-firmware >/dev/null 2>&1; then
-            # Only the non-free-firmware component has it; scripts/setup.sh adds
-            # it when it installs QEMU from backports, a newer QEMU skips that.
-            local codename f=/etc/apt/sources.list.d/aarch64-kernel-rpi-firmware.sources
-            codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-            [ -n "$codename" ] || die "cannot tell the Debian release: enable the non-free-firmware component and install nothing, just rerun"
-            log "adding ${codename} non-free-firmware to apt sources ($f)"
-            as_root tee "$f" >/dev/null <<SRC
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: ${codename}
-Components: non-free-firmware
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-            as_root apt-get update -qq
-        fi
-        log "downloading raspi-firmware (about 5 MB, once)"
-        # As root, apt's download sandbox user (_apt) cannot write here.
-        local sandbox=()
-        [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
-        (cd "$FW_DIR/cache" && apt-get download -q "${sandbox[@]}" raspi-firmware >/dev/null)
-        deb=$(ls "$FW_DIR"/cache/raspi-firmware_*_all.deb | head -1)
+    deb=$(cached_firmware_deb)
+    if [ -n "$deb" ] && [ -s "$FW_DIR/$(basename "$deb" _all.deb)/start4.elf" ]; then
+        fw_dir=$FW_DIR/$(basename "$deb" _all.deb)
+        return 0
     fi
+    if [ -z "$deb" ]; then
+        command -v apt-get >/dev/null ||
+            die "no apt-get: bring the firmware yourself (--firmware DIR with start4.elf and fixup4.dat)"
+        # The mirror the host already uses for Debian.
+        local mirror
+        mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null |
+            sort -u | head -1 || true)
+        [ -n "$mirror" ] || die "apt has no Debian mirror configured: use --firmware DIR"
+        log "fetching raspi-firmware from Debian $FW_SUITE (non-free-firmware): bookworm's" \
+            "start4.elf (Aug 2022) is too old for Pi 4 rev 1.5 and 2023+ boards."
+        log "  private apt configuration in $apt_dir; the host's apt sources stay as they are;" \
+            "the .deb (about 5 MB) is kept in $FW_DIR/cache"
+        mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+        printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s non-free-firmware\n' \
+            "$mirror" "$FW_SUITE" >"$apt_dir/sources.list"
+        apt-get -q "${opts[@]}" update >"$apt_dir/update.log" 2>&1 ||
+            die "apt-get update for $FW_SUITE failed (see $apt_dir/update.log)"
+        (cd "$FW_DIR/cache" && apt-get -q "${opts[@]}" download raspi-firmware >/dev/null) ||
+            die "apt-get download raspi-firmware ($FW_SUITE) failed"
+        deb=$(cached_firmware_deb)
+        [ -n "$deb" ] || die "apt-get download left no raspi-firmware of $FW_MIN_YEAR or later in $FW_DIR/cache"
+    fi
+    fw_dir=$FW_DIR/$(basename "$deb" _all.deb)
     local tmp
     tmp=$(mktemp -d)
     dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" \
         ./usr/lib/raspi-firmware/start4.elf ./usr/lib/raspi-firmware/fixup4.dat \
         ./usr/share/doc/raspi-firmware/copyright
-    cp "$tmp"/usr/lib/raspi-firmware/{start4.elf,fixup4.dat} "$FW_DIR/"
-    cp "$tmp"/usr/share/doc/raspi-firmware/copyright "$FW_DIR/COPYRIGHT.raspi-firmware"
+    mkdir -p "$fw_dir"
+    cp "$tmp"/usr/lib/raspi-firmware/{start4.elf,fixup4.dat} "$fw_dir/"
+    cp "$tmp"/usr/share/doc/raspi-firmware/copyright "$fw_dir/COPYRIGHT.raspi-firmware"
     rm -rf "$tmp"
     log "extracted start4.elf and fixup4.dat from $(basename "$deb")"
 }
 
-# config.txt for the Pi 4 firmware (start4.elf). The firmware loads
-# kernel8.img where its arm64 header asks (text_offset 0x80000), so no
-# kernel_address; the entry code runs wherever it lands anyway. It passes the
-# tree in x0 with /memory filled in and /chosen linux,initrd-start/-end set
-# for the initramfs line; "followkernel" places it clear of the kernel.
+# config.txt for the Pi 4 firmware (start4.elf). Every setting has its own
+# comment right above it (tests/suites/rpi4.sh checks that).
 write_config() {
     cat >"$1" <<'CFG'
-# zkernel on a Raspberry Pi 4 Model B (written by scripts/sdcard.sh).
-# Start the cores in AArch64 and boot our raw arm64 Image.
+# zkernel on a Raspberry Pi 4 Model B, Pi 400 or CM4 (written by scripts/sdcard.sh).
+# Each setting below is explained by the comment right above it.
+
+# Start the ARM cores in AArch64 (the default on Pi 4, set so older firmware agrees).
 arm_64bit=1
+# The kernel: a raw arm64 Image whose header asks for text_offset 0x80000; the
+# firmware honours it, so no kernel_address is given.
 kernel=kernel8.img
-# Debian's mainline tree; upstream_kernel=1 says the tree is mainline's.
+# Debian's mainline tree. Pi 400 and CM4 get it too: the UARTs, GIC and
+# watchdog the kernel uses are the same, and the firmware fills in /memory.
 device_tree=bcm2711-rpi-4-b.dtb
+# Tell the firmware the tree is mainline's (its node names and aliases differ
+# from the Raspberry Pi kernel's, so it patches it accordingly).
 upstream_kernel=1
-# The EL0 test programs, loaded high; the firmware puts their place in /chosen.
+# The EL0 test programs, loaded right after the kernel; the firmware writes
+# their place into /chosen linux,initrd-start/-end.
 initramfs initrd.cpio followkernel
 # Console: the mini UART on GPIO14 (TXD, pin 8) and GPIO15 (RXD, pin 10),
-# 115200 8N1. enable_uart=1 routes it there and fixes the core clock that its
-# baud rate derives from.
+# 115200 8N1, 3.3 V levels. enable_uart=1 routes it to those pins.
 enable_uart=1
-# The boot loader and firmware log their progress on the same pins first.
+# The mini UART's baud rate is derived from the VPU core clock: keep that
+# clock at one fixed frequency, or the baud rate drifts with the clock.
+core_freq_fixed=1
+# The firmware (start4.elf) logs its own progress on the same pins first.
 uart_2ndstage=1
 CFG
 }
@@ -156,12 +230,32 @@ build_image() {
     [ -s build/kernel8.img ] || die "build/kernel8.img missing (run scripts/build.sh)"
     [ -s build/initrd.cpio ] || die "build/initrd.cpio missing (run scripts/build.sh)"
     bash scripts/fetch-dtbs.sh >/dev/null
-    fetch_firmware
+    local fw_dir licence
+    if [ -n "$firmware" ]; then
+        [ -d "$firmware" ] || die "--firmware $firmware: no such directory"
+        fw_dir=$firmware licence=LICENCE.broadcom
+    else
+        fetch_firmware
+        licence=COPYRIGHT.raspi-firmware
+    fi
+    check_firmware "$fw_dir"
 
     rm -rf "$STAGE"
     mkdir -p "$STAGE"
-    cp "$FW_DIR/start4.elf" "$FW_DIR/fixup4.dat" "$DTB" build/kernel8.img build/initrd.cpio "$STAGE/"
-    cp "$FW_DIR/COPYRIGHT.raspi-firmware" "$STAGE/"
+    cp "$fw_dir/start4.elf" "$fw_dir/fixup4.dat" "$DTB" "$STAGE/"
+    if [ "$chainload" = 1 ]; then
+        bash scripts/chainboot.sh --build-loader >/dev/null
+        cp build/chainload.img "$STAGE/kernel8.img"
+        cp build/chainload-slot.bin "$STAGE/initrd.cpio"
+        log "kernel8.img is the serial chainloader; send kernels with scripts/chainboot.sh DEVICE"
+    else
+        cp build/kernel8.img build/initrd.cpio "$STAGE/"
+    fi
+    local files=(start4.elf fixup4.dat bcm2711-rpi-4-b.dtb kernel8.img initrd.cpio config.txt)
+    if [ -f "$fw_dir/$licence" ]; then
+        cp "$fw_dir/$licence" "$STAGE/"
+        files+=("$licence")
+    fi
     write_config "$STAGE/config.txt"
 
     mkdir -p "$(dirname "$output")"
@@ -173,7 +267,6 @@ build_image() {
     local sectors=$((IMAGE_MIB * 2048 - PART_START))
     mkfs.vfat -F 32 -S 512 -s 1 -h "$PART_START" -n "$VOLUME_LABEL" -i "$VOLUME_ID" --offset "$PART_START" \
         "$tmp" $((sectors / 2)) >/dev/null
-    local files=(start4.elf fixup4.dat bcm2711-rpi-4-b.dtb kernel8.img initrd.cpio config.txt COPYRIGHT.raspi-firmware)
     local f
     for f in "${files[@]}"; do
         MTOOLS_SKIP_CHECK=1 mcopy -m -i "$tmp@@$((PART_START * 512))" "$STAGE/$f" "::$f"

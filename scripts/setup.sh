@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
-# Installs what building, booting and testing need, and nothing more: the Rust
-# target and tools, QEMU (9 or later, for raspi4b), the device-tree and SD-card
-# tools. Idempotent and quick when everything is already there.
+# Installs what building, booting, testing and debugging need, and nothing
+# more: the Rust targets and tools, QEMU (9 or later, for raspi4b), the
+# device-tree and SD-card tools, cpio, and gdb-multiarch (Debian's plain gdb
+# cannot debug aarch64). Idempotent and quick when everything is there.
+#
+#   scripts/setup.sh [--rust-only]
+#
+# Options:
+#   --rust-only   only the Rust targets and components (rustup)
+#   -h, --help    this text
+#
+# Before it changes the host it says what and why, then does it:
+# - on Debian bookworm without QEMU 9+, it adds bookworm-backports (main) to
+#   apt's sources, as /etc/apt/sources.list.d/aarch64-kernel-extra.sources,
+#   because bookworm's QEMU 7.2 has no raspi4b machine;
+# - it runs apt-get update and apt-get install for missing packages only.
+# Other scripts say the same before their own host changes:
+# scripts/fetch-dtbs.sh (dpkg --add-architecture arm64, to download Debian's
+# arm64 kernel package for its device trees) and scripts/sdcard.sh (Debian
+# trixie's raspi-firmware, through a private apt configuration under
+# target/rpi-firmware: the host's sources are not touched).
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -26,35 +45,44 @@ qemu_major() {
 apt_updated=0
 apt_update() {
     if [ "$apt_updated" -eq 0 ]; then
+        log "running apt-get update (refreshes the package lists)"
         as_root apt-get update -qq
         apt_updated=1
     fi
 }
 
 # bookworm ships QEMU 7.2, which has no raspi4b; its backports have QEMU 10.
-# The Raspberry Pi firmware lives in non-free-firmware.
 debian_sources() {
     local codename
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
     [ -n "$codename" ] || return 0
     local f=/etc/apt/sources.list.d/aarch64-kernel-extra.sources
     if [ ! -f "$f" ]; then
-        log "adding ${codename}-backports and non-free-firmware to apt sources"
+        log "adding ${codename}-backports (main) to apt's sources as $f:"
+        log "  ${codename}'s QEMU $(qemu_major) is older than 9 and has no raspi4b machine; backports has a newer one"
+        # The mirror the host already uses for Debian.
+        local mirror
+        mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null | sort -u | head -1 || true)
+        [ -n "$mirror" ] || { log "apt has no Debian mirror configured: install QEMU 9+ yourself"; exit 1; }
         as_root tee "$f" >/dev/null <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
-Suites: ${codename} ${codename}-backports
-Components: non-free-firmware
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian
+URIs: ${mirror}
 Suites: ${codename}-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
         apt_updated=0
     fi
+}
+
+# apt_install WHY PACKAGE...: says what and why, then installs.
+apt_install() {
+    local why=$1
+    shift
+    command -v apt-get >/dev/null || { log "install these with your package manager: $* ($why)"; exit 1; }
+    apt_update
+    log "installing $* ($why)"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
 
 host_packages() {
@@ -64,6 +92,7 @@ host_packages() {
     command -v mkfs.vfat >/dev/null || need+=(dosfstools)
     command -v sfdisk >/dev/null || need+=(fdisk)
     command -v cpio >/dev/null || need+=(cpio)
+    command -v gdb-multiarch >/dev/null || need+=(gdb-multiarch)
     local major
     major=$(qemu_major)
     if [ -z "$major" ] || [ "$major" -lt 9 ]; then
@@ -72,17 +101,12 @@ host_packages() {
             exit 1
         fi
         debian_sources
-        apt_update
         local codename
         codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-        log "installing qemu-system-arm from ${codename}-backports"
-        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq -t "${codename}-backports" \
-            qemu-system-arm >/dev/null
+        apt_install "QEMU 9+ from ${codename}-backports, for raspi4b" -t "${codename}-backports" qemu-system-arm
     fi
     if [ "${#need[@]}" -gt 0 ]; then
-        command -v apt-get >/dev/null || { log "install: ${need[*]}"; exit 1; }
-        apt_update
-        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
+        apt_install "device trees, SD image, initrd, debugging" "${need[@]}"
     fi
 }
 

@@ -4,7 +4,9 @@
 # "N passed, M failed"; exits non-zero if anything failed.
 #
 #   scripts/test.sh [--quick]     --quick: skip the slower QEMU variants
+#   scripts/test.sh -h | --help   this text (runs nothing)
 set -uo pipefail
+case "${1:-}" in -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 

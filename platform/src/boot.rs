@@ -5,14 +5,10 @@
 use crate::arch::{cpu, mmu};
 use crate::dt::{self, BoardInfo, EnableMethod, FixedVec, Range, UartKind};
 use crate::layout::phys_to_virt;
-use crate::memmap::{device_ranges, overlaps_any, spin_table_pages, usable_ranges, MAX_USABLE};
-
-/// A named range of RAM that is not free for the page allocator.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Taken {
-    pub range: Range,
-    pub what: &'static str,
-}
+pub use crate::memmap::Taken;
+use crate::memmap::{
+    device_ranges, overlaps_any, ranges_of, taken_ranges, usable_ranges, MAX_TAKEN, MAX_USABLE,
+};
 
 /// What the kernel learns from the platform at boot.
 pub struct Platform {
@@ -22,7 +18,7 @@ pub struct Platform {
     /// Where the kernel image sits in physical memory (with .bss and stacks).
     pub kimage: Range,
     /// RAM in use before the page allocator exists.
-    pub taken: FixedVec<Taken, 40>,
+    pub taken: FixedVec<Taken, MAX_TAKEN>,
     /// RAM free for the page allocator: `info.memory` minus `taken`.
     pub usable: FixedVec<Range, MAX_USABLE>,
     /// Boot arguments asked for the exit status through semihosting.
@@ -54,8 +50,10 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         // No console without a tree: nothing to say it with.
         Err(_) => cpu::halt(),
     };
-    let info = match dt::parse(blob, dtb_pa) {
-        Ok(i) => i,
+    // A list longer than the kernel keeps is reported once the console is
+    // up (below), and the boot stops there.
+    let (info, overflow) = match dt::parse_for_boot(blob, dtb_pa) {
+        Ok(parsed) => parsed,
         Err(_) => cpu::halt(),
     };
 
@@ -78,41 +76,21 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     // SAFETY: the GIC's registers were mapped above from the tree, and only
     // the kernel drives them.
     let timer_interrupt = unsafe { crate::irq::init(info.gic, info.timer) };
+    // Nothing is handed out yet: stop before a dropped reservation could be.
+    let stop = |why: &dyn core::fmt::Display| -> ! {
+        crate::println!("boot: {why}; stopping before any memory is handed out");
+        crate::power::fail()
+    };
+    if let Some(o) = overflow {
+        stop(&o);
+    }
 
     let l = mmu::image_layout();
     let kimage = Range {
         base: l.start - kimage_offset,
         size: l.end - l.start,
     };
-    let mut taken: FixedVec<Taken, 40> = FixedVec::new();
-    let _ = taken.push(Taken {
-        range: kimage,
-        what: "kernel image",
-    });
-    let _ = taken.push(Taken {
-        range: info.dtb,
-        what: "device tree",
-    });
-    if let Some(initrd) = info.initrd {
-        let _ = taken.push(Taken {
-            range: initrd,
-            what: "initrd",
-        });
-    }
-    for r in info.reserved.iter() {
-        let _ = taken.push(Taken {
-            range: *r,
-            what: "reserved",
-        });
-    }
-    // Parked secondaries spin on their release slots: those pages are never
-    // ours, reserved by the tree or not.
-    for page in spin_table_pages(&info.cpus, &info.reserved).iter() {
-        let _ = taken.push(Taken {
-            range: *page,
-            what: "spin table",
-        });
-    }
+    let mut taken = taken_ranges(&info, kimage).unwrap_or_else(|o| stop(&o));
     // A boot loader that put the tree or the initrd inside the image's .bss
     // (a loader that ignores the header's image_size) had them cleared by
     // entry.S: say so instead of running from a damaged initrd.
@@ -130,11 +108,8 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
             crate::power::fail();
         }
     }
-    let mut taken_ranges: FixedVec<Range, 40> = FixedVec::new();
-    for t in taken.iter() {
-        let _ = taken_ranges.push(t.range);
-    }
-    let mut usable = usable_ranges(&info.memory, &taken_ranges);
+    let mut taken_ranges = ranges_of(&taken).unwrap_or_else(|o| stop(&o));
+    let mut usable = usable_ranges(&info.memory, &taken_ranges).unwrap_or_else(|o| stop(&o));
 
     // Entered at EL2: the resident layer takes a region of RAM for itself and
     // the kernel continues as its guest.
@@ -145,12 +120,15 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
             // with all RAM mapped; the region is free RAM from `usable`.
             Some(region) => match unsafe { crate::hyp::launch(region, &info, semihosting_exit) } {
                 Ok(h) => {
-                    let _ = taken.push(Taken {
+                    let layer = Taken {
                         range: region,
                         what: "EL2 layer (not mapped for the guest)",
-                    });
-                    let _ = taken_ranges.push(region);
-                    usable = usable_ranges(&info.memory, &taken_ranges);
+                    };
+                    if taken.push(layer).is_err() || taken_ranges.push(region).is_err() {
+                        stop(&"too many taken ranges for the EL2 layer's region");
+                    }
+                    usable =
+                        usable_ranges(&info.memory, &taken_ranges).unwrap_or_else(|o| stop(&o));
                     hyp = Some(h);
                 }
                 Err(why) => crate::println!("hyp: the EL2 layer was not launched: {why}"),
@@ -230,4 +208,14 @@ pub fn print_devices(p: &Platform) {
         crate::println!();
     }
     crate::println!("power:  {}", crate::power::describe());
+    // What the page allocator gets (the kernel heap is then cut from the
+    // largest): one line per range, so every /memory range can be seen in use.
+    for u in p.usable.iter() {
+        crate::println!(
+            "usable: {:#012x}..{:#012x} ({} KiB)",
+            u.base,
+            u.end(),
+            u.size / 1024
+        );
+    }
 }

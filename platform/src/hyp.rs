@@ -258,7 +258,8 @@ pub unsafe fn launch(
         }
     }
     let ipa_limit = 1u64 << IPA_BITS;
-    let guest_ram = usable_ranges(&info.memory, &holes);
+    let guest_ram = usable_ranges(&info.memory, &holes)
+        .map_err(|_| "guest RAM is in too many pieces for the layer")?;
     let mut cfg = HypConfig {
         magic: hyp_abi::MAGIC,
         region_base: base,

@@ -1,6 +1,8 @@
 //! `platform::dt::parse` against the real device trees `scripts/fetch-dtbs.sh`
-//! produces: QEMU virt in five configurations, Debian's Raspberry Pi 4 tree and
-//! the edited copy QEMU raspi4b hands a guest. Every value asserted was read
+//! produces: QEMU virt in five configurations, Debian's Raspberry Pi 4, Pi 400
+//! and CM4 (IO board) trees and the edited copy QEMU raspi4b hands a guest.
+//! (The Raspberry Pi firmware's own trees are in no Debian package; see
+//! scripts/fetch-dtbs.sh.) Every value asserted was read
 //! from the tree with `dtc -I dtb -O dts`.
 //!
 //! The trees come from `$DTB_DIR`, default `<workspace>/target/dtb`. A missing
@@ -192,11 +194,16 @@ const PI_PL011: Uart = Uart {
     },
 };
 
-/// What both Raspberry Pi trees say, all of it translated from `/soc` bus
-/// addresses (0x7e…, 0x40…) through `/soc` `ranges`.
+/// What every BCM2711 tree here says (Pi 4 B, Pi 400, CM4), all of it
+/// translated from `/soc` bus addresses (0x7e…, 0x40…) through `/soc` `ranges`.
 fn assert_raspberry_pi_4(info: &BoardInfo<'_>) {
+    assert_bcm2711(info, "Raspberry Pi 4 Model B");
+}
+
+fn assert_bcm2711(info: &BoardInfo<'_>, model: &str) {
+    // The Pi 400 and CM4 are recognised by "brcm,bcm2711".
     assert_eq!(info.board, Board::RaspberryPi4);
-    assert_eq!(info.model, Some("Raspberry Pi 4 Model B"));
+    assert_eq!(info.model, Some(model));
     // stdout-path = "serial1:115200n8"; /aliases serial1 = "/soc/serial@7e215040".
     assert_eq!(info.console, Some(PI_MINI_UART));
     // uart2..uart5 (serial@7e201400..a00) are disabled and left out.
@@ -239,6 +246,27 @@ fn debian_raspberry_pi_4_tree() {
     assert_eq!(info.initrd, None);
     assert_eq!(info.bootargs, None);
     assert_eq!(info.dtb, r(DTB_BASE, blob.len() as u64));
+}
+
+/// Debian's Pi 400 and CM4 IO-board trees: the same SoC view as the Pi 4 B
+/// (console on the mini UART through the `serial1` alias, spin-table CPUs,
+/// page 0 reserved), and memory left for the firmware to fill in.
+#[test]
+fn debian_raspberry_pi_400_and_cm4_trees() {
+    for (name, model) in [
+        ("bcm2711-rpi-400.dtb", "Raspberry Pi 400"),
+        (
+            "bcm2711-rpi-cm4-io.dtb",
+            "Raspberry Pi Compute Module 4 IO Board",
+        ),
+    ] {
+        let (info, blob) = parse(name);
+        assert_bcm2711(&info, model);
+        assert_eq!(info.memory.as_slice(), &[], "{name}");
+        assert_eq!(info.reserved.as_slice(), &[r(0, 0x1000)], "{name}");
+        assert_eq!(info.initrd, None, "{name}");
+        assert_eq!(info.dtb, r(DTB_BASE, blob.len() as u64), "{name}");
+    }
 }
 
 #[test]

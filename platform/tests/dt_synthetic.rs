@@ -3,105 +3,14 @@
 //! `ranges`, disabled subtrees, aliases with a path below them, GICv3 with
 //! several redistributor regions, capacity limits and the structural errors.
 
-use platform::dt::{self, DtError, EnableMethod, PsciConduit, Range, Uart, UartKind};
+use platform::dt::{
+    self, DtError, EnableMethod, Overflow, PsciConduit, Range, Uart, UartKind, MAX_CPUS,
+    MAX_MEMORY, MAX_RESERVED, MAX_UARTS,
+};
 
-/// Assembles a flattened device tree (version 17) token by token.
-struct FdtBuilder {
-    structs: Vec<u8>,
-    strings: Vec<u8>,
-    reservations: Vec<(u64, u64)>,
-}
+mod common;
 
-impl FdtBuilder {
-    fn new() -> Self {
-        Self {
-            structs: Vec::new(),
-            strings: Vec::new(),
-            reservations: Vec::new(),
-        }
-    }
-
-    fn word(&mut self, value: u32) {
-        self.structs.extend_from_slice(&value.to_be_bytes());
-    }
-
-    fn pad(&mut self) {
-        while !self.structs.len().is_multiple_of(4) {
-            self.structs.push(0);
-        }
-    }
-
-    fn begin(&mut self, name: &str) -> &mut Self {
-        self.word(1);
-        self.structs.extend_from_slice(name.as_bytes());
-        self.structs.push(0);
-        self.pad();
-        self
-    }
-
-    fn end(&mut self) -> &mut Self {
-        self.word(2);
-        self
-    }
-
-    fn prop(&mut self, name: &str, value: &[u8]) -> &mut Self {
-        let name_offset = self.strings.len() as u32;
-        self.strings.extend_from_slice(name.as_bytes());
-        self.strings.push(0);
-        self.word(3);
-        self.word(value.len() as u32);
-        self.word(name_offset);
-        self.structs.extend_from_slice(value);
-        self.pad();
-        self
-    }
-
-    fn cells(&mut self, name: &str, cells: &[u32]) -> &mut Self {
-        let bytes: Vec<u8> = cells.iter().flat_map(|c| c.to_be_bytes()).collect();
-        self.prop(name, &bytes)
-    }
-
-    fn string(&mut self, name: &str, value: &str) -> &mut Self {
-        let mut bytes = value.as_bytes().to_vec();
-        bytes.push(0);
-        self.prop(name, &bytes)
-    }
-
-    fn reserve(&mut self, base: u64, size: u64) -> &mut Self {
-        self.reservations.push((base, size));
-        self
-    }
-
-    fn finish(&self) -> Vec<u8> {
-        const HEADER: usize = 40;
-        let reservations_offset = HEADER;
-        let struct_offset = reservations_offset + 16 * (self.reservations.len() + 1);
-        let mut structs = self.structs.clone();
-        structs.extend_from_slice(&9u32.to_be_bytes()); // FDT_END
-        let strings_offset = struct_offset + structs.len();
-        let total = strings_offset + self.strings.len();
-        let header = [
-            0xd00d_feed,
-            total as u32,
-            struct_offset as u32,
-            strings_offset as u32,
-            reservations_offset as u32,
-            17,
-            16,
-            0,
-            self.strings.len() as u32,
-            structs.len() as u32,
-        ];
-        let mut blob: Vec<u8> = header.iter().flat_map(|w: &u32| w.to_be_bytes()).collect();
-        for &(base, size) in self.reservations.iter().chain([(0, 0)].iter()) {
-            blob.extend_from_slice(&base.to_be_bytes());
-            blob.extend_from_slice(&size.to_be_bytes());
-        }
-        blob.extend_from_slice(&structs);
-        blob.extend_from_slice(&self.strings);
-        blob
-    }
-}
+use common::FdtBuilder;
 
 /// A root with 1-cell addresses and sizes (as 32-bit boards have) and 256 MiB
 /// of memory at 0; `body` adds the rest inside the root node.
@@ -373,16 +282,136 @@ fn memreserve_and_reserved_memory_children_are_collected() {
     );
 }
 
-#[test]
-fn too_many_reserved_ranges_is_an_error() {
-    let blob = tree(|b| {
-        for i in 0..33u64 {
+/// `/memreserve/` entries plus a `/reserved-memory` child holding `in_node`
+/// ranges, `total` in all.
+fn reserved_tree(total: u64, in_node: u64) -> Vec<u8> {
+    tree(|b| {
+        for i in 0..total - in_node {
             b.reserve(i * 0x1000, 0x1000);
         }
-    });
+        let reg: Vec<u32> = (0..in_node)
+            .flat_map(|i| [0x0800_0000 + i as u32 * 0x1000, 0x1000])
+            .collect();
+        b.begin("reserved-memory")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .prop("ranges", &[])
+            .begin("fw@8000000")
+            .cells("reg", &reg)
+            .end()
+            .end();
+    })
+}
+
+#[test]
+fn reserved_ranges_up_to_capacity_are_all_kept() {
+    let cap = MAX_RESERVED as u64;
+    let blob = reserved_tree(cap, cap / 2);
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.reserved.len(), MAX_RESERVED);
+    assert_eq!(info.reserved[0], r(0, 0x1000));
     assert_eq!(
-        dt::parse(&blob, 0).unwrap_err(),
-        DtError::TooMany("reserved ranges")
+        info.reserved[MAX_RESERVED - 1],
+        r(0x0800_0000 + (cap / 2 - 1) * 0x1000, 0x1000)
+    );
+}
+
+#[test]
+fn too_many_reserved_ranges_is_an_error_with_the_count() {
+    let cap = MAX_RESERVED as u64;
+    let overflow = Overflow {
+        what: "reserved ranges",
+        found: MAX_RESERVED + 3,
+        capacity: MAX_RESERVED,
+    };
+    // Past capacity in /memreserve/ alone, and across both sources.
+    for in_node in [0, 1, cap / 2, cap + 3] {
+        let blob = reserved_tree(cap + 3, in_node);
+        assert_eq!(
+            dt::parse(&blob, 0).unwrap_err(),
+            DtError::TooMany(overflow),
+            "{in_node} in the node"
+        );
+        // The boot's variant keeps what fitted and names the overflow.
+        let (info, got) = dt::parse_for_boot(&blob, 0).unwrap();
+        assert_eq!(got, Some(overflow));
+        assert_eq!(info.reserved.len(), MAX_RESERVED);
+    }
+    assert_eq!(
+        DtError::TooMany(overflow).to_string(),
+        format!(
+            "too many reserved ranges: {} (the kernel keeps at most {MAX_RESERVED})",
+            MAX_RESERVED + 3
+        )
+    );
+}
+
+#[test]
+fn too_many_memory_ranges_is_an_error() {
+    // One node with one range past capacity.
+    let one_node = |n: u32| {
+        let mut b = FdtBuilder::new();
+        let reg: Vec<u32> = (0..n).flat_map(|i| [i * 0x0800_0000, 0x100_0000]).collect();
+        b.begin("")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .begin("memory@0")
+            .string("device_type", "memory")
+            .cells("reg", &reg)
+            .end()
+            .end();
+        b.finish()
+    };
+    assert_eq!(
+        dt::parse(&one_node(MAX_MEMORY as u32), 0)
+            .unwrap()
+            .memory
+            .len(),
+        MAX_MEMORY
+    );
+    assert_eq!(
+        dt::parse(&one_node(MAX_MEMORY as u32 + 1), 0).unwrap_err(),
+        DtError::TooMany(Overflow {
+            what: "memory ranges",
+            found: MAX_MEMORY + 1,
+            capacity: MAX_MEMORY
+        })
+    );
+    // Spread over nodes (as QEMU's -numa writes them): two ranges each.
+    let nodes = |n: u32| {
+        let mut b = FdtBuilder::new();
+        b.begin("")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1]);
+        for i in 0..n {
+            b.begin(&format!("memory@{:x}", i * 0x800_0000))
+                .string("device_type", "memory")
+                .cells(
+                    "reg",
+                    &[
+                        i * 0x800_0000,
+                        0x100_0000,
+                        i * 0x800_0000 + 0x200_0000,
+                        0x100_0000,
+                    ],
+                )
+                .end();
+        }
+        b.end();
+        b.finish()
+    };
+    let half = MAX_MEMORY as u32 / 2;
+    assert_eq!(dt::parse(&nodes(half), 0).unwrap().memory.len(), MAX_MEMORY);
+    let blob = nodes(half + 1);
+    let (info, overflow) = dt::parse_for_boot(&blob, 0).unwrap();
+    assert_eq!(info.memory.len(), MAX_MEMORY);
+    assert_eq!(
+        overflow,
+        Some(Overflow {
+            what: "memory ranges",
+            found: MAX_MEMORY + 2,
+            capacity: MAX_MEMORY
+        })
     );
 }
 
@@ -421,13 +450,12 @@ fn cpus_with_two_address_cells_and_8_byte_release_addresses() {
     );
 }
 
-#[test]
-fn more_cpus_than_capacity_keeps_the_first_eight() {
-    let blob = tree(|b| {
+fn cpus_tree(n: u32) -> Vec<u8> {
+    tree(|b| {
         b.begin("cpus")
             .cells("#address-cells", &[1])
             .cells("#size-cells", &[0]);
-        for i in 0..12u32 {
+        for i in 0..n {
             b.begin(&format!("cpu@{i}"))
                 .string("device_type", "cpu")
                 .cells("reg", &[i])
@@ -436,11 +464,55 @@ fn more_cpus_than_capacity_keeps_the_first_eight() {
         }
         b.end();
         b.begin("psci").string("method", "smc").end();
+    })
+}
+
+#[test]
+fn cpus_up_to_capacity_are_kept_and_more_is_an_error() {
+    let blob = cpus_tree(MAX_CPUS as u32);
+    let info = dt::parse(&blob, 0).unwrap();
+    assert_eq!(info.cpus.len(), MAX_CPUS);
+    assert_eq!(info.cpus[MAX_CPUS - 1].mpidr, MAX_CPUS as u64 - 1);
+    assert_eq!(info.psci, Some(PsciConduit::Smc));
+    let overflow = Overflow {
+        what: "CPUs",
+        found: MAX_CPUS + 4,
+        capacity: MAX_CPUS,
+    };
+    let blob = cpus_tree(MAX_CPUS as u32 + 4);
+
+    assert_eq!(dt::parse(&blob, 0).unwrap_err(), DtError::TooMany(overflow));
+    assert_eq!(dt::parse_for_boot(&blob, 0).unwrap().1, Some(overflow));
+}
+
+#[test]
+fn uarts_past_capacity_are_not_offered_but_the_console_is_found() {
+    let n = MAX_UARTS as u32 + 2;
+    let blob = tree(|b| {
+        b.begin("chosen")
+            .string(
+                "stdout-path",
+                &format!("/serial@{:x}", 0x900_0000 + (n - 1) * 0x1000),
+            )
+            .end();
+        for i in 0..n {
+            let base = 0x900_0000 + i * 0x1000;
+            b.begin(&format!("serial@{base:x}"))
+                .string("compatible", "arm,pl011")
+                .cells("reg", &[base, 0x1000])
+                .end();
+        }
     });
     let info = dt::parse(&blob, 0).unwrap();
-    assert_eq!(info.cpus.len(), 8);
-    assert_eq!(info.cpus[7].mpidr, 7);
-    assert_eq!(info.psci, Some(PsciConduit::Smc));
+    assert_eq!(info.uarts.len(), MAX_UARTS);
+    let last = 0x900_0000 + u64::from(n - 1) * 0x1000;
+    assert_eq!(
+        info.console,
+        Some(Uart {
+            kind: UartKind::Pl011,
+            regs: r(last, 0x1000)
+        })
+    );
 }
 
 #[test]

@@ -54,7 +54,7 @@ fi
 
 # Without semihosting the kernel powers off like on a board: the BCM2835
 # watchdog halt, which ends QEMU with status 0 ...
-if boot rpi4-watchdog 0 --board rpi4 --no-semihosting --timeout 30; then
+if boot rpi4-watchdog 0 --board rpi4 --no-semihosting --timeout 120; then
     expect "rpi4-watchdog: power-off through the PM watchdog" '^power: +BCM2835 watchdog'
     expect "rpi4-watchdog: suite passed" "^el0: $programs passed, 0 failed"
 fi
@@ -88,6 +88,20 @@ if dtc -q -I dtb -O dts -o "$rpi4_dts" target/dtb/bcm2711-rpi-4-b.dtb 2>/dev/nul
         expect "rpi4-initrd-in-bss: an initrd inside the image is refused" \
             '^boot: the initrd at 0x90000\.\.0xa0000 overlaps the kernel image at 0x80000\.\.0x[0-9a-f]+ '
     fi
+    # More reserved ranges than the kernel keeps (64): the boot says so and
+    # stops before the page allocator exists, instead of dropping one.
+    { grep '^/dts-v1/;' "$rpi4_dts"
+      for i in $(seq 1 70); do printf '/memreserve/ 0x%x 0x1000;\n' $((0x10000000 + i * 0x10000)); done
+      grep -v '^/dts-v1/;' "$rpi4_dts"; } | dtc -q -I dts -O dtb -o "$logs/rpi4-many-reserved.dtb" - 2>/dev/null
+    if boot rpi4-many-reserved 1 --board rpi4 --dtb "$logs/rpi4-many-reserved.dtb" --no-initrd; then
+        expect "rpi4-many-reserved: the overflow stops the boot, with the count" \
+            '^boot: too many reserved ranges: 71 \(the kernel keeps at most 64\); stopping before any memory is handed out$'
+        if grep -q '^free pages:' "$out"; then
+            fail "rpi4-many-reserved: no memory handed out" "the log has a free-pages line"
+        else
+            pass "rpi4-many-reserved: no memory handed out"
+        fi
+    fi
 else
     fail "rpi4: dtc decompiles Debian's tree"
 fi
@@ -99,6 +113,8 @@ rpi4_img=build/sdcard.img
 rpi4_at="$rpi4_img@@1M"
 if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
     export MTOOLS_SKIP_CHECK=1
+    rpi4_fw=$(ls -d target/rpi-firmware/raspi-firmware_*/ 2>/dev/null | sort -V | tail -1)
+    rpi4_fw=${rpi4_fw%/}
 
     # One primary partition: W95 FAT32 (LBA), bootable, from 1 MiB.
     rpi4_parts=$(sfdisk -d "$rpi4_img" 2>/dev/null | grep -c "^${rpi4_img}[0-9]* :")
@@ -136,7 +152,7 @@ if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
     done
     for pair in kernel8.img:build/kernel8.img initrd.cpio:build/initrd.cpio \
         bcm2711-rpi-4-b.dtb:target/dtb/bcm2711-rpi-4-b.dtb \
-        start4.elf:target/rpi-firmware/start4.elf fixup4.dat:target/rpi-firmware/fixup4.dat; do
+        start4.elf:"$rpi4_fw/start4.elf" fixup4.dat:"$rpi4_fw/fixup4.dat"; do
         f=${pair%%:*} src=${pair#*:}
         if cmp -s "$rpi4_x/$f" "$src"; then
             pass "sdcard: $f is byte-identical to $src"
@@ -144,15 +160,27 @@ if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
             fail "sdcard: $f is byte-identical to $src" "differs or missing"
         fi
     done
-    # The firmware is Debian's, as the package's own checksums say.
-    rpi4_deb=$(ls target/rpi-firmware/cache/raspi-firmware_*_all.deb 2>/dev/null | head -1)
+    # The firmware is Debian trixie's, as the package's own checksums say.
+    rpi4_deb=$(ls target/rpi-firmware/cache/raspi-firmware_1.202[4-9]*_all.deb 2>/dev/null | sort -V | tail -1)
     if [ -n "$rpi4_deb" ] && (cd "$rpi4_x" &&
         dpkg-deb --ctrl-tarfile "$root/$rpi4_deb" | tar -xO ./md5sums |
         sed -n 's#usr/lib/raspi-firmware/\(start4\.elf\|fixup4\.dat\)$#\1#p' | md5sum -c --quiet); then
         pass "sdcard: start4.elf and fixup4.dat match $(basename "$rpi4_deb")'s md5sums"
     else
-        fail "sdcard: start4.elf and fixup4.dat match the raspi-firmware package's md5sums"
+        fail "sdcard: start4.elf and fixup4.dat match a raspi-firmware 1.2024+ package's md5sums" "${rpi4_deb:-no such .deb in target/rpi-firmware/cache}"
     fi
+    # The firmware on the card was built in 2024 or later (older start4.elf is
+    # refused by Pi 4 rev 1.5 and 2023+ boards), and sdcard.sh said when.
+    rpi4_fw_date=$(grep -a -o 'VC_BUILD_ID_TIME: [A-Z][a-z][a-z] [ 0-9][0-9] [0-9]\{4\}' "$rpi4_x/start4.elf" | head -1 | sed 's/^VC_BUILD_ID_TIME: //')
+    rpi4_fw_year=${rpi4_fw_date##* }
+    if [ -n "$rpi4_fw_year" ] && [ "$rpi4_fw_year" -ge 2024 ]; then
+        pass "sdcard: the card's start4.elf was built $rpi4_fw_date (2024 or later)"
+    else
+        fail "sdcard: the card's start4.elf was built in 2024 or later" "VC_BUILD_ID_TIME: '${rpi4_fw_date}'"
+    fi
+    out="$logs/sdcard-build.log"
+    expect "sdcard: prints the firmware's build date" \
+        "^sdcard: firmware: .*start4\\.elf built ${rpi4_fw_date} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 
     out="$rpi4_x/config.txt"
     expect "sdcard: config.txt arm_64bit=1" '^arm_64bit=1$'
@@ -160,6 +188,15 @@ if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
     expect "sdcard: config.txt enable_uart=1" '^enable_uart=1$'
     expect "sdcard: config.txt initramfs initrd.cpio followkernel" '^initramfs initrd\.cpio followkernel$'
     expect "sdcard: config.txt device_tree=bcm2711-rpi-4-b.dtb" '^device_tree=bcm2711-rpi-4-b\.dtb$'
+    expect "sdcard: config.txt core_freq_fixed=1 (the mini UART's clock holds)" '^core_freq_fixed=1$'
+    # Every setting is explained by the comment line right above it.
+    rpi4_bare=$(awk '/^[^#[:space:]]/ && prev !~ /^#/ {print NR": "$0} {prev=$0}' "$out")
+    rpi4_settings=$(grep -c '^[^#[:space:]]' "$out")
+    if [ -z "$rpi4_bare" ] && [ "$rpi4_settings" -ge 8 ]; then
+        pass "sdcard: each of the $rpi4_settings config.txt settings has a comment above it"
+    else
+        fail "sdcard: each config.txt setting has a comment above it" "${rpi4_bare:-only $rpi4_settings settings}"
+    fi
     if grep -Eq '^(kernel_address|kernel_old|arm_control|armstub)=' "$out"; then
         fail "sdcard: config.txt leaves the load address and armstub to the firmware" "$(grep -E '^(kernel_address|kernel_old|arm_control|armstub)=' "$out")"
     else
@@ -174,6 +211,58 @@ if step sdcard-build bash scripts/sdcard.sh --no-build -o "$rpi4_img"; then
         suite_checks rpi4-sdcard
     fi
     rm -rf "$rpi4_x"
+
+    # --firmware DIR: the user's own firmware files go on the card as given,
+    # with its licence; the build date is printed; old firmware is flagged
+    # and something that is not firmware is refused.
+    rpi4_own=$(mktemp -d)
+    cp "$rpi4_fw/start4.elf" "$rpi4_fw/fixup4.dat" "$rpi4_own/"
+    printf 'test licence\n' >"$rpi4_own/LICENCE.broadcom"
+    if step sdcard-own-firmware bash scripts/sdcard.sh --no-build --firmware "$rpi4_own" -o build/sdcard-own.img; then
+        rpi4_listed=$(mdir -i build/sdcard-own.img@@1M -b :: 2>/dev/null | sed 's|^::/||' | sort | tr '\n' ' ')
+        rpi4_want="LICENCE.broadcom bcm2711-rpi-4-b.dtb config.txt fixup4.dat initrd.cpio kernel8.img start4.elf "
+        if [ "$rpi4_listed" = "$rpi4_want" ]; then
+            pass "sdcard --firmware: the card holds the given firmware and its licence"
+        else
+            fail "sdcard --firmware: the card holds the given firmware and its licence" "found: $rpi4_listed"
+        fi
+        if mcopy -n -i build/sdcard-own.img@@1M ::start4.elf "$rpi4_own/back.elf" 2>/dev/null &&
+            cmp -s "$rpi4_own/back.elf" "$rpi4_own/start4.elf"; then
+            pass "sdcard --firmware: start4.elf on the card is the given one"
+        else
+            fail "sdcard --firmware: start4.elf on the card is the given one"
+        fi
+        out="$logs/sdcard-own-firmware.log"
+        expect "sdcard --firmware: prints the given firmware's build date" \
+            "^sdcard: firmware: $rpi4_own/start4\\.elf built ${rpi4_fw_date} [0-9:]{8}$"
+    fi
+    rm -f build/sdcard-own.img
+    # An old start4.elf (its date rewritten to 2022): built, with a warning.
+    sed 's/VC_BUILD_ID_TIME: \([A-Z][a-z][a-z] [ 0-9][0-9]\) 20[0-9][0-9]/VC_BUILD_ID_TIME: \1 2022/' \
+        "$rpi4_own/start4.elf" >"$rpi4_own/old.elf" && mv "$rpi4_own/old.elf" "$rpi4_own/start4.elf"
+    if step sdcard-old-firmware bash scripts/sdcard.sh --no-build --firmware "$rpi4_own" -o build/sdcard-own.img; then
+        out="$logs/sdcard-old-firmware.log"
+        expect "sdcard --firmware: firmware from 2022 is flagged as too old" \
+            '^sdcard: WARNING: firmware from 2022; Pi 4 revision 1\.5 and 2023\+ boards may refuse it'
+    fi
+    rm -f build/sdcard-own.img
+    # Not firmware at all, and a folder without it: refused, no image.
+    printf 'not firmware\n' >"$rpi4_own/start4.elf"
+    if bash scripts/sdcard.sh --no-build --firmware "$rpi4_own" -o build/sdcard-own.img >"$logs/sdcard-bad-firmware.log" 2>&1 ||
+        [ -e build/sdcard-own.img ]; then
+        fail "sdcard --firmware: a start4.elf without a build id is refused" "see $logs/sdcard-bad-firmware.log"
+    else
+        out="$logs/sdcard-bad-firmware.log"
+        expect "sdcard --firmware: a start4.elf without a build id is refused" 'has no VC_BUILD_ID_TIME: not a Raspberry Pi firmware image'
+    fi
+    rm -f "$rpi4_own/start4.elf"
+    if bash scripts/sdcard.sh --no-build --firmware "$rpi4_own" -o build/sdcard-own.img >"$logs/sdcard-no-firmware.log" 2>&1; then
+        fail "sdcard --firmware: a folder without start4.elf is refused" "see $logs/sdcard-no-firmware.log"
+    else
+        out="$logs/sdcard-no-firmware.log"
+        expect "sdcard --firmware: a folder without start4.elf is refused" 'start4\.elf: missing'
+    fi
+    rm -rf "$rpi4_own" build/sdcard-own.img
 
     # --write refuses, and says why, before touching anything. --check-only
     # and no confirmation on stdin make sure nothing is written even if a

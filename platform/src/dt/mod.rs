@@ -5,7 +5,12 @@
 //! the `ranges` of its ancestor buses into CPU physical addresses.
 //!
 //! No heap and no panics: it runs before the kernel heap exists, and any blob,
-//! however malformed, gives a [`DtError`] instead. Lists live in [`FixedVec`]s.
+//! however malformed, gives a [`DtError`] instead. Lists live in [`FixedVec`]s
+//! whose capacities are the `MAX_*` constants here; a tree with more memory
+//! ranges, reserved ranges or CPUs than they hold is never silently cut short:
+//! [`parse`] refuses it ([`DtError::TooMany`]), and [`parse_for_boot`] hands the
+//! kernel what fitted plus the [`Overflow`], so the boot can bring up its
+//! console, say what overflowed and stop before any memory is handed out.
 //!
 //! Tree walking uses the `fdt` crate (0.2, which skips the `FDT_NOP`s QEMU's
 //! raspi4b writes); the header is checked here first because the crate's own
@@ -174,11 +179,46 @@ pub struct Cpu {
     pub enable_method: EnableMethod,
 }
 
+/// Memory ranges kept. The Raspberry Pi 4 8 GB's firmware writes four
+/// (`0..0x3b400000`, `0x40000000..0xfc000000`, two of 2 GiB above 4 GiB);
+/// QEMU virt with `-numa` writes one `/memory` node per NUMA node.
+pub const MAX_MEMORY: usize = 16;
+/// Reserved ranges kept (`/memreserve/` entries plus `/reserved-memory`
+/// children).
+pub const MAX_RESERVED: usize = 64;
+/// CPUs kept.
+pub const MAX_CPUS: usize = 16;
+/// UARTs offered to the console; past this a UART is merely not offered (the
+/// console itself is still found), which is safe.
+pub const MAX_UARTS: usize = 8;
+
+/// A list in the tree longer than the kernel keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overflow {
+    /// What overflowed: the tree's `"memory ranges"`, `"reserved ranges"`,
+    /// `"CPUs"`, or a list [`crate::memmap`] derives from them.
+    pub what: &'static str,
+    /// How many there are: exactly, for the tree's own lists; "at least"
+    /// (capacity + 1) for the memory map's derived lists, which stop counting.
+    pub found: usize,
+    /// How many the kernel keeps.
+    pub capacity: usize,
+}
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "too many {}: {} (the kernel keeps at most {})",
+            self.what, self.found, self.capacity
+        )
+    }
+}
+
 /// Everything the kernel takes from the device tree.
 ///
-/// Capacities: extra memory ranges, UARTs and CPUs beyond them are dropped (the
-/// kernel then uses less of the machine); extra reserved ranges are an error,
-/// since dropping one would let the kernel overwrite it.
+/// Capacities: see [`MAX_MEMORY`], [`MAX_RESERVED`], [`MAX_CPUS`] (overflow is
+/// an error) and [`MAX_UARTS`] (extra UARTs are not offered).
 #[derive(Clone, Copy, Debug)]
 pub struct BoardInfo<'a> {
     /// The machine, from the root `compatible`.
@@ -188,11 +228,11 @@ pub struct BoardInfo<'a> {
     /// Every non-empty `reg` entry of every enabled `device_type = "memory"`
     /// node, translated. Empty when the only memory node is a placeholder of
     /// size 0 (Debian's Pi tree before the firmware fills it in).
-    pub memory: FixedVec<Range, 8>,
+    pub memory: FixedVec<Range, MAX_MEMORY>,
     /// `/memreserve/` entries first, then the `reg` of enabled
     /// `/reserved-memory` children (translated). Does not include the DTB,
     /// initrd or kernel image: see [`BoardInfo::dtb`] and [`BoardInfo::initrd`].
-    pub reserved: FixedVec<Range, 32>,
+    pub reserved: FixedVec<Range, MAX_RESERVED>,
     /// The blob itself: the base passed to [`parse`] and the header's
     /// `totalsize`.
     pub dtb: Range,
@@ -205,7 +245,7 @@ pub struct BoardInfo<'a> {
     /// `:` ignored), if it is an enabled UART of a known kind.
     pub console: Option<Uart>,
     /// Every enabled PL011 and mini UART, in tree order.
-    pub uarts: FixedVec<Uart, 4>,
+    pub uarts: FixedVec<Uart, MAX_UARTS>,
     /// The first enabled GIC.
     pub gic: Option<Gic>,
     /// The `"arm,armv8-timer"` PPIs, if all four are PPIs of the GIC.
@@ -216,7 +256,7 @@ pub struct BoardInfo<'a> {
     /// allow-list needs the PSCI 0.1 ids, which the firmware chooses).
     pub psci_ids: PsciIds,
     /// The enabled CPUs, in tree order.
-    pub cpus: FixedVec<Cpu, 8>,
+    pub cpus: FixedVec<Cpu, MAX_CPUS>,
     /// The Raspberry Pi power-management/watchdog block (first `reg` entry of
     /// `"brcm,bcm2835-pm-wdt"`, `"brcm,bcm2711-pm"` or `"brcm,bcm2835-pm"`),
     /// which can power the board off.
@@ -243,9 +283,8 @@ pub enum DtError {
     MissingMemory,
     /// Nodes nested deeper than this parser follows.
     TooDeep,
-    /// More entries than the fixed-capacity list holds, where dropping one
-    /// would be unsafe.
-    TooMany(&'static str),
+    /// More memory ranges, reserved ranges or CPUs than the kernel keeps.
+    TooMany(Overflow),
 }
 
 impl fmt::Display for DtError {
@@ -259,7 +298,7 @@ impl fmt::Display for DtError {
             Self::BadProperty(name) => write!(f, "device tree property `{name}` is malformed"),
             Self::MissingMemory => f.write_str("device tree has no memory node"),
             Self::TooDeep => f.write_str("device tree nests too deeply"),
-            Self::TooMany(what) => write!(f, "device tree has too many {what}"),
+            Self::TooMany(overflow) => overflow.fmt(f),
         }
     }
 }
@@ -274,7 +313,24 @@ impl From<fdt::FdtError> for DtError {
 /// address `dtb_phys_base` (only recorded in [`BoardInfo::dtb`]).
 ///
 /// `dtb` may be longer than the tree (the header's `totalsize` bounds what is
-/// read) but not shorter.
+/// read) but not shorter. A list longer than its capacity is
+/// [`DtError::TooMany`].
 pub fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtError> {
+    match walk::parse(dtb, dtb_phys_base)? {
+        (info, None) => Ok(info),
+        (_, Some(overflow)) => Err(DtError::TooMany(overflow)),
+    }
+}
+
+/// Like [`parse`], but a list longer than its capacity still gives the
+/// [`BoardInfo`] with the entries that fitted, and the first [`Overflow`].
+///
+/// For the boot only: with an overflow the info is incomplete (a reserved range
+/// may be missing), so it is good for bringing up the console and reporting the
+/// overflow, and for nothing else. The caller must stop when it is `Some`.
+pub fn parse_for_boot(
+    dtb: &[u8],
+    dtb_phys_base: u64,
+) -> Result<(BoardInfo<'_>, Option<Overflow>), DtError> {
     walk::parse(dtb, dtb_phys_base)
 }

@@ -12,8 +12,8 @@ use super::cells::{
 };
 use super::header::{self, be32};
 use super::{
-    Board, BoardInfo, Cpu, DtError, EnableMethod, FixedVec, Gic, PsciConduit, PsciIds, Range,
-    Timer, Uart, UartKind,
+    Board, BoardInfo, Cpu, DtError, EnableMethod, FixedVec, Gic, Overflow, PsciConduit, PsciIds,
+    Range, Timer, Uart, UartKind, MAX_CPUS, MAX_MEMORY, MAX_RESERVED,
 };
 
 type Node<'a> = UnalignedFallibleNode<'a>;
@@ -179,10 +179,37 @@ struct Walker<'a> {
     gic_phandle: Option<u32>,
     gic_interrupt_cells: Option<u32>,
     timer: Option<PendingTimer<'a>>,
+    /// How many entries of each capped list the tree has, kept or not.
+    counts: Counts,
     info: BoardInfo<'a>,
 }
 
-pub(super) fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtError> {
+/// Entries seen per capped list, to report an overflow with the real number.
+#[derive(Default)]
+struct Counts {
+    memory: usize,
+    reserved: usize,
+    cpus: usize,
+}
+
+/// Appends `value`, counting it in `*count` whether or not it fits.
+fn push_counted<T: Copy + Default, const N: usize>(
+    list: &mut FixedVec<T, N>,
+    count: &mut usize,
+    value: T,
+) {
+    *count = count.saturating_add(1);
+    // Past capacity the count alone records it; the caller reports the
+    // overflow, so nothing is dropped silently.
+    let _ = list.push(value);
+}
+
+/// Parses the tree; the overflow (if any) is the first capped list, in the
+/// order reserved ranges, memory ranges, CPUs, that the tree overfills.
+pub(super) fn parse(
+    dtb: &[u8],
+    dtb_phys_base: u64,
+) -> Result<(BoardInfo<'_>, Option<Overflow>), DtError> {
     let header = header::check(dtb)?;
     let dtb = dtb.get(..header.total_size).ok_or(DtError::Truncated)?;
     let dtb_range = Range::new(dtb_phys_base, header.total_size as u64)
@@ -205,10 +232,10 @@ pub(super) fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtE
         cpus: FixedVec::new(),
         watchdog: None,
     };
+    let mut counts = Counts::default();
     header::for_each_reservation(dtb, &header, |range| {
-        info.reserved
-            .push(range)
-            .map_err(|_| DtError::TooMany("reserved ranges"))
+        push_counted(&mut info.reserved, &mut counts.reserved, range);
+        Ok(())
     })?;
 
     let fdt = Fdt::new_unaligned_fallible(dtb)?;
@@ -235,6 +262,7 @@ pub(super) fn parse(dtb: &[u8], dtb_phys_base: u64) -> Result<BoardInfo<'_>, DtE
         gic_phandle: None,
         gic_interrupt_cells: None,
         timer: None,
+        counts,
         info,
     };
     walker.read_chosen(&root)?;
@@ -394,37 +422,36 @@ impl<'a> Walker<'a> {
     ) -> Result<(), DtError> {
         if props.device_type_is("memory") {
             self.memory_seen = true;
-            let mut found = FixedVec::<Range, 8>::new();
+            let mut found = FixedVec::<Range, MAX_MEMORY>::new();
+            let mut count = 0;
             self.for_each_translated_reg(props.reg, depth, |_, range| {
                 if let Some(range) = range.filter(|r| r.size != 0) {
-                    // Past capacity the rest of RAM goes unused, which is safe.
-                    let _ = found.push(range);
+                    push_counted(&mut found, &mut count, range);
                 }
                 Ok(())
             })?;
             for range in found.iter() {
-                let _ = self.info.memory.push(*range);
+                push_counted(&mut self.info.memory, &mut self.counts.memory, *range);
             }
+            // Entries of this node past `found`'s capacity.
+            let beyond = count.saturating_sub(found.len());
+            self.counts.memory = self.counts.memory.saturating_add(beyond);
         }
 
         if self.parent_is(depth, "reserved-memory") {
-            let mut result = Ok(());
-            let mut found = FixedVec::<Range, 32>::new();
+            let mut found = FixedVec::<Range, MAX_RESERVED>::new();
+            let mut count = 0;
             self.for_each_translated_reg(props.reg, depth, |_, range| {
                 if let Some(range) = range.filter(|r| r.size != 0) {
-                    if found.push(range).is_err() {
-                        result = Err(DtError::TooMany("reserved ranges"));
-                    }
+                    push_counted(&mut found, &mut count, range);
                 }
                 Ok(())
             })?;
-            result?;
             for range in found.iter() {
-                self.info
-                    .reserved
-                    .push(*range)
-                    .map_err(|_| DtError::TooMany("reserved ranges"))?;
+                push_counted(&mut self.info.reserved, &mut self.counts.reserved, *range);
             }
+            let beyond = count.saturating_sub(found.len());
+            self.counts.reserved = self.counts.reserved.saturating_add(beyond);
         }
 
         if self.parent_is(depth, "cpus") && props.device_type_is("cpu") {
@@ -540,11 +567,14 @@ impl<'a> Walker<'a> {
         } else {
             EnableMethod::None
         };
-        // Past capacity the extra CPUs stay parked, which is safe.
-        let _ = self.info.cpus.push(Cpu {
-            mpidr,
-            enable_method,
-        });
+        push_counted(
+            &mut self.info.cpus,
+            &mut self.counts.cpus,
+            Cpu {
+                mpidr,
+                enable_method,
+            },
+        );
         Ok(())
     }
 
@@ -601,15 +631,29 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// Decodes the timer against the GIC and checks memory was described.
-    fn finish(mut self) -> Result<BoardInfo<'a>, DtError> {
+    /// Decodes the timer against the GIC, checks memory was described, and
+    /// reports the first list the tree overfilled.
+    fn finish(mut self) -> Result<(BoardInfo<'a>, Option<Overflow>), DtError> {
         if let Some(timer) = self.timer {
             self.info.timer = self.decode_timer(timer)?;
         }
         if !self.memory_seen {
             return Err(DtError::MissingMemory);
         }
-        Ok(self.info)
+        let lists = [
+            ("reserved ranges", self.counts.reserved, MAX_RESERVED),
+            ("memory ranges", self.counts.memory, MAX_MEMORY),
+            ("CPUs", self.counts.cpus, MAX_CPUS),
+        ];
+        let overflow = lists
+            .into_iter()
+            .find(|&(_, found, capacity)| found > capacity)
+            .map(|(what, found, capacity)| Overflow {
+                what,
+                found,
+                capacity,
+            });
+        Ok((self.info, overflow))
     }
 
     /// The four timer PPIs, if the timer's interrupt parent is the GIC found

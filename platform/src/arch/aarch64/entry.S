@@ -205,6 +205,10 @@ high_entry:
     mov     x0, x19
     mov     x1, x22
     mov     x2, x20
+    // A zero frame pointer and link register end every backtrace here
+    // instead of in whatever the firmware left in them ("corrupt stack?").
+    mov     x29, xzr
+    mov     x30, xzr
     bl      kernel_entry
 park:
     wfe
