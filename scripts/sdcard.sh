@@ -126,7 +126,8 @@ cached_firmware_deb() {
         [ -f "$f" ] || continue
         v=${f##*/raspi-firmware_}
         v=${v#1.}
-        [ "${v:0:4}" -ge "$FW_MIN_YEAR" ] 2>/dev/null && echo "$f"
+        # An older .deb in the cache (bookworm's) is skipped, not an error.
+        if [ "${v:0:4}" -ge "$FW_MIN_YEAR" ] 2>/dev/null; then echo "$f"; fi
     done | sort -V | tail -1
 }
 
