@@ -48,15 +48,12 @@ pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range
         } else {
             [None, None]
         };
-        let parts = [
-            Some(g.distributor),
-            g.cpu_interface,
-            g.redistributor,
-            hyp[0],
-            hyp[1],
-        ];
+        let parts = [Some(g.distributor), g.cpu_interface, hyp[0], hyp[1]];
         for r in parts.into_iter().flatten() {
             let _ = devices.push(r);
+        }
+        for r in g.redistributors.iter() {
+            let _ = devices.push(*r);
         }
     }
     if let Some(w) = info.watchdog {
@@ -250,8 +247,13 @@ pub fn print_devices(p: &Platform) {
         if let Some(c) = g.cpu_interface {
             crate::print!(", cpu interface {:#x}", c.base);
         }
-        if let Some(r) = g.redistributor {
-            crate::print!(", redistributors {:#x}", r.base);
+        for (n, r) in g.redistributors.iter().enumerate() {
+            crate::print!(
+                "{} {:#x}..{:#x}",
+                if n == 0 { ", redistributors" } else { "," },
+                r.base,
+                r.end()
+            );
         }
         crate::println!();
     }

@@ -103,14 +103,19 @@ pub struct Gic {
     /// GICC: the memory-mapped CPU interface (always on v2; v3 only for legacy
     /// support, usually absent).
     pub cpu_interface: Option<Range>,
-    /// GICR: the first redistributor region (v3 only).
-    pub redistributor: Option<Range>,
+    /// GICR: the redistributor regions, in `reg` order (v3 only; the node's
+    /// `#redistributor-regions`, default 1). Past [`MAX_REDISTRIBUTOR_REGIONS`]
+    /// the rest are dropped: the cores they serve then find no redistributor.
+    pub redistributors: FixedVec<Range, MAX_REDISTRIBUTOR_REGIONS>,
     /// GICH: the virtual interface control block (present when the firmware
     /// lets us run a hypervisor).
     pub hyp_interface: Option<Range>,
     /// GICV: the virtual CPU interface.
     pub virt_cpu_interface: Option<Range>,
 }
+
+/// How many GICv3 redistributor regions [`Gic::redistributors`] keeps.
+pub const MAX_REDISTRIBUTOR_REGIONS: usize = 4;
 
 /// Architected-timer interrupts, as **PPI numbers exactly as the device tree
 /// writes them** (0..16). The GIC INTID is the PPI number plus
