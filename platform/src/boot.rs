@@ -27,8 +27,12 @@ pub struct Platform {
     pub usable: FixedVec<Range, MAX_USABLE>,
     /// Boot arguments asked for the exit status through semihosting.
     pub semihosting_exit: bool,
-    /// The timer interrupt reaches the kernel (a GICv2 and a timer in the tree).
+    /// The timer interrupt reaches the kernel (a usable GIC and a timer in
+    /// the tree): `interrupts.is_ok()`.
     pub timer_interrupt: bool,
+    /// The interrupt controller delivering the timer's interrupt, or why
+    /// there is none.
+    pub interrupts: Result<crate::irq::Active, crate::irq::Unusable>,
     /// The resident EL2 layer, when the kernel runs as its guest.
     pub hyp: Option<crate::hyp::HypInfo>,
 }
@@ -99,14 +103,16 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     // console drives them.
     unsafe { crate::console::init(info.console, &info.uarts) };
 
-    let semihosting_exit = info.bootargs.is_some_and(|args| {
-        args.split_ascii_whitespace()
-            .any(|a| a == "exit=semihosting")
-    });
+    let has_arg = |arg: &str| {
+        info.bootargs
+            .is_some_and(|args| args.split_ascii_whitespace().any(|a| a == arg))
+    };
+    let semihosting_exit = has_arg("exit=semihosting");
     crate::power::init(info.psci, info.watchdog.map(|w| w.base), semihosting_exit);
     // SAFETY: the GIC's registers were mapped above from the tree, and only
     // the kernel drives them.
-    let timer_interrupt = unsafe { crate::irq::init(info.gic, info.timer) };
+    let interrupts =
+        unsafe { crate::irq::init(info.gic, info.timer, has_arg(crate::irq::DISABLE_ARG)) };
 
     let l = mmu::image_layout();
     let kimage = Range {
@@ -195,7 +201,8 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         taken,
         usable,
         semihosting_exit,
-        timer_interrupt,
+        timer_interrupt: interrupts.is_ok(),
+        interrupts,
         hyp,
     }
 }

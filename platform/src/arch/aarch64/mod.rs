@@ -8,7 +8,13 @@ pub mod trap;
 pub mod user_pt;
 pub mod usercopy;
 
-core::arch::global_asm!(include_str!("entry.S"));
+core::arch::global_asm!(
+    include_str!("entry.S"),
+    PFR0_GIC_SHIFT = const crate::drivers::gicv3::PFR0_GIC_SHIFT,
+    PFR0_GIC_BITS = const crate::drivers::gicv3::PFR0_GIC_BITS,
+    ICC_SRE_EL2_ENABLE = const crate::drivers::gicv3::ICC_SRE_EL2_ENABLE,
+    ICC_SRE_SRE = const crate::drivers::gicv3::ICC_SRE_SRE,
+);
 // vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));
 core::arch::global_asm!(include_str!("hyp.S"));
