@@ -13,6 +13,8 @@
 #   --el2               enter at EL2 (virt: virtualization=on; rpi4 always does)
 #   --mem SIZE          RAM, e.g. 1G (virt only; default 1G)
 #   --smp N             cores (default 1; secondaries stay parked)
+#   --gic 2|3           virt: the GIC version (-M virt,gic-version=N; default
+#                       QEMU's: 2 for up to 8 cores)
 #   --gdb               wait for a debugger on tcp::1234
 #   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
 #   --icount            deterministic instruction counting (-icount shift=0,sleep=off)
@@ -37,7 +39,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 board=virt el2=0 mem=1G smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
-semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart=""
+semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" gic=""
 programs=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
         --el2) el2=1; shift ;;
         --mem) mem=$2; shift 2 ;;
         --smp) smp=$2; shift 2 ;;
+        --gic) gic=$2; shift 2 ;;
         --gdb) gdb=1; shift ;;
         --timeout) timeout_s=$2; shift 2 ;;
         --icount) icount=1; shift ;;
@@ -82,6 +85,11 @@ case "$board" in
     virt)
         machine=virt
         [ "$el2" = 1 ] && machine="virt,virtualization=on"
+        case "$gic" in
+            "") ;;
+            2|3) machine="$machine,gic-version=$gic" ;;
+            *) echo "qemu.sh: --gic $gic: 2 or 3" >&2; exit 2 ;;
+        esac
         [ -z "$dtb" ] || { echo "qemu.sh: --dtb is for --board rpi4 (virt builds its own tree)" >&2; exit 2; }
         [ -z "$mini_uart" ] || { echo "qemu.sh: --mini-uart is for --board rpi4 (virt has one UART)" >&2; exit 2; }
         args+=(-monitor none -M "$machine" -cpu cortex-a72 -m "$mem" -smp "$smp")
@@ -89,6 +97,7 @@ case "$board" in
     rpi4)
         # raspi4b is fixed: 2 GiB (the tree QEMU edits says 960 MiB), four
         # cores, entry at EL2; --mem, --smp and --el2 do not apply.
+        [ -z "$gic" ] || { echo "qemu.sh: --gic is for --board virt (raspi4b has a GIC-400)" >&2; exit 2; }
         if [ -z "$dtb" ]; then
             bash scripts/fetch-dtbs.sh >/dev/null
             dtb=target/dtb/bcm2711-rpi-4-b.dtb
