@@ -14,7 +14,7 @@
 #   --mem SIZE          RAM, e.g. 1G (virt only; default 1G)
 #   --smp N             cores (default 1; secondaries stay parked)
 #   --gic 2|3           virt: the GIC version (-M virt,gic-version=N; default
-#                       QEMU's: 2 for up to 8 cores)
+#                       QEMU's: 2 for up to 8 cores, 3 for more)
 #   --gdb               wait for a debugger on tcp::1234
 #   --timeout SECS      stop QEMU after SECS seconds (default 120; 0 = never)
 #   --icount            deterministic instruction counting (-icount shift=0,sleep=off)

@@ -20,6 +20,13 @@ if boot gicv3-el1 0 --gic 3 --mem 1G; then
     suite_checks gicv3-el1
 fi
 
+if [ "$quick" = 0 ] && boot gicv3-el2 0 --gic 3 --el2 --mem 1G; then
+    expect "gicv3-el2: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest'
+    # shellcheck disable=SC2059
+    expect "gicv3-el2: the timer interrupt through the GICv3" "$(printf "$gic_timer_line" 3)"
+    suite_checks gicv3-el2
+fi
+
 # gic_wfi_boot NAME VERSION [QEMU.SH-ARGS...]: the wfi program on one GIC and mode.
 gic_wfi_boot() {
     local name=$1 version=$2
@@ -38,6 +45,11 @@ if [ "$quick" = 0 ]; then
     gic_wfi_boot gicv2-wfi-el2 2 --el2
     # Four cores: the boot core still finds its own redistributor.
     gic_wfi_boot gicv3-wfi-smp4 3 --smp 4
+    # More than 8 cores: QEMU picks the GICv3 itself.
+    if manifest_boot gic-default-smp9 0 wfi-limit --smp 9 --timeout 60; then
+        expect "gic-default-smp9: QEMU's own choice is a GICv3" "$gic_v3_line"
+        expect "gic-default-smp9: the program in a wfi loop is killed at its limit" "$wfi_killed"
+    fi
 fi
 
 # No usable interrupt controller: the kernel says so and runs nothing.
