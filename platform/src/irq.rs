@@ -4,7 +4,7 @@
 //! neither can be used, [`init`] says why, and the kernel must not start
 //! programs it could not preempt.
 
-use crate::drivers::gicv3::{Gicv3, Gicv3Error};
+use crate::drivers::gicv3::{self, CoreInterface, Distributor, Gicv3Error};
 use crate::dt::{Gic, Timer};
 use crate::layout::phys_to_virt;
 use arm_gic::gicv2::GicV2;
@@ -15,7 +15,12 @@ use spin::Mutex;
 
 enum Controller {
     V2(GicV2<'static>),
-    V3(Gicv3),
+    /// Owns the distributor and the boot core's redistributor (the CPU
+    /// interface is system registers).
+    V3 {
+        _distributor: Distributor,
+        _boot_core: CoreInterface,
+    },
 }
 
 static GIC: Mutex<Option<Controller>> = Mutex::new(None);
@@ -100,12 +105,20 @@ pub unsafe fn init(
                 .map_err(|_| Unusable::V2Refused)?;
             Controller::V2(g)
         }
-        // SAFETY: the caller guarantees the distributor and redistributor
-        // regions are mapped and ours.
-        3 => Controller::V3(
-            unsafe { Gicv3::init(gic.distributor, &gic.redistributors, timer.virt_irq) }
-                .map_err(Unusable::V3)?,
-        ),
+        3 => {
+            // SAFETY: the caller guarantees the distributor is mapped and
+            // ours; this is the only call.
+            let d = unsafe { Distributor::init(gic.distributor) }.map_err(Unusable::V3)?;
+            // SAFETY: the caller guarantees the redistributor regions are
+            // mapped and ours; this runs on the boot core, once.
+            let core =
+                unsafe { CoreInterface::init_this_core(&gic.redistributors, timer.virt_irq) }
+                    .map_err(Unusable::V3)?;
+            Controller::V3 {
+                _distributor: d,
+                _boot_core: core,
+            }
+        }
         v => return Err(Unusable::Version(v)),
     };
     TIMER_INTID.store(u32::from(intid), Ordering::Relaxed);
@@ -141,10 +154,10 @@ pub fn take() -> Interrupt {
             }
             intid
         }
-        Some(Controller::V3(g)) => {
-            let intid = g.acknowledge();
+        Some(Controller::V3 { .. }) => {
+            let intid = gicv3::acknowledge();
             if let Some(i) = intid {
-                g.end(i);
+                gicv3::end(i);
             }
             intid
         }
