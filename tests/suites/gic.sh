@@ -50,6 +50,12 @@ if [ "$quick" = 0 ]; then
         expect "gic-default-smp9: QEMU's own choice is a GICv3" "$gic_v3_line"
         expect "gic-default-smp9: the program in a wfi loop is killed at its limit" "$wfi_killed"
     fi
+    # 130 cores: a second redistributor region (at 256 GiB), mapped too.
+    if manifest_boot gicv3-smp130 0 wfi-limit --smp 130 --timeout 60; then
+        expect "gicv3-smp130: both redistributor regions from the tree" \
+            '^gic:    GICv3, distributor 0x8000000, redistributors 0x80a0000\.\.0x9000000, 0x4000000000\.\.0x4004000000$'
+        expect "gicv3-smp130: the program in a wfi loop is killed at its limit" "$wfi_killed"
+    fi
 fi
 
 # No usable interrupt controller: the kernel says so and runs nothing.
