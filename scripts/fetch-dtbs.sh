@@ -75,6 +75,8 @@ dump virt-initrd.dtb virt -cpu cortex-a72 -m 1G \
 dump virt-el2.dtb virt,virtualization=on -cpu cortex-a72 -m 1G -smp 4
 dump virt-4g.dtb virt -cpu cortex-a72 -m 4G
 dump virt-gicv3.dtb virt,gic-version=3 -cpu cortex-a72 -m 1G -smp 2
+# 130 cores overflow the first redistributor region (123): #redistributor-regions = 2.
+dump virt-gicv3-smp130.dtb virt,gic-version=3 -cpu cortex-a72 -m 1G -smp 130
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -17,6 +17,8 @@
 #                       then writes one /memory node per NUMA node, laid out
 #                       from 0x40000000 in order; CPU 0 is in node 0
 #   --smp N             cores (default 1; secondaries stay parked)
+#   --gic 2|3           virt: the GIC version (-M virt,gic-version=N; default
+#                       QEMU's: 2 for up to 8 cores, 3 for more)
 #   --gdb               start halted and wait for a debugger: QEMU's gdb stub
 #                       listens on 127.0.0.1 only (port 1234, or --gdb-port);
 #                       then `gdb-multiarch build/kernel.elf` and
@@ -54,7 +56,7 @@ cd "$root"
 
 timeout_given=0
 board=virt el2=0 mem=1G numa="" gdb_port=1234 smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
-semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" mini_uart_tcp=""
+semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" mini_uart_tcp="" gic=""
 programs=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
         --numa) numa=$2; shift 2 ;;
         --gdb-port) gdb=1; gdb_port=$2; shift 2 ;;
         --smp) smp=$2; shift 2 ;;
+        --gic) gic=$2; shift 2 ;;
         --gdb) gdb=1; shift ;;
         --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
         --icount) icount=1; shift ;;
@@ -101,6 +104,11 @@ case "$board" in
     virt)
         machine=virt
         [ "$el2" = 1 ] && machine="virt,virtualization=on"
+        case "$gic" in
+            "") ;;
+            2|3) machine="$machine,gic-version=$gic" ;;
+            *) echo "qemu.sh: --gic $gic: 2 or 3" >&2; exit 2 ;;
+        esac
         [ -z "$dtb" ] || { echo "qemu.sh: --dtb is for --board rpi4 (virt builds its own tree)" >&2; exit 2; }
         [ -z "$mini_uart$mini_uart_tcp" ] || { echo "qemu.sh: --mini-uart is for --board rpi4 (virt has one UART)" >&2; exit 2; }
         [[ "$gdb_port" =~ ^[0-9]+$ ]] || { echo "qemu.sh: --gdb-port $gdb_port is not a port number" >&2; exit 2; }
@@ -130,8 +138,9 @@ case "$board" in
         ;;
     rpi4)
         # raspi4b is fixed: 2 GiB (the tree QEMU edits says 960 MiB), four
-        # cores, entry at EL2; --mem, --numa, --smp and --el2 do not apply.
+        # cores, entry at EL2; --mem, --numa, --smp, --gic and --el2 do not apply.
         [ -z "$numa" ] || { echo "qemu.sh: --numa is for --board virt" >&2; exit 2; }
+        [ -z "$gic" ] || { echo "qemu.sh: --gic is for --board virt (raspi4b has a GIC-400)" >&2; exit 2; }
         if [ -z "$dtb" ]; then
             bash scripts/fetch-dtbs.sh >/dev/null
             dtb=target/dtb/bcm2711-rpi-4-b.dtb

@@ -98,14 +98,16 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     );
     println!("free pages: {} ({} MiB)", FRAMES.free_pages(), free / MIB);
     FRAMES.set_reclaim(crate::vm::vmo::reclaim);
-    println!(
-        "interrupts: {}",
-        if p.timer_interrupt {
-            "GICv2, virtual timer (EL0 time limit on)"
-        } else {
-            "none (no EL0 time limit)"
-        }
-    );
+    match p.interrupts {
+        Ok(a) => println!(
+            "interrupts: GICv{}, virtual timer INTID {} (EL0 time limit on)",
+            a.version, a.timer_intid
+        ),
+        Err(why) if info.initrd.is_some() => println!(
+            "interrupts: none usable ({why}): EL0 programs not started, they could not be preempted"
+        ),
+        Err(why) => println!("interrupts: none usable ({why})"),
+    }
     assert_eq!(
         ram - usable + report.heap.size + free,
         ram,
@@ -127,10 +129,15 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
             initrd.size as usize,
         )
     };
+    if p.interrupts.is_err() {
+        // Said on the interrupts line above: nothing could stop a program
+        // that never gives the core back.
+        power::power_off(1)
+    }
     enable_el0_counter();
     let free_at_start = FRAMES.free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
-    let summary = crate::runner::run_all(bytes, p.timer_interrupt.then_some(limit));
+    let summary = crate::runner::run_all(bytes, Some(limit));
     let free_at_end = FRAMES.free_pages();
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;

@@ -23,8 +23,12 @@ pub struct Platform {
     pub usable: FixedVec<Range, MAX_USABLE>,
     /// Boot arguments asked for the exit status through semihosting.
     pub semihosting_exit: bool,
-    /// The timer interrupt reaches the kernel (a GICv2 and a timer in the tree).
+    /// The timer interrupt reaches the kernel (a usable GIC and a timer in
+    /// the tree): `interrupts.is_ok()`.
     pub timer_interrupt: bool,
+    /// The interrupt controller delivering the timer's interrupt, or why
+    /// there is none.
+    pub interrupts: Result<crate::irq::Active, crate::irq::Unusable>,
     /// The resident EL2 layer, when the kernel runs as its guest.
     pub hyp: Option<crate::hyp::HypInfo>,
 }
@@ -68,14 +72,16 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
     // console drives them.
     unsafe { crate::console::init(info.console, &info.uarts) };
 
-    let semihosting_exit = info.bootargs.is_some_and(|args| {
-        args.split_ascii_whitespace()
-            .any(|a| a == "exit=semihosting")
-    });
+    let has_arg = |arg: &str| {
+        info.bootargs
+            .is_some_and(|args| args.split_ascii_whitespace().any(|a| a == arg))
+    };
+    let semihosting_exit = has_arg("exit=semihosting");
     crate::power::init(info.psci, info.watchdog.map(|w| w.base), semihosting_exit);
     // SAFETY: the GIC's registers were mapped above from the tree, and only
     // the kernel drives them.
-    let timer_interrupt = unsafe { crate::irq::init(info.gic, info.timer) };
+    let interrupts =
+        unsafe { crate::irq::init(info.gic, info.timer, has_arg(crate::irq::DISABLE_ARG)) };
     // Nothing is handed out yet: stop before a dropped reservation could be.
     let stop = |why: &dyn core::fmt::Display| -> ! {
         crate::println!("boot: {why}; stopping before any memory is handed out");
@@ -144,7 +150,8 @@ pub unsafe fn init(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> Platform {
         taken,
         usable,
         semihosting_exit,
-        timer_interrupt,
+        timer_interrupt: interrupts.is_ok(),
+        interrupts,
         hyp,
     }
 }
@@ -202,8 +209,13 @@ pub fn print_devices(p: &Platform) {
         if let Some(c) = g.cpu_interface {
             crate::print!(", cpu interface {:#x}", c.base);
         }
-        if let Some(r) = g.redistributor {
-            crate::print!(", redistributors {:#x}", r.base);
+        for (n, r) in g.redistributors.iter().enumerate() {
+            crate::print!(
+                "{} {:#x}..{:#x}",
+                if n == 0 { ", redistributors" } else { "," },
+                r.base,
+                r.end()
+            );
         }
         crate::println!();
     }

@@ -6,7 +6,8 @@
 //! ([`Overflow`]) instead of dropping an entry.
 
 use crate::dt::{
-    BoardInfo, Cpu, EnableMethod, FixedVec, Overflow, Range, MAX_CPUS, MAX_MEMORY, MAX_RESERVED,
+    BoardInfo, Cpu, EnableMethod, FixedVec, Overflow, Range, MAX_CPUS, MAX_MEMORY,
+    MAX_REDISTRIBUTOR_REGIONS, MAX_RESERVED, MAX_UARTS,
 };
 
 /// At most this many taken ranges: the kernel image, the DTB, the initrd,
@@ -205,8 +206,9 @@ pub fn spin_table_pages(
 /// GIC and the Raspberry Pi's watchdog. `with_hyp_gic` adds the GIC's
 /// hypervisor and virtual CPU interfaces (the kernel maps them; its EL2
 /// layer's guest view leaves them out).
-pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range, 16> {
-    let mut devices: FixedVec<Range, 16> = FixedVec::new();
+pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range, MAX_DEVICES> {
+    let mut devices: FixedVec<Range, MAX_DEVICES> = FixedVec::new();
+    // MAX_DEVICES counts every range the loops below can add: no push fails.
     for u in info.uarts.iter() {
         let _ = devices.push(u.regs);
     }
@@ -216,15 +218,12 @@ pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range
         } else {
             [None, None]
         };
-        let parts = [
-            Some(g.distributor),
-            g.cpu_interface,
-            g.redistributor,
-            hyp[0],
-            hyp[1],
-        ];
+        let parts = [Some(g.distributor), g.cpu_interface, hyp[0], hyp[1]];
         for r in parts.into_iter().flatten() {
             let _ = devices.push(r);
+        }
+        for r in g.redistributors.iter() {
+            let _ = devices.push(*r);
         }
     }
     if let Some(w) = info.watchdog {
@@ -232,6 +231,10 @@ pub fn device_ranges(info: &BoardInfo<'_>, with_hyp_gic: bool) -> FixedVec<Range
     }
     devices
 }
+
+/// Device ranges at most: every UART, the GIC's four interfaces and its
+/// redistributor regions, and the watchdog.
+pub const MAX_DEVICES: usize = MAX_UARTS + 4 + MAX_REDISTRIBUTOR_REGIONS + 1;
 
 #[cfg(test)]
 mod tests {

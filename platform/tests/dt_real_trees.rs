@@ -1,5 +1,5 @@
 //! `platform::dt::parse` against the real device trees `scripts/fetch-dtbs.sh`
-//! produces: QEMU virt in five configurations, Debian's Raspberry Pi 4, Pi 400
+//! produces: QEMU virt in six configurations, Debian's Raspberry Pi 4, Pi 400
 //! and CM4 (IO board) trees and the edited copy QEMU raspi4b hands a guest.
 //! (The Raspberry Pi firmware's own trees are in no Debian package; see
 //! scripts/fetch-dtbs.sh.) Every value asserted was read
@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 
 use platform::dt::{
-    self, Board, BoardInfo, Cpu, EnableMethod, Gic, PsciConduit, PsciIds, Range, Timer, Uart,
-    UartKind,
+    self, Board, BoardInfo, Cpu, EnableMethod, FixedVec, Gic, PsciConduit, PsciIds, Range, Timer,
+    Uart, UartKind, MAX_REDISTRIBUTOR_REGIONS,
 };
 
 /// Where the tests pretend the boot loader put the blob.
@@ -83,7 +83,7 @@ fn virt_gic_v2(with_el2: bool) -> Gic {
         version: 2,
         distributor: r(0x0800_0000, 0x1_0000),
         cpu_interface: Some(r(0x0801_0000, 0x1_0000)),
-        redistributor: None,
+        redistributors: FixedVec::new(),
         hyp_interface: with_el2.then(|| r(0x0803_0000, 0x1_0000)),
         virt_cpu_interface: with_el2.then(|| r(0x0804_0000, 0x1_0000)),
     }
@@ -169,13 +169,48 @@ fn virt_gicv3_has_distributor_and_redistributor() {
             version: 3,
             distributor: r(0x0800_0000, 0x1_0000),
             cpu_interface: None,
-            redistributor: Some(r(0x080a_0000, 0xf6_0000)),
+            redistributors: one(r(0x080a_0000, 0xf6_0000)),
             hyp_interface: None,
             virt_cpu_interface: None,
         })
     );
     assert_eq!(info.timer, Some(ARCH_TIMER_PPIS));
     assert_eq!(info.cpus.as_slice(), psci_cpus(2).as_slice());
+}
+
+/// A list of redistributor regions.
+fn regions(list: &[Range]) -> FixedVec<Range, MAX_REDISTRIBUTOR_REGIONS> {
+    let mut v = FixedVec::new();
+    for r in list {
+        v.push(*r).unwrap();
+    }
+    v
+}
+
+fn one(region: Range) -> FixedVec<Range, MAX_REDISTRIBUTOR_REGIONS> {
+    regions(&[region])
+}
+
+#[test]
+fn virt_gicv3_130_cores_has_two_redistributor_regions() {
+    // reg = GICD, GICR 0 (123 redistributors of 128 KiB), GICR 1 (the
+    // high-memory region at 256 GiB); #redistributor-regions = 2.
+    let (info, _) = parse("virt-gicv3-smp130.dtb");
+    assert_eq!(
+        info.gic,
+        Some(Gic {
+            version: 3,
+            distributor: r(0x0800_0000, 0x1_0000),
+            cpu_interface: None,
+            redistributors: regions(&[r(0x080a_0000, 0xf6_0000), r(0x40_0000_0000, 0x400_0000)]),
+            hyp_interface: None,
+            virt_cpu_interface: None,
+        })
+    );
+    assert_eq!(info.timer, Some(ARCH_TIMER_PPIS));
+    // Every CPU is kept (the parser's capacity is above QEMU's 130).
+    assert_eq!(info.cpus.len(), 130);
+    assert_eq!(info.cpus[7].mpidr, 7);
 }
 
 const PI_MINI_UART: Uart = Uart {
@@ -214,7 +249,7 @@ fn assert_bcm2711(info: &BoardInfo<'_>, model: &str) {
             version: 2,
             distributor: r(0xff84_1000, 0x1000),
             cpu_interface: Some(r(0xff84_2000, 0x2000)),
-            redistributor: None,
+            redistributors: FixedVec::new(),
             hyp_interface: Some(r(0xff84_4000, 0x2000)),
             virt_cpu_interface: Some(r(0xff84_6000, 0x2000)),
         })

@@ -515,6 +515,95 @@ fn uarts_past_capacity_are_not_offered_but_the_console_is_found() {
     );
 }
 
+/// A GICv3 node with `reg` entries of `(base, size)` and, if given,
+/// `#redistributor-regions`.
+fn gic_v3_tree(regions: Option<u32>, reg: &[(u32, u32)]) -> Vec<u8> {
+    let cells: Vec<u32> = reg.iter().flat_map(|&(b, s)| [b, s]).collect();
+    tree(|b| {
+        b.begin("interrupt-controller@8000000")
+            .string("compatible", "arm,gic-v3")
+            .cells("#interrupt-cells", &[3]);
+        if let Some(n) = regions {
+            b.cells("#redistributor-regions", &[n]);
+        }
+        b.cells("reg", &cells).end();
+    })
+}
+
+#[test]
+fn gic_v3_defaults_to_one_redistributor_region() {
+    let blob = gic_v3_tree(None, &[(0x0800_0000, 0x1_0000), (0x080a_0000, 0x4_0000)]);
+    let gic = dt::parse(&blob, 0).unwrap().gic.unwrap();
+    assert_eq!(gic.version, 3);
+    assert_eq!(gic.redistributors.as_slice(), &[r(0x080a_0000, 0x4_0000)]);
+    assert_eq!(gic.cpu_interface, None);
+}
+
+#[test]
+fn gic_v3_regions_past_capacity_are_dropped_with_the_legacy_frames() {
+    // Six regions, then a GICC: the first four regions are kept; the GICC's
+    // slot lies past what the parser keeps, so it is unknown, not a GICR.
+    let mut reg = vec![(0x0800_0000, 0x1_0000)];
+    for n in 0..6 {
+        reg.push((0x1000_0000 + n * 0x10_0000, 0x2_0000));
+    }
+    reg.push((0x0801_0000, 0x2000));
+    let blob = gic_v3_tree(Some(6), &reg);
+    let gic = dt::parse(&blob, 0).unwrap().gic.unwrap();
+    assert_eq!(gic.redistributors.len(), dt::MAX_REDISTRIBUTOR_REGIONS);
+    assert_eq!(gic.redistributors[3], r(0x1030_0000, 0x2_0000));
+    assert_eq!(gic.cpu_interface, None);
+    assert_eq!(gic.hyp_interface, None);
+}
+
+#[test]
+fn gic_v3_with_an_impossible_region_count_has_no_redistributors() {
+    // 0 regions, or more than `reg` holds after GICD: every frame but the
+    // distributor is unknown. The tree is still accepted (the kernel says
+    // the GIC is unusable instead of refusing the whole tree).
+    let reg = [
+        (0x0800_0000, 0x1_0000),
+        (0x080a_0000, 0x2_0000),
+        (0x0801_0000, 0x2000),
+    ];
+    for count in [0, 3, 0xffff_ffff] {
+        let blob = gic_v3_tree(Some(count), &reg);
+        let gic = dt::parse(&blob, 0).unwrap().gic.unwrap();
+        assert_eq!(gic.distributor, r(0x0800_0000, 0x1_0000), "{count}");
+        assert_eq!(gic.redistributors.as_slice(), &[], "{count}");
+        assert_eq!(gic.cpu_interface, None, "{count}");
+    }
+}
+
+#[test]
+fn gic_v3_frames_are_translated_through_bus_ranges() {
+    // soc: bus 0x0.. is CPU 0x2000_0000..; a GICR outside the window is
+    // skipped, the other region kept.
+    let blob = tree(|b| {
+        b.begin("soc")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .cells("ranges", &[0x0, 0x2000_0000, 0x100_0000])
+            .begin("interrupt-controller@0")
+            .string("compatible", "arm,gic-v3")
+            .cells("#interrupt-cells", &[3])
+            .cells("#redistributor-regions", &[2])
+            .cells(
+                "reg",
+                &[
+                    0x0, 0x1_0000, // GICD
+                    0x10_0000, 0x2_0000, // GICR 0
+                    0x400_0000, 0x2_0000, // GICR 1, outside the window
+                ],
+            )
+            .end()
+            .end();
+    });
+    let gic = dt::parse(&blob, 0).unwrap().gic.unwrap();
+    assert_eq!(gic.distributor, r(0x2000_0000, 0x1_0000));
+    assert_eq!(gic.redistributors.as_slice(), &[r(0x2010_0000, 0x2_0000)]);
+}
+
 #[test]
 fn gic_v3_with_two_redistributor_regions_and_legacy_frames() {
     let blob = tree(|b| {
@@ -554,7 +643,10 @@ fn gic_v3_with_two_redistributor_regions_and_legacy_frames() {
     let gic = info.gic.unwrap();
     assert_eq!(gic.version, 3);
     assert_eq!(gic.distributor, r(0x0800_0000, 0x1_0000));
-    assert_eq!(gic.redistributor, Some(r(0x080a_0000, 0x2_0000)));
+    assert_eq!(
+        gic.redistributors.as_slice(),
+        &[r(0x080a_0000, 0x2_0000), r(0x0900_0000, 0x2_0000)]
+    );
     assert_eq!(gic.cpu_interface, Some(r(0x0801_0000, 0x2000)));
     assert_eq!(gic.hyp_interface, Some(r(0x0803_0000, 0x2000)));
     assert_eq!(gic.virt_cpu_interface, Some(r(0x0804_0000, 0x2000)));

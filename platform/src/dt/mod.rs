@@ -121,14 +121,19 @@ pub struct Gic {
     /// GICC: the memory-mapped CPU interface (always on v2; v3 only for legacy
     /// support, usually absent).
     pub cpu_interface: Option<Range>,
-    /// GICR: the first redistributor region (v3 only).
-    pub redistributor: Option<Range>,
+    /// GICR: the redistributor regions, in `reg` order (v3 only; the node's
+    /// `#redistributor-regions`, default 1). Past [`MAX_REDISTRIBUTOR_REGIONS`]
+    /// the rest are dropped: the cores they serve then find no redistributor.
+    pub redistributors: FixedVec<Range, MAX_REDISTRIBUTOR_REGIONS>,
     /// GICH: the virtual interface control block (present when the firmware
     /// lets us run a hypervisor).
     pub hyp_interface: Option<Range>,
     /// GICV: the virtual CPU interface.
     pub virt_cpu_interface: Option<Range>,
 }
+
+/// How many GICv3 redistributor regions [`Gic::redistributors`] keeps.
+pub const MAX_REDISTRIBUTOR_REGIONS: usize = 4;
 
 /// Architected-timer interrupts, as **PPI numbers exactly as the device tree
 /// writes them** (0..16). The GIC INTID is the PPI number plus
@@ -186,8 +191,11 @@ pub const MAX_MEMORY: usize = 16;
 /// Reserved ranges kept (`/memreserve/` entries plus `/reserved-memory`
 /// children).
 pub const MAX_RESERVED: usize = 64;
-/// CPUs kept.
-pub const MAX_CPUS: usize = 16;
+/// CPUs kept: QEMU virt's GICv3 boots go to 130 cores, past the first
+/// redistributor region's room (123), to test the second region. (The boot
+/// path holds several lists sized from this one on the 64 KiB boot stack:
+/// 256 overflowed it.)
+pub const MAX_CPUS: usize = 132;
 /// UARTs offered to the console; past this a UART is merely not offered (the
 /// console itself is still found), which is safe.
 pub const MAX_UARTS: usize = 8;

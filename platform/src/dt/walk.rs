@@ -13,7 +13,7 @@ use super::cells::{
 use super::header::{self, be32};
 use super::{
     Board, BoardInfo, Cpu, DtError, EnableMethod, FixedVec, Gic, Overflow, PsciConduit, PsciIds,
-    Range, Timer, Uart, UartKind, MAX_CPUS, MAX_MEMORY, MAX_RESERVED,
+    Range, Timer, Uart, UartKind, MAX_CPUS, MAX_MEMORY, MAX_REDISTRIBUTOR_REGIONS, MAX_RESERVED,
 };
 
 type Node<'a> = UnalignedFallibleNode<'a>;
@@ -585,11 +585,15 @@ impl<'a> Walker<'a> {
         depth: usize,
         version: u8,
     ) -> Result<(), DtError> {
-        let mut frames: [Option<Range>; 8] = [None; 8];
+        // GICD, up to MAX_REDISTRIBUTOR_REGIONS GICRs, then GICC, GICH, GICV.
+        let mut frames: [Option<Range>; MAX_REDISTRIBUTOR_REGIONS + 4] =
+            [None; MAX_REDISTRIBUTOR_REGIONS + 4];
+        let mut entries = 0usize;
         self.for_each_translated_reg(props.reg, depth, |index, range| {
             if let Some(slot) = frames.get_mut(index) {
                 *slot = range;
             }
+            entries = index.saturating_add(1);
             Ok(())
         })?;
         let frame = |index: usize| frames.get(index).copied().flatten();
@@ -601,27 +605,47 @@ impl<'a> Walker<'a> {
                 version,
                 distributor,
                 cpu_interface: frame(1),
-                redistributor: None,
+                redistributors: FixedVec::new(),
                 hyp_interface: frame(2),
                 virt_cpu_interface: frame(3),
             }
         } else {
             // GICD, then `#redistributor-regions` GICR regions, then the
-            // optional GICC, GICH, GICV.
+            // optional GICC, GICH, GICV. A count the `reg` cannot hold (or
+            // 0) leaves every frame but GICD unknown: the GIC is then
+            // reported without redistributors, and the kernel says it cannot
+            // use it, rather than refusing the whole tree.
             let regions = u32_property(
                 property(node, "#redistributor-regions")?,
                 "#redistributor-regions",
             )?
-            .unwrap_or(1)
-            .max(1) as usize;
+            .unwrap_or(1) as usize;
+            let valid = regions != 0 && regions < entries;
+            let mut redistributors = FixedVec::new();
+            if valid {
+                for index in 1..=regions.min(MAX_REDISTRIBUTOR_REGIONS) {
+                    if let Some(region) = frame(index) {
+                        let _ = redistributors.push(region);
+                    }
+                }
+            }
+            // Past the regions kept, the legacy frames' slots are not in
+            // `frames` (or hold further GICRs): unknown.
             let after = regions.saturating_add(1);
+            let legacy = |k: usize| {
+                if valid && regions <= MAX_REDISTRIBUTOR_REGIONS {
+                    frame(after.saturating_add(k))
+                } else {
+                    None
+                }
+            };
             Gic {
                 version,
                 distributor,
-                cpu_interface: frame(after),
-                redistributor: frame(1),
-                hyp_interface: frame(after.saturating_add(1)),
-                virt_cpu_interface: frame(after.saturating_add(2)),
+                cpu_interface: legacy(0),
+                redistributors,
+                hyp_interface: legacy(1),
+                virt_cpu_interface: legacy(2),
             }
         };
         self.info.gic = Some(gic);

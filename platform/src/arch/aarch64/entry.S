@@ -64,7 +64,18 @@ primary_entry:
     mov     x9, #{cptr_el2}         // CPTR_EL2: no FP/SIMD trap
     msr     cptr_el2, x9
     msr     hstr_el2, xzr
-    mov     x9, #{hcr_el2_rw}       // HCR_EL2.RW: EL1 is AArch64
+    // A GICv3 CPU interface (ID_AA64PFR0_EL1.GIC nonzero): EL1 may use its
+    // ICC_* system registers (ICC_SRE_EL2.Enable, .SRE). Without one the
+    // register does not exist. Numbers from platform/src/drivers/gicv3.rs.
+    mrs     x9, id_aa64pfr0_el1
+    ubfx    x9, x9, #{PFR0_GIC_SHIFT}, #{PFR0_GIC_BITS}
+    cbz     x9, 5f
+    mrs     x9, icc_sre_el2
+    orr     x9, x9, #{ICC_SRE_EL2_ENABLE}
+    orr     x9, x9, #{ICC_SRE_SRE}
+    msr     icc_sre_el2, x9
+    isb
+5:  mov     x9, #{hcr_el2_rw}       // HCR_EL2.RW: EL1 is AArch64
     msr     hcr_el2, x9
     mrs     x9, cnthctl_el2
     orr     x9, x9, #3              // EL1PCTEN | EL1PCEN

@@ -16,6 +16,10 @@ core::arch::global_asm!(
     cptr_el2 = const hyp_abi::el1_entry::CPTR_EL2,
     hcr_el2_rw = const hyp_abi::el1_entry::HCR_EL2_RW,
     spsr_el1h = const hyp_abi::el1_entry::SPSR_EL2,
+    PFR0_GIC_SHIFT = const crate::drivers::gicv3::PFR0_GIC_SHIFT,
+    PFR0_GIC_BITS = const crate::drivers::gicv3::PFR0_GIC_BITS,
+    ICC_SRE_EL2_ENABLE = const crate::drivers::gicv3::ICC_SRE_EL2_ENABLE,
+    ICC_SRE_SRE = const crate::drivers::gicv3::ICC_SRE_SRE,
 );
 // vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));
