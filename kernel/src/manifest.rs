@@ -8,10 +8,9 @@
 //! the manifest against `src/bin` when the programs are built, so the
 //! grammar has one parser.
 //!
-//! The fault kind of a kill comes from the runner's kill report
-//! ([`FaultKind::of_report`]). A report this module does not recognise has
-//! no kind, and no expectation matches it: a reworded report fails the
-//! suite loudly instead of passing a program by accident.
+//! The fault kind of a kill is the kernel's own: every kill names its
+//! [`FaultKind`] where it is made (a kill of no kind the manifest names has
+//! none, and no expectation matches it).
 
 use core::fmt;
 
@@ -74,33 +73,6 @@ const OTHER_KINDS: &[(&str, FaultKind)] = &[
     ("serror", FaultKind::SError),
 ];
 
-/// The runner's kill reports, by how they begin, for the kinds that are not
-/// page faults.
-const REPORT_PREFIXES: &[(&str, FaultKind)] = &[
-    ("alignment fault at ", FaultKind::Alignment),
-    ("misaligned PC ", FaultKind::Alignment),
-    ("misaligned stack pointer ", FaultKind::Alignment),
-    ("undefined instruction", FaultKind::Undefined),
-    ("breakpoint", FaultKind::Breakpoint),
-    ("time limit exceeded", FaultKind::TimeLimit),
-    ("blocked forever", FaultKind::BlockedForever),
-    ("SError", FaultKind::SError),
-];
-
-/// The runner's page-fault causes (`vm::UserFault::describe`).
-const REPORT_CAUSES: &[(&str, Option<Cause>)] = &[
-    ("unmapped address", Some(Cause::Unmapped)),
-    (
-        "access not permitted by the mapping",
-        Some(Cause::Permission),
-    ),
-    (
-        "address beyond the end of the mapped VMO",
-        Some(Cause::BeyondVmo),
-    ),
-    ("out of memory", None),
-];
-
 fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
@@ -124,25 +96,6 @@ impl FaultKind {
             ));
         }
         lookup(OTHER_KINDS, s)
-    }
-
-    /// The kind of one of the runner's kill reports (`page fault: read at
-    /// 0x0, unmapped address`, `undefined instruction`, ...), or None for a
-    /// report of no known kind.
-    pub fn of_report(report: &str) -> Option<Self> {
-        if let Some(rest) = report.strip_prefix("page fault: ") {
-            let (access, rest) = rest.split_once(" at ")?;
-            let (_, cause) = rest.split_once(", ")?;
-            let access = lookup(ACCESSES, access)?;
-            return Some(match lookup(REPORT_CAUSES, cause)? {
-                Some(c) => Self::PageFault(access, c),
-                None => Self::OutOfMemory,
-            });
-        }
-        REPORT_PREFIXES
-            .iter()
-            .find(|(prefix, _)| report.starts_with(prefix))
-            .map(|(_, k)| *k)
     }
 }
 
@@ -473,8 +426,9 @@ impl<'a> Manifest<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending<'r> {
     Exited(i64),
-    /// Killed, with the runner's report.
-    Killed(&'r str),
+    /// Killed, with the kind the kernel gave the kill (None: a fault of no
+    /// kind the manifest names) and the report.
+    Killed(Option<FaultKind>, &'r str),
 }
 
 /// A program's ending measured against its expectation.
@@ -509,9 +463,9 @@ pub fn judge(expect: Expect, ending: Ending<'_>) -> Verdict<'_> {
     match (expect, ending) {
         (Expect::Pass | Expect::Bench, Ending::Exited(0)) => Verdict::Passed,
         (Expect::Pass | Expect::Bench, Ending::Exited(code)) => Verdict::ExitCode(code),
-        (Expect::Pass | Expect::Bench, Ending::Killed(report)) => Verdict::Killed(report),
+        (Expect::Pass | Expect::Bench, Ending::Killed(_, report)) => Verdict::Killed(report),
         (Expect::Killed(kind), Ending::Exited(code)) => Verdict::NotKilled(code, kind),
-        (Expect::Killed(expected), Ending::Killed(report)) => match FaultKind::of_report(report) {
+        (Expect::Killed(expected), Ending::Killed(kind, report)) => match kind {
             Some(got) if got == expected => Verdict::KilledAsExpected(got, report),
             got => Verdict::WrongKill {
                 expected,
@@ -705,67 +659,11 @@ costs            bench
         );
     }
 
-    /// Every kill report the runner prints today, with its kind.
-    const REPORTS: &[(&str, Option<FaultKind>)] = &[
-        (
-            "page fault: read at 0x0, unmapped address",
-            Some(FaultKind::PageFault(Access::Read, Cause::Unmapped)),
-        ),
-        (
-            "page fault: write at 0x400000, access not permitted by the mapping",
-            Some(FaultKind::PageFault(Access::Write, Cause::Permission)),
-        ),
-        (
-            "page fault: execute at 0x1234, access not permitted by the mapping",
-            Some(FaultKind::PageFault(Access::Execute, Cause::Permission)),
-        ),
-        (
-            "page fault: read at 0x1002000, address beyond the end of the mapped VMO",
-            Some(FaultKind::PageFault(Access::Read, Cause::BeyondVmo)),
-        ),
-        (
-            "page fault: write at 0x7000, out of memory",
-            Some(FaultKind::OutOfMemory),
-        ),
-        (
-            "alignment fault at 0x7ffeffffff8",
-            Some(FaultKind::Alignment),
-        ),
-        ("misaligned PC 0x200003", Some(FaultKind::Alignment)),
-        (
-            "misaligned stack pointer 0x7fff8",
-            Some(FaultKind::Alignment),
-        ),
-        ("undefined instruction", Some(FaultKind::Undefined)),
-        ("breakpoint (brk)", Some(FaultKind::Breakpoint)),
-        ("time limit exceeded (1 s)", Some(FaultKind::TimeLimit)),
-        (
-            "blocked forever in zx_object_wait_one: no other thread can raise the signal",
-            Some(FaultKind::BlockedForever),
-        ),
-        (
-            "SError (asynchronous external abort)",
-            Some(FaultKind::SError),
-        ),
-        ("unexpected exception, ESR 0x1234", None),
-        ("page fault: read at 0x0, gremlins", None),
-        ("page fault: peek at 0x0, unmapped address", None),
-        ("page fault: read", None),
-        ("", None),
-    ];
-
-    #[test]
-    fn kill_reports_have_their_kinds() {
-        for &(report, kind) in REPORTS {
-            assert_eq!(FaultKind::of_report(report), kind, "{report}");
-        }
-    }
-
     #[test]
     fn a_kill_passes_only_with_the_expected_kind() {
         let null = FaultKind::PageFault(Access::Read, Cause::Unmapped);
         let report = "page fault: read at 0x0, unmapped address";
-        let v = judge(Expect::Killed(null), Ending::Killed(report));
+        let v = judge(Expect::Killed(null), Ending::Killed(Some(null), report));
         assert!(v.passed());
         assert_eq!(
             format!("{v}"),
@@ -778,7 +676,7 @@ costs            bench
             FaultKind::Undefined,
             FaultKind::OutOfMemory,
         ] {
-            let v = judge(Expect::Killed(expected), Ending::Killed(report));
+            let v = judge(Expect::Killed(expected), Ending::Killed(Some(null), report));
             assert!(!v.passed(), "{expected}");
             assert_eq!(
                 format!("{v}"),
@@ -787,7 +685,7 @@ costs            bench
         }
         let v = judge(
             Expect::Killed(FaultKind::Undefined),
-            Ending::Killed("unexpected exception, ESR 0x0"),
+            Ending::Killed(None, "unexpected exception, ESR 0x0"),
         );
         assert!(!v.passed());
         assert_eq!(
@@ -817,7 +715,10 @@ costs            bench
             let v = judge(expect, Ending::Exited(101));
             assert!(!v.passed());
             assert_eq!(format!("{v}"), "FAILED (exit code 101)");
-            let v = judge(expect, Ending::Killed("undefined instruction"));
+            let v = judge(
+                expect,
+                Ending::Killed(Some(FaultKind::Undefined), "undefined instruction"),
+            );
             assert!(!v.passed());
             assert_eq!(format!("{v}"), "FAILED (killed: undefined instruction)");
         }

@@ -6,7 +6,7 @@
 //! ends with pages still missing from the allocator, whatever its status.
 
 use crate::cpio::{Archive, Entry};
-use crate::manifest::{self, Ending, Manifest};
+use crate::manifest::{self, Ending, FaultKind, Manifest};
 use crate::memory::FRAMES;
 use crate::task::{Process, StartState, Stop, Thread, TimeLimit};
 use alloc::format;
@@ -18,7 +18,7 @@ use platform::println;
 /// How one program ended.
 enum End {
     Exited(i64),
-    Killed(String),
+    Killed(Option<FaultKind>, String),
     NotLoaded(String),
 }
 
@@ -116,7 +116,7 @@ fn verdict(name: &str, end: &End, leaked: i64, manifest: &Manifest<'_>) -> (bool
         _ if leaked != 0 => return (false, format!("FAILED (leaked {leaked} pages)")),
         End::NotLoaded(why) => return (false, format!("FAILED (not loaded: {why})")),
         End::Exited(code) => Ending::Exited(*code),
-        End::Killed(reason) => Ending::Killed(reason),
+        End::Killed(kind, reason) => Ending::Killed(*kind, reason),
     };
     let v = manifest::judge(program.expect, ending);
     (v.passed(), format!("{v}"))
@@ -132,7 +132,7 @@ fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
     let end = match Thread::new(process.clone(), start, limit) {
         Ok(thread) => match thread.run() {
             Stop::Exit(code) => End::Exited(code),
-            Stop::Kill(reason) => End::Killed(reason),
+            Stop::Kill(kind, reason) => End::Killed(kind, reason),
         },
         Err(e) => End::NotLoaded(format!("no thread: {}", e.name())),
     };

@@ -223,9 +223,12 @@ pub fn object_wait_one(
     let result = if state.intersects(wanted) {
         Ok(())
     } else if deadline == zx_abi::ZX_TIME_INFINITE {
-        t.kill(String::from(
-            "blocked forever in zx_object_wait_one: no other thread can raise the signal",
-        ));
+        t.kill(
+            Some(crate::manifest::FaultKind::BlockedForever),
+            String::from(
+                "blocked forever in zx_object_wait_one: no other thread can raise the signal",
+            ),
+        );
         return Ok(());
     } else {
         crate::time::sleep_until_ns(deadline);

@@ -10,6 +10,7 @@
 
 use super::kstack::KernelStack;
 use super::process::{Process, StartState};
+use crate::manifest::{self, Cause, FaultKind};
 use crate::object::ObjectBase;
 use crate::vm::{Access, UserFault};
 use alloc::format;
@@ -30,8 +31,9 @@ use zx_abi::{obj_type, Rights, Signals, ZxStatus};
 pub enum Stop {
     /// `zx_process_exit` with this code.
     Exit(i64),
-    /// Killed, with the reason the report gave.
-    Kill(String),
+    /// Killed: the kind (None for a fault of no kind the test manifest
+    /// names) and the reason the report gave.
+    Kill(Option<FaultKind>, String),
 }
 
 /// An EL0 program's time limit: the counter value it must end by, and the
@@ -116,12 +118,12 @@ impl Thread {
     }
 
     /// Kills the thread's process with a one-line report.
-    pub fn kill(&self, reason: String) {
+    pub fn kill(&self, kind: Option<FaultKind>, reason: String) {
         // SAFETY: only the thread's own loop calls this (system calls and
         // trap handlers run on the thread's stack).
         let pc = unsafe { (*self.ctx.get()).pc };
         println!("[kill] {}: {reason} (pc {pc:#x})", self.process.name);
-        self.request_stop(Stop::Kill(reason));
+        self.request_stop(Stop::Kill(kind, reason));
     }
 
     fn stop_requested(&self) -> bool {
@@ -154,7 +156,7 @@ impl Thread {
         self.stop
             .lock()
             .take()
-            .unwrap_or(Stop::Kill(String::from("stopped without a reason")))
+            .unwrap_or(Stop::Kill(None, String::from("stopped without a reason")))
     }
 
     /// The thread's kernel side, on its own stack.
@@ -182,7 +184,10 @@ impl Thread {
                 if irq::take() == irq::Interrupt::Timer {
                     match self.limit {
                         Some(l) if cpu::counter() >= l.deadline => {
-                            self.kill(format!("time limit exceeded ({} s)", l.seconds));
+                            self.kill(
+                                Some(FaultKind::TimeLimit),
+                                format!("time limit exceeded ({} s)", l.seconds),
+                            );
                         }
                         Some(l) => timer::arm(l.deadline),
                         None => timer::disarm(),
@@ -191,13 +196,16 @@ impl Thread {
                 return;
             }
             Trap::SError => {
-                return self.kill(String::from("SError (asynchronous external abort)"));
+                return self.kill(
+                    Some(FaultKind::SError),
+                    String::from("SError (asynchronous external abort)"),
+                );
             }
         }
         let esr = Esr(ctx.esr);
         let far = ctx.far;
         let aspace = &self.process.aspace;
-        let fault = match esr.kind() {
+        let (kind, report) = match esr.kind() {
             SyncKind::Svc(_) => {
                 crate::syscall::dispatch(self, ctx);
                 return;
@@ -210,28 +218,58 @@ impl Thread {
                 let access = if write { Access::Write } else { Access::Read };
                 match aspace.handle_fault(far, access) {
                     Ok(()) => return,
-                    Err(f) => page_fault_report(if write { "write" } else { "read" }, far, f),
+                    Err(f) => page_fault(access, far, f),
                 }
             }
             SyncKind::InstructionAbort { .. } => match aspace.handle_fault(far, Access::Execute) {
                 Ok(()) => return,
-                Err(f) => page_fault_report("execute", far, f),
+                Err(f) => page_fault(Access::Execute, far, f),
             },
             SyncKind::DataAbort {
                 alignment: true, ..
-            } => format!("alignment fault at {far:#x}"),
-            SyncKind::PcAlignment => format!("misaligned PC {far:#x}"),
-            SyncKind::SpAlignment => format!("misaligned stack pointer {:#x}", ctx.sp),
-            SyncKind::Undefined => String::from("undefined instruction"),
-            SyncKind::Breakpoint => String::from("breakpoint (brk)"),
-            SyncKind::FpTrap | SyncKind::Other(_) => format!("unexpected exception, {esr}"),
+            } => (
+                Some(FaultKind::Alignment),
+                format!("alignment fault at {far:#x}"),
+            ),
+            SyncKind::PcAlignment => (
+                Some(FaultKind::Alignment),
+                format!("misaligned PC {far:#x}"),
+            ),
+            SyncKind::SpAlignment => (
+                Some(FaultKind::Alignment),
+                format!("misaligned stack pointer {:#x}", ctx.sp),
+            ),
+            SyncKind::Undefined => (
+                Some(FaultKind::Undefined),
+                String::from("undefined instruction"),
+            ),
+            SyncKind::Breakpoint => (
+                Some(FaultKind::Breakpoint),
+                String::from("breakpoint (brk)"),
+            ),
+            SyncKind::FpTrap | SyncKind::Other(_) => (None, format!("unexpected exception, {esr}")),
         };
-        self.kill(fault);
+        self.kill(kind, report);
     }
 }
 
-fn page_fault_report(access: &str, far: u64, f: UserFault) -> String {
-    format!("page fault: {access} at {far:#x}, {}", f.describe())
+/// A page fault no mapping resolves: its kind and its report.
+fn page_fault(access: Access, far: u64, f: UserFault) -> (Option<FaultKind>, String) {
+    let (name, manifest_access) = match access {
+        Access::Read => ("read", manifest::Access::Read),
+        Access::Write => ("write", manifest::Access::Write),
+        Access::Execute => ("execute", manifest::Access::Execute),
+    };
+    let kind = match f {
+        UserFault::Unmapped => FaultKind::PageFault(manifest_access, Cause::Unmapped),
+        UserFault::Permission => FaultKind::PageFault(manifest_access, Cause::Permission),
+        UserFault::BeyondVmo => FaultKind::PageFault(manifest_access, Cause::BeyondVmo),
+        UserFault::NoMemory => FaultKind::OutOfMemory,
+    };
+    (
+        Some(kind),
+        format!("page fault: {name} at {far:#x}, {}", f.describe()),
+    )
 }
 
 /// The first function on a thread's kernel stack.
