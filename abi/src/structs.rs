@@ -35,6 +35,19 @@ pub struct InfoHandleCount {
 
 const _: () = assert!(size_of::<InfoHandleCount>() == 4);
 
+/// `zx_info_vmar_t` (`ZX_INFO_VMAR`): where a VMAR lies.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoVmar {
+    pub base: u64,
+    pub len: u64,
+}
+
+const _: () = {
+    assert!(size_of::<InfoVmar>() == 16);
+    assert!(offset_of!(InfoVmar, len) == 8);
+};
+
 /// `zx_info_vmo_t`, the current layout (topic `ZX_INFO_VMO`, version 4).
 /// The older topics return a prefix of it: see [`InfoVmo::size_for_topic`].
 #[repr(C)]
@@ -127,6 +140,7 @@ pub trait Record: Copy + Default + 'static {}
 impl Record for InfoHandleBasic {}
 impl Record for InfoHandleCount {}
 impl Record for InfoVmo {}
+impl Record for InfoVmar {}
 impl Record for VmoLockState {}
 impl Record for u8 {}
 impl Record for u32 {}

@@ -92,10 +92,10 @@ impl HandleTable {
 
     /// Installs a handle for what another handle held (moved or derived).
     pub fn add_entry(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
-        let entry = Some(entry);
         if let Some(index) = self.free.pop() {
+            entry.object.base().count_handle(true);
             let slot = &mut self.slots[index as usize];
-            slot.entry = entry;
+            slot.entry = Some(entry);
             self.live += 1;
             return Ok(encode(index, slot.generation));
         }
@@ -108,9 +108,10 @@ impl HandleTable {
             .try_reserve(self.slots.len() + 1 - self.free.len())
             .map_err(|_| ZxStatus::NoMemory)?;
         let index = self.slots.len() as u32;
+        entry.object.base().count_handle(true);
         self.slots.push(Slot {
             generation: 0,
-            entry,
+            entry: Some(entry),
         });
         self.live += 1;
         Ok(encode(index, 0))
@@ -166,12 +167,17 @@ impl HandleTable {
 
     /// Removes a handle, returning what it held (drop it after releasing
     /// the table's lock).
+    #[inline]
     pub fn remove(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
-        self.entry(h)?;
-        let (index, _) = decode(h).ok_or(ZxStatus::BadHandle)?;
-        let slot = &mut self.slots[index];
+        let (index, generation) = decode(h).ok_or(ZxStatus::BadHandle)?;
+        let slot = self
+            .slots
+            .get_mut(index)
+            .filter(|s| s.generation == generation)
+            .ok_or(ZxStatus::BadHandle)?;
         let entry = slot.entry.take().ok_or(ZxStatus::BadHandle)?;
         slot.generation = (slot.generation + 1) & ((1 << GEN_BITS) - 1);
+        entry.object.base().count_handle(false);
         // Never allocates: `add` reserved room for every slot.
         self.free.push(index as u32);
         self.live -= 1;
@@ -224,7 +230,10 @@ impl HandleTable {
     /// Takes every handle out (process exit); drop the result outside the
     /// table's lock.
     pub fn take_all(&mut self) -> Vec<Entry> {
-        let entries = self.slots.drain(..).filter_map(|s| s.entry).collect();
+        let entries: Vec<Entry> = self.slots.drain(..).filter_map(|s| s.entry).collect();
+        for e in &entries {
+            e.object.base().count_handle(false);
+        }
         self.free.clear();
         self.live = 0;
         entries
@@ -341,6 +350,25 @@ mod tests {
         assert_eq!(t.take_all().len(), 1);
         assert_eq!(t.entry(h).err(), Some(ZxStatus::BadHandle));
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn objects_count_their_handles_across_tables() {
+        let mut a = HandleTable::new();
+        let mut b = HandleTable::new();
+        let obj = apple();
+        let h = a.add(obj.clone(), Rights::DUPLICATE).unwrap();
+        assert_eq!(obj.base().handle_count(), 1);
+        let d = a.duplicate(h, zx_abi::rights::SAME_RIGHTS).unwrap();
+        b.add(obj.clone(), Rights::NONE).unwrap();
+        assert_eq!(obj.base().handle_count(), 3);
+        let r = a.replace(d, Rights::NONE.bits()).ok().unwrap();
+        assert_eq!(obj.base().handle_count(), 3, "replace moves a handle");
+        drop(a.remove(r).unwrap());
+        assert_eq!(obj.base().handle_count(), 2);
+        drop(b.take_all());
+        drop(a.take_all());
+        assert_eq!(obj.base().handle_count(), 0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod vmar;
 
 use alloc::sync::Arc;
 use core::any::Any;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use zx_abi::{Rights, Signals};
 
 pub use handle::{HandleTable, MAX_HANDLES};
@@ -26,10 +26,12 @@ pub fn new_koid() -> u64 {
     NEXT_KOID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// What every object carries: its id and its signal state.
+/// What every object carries: its id, its signal state and how many
+/// handles name it (`ZX_INFO_HANDLE_COUNT`).
 pub struct ObjectBase {
     pub koid: u64,
     pub signals: SignalState,
+    handles: AtomicU32,
 }
 
 impl ObjectBase {
@@ -37,6 +39,24 @@ impl ObjectBase {
         Self {
             koid: new_koid(),
             signals: SignalState::new(initial),
+            handles: AtomicU32::new(0),
+        }
+    }
+
+    /// Handles to the object right now, in every handle table.
+    pub fn handle_count(&self) -> u32 {
+        self.handles.load(Ordering::Relaxed)
+    }
+
+    /// A handle table made (`+1`) or dropped (`-1`) a handle to the object.
+    /// Relaxed: the count orders nothing else (the handle tables' locks and
+    /// the object's `Arc` do that), it is only reported.
+    #[inline]
+    pub(crate) fn count_handle(&self, added: bool) {
+        if added {
+            self.handles.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.handles.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

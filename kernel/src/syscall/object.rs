@@ -2,6 +2,7 @@
 //! `zx_object_wait_one` and `zx_object_signal`.
 
 use super::{user, SysResult};
+use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject};
 use crate::task::Thread;
 use crate::vm::vmo::Kind;
@@ -10,8 +11,8 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags,
-    ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoVmar, InfoVmo, Rights, Signals,
+    UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -111,6 +112,8 @@ fn write_counts(
 /// A record `zx_object_get_info` returns, and how many of its bytes.
 enum InfoRecord {
     HandleBasic(InfoHandleBasic),
+    HandleCount(InfoHandleCount),
+    Vmar(InfoVmar),
     Vmo(InfoVmo, usize),
 }
 
@@ -132,6 +135,26 @@ pub fn object_get_info(
             obj_type: object.obj_type(),
             ..Default::default()
         }),
+        topic::HANDLE_COUNT => {
+            if !rights.contains(Rights::INSPECT) {
+                return Err(ZxStatus::AccessDenied);
+            }
+            InfoRecord::HandleCount(InfoHandleCount {
+                handle_count: object.base().handle_count(),
+            })
+        }
+        topic::VMAR => {
+            let Some(vmar) = downcast::<VmarObject>(object) else {
+                return Err(ZxStatus::WrongType);
+            };
+            if !rights.contains(Rights::INSPECT) {
+                return Err(ZxStatus::AccessDenied);
+            }
+            InfoRecord::Vmar(InfoVmar {
+                base: vmar.base_addr,
+                len: vmar.size,
+            })
+        }
         t if InfoVmo::size_for_topic(t).is_some() => {
             let Some(v) = downcast::<VmoObject>(object) else {
                 return Err(ZxStatus::WrongType);
@@ -143,6 +166,8 @@ pub fn object_get_info(
     };
     let len = match &record {
         InfoRecord::HandleBasic(r) => core::mem::size_of_val(r),
+        InfoRecord::HandleCount(r) => core::mem::size_of_val(r),
+        InfoRecord::Vmar(r) => core::mem::size_of_val(r),
         InfoRecord::Vmo(_, len) => *len,
     };
     if buffer_size < len {
@@ -151,6 +176,8 @@ pub fn object_get_info(
     }
     match &record {
         InfoRecord::HandleBasic(r) => user::write_prefix(t, buffer, r, len)?,
+        InfoRecord::HandleCount(r) => user::write_prefix(t, buffer, r, len)?,
+        InfoRecord::Vmar(r) => user::write_prefix(t, buffer, r, len)?,
         InfoRecord::Vmo(r, _) => user::write_prefix(t, buffer, r, len)?,
     }
     write_counts(t, actual, avail, 1, 1)
