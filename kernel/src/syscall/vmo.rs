@@ -376,14 +376,15 @@ pub fn vmo_create_child(
         [0; 32]
     };
     let child = if options.contains(C::SLICE) {
-        if parent_resizable {
-            return Err(ZxStatus::NotSupported);
-        }
+        // Zircon checks the range before the parent's resizability.
         if offset
             .checked_add(rounded)
             .is_none_or(|end| end > parent_size)
         {
             return Err(ZxStatus::InvalidArgs);
+        }
+        if parent_resizable {
+            return Err(ZxStatus::NotSupported);
         }
         let mut shape = Vmo::create(&FRAMES, size, 0)?;
         shape.set_name(&name);

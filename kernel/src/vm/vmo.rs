@@ -88,6 +88,11 @@ pub struct VmoObject {
     pub window: Option<(Arc<VmoObject>, u64)>,
     /// The VMO this one was created from, and its koid.
     pub parent: Option<(Weak<VmoObject>, u64)>,
+    /// For a slice: its parent, kept alive while the slice lives (as in
+    /// Zircon), so a grandparent's `ZX_VMO_ZERO_CHILDREN` stays off while
+    /// any descendant exists.
+    /// Held, never read: the reference is the point.
+    _slice_parent: Option<Arc<VmoObject>>,
     /// Live children (their handles or mappings keep them alive); changed
     /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
     children: AtomicU32,
@@ -137,6 +142,7 @@ impl VmoObject {
             }),
             window,
             parent: parent.map(|p| (Arc::downgrade(p), p.base.koid)),
+            _slice_parent: parent.filter(|_| kind == Kind::Slice).cloned(),
             children: AtomicU32::new(0),
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),

@@ -60,8 +60,16 @@ fn argument_checks() {
         ZxStatus::NotSupported,
         "slice of a resizable VMO",
     );
+    // The range is checked first: out of range is INVALID_ARGS even here.
+    for (offset, size) in [(4 * P, P), (0, 5 * P), (u64::MAX & !(P - 1), P)] {
+        assert_err(
+            zx::vmo_create_child(resizable, c::SLICE, offset, size),
+            ZxStatus::InvalidArgs,
+            "out-of-range slice of a resizable VMO",
+        );
+    }
     close(resizable);
-    zx::println!("vmo_child_slice: unaligned offset, range outside the parent, RESIZABLE refused");
+    zx::println!("vmo_child_slice: unaligned offset, range outside the parent (checked first), RESIZABLE refused");
 }
 
 fn slice_rights() {

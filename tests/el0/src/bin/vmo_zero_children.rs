@@ -130,12 +130,33 @@ fn grandchildren() {
     zx::println!("vmo_zero_children: a grandchild leaves the grandparent's signal alone");
 }
 
+/// A child closed while its own slice child lives is still a descendant:
+/// the grandparent's signal stays off until the slice goes too.
+fn child_closed_before_its_slice() {
+    for (options, what) in [(c::SLICE, "slice"), (c::SNAPSHOT, "snapshot")] {
+        let a = vmo(2 * P, 0);
+        let b = child(a, options, 0, 2 * P);
+        let s = child(b, c::SLICE, 0, P);
+        close(b);
+        assert!(
+            !zero_children(a),
+            "{}: A while B's slice lives (B's handle closed)",
+            what
+        );
+        close(s);
+        assert!(zero_children(a), "{}: A after the slice closed", what);
+        close(a);
+    }
+    zx::println!("vmo_zero_children: a child's slice keeps the grandparent's signal off after the child closes");
+}
+
 fn main(root: Handle) -> i64 {
     assert_no_leak("vmo_zero_children", || {
         new_vmo();
         child_handle_and_mapping(root);
         several_children();
         grandchildren();
+        child_closed_before_its_slice();
     });
     0
 }
