@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The EL2 layer's cost. Boots the EL0 benchmark tests/el0/src/bin/bench_vmo.rs
+# The EL2 layer's cost. Boots the EL0 benchmark tests/el0/src/bin/vmo_costs.rs
 # (its fault_64m row touches every page of a fresh 64 MiB VMO once: a TLB miss,
-# a stage-1 and, under the layer, a stage-2 walk, and a page fault per page)
+# a stage-1 and, under the layer, a stage-2 walk, and a page fault per page;
+# its retouch_64m row reads the committed pages again: TLB misses only)
 # entered at EL1 (no layer) and at EL2 (the kernel as the layer's guest), and
 # prints per row: wall-clock median of N runs (no -icount) for EL1, EL2 and
 # their ratio, then the instruction counts (-icount shift=0,sleep=off, one run:
@@ -32,7 +33,7 @@ done
 [ "$build" = 1 ] && bash scripts/build.sh >/dev/null
 work=target/bench-hyp
 mkdir -p "$work"
-bash scripts/mkinitrd.sh "$work/bench.cpio" build/el0/bench_vmo
+bash scripts/mkinitrd.sh "$work/bench.cpio" build/el0/vmo_costs
 
 # boot LOG IMAGE EL ICOUNT: one boot; its benchrow lines in LOG.
 boot() {
@@ -42,7 +43,7 @@ boot() {
         -smp 1 -m 1G -kernel "$image" -initrd "$work/bench.cpio" -append exit=semihosting)
     [ "$icount" = 1 ] && args+=(-icount shift=0,sleep=off)
     timeout -k 5 300 qemu-system-aarch64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' >"$log" || true
-    grep -q '^bench: bench_[a-z_]* done' "$log" || { echo "bench-hyp: $log did not finish" >&2; tail -5 "$log" >&2; exit 1; }
+    grep -q '^bench: [a-z_]* done' "$log" || { echo "bench-hyp: $log did not finish" >&2; tail -5 "$log" >&2; exit 1; }
 }
 
 declare -A fig # "NAME EL MODE KEY" -> ns (MODE wall|icount)
