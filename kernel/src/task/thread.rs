@@ -174,7 +174,7 @@ impl Thread {
             self.handle_trap(ctx, trap);
         }
         timer::disarm();
-        crate::vm::asid::deactivate(this_cpu().index());
+        crate::vm::asid::ASIDS.deactivate(this_cpu().index());
     }
 
     fn handle_trap(&self, ctx: &mut UserContext, trap: Trap) {

@@ -9,7 +9,7 @@
 //! Lock order (see `vm::mapping`): a VMO's lock before an address space's.
 //! Nothing holds an address space's lock while taking a VMO's.
 
-use super::asid::Asid;
+use super::asid::{Asid, ASIDS};
 use super::mapping::{unmap_refs, MappingRef, PteOwner};
 use super::region::{surviving_pieces, Extent, Regions};
 use super::vmo::VmoObject;
@@ -184,7 +184,7 @@ impl AddressSpace {
     pub fn activate(&self) {
         let cpu_index = platform::arch::percpu::this_cpu().index() as usize;
         if let Some(t) = &self.inner.lock().table {
-            let asid = self.asid.activate(cpu_index);
+            let asid = self.asid.activate(&ASIDS, cpu_index);
             cpu::set_user_table(t.root(), asid);
         }
     }
@@ -471,7 +471,7 @@ impl AddressSpace {
         if let Some(t) = table {
             platform::arch::mmu::clear_user_table();
             // The ASID's TLB entries go before the table pages are freed.
-            self.asid.release();
+            self.asid.release(&ASIDS);
             t.destroy(&mut FrameTables);
         }
         for m in mappings.values() {

@@ -2,10 +2,9 @@
 //! it), address spaces (a translation table, the mappings in it, the fault
 //! handler and the user-copy routines), and ASIDs.
 
+pub mod asid;
 pub mod region;
 
-#[cfg(target_os = "none")]
-pub mod asid;
 #[cfg(target_os = "none")]
 pub mod aspace;
 #[cfg(target_os = "none")]
