@@ -193,8 +193,8 @@ pub const MAX_MEMORY: usize = 16;
 pub const MAX_RESERVED: usize = 64;
 /// CPUs kept: QEMU virt's GICv3 boots go to 130 cores, past the first
 /// redistributor region's room (123), to test the second region. (The boot
-/// path holds several lists sized from this one on the 64 KiB boot stack:
-/// 256 overflowed it.)
+/// path holds several lists sized from this one on the boot stack, which
+/// `linker/kernel.ld` sizes with room for them.)
 pub const MAX_CPUS: usize = 132;
 /// UARTs offered to the console; past this a UART is merely not offered (the
 /// console itself is still found), which is safe.
