@@ -51,6 +51,14 @@ pub fn vmar_map(
     out: UserOut<usize>,
 ) -> SysResult {
     let (vmar_offset, len) = (vmar_offset as u64, len as u64);
+    // EL0 pages here are readable whenever they are accessible at all (no
+    // execute-only mappings), so "read if execute-only is unsupported" is
+    // always "read"; the rights checks below then apply to READ as well.
+    let options = if options & vm_opt::PERM_READ_IF_XOM_UNSUPPORTED != 0 {
+        (options & !vm_opt::PERM_READ_IF_XOM_UNSUPPORTED) | vm_opt::PERM_READ
+    } else {
+        options
+    };
     let (vmar, vmar_rights) = t.process.get::<VmarObject>(vmar_h, Rights::NONE)?;
     let (vmo, vmo_rights) = t.process.get::<VmoObject>(vmo_h, Rights::NONE)?;
     if !vmo_rights.contains(Rights::MAP) {

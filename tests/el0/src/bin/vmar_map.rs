@@ -533,7 +533,42 @@ fn mapping_keeps_vmo(root: Handle) {
     zx::println!("vmar_map: a mapping keeps its VMO alive until unmapped");
 }
 
+/// `ZX_VM_PERM_READ_IF_XOM_UNSUPPORTED`: this kernel has no execute-only
+/// EL0 mappings, so the flag adds READ (and READ's right is then needed).
+fn read_if_xom_unsupported(root: Handle) {
+    let xom = vm_opt::PERM_EXECUTE | vm_opt::PERM_READ_IF_XOM_UNSUPPORTED;
+    let plain = vmo(PAGE as u64, 0);
+    write(plain, &[0x5a], 0);
+    let exec = zx::vmo_replace_as_executable(plain, zx::ZX_HANDLE_INVALID).expect("executable");
+    assert_no_leak("READ_IF_XOM_UNSUPPORTED", || {
+        let addr = map(root, xom, 0, exec, 0, PAGE).expect("EXECUTE | READ_IF_XOM_UNSUPPORTED");
+        // SAFETY: the page was just mapped readable (the flag added READ).
+        let byte = unsafe { (addr as *const u8).read_volatile() };
+        assert_eq!(byte, 0x5a, "the mapping is readable");
+        zx::vmar_unmap(root, addr, PAGE).expect("unmap");
+        // Without the flag, execute alone stays refused.
+        assert_err(
+            map(root, vm_opt::PERM_EXECUTE, 0, exec, 0, PAGE),
+            ZxStatus::InvalidArgs,
+            "PERM_EXECUTE without PERM_READ",
+        );
+        // The READ the flag adds needs the READ right.
+        let no_read = dup(exec, rights::DEFAULT_VMO & !rights::READ | rights::EXECUTE);
+        assert_err(
+            map(root, xom, 0, no_read, 0, PAGE),
+            ZxStatus::AccessDenied,
+            "READ_IF_XOM_UNSUPPORTED without READ",
+        );
+        close(no_read);
+    });
+    close(exec);
+    zx::println!(
+        "vmar_map: READ_IF_XOM_UNSUPPORTED maps readable (no execute-only here), needs READ"
+    );
+}
+
 fn main(root: Handle) -> i64 {
+    read_if_xom_unsupported(root);
     basic(root);
     handle_errors(root);
     rights_checks(root);
