@@ -16,7 +16,8 @@
 #                       512M,512M,3G (RAM is their sum; --mem is ignored). QEMU
 #                       then writes one /memory node per NUMA node, laid out
 #                       from 0x40000000 in order; CPU 0 is in node 0
-#   --smp N             cores (default 1; secondaries stay parked)
+#   --smp N             cores (default 4, as on a Raspberry Pi 4; the kernel
+#                       brings every core online, where it idles: no scheduler yet)
 #   --gic 2|3           virt: the GIC version (-M virt,gic-version=N; default
 #                       QEMU's: 2 for up to 8 cores, 3 for more)
 #   --gdb               start halted and wait for a debugger: QEMU's gdb stub
@@ -55,7 +56,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 timeout_given=0
-board=virt el2=0 mem=1G numa="" gdb_port=1234 smp=1 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
+board=virt el2=0 mem=1G numa="" gdb_port=1234 smp=4 gdb=0 timeout_s=120 icount=0 append="" build=1 initrd_on=1 print_cmd=1
 semihosting=1 kernel=build/kernel8.img dtb="" initrd_file="" mini_uart="" mini_uart_tcp="" gic=""
 programs=()
 while [ $# -gt 0 ]; do

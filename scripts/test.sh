@@ -170,7 +170,11 @@ fi
 
 if [ "$quick" = 0 ]; then
     if boot virt-el1-smp4 0 --smp 4 --mem 512M; then
-        expect "virt-smp4: secondaries parked, suite passes" "^el0: $programs passed, 0 failed"
+        expect "virt-smp4: every core online" '^cpu: 4 of 4 core\(s\) online$'
+        expect "virt-smp4: suite passes" "^el0: $programs passed, 0 failed"
+    fi
+    if boot virt-el1-smp1 0 --smp 1 --mem 512M --no-initrd; then
+        expect "virt-smp1: one core" '^cpu: 1 of 1 core\(s\) online$'
     fi
 fi
 

@@ -40,7 +40,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         _ => println!("mode: EL1 direct (entered at EL1; a guest of whatever runs below)"),
     }
     println!(
-        "cpu: counter {} Hz, {} core(s) in the tree (secondaries parked)",
+        "cpu: counter {} Hz, {} core(s) in the tree",
         platform::arch::cpu::counter_frequency(),
         info.cpus.len()
     );
@@ -116,6 +116,11 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
 
     println!("boot: ok");
     crate::selftest::run(info.bootargs, &p);
+    // Under the EL2 layer PSCI goes through its allow-list even where the
+    // tree has no /psci (the Pi: the layer holds the spin-table cores).
+    let conduit = platform::power::psci_conduit().or(p.hyp.map(|_| platform::dt::PsciConduit::Smc));
+    let online = crate::task::cpus::bring_up(&info.cpus, conduit);
+    println!("cpu: {online} of {} core(s) online", info.cpus.len());
 
     let Some(initrd) = info.initrd else {
         println!("no initrd: nothing to run");

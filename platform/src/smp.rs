@@ -1,6 +1,8 @@
-//! Secondary cores. The kernel itself runs on the boot core only; this
-//! module can start another core through PSCI `CPU_ON` (for the self-test
-//! that proves the EL2 layer routes it), where it sets a flag and parks.
+//! Secondary cores: starting one in the kernel (PSCI `CPU_ON`, through the
+//! EL2 layer when there is one) with its boot record (`SecondaryBoot`: the
+//! kernel's tables, its stack, its index and the function it runs), and the
+//! CPU_ON self-test that proves the EL2 layer routes the call (that core
+//! sets a flag and parks).
 
 use crate::dt::{BoardInfo, EnableMethod};
 use crate::layout::virt_to_phys;
@@ -8,6 +10,85 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 unsafe extern "C" {
     fn secondary_entry_el1();
+    fn secondary_entry();
+}
+
+/// What a starting core reads with its MMU off (offsets given to
+/// `entry.S` as const operands).
+#[repr(C)]
+pub struct SecondaryBoot {
+    /// TTBR1: the kernel's own tables.
+    pub ttbr1: u64,
+    /// The core's first stack pointer (a kernel virtual address).
+    pub stack_top: u64,
+    /// The core's index, the main function's argument.
+    pub cpu: u64,
+    /// `extern "C" fn(usize) -> !`, as an address.
+    pub main: u64,
+}
+
+struct BootRecords([core::cell::UnsafeCell<SecondaryBoot>; crate::arch::percpu::MAX_CPUS]);
+// SAFETY: the boot core writes a core's record before starting that core,
+// and only that core reads it afterwards.
+unsafe impl Sync for BootRecords {}
+static BOOT_RECORDS: BootRecords = BootRecords(
+    [const {
+        core::cell::UnsafeCell::new(SecondaryBoot {
+            ttbr1: 0,
+            stack_top: 0,
+            cpu: 0,
+            main: 0,
+        })
+    }; crate::arch::percpu::MAX_CPUS],
+);
+
+/// The physical address of something in the kernel image.
+fn image_pa(va: u64) -> u64 {
+    va - crate::arch::mmu::kimage_offset()
+}
+
+/// Starts core `cpu` (MPIDR `mpidr`) with PSCI `CPU_ON` at `secondary_entry`:
+/// it turns its MMU on with the kernel's tables and calls `main(cpu)` on the
+/// stack whose top is `stack_top`. Returns once the firmware (or the EL2
+/// layer) accepted the call; the caller waits for the core to check in.
+///
+/// # Errors
+/// An index past the per-CPU blocks, or the call refused.
+pub fn start_secondary(
+    conduit: crate::dt::PsciConduit,
+    cpu: usize,
+    mpidr: u64,
+    stack_top: u64,
+    main: extern "C" fn(usize) -> !,
+) -> Result<(), &'static str> {
+    let cell = BOOT_RECORDS
+        .0
+        .get(cpu)
+        .ok_or("more cores than per-CPU blocks")?;
+    // SAFETY: the core has not been started, so nothing else reads its
+    // record (see `BootRecords`).
+    unsafe {
+        *cell.get() = SecondaryBoot {
+            ttbr1: crate::arch::mmu::kernel_ttbr1(),
+            stack_top,
+            cpu: cpu as u64,
+            main: main as *const () as u64,
+        }
+    };
+    let record_va = cell.get() as u64;
+    // The core reads the record with its caches off.
+    crate::arch::cpu::clean_dcache_range(record_va, core::mem::size_of::<SecondaryBoot>());
+    let entry_pa = image_pa(secondary_entry as *const () as u64);
+    let record_pa = image_pa(record_va);
+    let r = match conduit {
+        crate::dt::PsciConduit::Hvc => {
+            smccc::psci::cpu_on::<smccc::Hvc>(mpidr, entry_pa, record_pa)
+        }
+        crate::dt::PsciConduit::Smc => {
+            smccc::psci::cpu_on::<smccc::Smc>(mpidr, entry_pa, record_pa)
+        }
+    };
+    r.map_err(|_| "PSCI CPU_ON refused")
 }
 
 /// Set to 1 by the started core (which writes it with its MMU off).

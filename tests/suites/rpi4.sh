@@ -17,7 +17,9 @@ rpi4_banner_checks() {
         '^board: RaspberryPi4, Raspberry Pi 4 Model B$'
     expect "$n: EL2 layer + EL1 guest" '^mode: EL2 layer \+ EL1 guest \(hypervisor-lite v2 resident at EL2, stage 2 on'
     expect "$n: counter frequency read from CNTFRQ (62.5 MHz in QEMU)" \
-        '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree'
+        '^cpu: counter 62500000 Hz, 4 core\(s\) in the tree$'
+    expect "$n: the three secondaries come online through the EL2 layer" \
+        '^cpu: 4 of 4 core\(s\) online$'
     expect "$n: secondaries released from the spin table into the EL2 layer" \
         "^cpu: +3 secondaries were released from the firmware's spin table, release slots 0xe0, 0xe8, 0xf0 \(into the EL2 layer, which holds them\)$"
     expect "$n: UARTs translated through /soc ranges, stdout-path is the mini UART" \

@@ -1,7 +1,8 @@
 //! Tasks: processes (an address space and handles, shared), threads (a
-//! register context, a kernel stack, a state) and the kernel stacks they run
-//! on.
+//! register context, a kernel stack, a state), the kernel stacks they run
+//! on, and the cores that come online to run them.
 
+pub mod cpus;
 pub mod kstack;
 pub mod process;
 pub mod thread;

@@ -165,6 +165,20 @@ pub fn sync_icache_page(va: u64) {
     }
 }
 
+/// Cleans `[va, va + len)` to the point of coherency, for an observer that
+/// reads memory with its caches off (a core that is about to start).
+pub fn clean_dcache_range(va: u64, len: usize) {
+    let mut line = va & !63;
+    let end = va + len as u64;
+    while line < end {
+        // SAFETY: cleaning by address writes dirty data back; nothing changes.
+        unsafe { asm!("dc cvac, {0}", in(reg) line, options(nostack, preserves_flags)) };
+        line += 64;
+    }
+    // SAFETY: completes the cleaning.
+    unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
+}
+
 /// Cleans and invalidates the data-cache line holding `va` (to see a write
 /// another agent made with its caches off).
 pub fn invalidate_dcache_line(va: u64) {

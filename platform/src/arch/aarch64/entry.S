@@ -31,6 +31,28 @@
 .equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18))
 
 // The arm64 Linux image header (Documentation/arch/arm64/booting.rst).
+// Turns the MMU on: TTBR0 = the boot identity map of the image's gigabyte
+// (for the instant it turns on), TTBR1 = \ttbr1. Clobbers x9 and x10.
+.macro MMU_ON ttbr1
+    ldr     x9, =MAIR_VALUE
+    msr     mair_el1, x9
+    ldr     x9, =TCR_VALUE
+    mrs     x10, id_aa64mmfr0_el1
+    and     x10, x10, #7            // PARange
+    bfi     x9, x10, #32, #3        // TCR_EL1.IPS
+    msr     tcr_el1, x9
+    adrp    x9, boot_ttbr0_l0
+    msr     ttbr0_el1, x9
+    msr     ttbr1_el1, \ttbr1
+    isb
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    ldr     x9, =SCTLR_VALUE
+    msr     sctlr_el1, x9
+    isb
+.endm
+
 .section .text.head, "ax"
 .global _start
 _start:
@@ -186,24 +208,8 @@ el1_entry:
     dsb     nsh
     isb
 
-    ldr     x9, =MAIR_VALUE
-    msr     mair_el1, x9
-    ldr     x9, =TCR_VALUE
-    mrs     x10, id_aa64mmfr0_el1
-    and     x10, x10, #7            // PARange
-    bfi     x9, x10, #32, #3        // TCR_EL1.IPS
-    msr     tcr_el1, x9
-    adrp    x9, boot_ttbr0_l0
-    msr     ttbr0_el1, x9
-    adrp    x9, boot_ttbr1_l0
-    msr     ttbr1_el1, x9
-    isb
-    tlbi    vmalle1
-    dsb     nsh
-    isb
-    ldr     x9, =SCTLR_VALUE
-    msr     sctlr_el1, x9
-    isb
+    adrp    x11, boot_ttbr1_l0
+    MMU_ON  x11
     ldr     x9, =high_entry
     br      x9
 
@@ -282,6 +288,34 @@ secondary_entry_el1:
     sev
 1:  wfe
     b       1b
+
+// A secondary core brought into the kernel: it arrives at EL1 (PSCI CPU_ON,
+// through the EL2 layer when there is one) with the MMU off, interrupts
+// masked and x0 = the physical address of its boot record (smp.rs:
+// `SecondaryBoot`, offsets from Rust), which lies in the image's gigabyte
+// and so stays reachable through the identity map once the MMU is on.
+.global secondary_entry
+secondary_entry:
+    mov     x19, x0
+    mov     x9, #(3 << 20)          // CPACR_EL1.FPEN: Rust emits NEON
+    msr     cpacr_el1, x9
+    isb
+    ldr     x11, [x19, #{boot_ttbr1}]
+    MMU_ON  x11
+    ldr     x9, =secondary_high
+    br      x9
+secondary_high:
+    ldr     x9, [x19, #{boot_stack_top}]
+    mov     sp, x9
+    ldr     x9, =kernel_vectors
+    msr     vbar_el1, x9
+    isb
+    ldr     x0, [x19, #{boot_cpu}]
+    ldr     x9, [x19, #{boot_main}]
+    mov     x29, xzr                // backtraces end here
+    mov     x30, xzr
+    blr     x9
+    brk     #0x4                    // the main function must not return
 
 .section .bss.boot_tables, "aw", @nobits
 .balign 4096

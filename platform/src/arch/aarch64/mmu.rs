@@ -311,3 +311,35 @@ pub unsafe fn unmap_kernel_stack(va: u64, pages: usize) {
     }
     // `map_range` on the live tables invalidated the range on every core.
 }
+
+/// TTBR1 for a core that joins: the kernel's own tables.
+pub fn kernel_ttbr1() -> u64 {
+    let _guard = KERNEL_SPACE_LOCK.lock();
+    // SAFETY: read under the lock that serialises every change.
+    let m = unsafe { &*KERNEL_SPACE.0.get() };
+    m.as_ref().map_or(0, |m| m.root_address().0 as u64)
+}
+
+/// On a core that has just joined: the kernel's empty TTBR0 (software PAN),
+/// the boot identity map's entries gone from this core's TLB, and WXN on as
+/// on the boot core.
+pub fn finish_secondary_mmu() {
+    let empty = EMPTY_USER_TABLE.load(Ordering::Relaxed);
+    let cpu = super::percpu::this_cpu();
+    cpu.kernel_ttbr0.store(empty, Ordering::Relaxed);
+    cpu.user_ttbr0.store(empty, Ordering::Relaxed);
+    super::cpu::write_ttbr0(empty);
+    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
+    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+    // SAFETY: TLB maintenance only discards cached translations (this
+    // core's: the identity map is global, and it is gone from TTBR0 now).
+    unsafe {
+        core::arch::asm!(
+            "dsb nshst",
+            "tlbi vmalle1",
+            "dsb nsh",
+            "isb",
+            options(nostack, preserves_flags)
+        );
+    }
+}

@@ -20,6 +20,10 @@ core::arch::global_asm!(
     PFR0_GIC_BITS = const crate::drivers::gicv3::PFR0_GIC_BITS,
     ICC_SRE_EL2_ENABLE = const crate::drivers::gicv3::ICC_SRE_EL2_ENABLE,
     ICC_SRE_SRE = const crate::drivers::gicv3::ICC_SRE_SRE,
+    boot_ttbr1 = const core::mem::offset_of!(crate::smp::SecondaryBoot, ttbr1),
+    boot_stack_top = const core::mem::offset_of!(crate::smp::SecondaryBoot, stack_top),
+    boot_cpu = const core::mem::offset_of!(crate::smp::SecondaryBoot, cpu),
+    boot_main = const core::mem::offset_of!(crate::smp::SecondaryBoot, main),
 );
 // vectors.S is assembled in trap.rs, with its offsets as const operands.
 core::arch::global_asm!(include_str!("mem.S"));

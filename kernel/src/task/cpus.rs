@@ -1,0 +1,104 @@
+//! Bringing the secondary cores online: each gets its per-CPU block, a
+//! kernel stack and an emergency stack (both with guard pages), the
+//! kernel's tables with the empty TTBR0, and then idles in `wfi`. There is
+//! no scheduler yet, so an online secondary runs nothing else; the boot log
+//! names each core as it comes online, and a core that does not come up is
+//! reported while the others carry on.
+
+use super::kstack::KernelStack;
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use platform::arch::percpu::MAX_CPUS;
+use platform::dt::{Cpu, PsciConduit};
+use platform::println;
+
+/// Set by each core once it runs in the kernel.
+static ONLINE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+/// Each core's stack limit and emergency stack top, for its per-CPU block.
+static STACK_LIMIT: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+static EMERGENCY_TOP: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// This core's MPIDR affinity fields (Aff3..Aff0), as the tree names cores.
+fn this_mpidr() -> u64 {
+    use aarch64_cpu::registers::{Readable, MPIDR_EL1};
+    MPIDR_EL1.get() & 0xff_00ff_ffff
+}
+
+/// Starts every core of `cpus` but this one, with `conduit`, and waits up to
+/// a second of counter time for each to check in. Returns how many are
+/// online, this one included.
+pub fn bring_up(cpus: &[Cpu], conduit: Option<PsciConduit>) -> usize {
+    let me = this_mpidr();
+    let mut online = 1;
+    let mut index = 0;
+    for cpu in cpus.iter().filter(|c| c.mpidr != me) {
+        index += 1;
+        if index >= MAX_CPUS {
+            println!(
+                "cpu:    core {:#x} and later stay off (per-CPU blocks for {MAX_CPUS} cores)",
+                cpu.mpidr
+            );
+            break;
+        }
+        let Some(conduit) = conduit else {
+            println!(
+                "cpu:    core {} ({:#x}) not started: no PSCI",
+                index, cpu.mpidr
+            );
+            continue;
+        };
+        let (Ok(stack), Ok(emergency)) = (KernelStack::new(), KernelStack::new()) else {
+            println!(
+                "cpu:    core {} ({:#x}) not started: no memory for its stacks",
+                index, cpu.mpidr
+            );
+            continue;
+        };
+        // A core's stacks live as long as the kernel.
+        let stack = Box::leak(Box::new(stack));
+        let emergency = Box::leak(Box::new(emergency));
+        STACK_LIMIT[index].store(stack.limit(), Ordering::Relaxed);
+        EMERGENCY_TOP[index].store(emergency.top(), Ordering::Relaxed);
+        match platform::smp::start_secondary(conduit, index, cpu.mpidr, stack.top(), secondary_main)
+        {
+            Err(why) => println!(
+                "cpu:    core {} ({:#x}) not started: {why}",
+                index, cpu.mpidr
+            ),
+            Ok(()) => {
+                let freq = platform::arch::cpu::counter_frequency();
+                let deadline = platform::arch::cpu::counter() + freq;
+                while !ONLINE[index].load(Ordering::Acquire)
+                    && platform::arch::cpu::counter() < deadline
+                {
+                    core::hint::spin_loop();
+                }
+                if ONLINE[index].load(Ordering::Acquire) {
+                    online += 1;
+                    println!("cpu:    core {} ({:#x}) online", index, cpu.mpidr);
+                } else {
+                    println!(
+                        "cpu:    core {} ({:#x}) did not come up within 1 s",
+                        index, cpu.mpidr
+                    );
+                }
+            }
+        }
+    }
+    online
+}
+
+/// The first Rust code a secondary core runs, on its own kernel stack.
+extern "C" fn secondary_main(index: usize) -> ! {
+    platform::arch::percpu::init_this_cpu(
+        index,
+        STACK_LIMIT[index].load(Ordering::Relaxed),
+        EMERGENCY_TOP[index].load(Ordering::Relaxed),
+    );
+    platform::arch::mmu::finish_secondary_mmu();
+    ONLINE[index].store(true, Ordering::Release);
+    // No scheduler yet: nothing to run. Interrupts stay masked.
+    loop {
+        aarch64_cpu::asm::wfi();
+    }
+}
