@@ -31,9 +31,9 @@ timeout 170 gdb-multiarch -q -batch -nx \
     build/kernel.elf >"$out" 2>&1 </dev/null
 wait "$gdb_job"
 expect "gdb: stops at kernel_entry with the kernel's symbols" \
-    '^Breakpoint 1, kernel::boot::kernel_entry \(dtb_pa=[0-9]+, kimage_offset=[0-9]+, entry_el=1\) at kernel/src/boot\.rs:[0-9]+$'
+    '^(Thread [0-9]+ hit )?Breakpoint 1, kernel::boot::kernel_entry \(dtb_pa=[0-9]+, kimage_offset=[0-9]+, entry_el=1\) at kernel/src/boot\.rs:[0-9]+$'
 expect "gdb: stops in the EL0 program's main with its unstripped symbols" \
-    '^Breakpoint 2, hello::main \(.*\) at tests/el0/src/bin/hello\.rs:[0-9]+$'
+    '^(Thread [0-9]+ hit )?Breakpoint 2, hello::main \(.*\) at tests/el0/src/bin/hello\.rs:[0-9]+$'
 expect "gdb: EL0 backtrace through the program's runtime" '^#1 +hello::zx_program_main \(.*\) at tests/userlib/src/rt\.rs:[0-9]+$'
 out=$gdb_qemu
 expect "gdb: the boot then finishes, the program passes" '^test hello \.\.\. ok$'
