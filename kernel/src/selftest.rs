@@ -518,7 +518,7 @@ mod hyp_hostile {
                 core::sync::atomic::Ordering::SeqCst,
             );
             r.sync();
-            let ctx = probe::image_pa(r as *const Report as u64);
+            let ctx = platform::arch::mmu::kernel_pa(r as *const Report as u64);
             // The third start goes through HVC: both conduits reach the layer.
             let ret = status32(platform::hyp::raw_call(
                 n != 2,
@@ -592,7 +592,7 @@ mod hyp_hostile {
             let r = &REPORTS[0];
             r.clear();
             r.sync();
-            let ctx = probe::image_pa(r as *const Report as u64);
+            let ctx = platform::arch::mmu::kernel_pa(r as *const Report as u64);
             let ret = status32(platform::hyp::raw_call(
                 true,
                 [u64::from(CPU_ON64), cpu.mpidr, probe::start_entry_pa(), ctx],

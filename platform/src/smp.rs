@@ -4,8 +4,8 @@
 //! CPU_ON self-test that proves the EL2 layer routes the call (that core
 //! sets a flag and parks).
 
-use crate::dt::{BoardInfo, EnableMethod};
-use crate::layout::virt_to_phys;
+use crate::arch::mmu::kernel_pa;
+use crate::dt::{BoardInfo, EnableMethod, PsciConduit};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 unsafe extern "C" {
@@ -42,9 +42,18 @@ static BOOT_RECORDS: BootRecords = BootRecords(
     }; crate::arch::percpu::MAX_CPUS],
 );
 
-/// The physical address of something in the kernel image.
-fn image_pa(va: u64) -> u64 {
-    va - crate::arch::mmu::kimage_offset()
+/// PSCI `CPU_ON` through `conduit`.
+fn cpu_on(
+    conduit: PsciConduit,
+    mpidr: u64,
+    entry_pa: u64,
+    context: u64,
+) -> Result<(), &'static str> {
+    let r = match conduit {
+        PsciConduit::Hvc => smccc::psci::cpu_on::<smccc::Hvc>(mpidr, entry_pa, context),
+        PsciConduit::Smc => smccc::psci::cpu_on::<smccc::Smc>(mpidr, entry_pa, context),
+    };
+    r.map_err(|_| "PSCI CPU_ON refused")
 }
 
 /// Starts core `cpu` (MPIDR `mpidr`) with PSCI `CPU_ON` at `secondary_entry`:
@@ -55,7 +64,7 @@ fn image_pa(va: u64) -> u64 {
 /// # Errors
 /// An index past the per-CPU blocks, or the call refused.
 pub fn start_secondary(
-    conduit: crate::dt::PsciConduit,
+    conduit: PsciConduit,
     cpu: usize,
     mpidr: u64,
     stack_top: u64,
@@ -78,17 +87,8 @@ pub fn start_secondary(
     let record_va = cell.get() as u64;
     // The core reads the record with its caches off.
     crate::arch::cpu::clean_dcache_range(record_va, core::mem::size_of::<SecondaryBoot>());
-    let entry_pa = image_pa(secondary_entry as *const () as u64);
-    let record_pa = image_pa(record_va);
-    let r = match conduit {
-        crate::dt::PsciConduit::Hvc => {
-            smccc::psci::cpu_on::<smccc::Hvc>(mpidr, entry_pa, record_pa)
-        }
-        crate::dt::PsciConduit::Smc => {
-            smccc::psci::cpu_on::<smccc::Smc>(mpidr, entry_pa, record_pa)
-        }
-    };
-    r.map_err(|_| "PSCI CPU_ON refused")
+    let entry_pa = kernel_pa(secondary_entry as *const () as u64);
+    cpu_on(conduit, mpidr, entry_pa, kernel_pa(record_va))
 }
 
 /// Set to 1 by the started core (which writes it with its MMU off).
@@ -105,28 +105,10 @@ pub fn start_secondary_selftest(info: &BoardInfo<'_>) -> Result<u64, &'static st
         .skip(1)
         .find(|c| c.enable_method == EnableMethod::Psci)
         .ok_or("no secondary core started with PSCI (boot with --smp 2 or more)")?;
-    let l = crate::arch::mmu::image_layout();
-    let entry_va = secondary_entry_el1 as *const () as u64;
-    // The image is mapped at its link address, not in the linear map: its
-    // physical address is the offset from the image start.
-    let kimage_offset = crate::arch::mmu::kimage_offset();
-    let entry_pa = entry_va - kimage_offset;
+    let entry_pa = kernel_pa(secondary_entry_el1 as *const () as u64);
     let flag_va = &CHECKED_IN as *const AtomicU64 as u64;
-    let flag_pa = if flag_va >= l.start {
-        flag_va - kimage_offset
-    } else {
-        virt_to_phys(flag_va).ok_or("flag")?
-    };
     CHECKED_IN.store(0, Ordering::SeqCst);
-    let r = match conduit {
-        crate::dt::PsciConduit::Hvc => {
-            smccc::psci::cpu_on::<smccc::Hvc>(cpu.mpidr, entry_pa, flag_pa)
-        }
-        crate::dt::PsciConduit::Smc => {
-            smccc::psci::cpu_on::<smccc::Smc>(cpu.mpidr, entry_pa, flag_pa)
-        }
-    };
-    r.map_err(|_| "PSCI CPU_ON returned an error")?;
+    cpu_on(conduit, cpu.mpidr, entry_pa, kernel_pa(flag_va))?;
     let deadline = crate::arch::cpu::counter() + crate::arch::cpu::counter_frequency();
     while crate::arch::cpu::counter() < deadline {
         crate::arch::cpu::invalidate_dcache_line(flag_va);

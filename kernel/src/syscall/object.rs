@@ -5,6 +5,7 @@ use super::{user, SysResult};
 use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject};
 use crate::task::Thread;
+use crate::vm::fastcopy::record_as_bytes;
 use crate::vm::vmo::Kind;
 use crate::vm::VmoObject;
 use alloc::string::String;
@@ -164,22 +165,18 @@ pub fn object_get_info(
         }
         _ => return Err(ZxStatus::NotSupported),
     };
-    let len = match &record {
-        InfoRecord::HandleBasic(r) => core::mem::size_of_val(r),
-        InfoRecord::HandleCount(r) => core::mem::size_of_val(r),
-        InfoRecord::Vmar(r) => core::mem::size_of_val(r),
-        InfoRecord::Vmo(_, len) => *len,
+    // The bytes the topic returns: the whole record, or a VMO topic's prefix.
+    let bytes = match &record {
+        InfoRecord::HandleBasic(r) => record_as_bytes(r),
+        InfoRecord::HandleCount(r) => record_as_bytes(r),
+        InfoRecord::Vmar(r) => record_as_bytes(r),
+        InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
     };
-    if buffer_size < len {
+    if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;
         return Err(ZxStatus::BufferTooSmall);
     }
-    match &record {
-        InfoRecord::HandleBasic(r) => user::write_prefix(t, buffer, r, len)?,
-        InfoRecord::HandleCount(r) => user::write_prefix(t, buffer, r, len)?,
-        InfoRecord::Vmar(r) => user::write_prefix(t, buffer, r, len)?,
-        InfoRecord::Vmo(r, _) => user::write_prefix(t, buffer, r, len)?,
-    }
+    user::write_bytes(t, buffer, bytes)?;
     write_counts(t, actual, avail, 1, 1)
 }
 

@@ -102,17 +102,6 @@ pub fn write<T: Record>(t: &Thread, ptr: UserOut<T>, value: &T) -> Result<(), Us
     copy_out(t, ptr.addr(), record_as_bytes(value))
 }
 
-/// Writes the first `len` bytes of a record at `ptr` (a versioned info
-/// record whose older topics return a prefix).
-pub fn write_prefix<T: Record>(
-    t: &Thread,
-    ptr: UserOut<u8>,
-    value: &T,
-    len: usize,
-) -> Result<(), UserCopyError> {
-    copy_out(t, ptr.addr(), &record_as_bytes(value)[..len])
-}
-
 /// Hands a new handle to the program through `out`; if the pointer is
 /// unusable the handle is closed again (whatever it held goes with it), so
 /// a failed call creates nothing.

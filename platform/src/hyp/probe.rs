@@ -5,7 +5,7 @@
 //! its CurrentEL there, optionally suspends itself with a power-down
 //! `CPU_SUSPEND` whose resume entry writes CurrentEL again, and powers off.
 
-use crate::layout::virt_to_phys;
+use crate::arch::mmu::kernel_pa;
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -133,20 +133,14 @@ unsafe extern "C" {
     fn hyp_probe_resume();
 }
 
-/// The physical address of a symbol or static in the kernel image (which
-/// is mapped at its link address, not in the linear map).
-pub fn image_pa(va: u64) -> u64 {
-    virt_to_phys(va).unwrap_or_else(|| va - crate::arch::mmu::kimage_offset())
-}
-
 /// The start entry, physically.
 pub fn start_entry_pa() -> u64 {
-    image_pa(hyp_probe_entry as *const () as u64)
+    kernel_pa(hyp_probe_entry as *const () as u64)
 }
 
 /// The resume entry, physically.
 pub fn resume_entry_pa() -> u64 {
-    image_pa(hyp_probe_resume as *const () as u64)
+    kernel_pa(hyp_probe_resume as *const () as u64)
 }
 
 /// `SMC #1` / `HVC #1`: SMCCC requires immediate 0; x0 out.

@@ -207,16 +207,25 @@ pub unsafe fn switch_to_kernel_tables(
     unsafe {
         m.activate();
     }
-    let cpu = super::percpu::this_cpu();
-    cpu.kernel_ttbr0.store(empty_pa.0 as u64, Ordering::Relaxed);
-    cpu.user_ttbr0.store(empty_pa.0 as u64, Ordering::Relaxed);
-    super::cpu::write_ttbr0(empty_pa.0 as u64);
-    // Every writable page is now non-executable by construction; make the
-    // CPU enforce it too (WXN is cached in TLB entries, hence the flush).
-    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
-    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+    enter_kernel_view();
+    // The boot tables' entries go from every TLB.
     flush_all_tlbs();
     Ok(())
+}
+
+/// This core's final setup on the kernel's tables: the empty TTBR0
+/// (software PAN) for the kernel and, until an address space is activated,
+/// for EL0 too; and WXN, which makes the CPU enforce what the tables already
+/// say (no writable page is executable). The caller then flushes the TLB:
+/// WXN is cached in TLB entries, and so are the boot tables'.
+fn enter_kernel_view() {
+    let empty = EMPTY_USER_TABLE.load(Ordering::Relaxed);
+    let cpu = super::percpu::this_cpu();
+    cpu.kernel_ttbr0.store(empty, Ordering::Relaxed);
+    cpu.user_ttbr0.store(empty, Ordering::Relaxed);
+    super::cpu::write_ttbr0(empty);
+    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
+    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
 }
 
 static KIMAGE_OFFSET: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
@@ -224,6 +233,12 @@ static KIMAGE_OFFSET: core::sync::atomic::AtomicU64 = core::sync::atomic::Atomic
 /// The image's virtual minus physical address.
 pub fn kimage_offset() -> u64 {
     KIMAGE_OFFSET.load(Ordering::Relaxed)
+}
+
+/// The physical address of a kernel address: in the linear map, or of a
+/// symbol or static in the image (mapped at its link address).
+pub fn kernel_pa(va: u64) -> u64 {
+    crate::layout::virt_to_phys(va).unwrap_or_else(|| va - kimage_offset())
 }
 
 /// An all-invalid level-0 table for TTBR0 while no process runs.
@@ -324,13 +339,7 @@ pub fn kernel_ttbr1() -> u64 {
 /// the boot identity map's entries gone from this core's TLB, and WXN on as
 /// on the boot core.
 pub fn finish_secondary_mmu() {
-    let empty = EMPTY_USER_TABLE.load(Ordering::Relaxed);
-    let cpu = super::percpu::this_cpu();
-    cpu.kernel_ttbr0.store(empty, Ordering::Relaxed);
-    cpu.user_ttbr0.store(empty, Ordering::Relaxed);
-    super::cpu::write_ttbr0(empty);
-    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
-    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+    enter_kernel_view();
     // SAFETY: TLB maintenance only discards cached translations (this
     // core's: the identity map is global, and it is gone from TTBR0 now).
     unsafe {
