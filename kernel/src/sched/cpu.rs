@@ -227,7 +227,9 @@ fn run(here: usize, t: Arc<Thread>) {
         .current
         .store(core::ptr::null_mut(), Ordering::Release);
     match t.take_switch_reason() {
-        Switch::Preempted => core.push(t),
+        // Back on a queue: an idle core's if there is one (it is woken to
+        // take it), else this one's.
+        Switch::Preempted => enqueue(t),
         Switch::Parked => {
             if t.park.finish() {
                 enqueue(t);
