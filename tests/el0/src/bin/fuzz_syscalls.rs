@@ -2013,7 +2013,8 @@ impl Fuzz {
     /// A futex address from the pointer pool: `INVALID_ARGS` for NULL or a
     /// misaligned one before anything else.
     fn futex_ptr(&mut self) -> (u64, Class, bool) {
-        let (p, class) = self.ptr(4, Dir::In, 1);
+        let align = if self.rng.chance(20) { 1 } else { 4 };
+        let (p, class) = self.ptr(4, Dir::In, align);
         let p = if self.rng.chance(10) { 0 } else { p };
         (p, class, p == 0 || !p.is_multiple_of(4))
     }
@@ -2042,9 +2043,16 @@ impl Fuzz {
     /// else `TIMED_OUT`).
     fn futex_wait(&mut self) {
         let (p, class, invalid) = self.futex_ptr();
-        let owner = self.pick_handle(false);
+        let owner = if self.rng.chance(50) {
+            Picked {
+                value: zx::ZX_HANDLE_INVALID,
+                who: Who::Bad,
+            }
+        } else {
+            self.pick_handle(false)
+        };
         let known = !invalid && class == Class::Good && self.readable_back(p, 4);
-        let value = if known && self.rng.chance(2) {
+        let value = if known && self.rng.chance(50) {
             self.read_back_u32(p)
         } else {
             self.rng.next_u32()
