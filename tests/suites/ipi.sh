@@ -44,3 +44,11 @@ if boot ipi-irq-off 1 --no-initrd --append "irq=off selftest=ipi" --timeout 60; 
         '^selftest: ipi: 0 of 3 online secondaries reachable by the reschedule SGI$'
     expect "ipi-irq-off: the self-test fails" '^selftest: ipi: FAILED$'
 fi
+
+# The GIC-400 also delivers the timer: a program asleep in `wfi` on raspi4b
+# is killed at its time limit (the distributor and CPU interface are enabled
+# by this kernel's own GICv2 driver).
+if manifest_boot ipi-rpi4-wfi 0 wfi-limit --board rpi4 --timeout 60; then
+    expect "ipi-rpi4-wfi: the program in a wfi loop is killed at its limit" \
+        '^test wfi_loop \.\.\. ok \(killed as expected, time-limit: time limit exceeded \(1 s\)\)$'
+fi
