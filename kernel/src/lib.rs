@@ -11,6 +11,7 @@ pub mod cpio;
 pub mod elf;
 pub mod manifest;
 pub mod object;
+pub mod sched;
 
 #[cfg(target_os = "none")]
 pub mod boot;
@@ -26,6 +27,4 @@ pub mod selftest;
 pub mod syscall;
 #[cfg(target_os = "none")]
 pub mod task;
-#[cfg(target_os = "none")]
-pub mod time;
 pub mod vm;
