@@ -121,6 +121,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     let conduit = platform::power::psci_conduit().or(p.hyp.map(|_| platform::dt::PsciConduit::Smc));
     let online = crate::task::cpus::bring_up(&info.cpus, conduit);
     println!("cpu: {online} of {} core(s) online", info.cpus.len());
+    crate::selftest::run_after_cores(info.bootargs, online);
 
     let Some(initrd) = info.initrd else {
         println!("no initrd: nothing to run");

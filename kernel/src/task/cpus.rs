@@ -75,7 +75,12 @@ pub fn bring_up(cpus: &[Cpu], conduit: Option<PsciConduit>) -> usize {
                 }
                 if ONLINE[index].load(Ordering::Acquire) {
                     online += 1;
-                    println!("cpu:    core {} ({:#x}) online", index, cpu.mpidr);
+                    println!(
+                        "cpu:    core {} ({:#x}) online, {}",
+                        index,
+                        cpu.mpidr,
+                        platform::irq::describe_core(index)
+                    );
                 } else {
                     println!(
                         "cpu:    core {} ({:#x}) did not come up within 1 s",
@@ -96,9 +101,16 @@ extern "C" fn secondary_main(index: usize) -> ! {
         EMERGENCY_TOP[index].load(Ordering::Relaxed),
     );
     platform::arch::mmu::finish_secondary_mmu();
+    // The boot core reports the outcome (irq::describe_core) with the
+    // online line.
+    let gic = platform::irq::init_this_core();
     ONLINE[index].store(true, Ordering::Release);
-    // No scheduler yet: nothing to run. Interrupts stay masked.
+    // No scheduler yet: nothing to run. Interrupts stay masked; `wfi` still
+    // wakes on a pending one, which `take` then acknowledges and ends.
     loop {
         aarch64_cpu::asm::wfi();
+        if gic.is_ok() {
+            crate::selftest::ipi_ack(platform::irq::take());
+        }
     }
 }
