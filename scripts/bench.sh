@@ -45,9 +45,10 @@
 #     their own part of one fresh 64 MiB VMO mapped once (Linux: one
 #     anonymous mapping, no THP, worker i pinned to CPU i); wall-clock ns
 #     per page from releasing the waiting workers to the last one's end,
-#     median of 5 measurements in one boot, shown as throughput relative to
-#     one thread (ideal: N). NOISY: host load, and a host with fewer than 4
-#     CPUs cannot run 4 vCPUs at once.
+#     median of 5 measurements in one boot (after one untimed 4-thread
+#     measurement: TCG translates the fault path), shown as throughput
+#     relative to one thread (ideal: N). NOISY: host load, and a host with
+#     fewer than 4 CPUs cannot run 4 vCPUs at once.
 #
 # This kernel runs the EL0 programs above (`bench` in
 # tests/el0/manifest.txt). Linux is Debian's
@@ -254,7 +255,8 @@ line() { # KEY LABEL
 
 echo
 if [ "$icount" = 1 ]; then
-    echo "instructions per operation (QEMU -icount shift=0,sleep=off: 1 ns = 1 instruction; exact and repeatable)"
+    echo "instructions per operation (QEMU -icount shift=0,sleep=off: 1 ns = 1 instruction)"
+    echo "zkernel's figures repeat exactly; Linux's vary by a few percent from boot to boot (random DTB seeds)"
 else
     echo "wall-clock ns per operation on this host (QEMU TCG, no -icount). NOISY: varies with host load; ratios are rough"
 fi
@@ -277,7 +279,7 @@ line allocfree_empty  "page alloc+free (64 KiB map/touch/unmap), mem empty"
 line allocfree_full   "page alloc+free, mem nearly full (32 MiB left)"
 echo "-m 1G, threads, -smp 1 (linux: both threads pinned to CPU 0)"
 line thread_create_join "thread create+start+join / pthread_create+join"
-line futex_pingpong   "context switch: futex ping-pong, 1 core, per round trip"
+line futex_pingpong   "context switch: futex ping-pong round trip, 1 core"
 echo "-m 1G, threads, -smp 2 (linux: ping-pong threads pinned to CPUs 0 and 1)"
 line thread_create_join_smp2 "thread create+start+join / pthread_create+join"
 line futex_pingpong_smp2 "futex wake/wait round trip, 2 cores"
@@ -297,7 +299,8 @@ for n in 1 2 4; do
 done
 echo
 for f in zk-threads zk-fscale; do
-    grep -h '^cpu: .* online' "$work/$f.log" | sed "s/^/note: $f: zkernel boot: /"
+    grep -h '^cpu: [0-9]* of [0-9]* core(s) online' "$work/$f.log" |
+        sed "s/^cpu: /note: $f: zkernel brought up /; s/\$/ (its scheduler may use fewer)/"
 done
 grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log "$work"/linux-*.log |
     sed 's/^benchinfo: /note: /'
