@@ -141,8 +141,8 @@ pub fn start_scheduling() {
     enable_el0_counter();
     crate::sched::core_online();
     SCHEDULING.store(true, Ordering::Release);
-    for index in 1..MAX_CPUS {
-        if ONLINE[index].load(Ordering::Acquire) {
+    for (index, online) in ONLINE.iter().enumerate().skip(1) {
+        if online.load(Ordering::Acquire) {
             platform::irq::send_reschedule(index);
         }
     }
