@@ -66,6 +66,7 @@ impl Rights {
     pub const DEFAULT_THREAD: Self = Self::BASIC
         .union(Self::IO)
         .union(Self::PROPERTY)
+        .union(Self::DESTROY)
         .union(Self::SIGNAL)
         .union(Self::MANAGE_THREAD)
         .union(Self::APPLY_PROFILE);
@@ -212,6 +213,8 @@ pub mod rights {
     pub const INSPECT: u32 = Rights::INSPECT.bits();
     pub const OP_CHILDREN: u32 = Rights::OP_CHILDREN.bits();
     pub const RESIZE: u32 = Rights::RESIZE.bits();
+    pub const MANAGE_PROCESS: u32 = Rights::MANAGE_PROCESS.bits();
+    pub const MANAGE_THREAD: u32 = Rights::MANAGE_THREAD.bits();
     pub const SAME_RIGHTS: u32 = Rights::SAME_RIGHTS.bits();
     pub const BASIC: u32 = Rights::BASIC.bits();
     pub const IO: u32 = Rights::IO.bits();

@@ -143,7 +143,8 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     crate::sched::core_online();
     let free_at_start = FRAMES.free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
-    let summary = crate::runner::run_all(bytes, Some(limit));
+    let parallel = crate::runner::parallel_from(info.bootargs);
+    let summary = crate::runner::run_all(bytes, Some(limit), parallel);
     let free_at_end = FRAMES.free_pages();
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;

@@ -138,6 +138,8 @@ impl Thread {
     /// runs, at once if it sleeps.
     pub fn request_stop(&self) {
         self.stopping.store(true, Ordering::Release);
+        // It will run again: whatever it waited for no longer matters.
+        self.process.wait_forever_ended(self);
         self.wake();
         let cpu = self.last_cpu();
         if cpu != this_cpu().index() {
