@@ -17,6 +17,7 @@
 //!   and `g` at most one past the generation finished after it returned;
 //! - it does not change afterwards: read again after the writers have
 //!   moved on (and a snapshot taken from it), it holds the same words.
+//!
 //! Every page is back when the snapshots and the parent are closed.
 #![no_std]
 #![no_main]
@@ -73,12 +74,17 @@ type Shape = (u64, usize);
 /// Checks one snapshot page: every word this page's, a prefix of one
 /// generation and the rest of the one before, within `[before, after + 1]`.
 fn check_page(snap: usize, page: usize, words: &[u64], before: u64, after: u64) -> Shape {
-    let first = generation_of(page, words[0])
-        .unwrap_or_else(|| panic!("snapshot {snap} page {page}: word 0 is {:#x}, not this page's", words[0]));
+    let first = generation_of(page, words[0]).unwrap_or_else(|| {
+        panic!(
+            "snapshot {snap} page {page}: word 0 is {:#x}, not this page's",
+            words[0]
+        )
+    });
     let mut split = words.len();
     for (i, &v) in words.iter().enumerate() {
-        let g = generation_of(page, v)
-            .unwrap_or_else(|| panic!("snapshot {snap} page {page}: word {i} is {v:#x}, never written there"));
+        let g = generation_of(page, v).unwrap_or_else(|| {
+            panic!("snapshot {snap} page {page}: word {i} is {v:#x}, never written there")
+        });
         let expected = if i < split { first } else { first - 1 };
         if g != expected && i < split && g + 1 == first {
             split = i;
@@ -89,7 +95,11 @@ fn check_page(snap: usize, page: usize, words: &[u64], before: u64, after: u64) 
             "snapshot {snap} page {page}: word {i} is generation {g} (word 0 is {first}): not one instant of the page"
         );
     }
-    let oldest = if split < words.len() { first - 1 } else { first };
+    let oldest = if split < words.len() {
+        first - 1
+    } else {
+        first
+    };
     assert!(
         oldest >= before,
         "snapshot {snap} page {page}: holds generation {oldest}, older than {before}, finished before the snapshot"
@@ -140,7 +150,8 @@ fn main(root: Handle) -> i64 {
         let any = [0u64; PAGES];
         let never = [u64::MAX - 1; PAGES];
         for snap in 0..n as usize {
-            let before: [u64; PAGES] = core::array::from_fn(|p| FINISHED[p].load(Ordering::Acquire));
+            let before: [u64; PAGES] =
+                core::array::from_fn(|p| FINISHED[p].load(Ordering::Acquire));
             let s = child(parent, child_opt::SNAPSHOT, 0, (PAGES * PAGE) as u64);
             let after: [u64; PAGES] = core::array::from_fn(|p| FINISHED[p].load(Ordering::Acquire));
             let now = shapes(snap, s, &before, &after);
@@ -174,8 +185,13 @@ fn main(root: Handle) -> i64 {
             close(h);
         }
         let last: [u64; PAGES] = core::array::from_fn(|p| FINISHED[p].load(Ordering::Relaxed));
-        for page in 0..PAGES {
-            assert!(m.read_u64(page * PAGE) == value(page, last[page]), "parent page {page} after the writers");
+        for (page, &g) in last.iter().enumerate() {
+            for word in [0, WORDS - 1] {
+                assert!(
+                    m.read_u64(page * PAGE + word * 8) == value(page, g),
+                    "parent page {page} word {word} after the writers"
+                );
+            }
         }
         zx::println!(
             "smp_cow_snapshot: {n} snapshots while {WRITERS} threads rewrote {PAGES} pages (generations up to {}): every page one instant of its writer ({torn} caught mid-rewrite), within the call",
@@ -184,7 +200,9 @@ fn main(root: Handle) -> i64 {
         m.unmap();
         close(parent);
     });
-    zx::println!("smp_cow_snapshot: no snapshot changed after it was taken; its own snapshot matched it");
+    zx::println!(
+        "smp_cow_snapshot: no snapshot changed after it was taken; its own snapshot matched it"
+    );
     zx::println!("smp_cow_snapshot: every page back after closing the snapshots and the parent");
     0
 }

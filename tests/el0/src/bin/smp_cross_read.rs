@@ -20,8 +20,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use el0_tests::smp::{rounds, Barrier, Group};
 use el0_tests::{
-    assert_no_leak, close, op_range, prefault_stack, touch_stack, vmo, write, zx, Mapping, PAGE,
-    RW,
+    assert_no_leak, close, op_range, prefault_stack, touch_stack, vmo, write, zx, Mapping, PAGE, RW,
 };
 use zx::{vmo_op as op, Handle};
 
@@ -103,22 +102,49 @@ fn worker(t: usize) {
             // Read one VMO into the other's mapping, each way.
             0 | 1 => {
                 let (src, dst) = (t, 1 - t);
-                ok(op_range(vmo_h(dst), op::DECOMMIT, LEN as u64, LEN as u64), "DECOMMIT");
-                ok(zx::vmo_read(vmo_h(src), buf_mut(dst, LEN), 0), "vmo_read into the other's mapping");
+                ok(
+                    op_range(vmo_h(dst), op::DECOMMIT, LEN as u64, LEN as u64),
+                    "DECOMMIT",
+                );
+                ok(
+                    zx::vmo_read(vmo_h(src), buf_mut(dst, LEN), 0),
+                    "vmo_read into the other's mapping",
+                );
                 check(dst, LEN, src, "vmo_read into the other's mapping", round);
             }
             // Write one VMO from the other's mapping, each way.
             2 | 3 => {
                 let (dst, src) = (t - 2, 3 - t);
-                ok(op_range(vmo_h(dst), op::DECOMMIT, 2 * LEN as u64, LEN as u64), "DECOMMIT");
-                ok(zx::vmo_write(vmo_h(dst), buf(src), 2 * LEN as u64), "vmo_write from the other's mapping");
-                check(dst, 2 * LEN, src, "vmo_write from the other's mapping", round);
+                ok(
+                    op_range(vmo_h(dst), op::DECOMMIT, 2 * LEN as u64, LEN as u64),
+                    "DECOMMIT",
+                );
+                ok(
+                    zx::vmo_write(vmo_h(dst), buf(src), 2 * LEN as u64),
+                    "vmo_write from the other's mapping",
+                );
+                check(
+                    dst,
+                    2 * LEN,
+                    src,
+                    "vmo_write from the other's mapping",
+                    round,
+                );
             }
             // Into the VMO's own mapping.
             _ => {
                 for which in 0..2 {
-                    ok(zx::vmo_read(vmo_h(which), buf_mut(which, 3 * LEN), 0), "vmo_read into its own mapping");
-                    check(which, 3 * LEN, which, "vmo_read into its own mapping", round);
+                    ok(
+                        zx::vmo_read(vmo_h(which), buf_mut(which, 3 * LEN), 0),
+                        "vmo_read into its own mapping",
+                    );
+                    check(
+                        which,
+                        3 * LEN,
+                        which,
+                        "vmo_read into its own mapping",
+                        round,
+                    );
                 }
             }
         }

@@ -105,19 +105,26 @@ fn locker(l: usize) {
     // The generation the contents hold, if they were filled whole.
     let mut valid = fill(h, l, g).then_some(g);
     assert_eq!(valid, Some(1), "locker {l}: the first fill");
-    assert_eq!(op_range(h, op::UNLOCK, 0, SIZE), Ok(()), "locker {l}: first UNLOCK");
+    assert_eq!(
+        op_range(h, op::UNLOCK, 0, SIZE),
+        Ok(()),
+        "locker {l}: first UNLOCK"
+    );
     FILLED.fetch_add(1, Ordering::AcqRel);
     let _ = zx::futex_wake(&FILLED, 1);
     wait_while(&READY, 0);
     while !STOP.load(Ordering::Acquire) {
         turn += 1;
-        let discarded = if turn % 2 == 0 {
+        let discarded = if turn.is_multiple_of(2) {
             match op_range(h, op::TRY_LOCK, 0, SIZE) {
                 Ok(()) => false,
                 Err(ZxStatus::Unavailable) => {
                     // Discarded: LOCK it, which says so again.
                     let s = vmo_lock(h, 0, SIZE).expect("LOCK after TRY_LOCK's UNAVAILABLE");
-                    assert_eq!(s.discarded_size, SIZE, "locker {l}: LOCK after UNAVAILABLE: {s:?}");
+                    assert_eq!(
+                        s.discarded_size, SIZE,
+                        "locker {l}: LOCK after UNAVAILABLE: {s:?}"
+                    );
                     true
                 }
                 Err(e) => panic!("locker {l}: TRY_LOCK: {}", e.name()),
@@ -127,8 +134,16 @@ fn locker(l: usize) {
                 Ok(s) => s,
                 Err(e) => panic!("locker {l}: LOCK: {}", e.name()),
             };
-            let whole = VmoLockState { offset: 0, size: SIZE, discarded_offset: 0, discarded_size: SIZE };
-            let none = VmoLockState { discarded_size: 0, ..whole };
+            let whole = VmoLockState {
+                offset: 0,
+                size: SIZE,
+                discarded_offset: 0,
+                discarded_size: SIZE,
+            };
+            let none = VmoLockState {
+                discarded_size: 0,
+                ..whole
+            };
             assert!(s == whole || s == none, "locker {l}: lock state {s:?}");
             s == whole
         };
@@ -147,9 +162,19 @@ fn locker(l: usize) {
         if let Some(gen) = valid {
             // Hold the lock while the pressure goes on, then look again.
             pause(500_000);
-            check(h, l, turn + 1, |p| pattern(l, gen, p), "contents held locked");
+            check(
+                h,
+                l,
+                turn + 1,
+                |p| pattern(l, gen, p),
+                "contents held locked",
+            );
         }
-        assert_eq!(op_range(h, op::UNLOCK, 0, SIZE), Ok(()), "locker {l}: UNLOCK");
+        assert_eq!(
+            op_range(h, op::UNLOCK, 0, SIZE),
+            Ok(()),
+            "locker {l}: UNLOCK"
+        );
         pause(500_000);
     }
 }

@@ -16,7 +16,10 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use el0_tests::smp::{rounds, Barrier, Group};
-use el0_tests::{assert_no_leak, close, committed, free_pages, prefault_stack, touch_stack, vmo, zx, Mapping, PAGE, RW};
+use el0_tests::{
+    assert_no_leak, close, committed, free_pages, prefault_stack, touch_stack, vmo, zx, Mapping,
+    PAGE, RW,
+};
 use zx::Handle;
 
 const THREADS: usize = 4;
@@ -65,7 +68,7 @@ fn toucher(t: usize) {
             return;
         }
         for p in 0..PAGES {
-            if t % 2 == 0 {
+            if t.is_multiple_of(2) {
                 // A read fault first: the page must read zero.
                 let v = load(addr, slot(p, t));
                 assert_eq!(v, 0, "round {r}: thread {t}: fresh page {p} reads {v:#x}");
@@ -83,7 +86,10 @@ fn toucher(t: usize) {
                 );
             }
             let spare = load(addr, p * PAGE + PAGE - 8);
-            assert_eq!(spare, 0, "round {r}: thread {t}: untouched word of page {p}");
+            assert_eq!(
+                spare, 0,
+                "round {r}: thread {t}: untouched word of page {p}"
+            );
         }
         CHECKED.wait();
         r += 1;
@@ -131,7 +137,9 @@ fn main(root: Handle) -> i64 {
     zx::println!(
         "smp_first_touch: exactly one page committed per page ({PAGES} pages, free pages down by at most {max_drop})"
     );
-    zx::println!("smp_first_touch: every thread read the same bytes, every other thread's writes included");
+    zx::println!(
+        "smp_first_touch: every thread read the same bytes, every other thread's writes included"
+    );
     zx::println!("smp_first_touch: every page back after unmap and close");
     0
 }

@@ -25,8 +25,8 @@
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use el0_tests::smp::{rounds, Barrier, Group, Rng};
 use el0_tests::{
-    assert_no_leak, close, koid, prefault_stack, touch_stack, try_info, vmo, zx,
-    InfoHandleBasic, PAGE,
+    assert_no_leak, close, koid, prefault_stack, touch_stack, try_info, vmo, zx, InfoHandleBasic,
+    PAGE,
 };
 use zx::{rights, topic, Handle, InfoHandleCount, ZxStatus};
 
@@ -107,7 +107,10 @@ fn maker(i: usize) {
             // closed value still left in a slot.
             let marker = size.to_le_bytes();
             ok_or_bad(zx::vmo_write(h, &marker, 0), "vmo_write of a new VMO");
-            ok_or_bad(zx::vmo_write(h, &marker, size - 8), "vmo_write of a new VMO");
+            ok_or_bad(
+                zx::vmo_write(h, &marker, size - 8),
+                "vmo_write of a new VMO",
+            );
             h
         };
         MADE.fetch_add(1, Ordering::Relaxed);
@@ -146,10 +149,20 @@ fn use_kept(h: Handle) {
         USED_OK.fetch_add(1, Ordering::Relaxed);
         assert_eq!(s, KEPT_SIZE, "vmo_get_size of a duplicate of the kept VMO");
     }
-    if let Some(b) = ok_or_bad(try_info::<InfoHandleBasic>(h, topic::HANDLE_BASIC, 32), "HANDLE_BASIC") {
-        assert_eq!(b.koid, KEPT_KOID.load(Ordering::Relaxed), "koid behind a duplicate");
+    if let Some(b) = ok_or_bad(
+        try_info::<InfoHandleBasic>(h, topic::HANDLE_BASIC, 32),
+        "HANDLE_BASIC",
+    ) {
+        assert_eq!(
+            b.koid,
+            KEPT_KOID.load(Ordering::Relaxed),
+            "koid behind a duplicate"
+        );
     }
-    if let Some(c) = ok_or_bad(try_info::<InfoHandleCount>(h, topic::HANDLE_COUNT, 4), "HANDLE_COUNT") {
+    if let Some(c) = ok_or_bad(
+        try_info::<InfoHandleCount>(h, topic::HANDLE_COUNT, 4),
+        "HANDLE_COUNT",
+    ) {
         let most = (1 + SLOTS + MAKERS + USERS) as u32;
         assert!(
             (1..=most).contains(&c.handle_count),
@@ -162,17 +175,26 @@ fn use_kept(h: Handle) {
 fn use_fresh(h: Handle) {
     if let Some(s) = ok_or_bad(zx::vmo_get_size(h), "vmo_get_size") {
         USED_OK.fetch_add(1, Ordering::Relaxed);
-        assert!(is_phase2_size(s), "vmo_get_size {s:#x}: no VMO of that size was made");
+        assert!(
+            is_phase2_size(s),
+            "vmo_get_size {s:#x}: no VMO of that size was made"
+        );
     }
     let mut b = [0u8; 8];
     if ok_or_bad(zx::vmo_read(h, &mut b, 0), "vmo_read").is_some() {
         let s = u64::from_le_bytes(b);
-        assert!(is_phase2_size(s), "first word {s:#x}: not a marker any VMO was given");
+        assert!(
+            is_phase2_size(s),
+            "first word {s:#x}: not a marker any VMO was given"
+        );
         // The same VMO's last word, unless the value now names another.
         match zx::vmo_read(h, &mut b, s - 8) {
             Ok(()) => {
                 let last = u64::from_le_bytes(b);
-                assert!(last == s || last == 0, "last word {last:#x} of a VMO whose first is {s:#x}");
+                assert!(
+                    last == s || last == 0,
+                    "last word {last:#x} of a VMO whose first is {s:#x}"
+                );
             }
             Err(ZxStatus::BadHandle) | Err(ZxStatus::OutOfRange) => {}
             Err(e) => panic!("vmo_read of the last word: {}", e.name()),
@@ -192,7 +214,10 @@ fn user(i: usize) {
         } else {
             use_fresh(h);
         }
-        if let Some(d) = ok_or_bad(zx::handle_duplicate(h, rights::SAME_RIGHTS), "duplicate of a slot's value") {
+        if let Some(d) = ok_or_bad(
+            zx::handle_duplicate(h, rights::SAME_RIGHTS),
+            "duplicate of a slot's value",
+        ) {
             MADE.fetch_add(1, Ordering::Relaxed);
             close_value(d, "close of a user's own duplicate");
         }
@@ -259,8 +284,16 @@ fn main(_root: Handle) -> i64 {
         KEPT.store(kept, Ordering::Relaxed);
         KEPT_KOID.store(koid(kept), Ordering::Relaxed);
         race(1);
-        assert_eq!(handle_count(kept), 1, "the kept VMO's handle count afterwards");
-        assert_eq!(zx::vmo_get_size(kept), Ok(KEPT_SIZE), "the kept VMO afterwards");
+        assert_eq!(
+            handle_count(kept),
+            1,
+            "the kept VMO's handle count afterwards"
+        );
+        assert_eq!(
+            zx::vmo_get_size(kept),
+            Ok(KEPT_SIZE),
+            "the kept VMO afterwards"
+        );
         let made = MADE.load(Ordering::Relaxed);
         close(kept);
         zx::println!(

@@ -63,7 +63,7 @@ fn reader(r: usize) {
         if phase == DONE {
             return;
         }
-        if phase % 2 == 0 {
+        if phase.is_multiple_of(2) {
             let expect = EXPECT.load(Ordering::Acquire);
             for i in 0..READS {
                 let off = (i * 8 * 61) % PAGE;
@@ -147,7 +147,11 @@ fn main(root: Handle) -> i64 {
             EXPECT.store(v, Ordering::Release);
             run_phase(phase);
             run_phase(phase + 1);
-            assert_eq!(op_range(h, op::DECOMMIT, 0, PAGE as u64), Ok(()), "DECOMMIT");
+            assert_eq!(
+                op_range(h, op::DECOMMIT, 0, PAGE as u64),
+                Ok(()),
+                "DECOMMIT"
+            );
             EXPECT.store(0, Ordering::Release);
             run_phase(phase + 2);
             run_phase(phase + 3);

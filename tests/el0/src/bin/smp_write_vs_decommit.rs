@@ -82,7 +82,9 @@ fn load(off: usize) -> u64 {
 
 fn store(off: usize, v: u64) {
     // SAFETY: as in `load`; no Rust reference points into the mapping.
-    unsafe { core::ptr::write_volatile((ADDR.load(Ordering::Relaxed) as usize + off) as *mut u64, v) }
+    unsafe {
+        core::ptr::write_volatile((ADDR.load(Ordering::Relaxed) as usize + off) as *mut u64, v)
+    }
 }
 
 fn map_writer(w: usize) {
@@ -100,7 +102,12 @@ fn map_writer(w: usize) {
             );
             check_value(back, page, w, "read-back");
             let other = 1 - w;
-            check_value(load(slot(page, other)), page, other, "the other writer's slot");
+            check_value(
+                load(slot(page, other)),
+                page,
+                other,
+                "the other writer's slot",
+            );
         }
     }
 }
@@ -199,7 +206,11 @@ fn main(root: Handle) -> i64 {
     prefault_stack();
     assert_no_leak("smp_write_vs_decommit", || {
         let h = vmo((FULL * PAGE) as u64, vmo_opt::RESIZABLE);
-        assert_eq!(el0_tests::rights_of(h), RESIZABLE_VMO_RIGHTS, "a resizable VMO's rights");
+        assert_eq!(
+            el0_tests::rights_of(h),
+            RESIZABLE_VMO_RIGHTS,
+            "a resizable VMO's rights"
+        );
         let m = Mapping::new(root, h, MAPPED * PAGE, RW);
         VMO.store(u64::from(h), Ordering::Relaxed);
         ADDR.store(m.addr as u64, Ordering::Relaxed);
