@@ -87,7 +87,7 @@ fn maker(i: usize) {
     let mut rng = Rng::new(0x4a4e_0000 + i as u64);
     // Until the users have had their turns, so that they run meanwhile
     // even on one core.
-    let uses = rounds(2000);
+    let uses = rounds(500);
     let mut round = 0;
     while USES.load(Ordering::Relaxed) < uses || round < 100 {
         round += 1;
