@@ -35,9 +35,10 @@ pub fn rounds(n: u64) -> u64 {
     n.saturating_mul(scale())
 }
 
-/// Spins before sleeping in [`Barrier::wait`]: long enough that threads on
-/// other cores arriving within a few microseconds leave together.
-const SPINS: u32 = 20_000;
+/// How long [`Barrier::wait`] spins before it sleeps: long enough that
+/// threads on other cores arriving within a few milliseconds of each other
+/// (QEMU's cores share the host's) leave together, without a wake-up each.
+const BARRIER_SPIN_NS: u64 = 5_000_000;
 
 /// A reusable barrier for `n` threads.
 pub struct Barrier {
@@ -67,10 +68,10 @@ impl Barrier {
             let _ = futex_wake(&self.generation, u32::MAX);
             return;
         }
-        let mut spins = 0;
+        let start = zx::counter();
+        let limit = BARRIER_SPIN_NS * zx::counter_frequency() / 1_000_000_000;
         while self.generation.load(Ordering::Acquire) == generation {
-            if spins < SPINS {
-                spins += 1;
+            if zx::counter() - start < limit {
                 core::hint::spin_loop();
             } else {
                 // BAD_STATE: the generation moved meanwhile.
