@@ -170,8 +170,13 @@ const SPIN_NS: u64 = 2_000_000;
 /// Waits while `word` holds `value`: spins for up to [`SPIN_NS`], then
 /// sleeps on the futex (woken by [`publish`]).
 pub fn wait_while(word: &AtomicU32, value: u32) {
+    wait_while_spinning(word, value, SPIN_NS);
+}
+
+/// [`wait_while`] with a spin of up to `spin_ns` before the sleep.
+pub fn wait_while_spinning(word: &AtomicU32, value: u32, spin_ns: u64) {
     let start = zx::counter();
-    let limit = SPIN_NS * zx::counter_frequency() / 1_000_000_000;
+    let limit = spin_ns * zx::counter_frequency() / 1_000_000_000;
     while word.load(Ordering::Acquire) == value {
         if zx::counter() - start < limit {
             core::hint::spin_loop();

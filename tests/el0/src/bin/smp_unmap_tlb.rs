@@ -27,7 +27,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use el0_tests::smp::{publish, rounds, wait_while, Group};
+use el0_tests::smp::{publish, rounds, wait_while, wait_while_spinning, Group};
 use el0_tests::{
     assert_no_leak, close, op_range, prefault_stack, touch_stack, vmo, write, zx, Mapping, PAGE,
     ROOT_BASE, RW,
@@ -54,11 +54,18 @@ fn spot() -> usize {
     ROOT_BASE + SPOT
 }
 
+/// How long a reader spins for the next phase before it sleeps: a sleep
+/// switches the core to another context, which can drop its TLB entries
+/// (QEMU's TLB is not tagged with ASIDs) and so hide a missing shootdown.
+/// On four cores the main thread's unmap and map take far less; on one
+/// core the reader's time slice ends first.
+const READER_SPIN_NS: u64 = 50_000_000;
+
 fn reader(r: usize) {
     touch_stack();
     let mut phase = u32::MAX;
     loop {
-        wait_while(&PHASE, phase);
+        wait_while_spinning(&PHASE, phase, READER_SPIN_NS);
         phase = PHASE.load(Ordering::Acquire);
         if phase == DONE {
             return;
