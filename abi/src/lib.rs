@@ -79,6 +79,7 @@ pub mod topic {
     pub const HANDLE_VALID: u32 = 1;
     pub const HANDLE_BASIC: u32 = 2;
     pub const VMAR: u32 = 7;
+    pub const THREAD_STATS: u32 = 15;
     pub const HANDLE_COUNT: u32 = 19;
     pub const VMO: u32 = 0x3000_0017;
     pub const VMO_V1: u32 = 23;
