@@ -119,16 +119,31 @@ impl Group {
         }
     }
 
-    /// Waits for every thread and frees their stacks and handles.
+    /// Waits for every thread and frees their stacks and handles. Returns
+    /// on how many distinct cores the threads last ran
+    /// (`ZX_INFO_THREAD_STATS`), for the programs' reports.
     #[track_caller]
-    pub fn join(mut self) {
+    pub fn join(mut self) -> u32 {
+        let mut cores = 0u64;
         for t in self.threads.iter_mut().take(self.count) {
             if let Some(t) = t.take() {
+                let (s, _) = zx::object_wait_one(
+                    t.handle(),
+                    zx::signals::THREAD_TERMINATED,
+                    ZX_TIME_INFINITE,
+                );
+                assert_eq!(s, Ok(()), "waiting for a thread to end");
+                if let Ok(stats) =
+                    crate::try_info::<zx::InfoThreadStats>(t.handle(), zx::topic::THREAD_STATS, 16)
+                {
+                    cores |= 1 << (stats.last_scheduled_cpu % 64);
+                }
                 if let Err(e) = t.join() {
                     panic!("join: {}", e.name());
                 }
             }
         }
+        cores.count_ones()
     }
 }
 

@@ -176,7 +176,7 @@ fn main(root: Handle) -> i64 {
             previous = Some((s, now));
         }
         STOP.store(true, Ordering::Release);
-        writers.join();
+        let cores = writers.join();
         if let Some((h, old)) = previous.take() {
             assert!(
                 shapes(n as usize - 1, h, &any, &never) == old,
@@ -194,7 +194,7 @@ fn main(root: Handle) -> i64 {
             }
         }
         zx::println!(
-            "smp_cow_snapshot: {n} snapshots while {WRITERS} threads rewrote {PAGES} pages (generations up to {}): every page one instant of its writer ({torn} caught mid-rewrite), within the call",
+            "smp_cow_snapshot: {n} snapshots while {WRITERS} threads (last on {cores} cores) rewrote {PAGES} pages (generations up to {}): every page one instant of its writer ({torn} caught mid-rewrite), within the call",
             last.iter().max().copied().unwrap_or(0)
         );
         m.unmap();

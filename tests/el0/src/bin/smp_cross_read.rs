@@ -32,6 +32,7 @@ static VMOS: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static ADDRS: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static START: Barrier = Barrier::new(THREADS as u32);
 static COPIES: AtomicU64 = AtomicU64::new(0);
+static CORES: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
 /// The byte at `off` of VMO `which`'s first K pages.
 fn pattern(which: usize, off: usize) -> u8 {
@@ -171,7 +172,7 @@ fn main(root: Handle) -> i64 {
         }
         let mut threads = Group::new();
         threads.spawn_n("copier", THREADS, worker);
-        threads.join();
+        CORES.store(threads.join(), Ordering::Relaxed);
         for (which, m) in maps.iter_mut().enumerate() {
             check(which, 0, which, "the source pages afterwards", 0);
             if let Some(m) = m.take() {
@@ -181,7 +182,8 @@ fn main(root: Handle) -> i64 {
         }
     });
     zx::println!(
-        "smp_cross_read: {THREADS} threads copied A into B's mapping and B into A's at once (read and write, and into their own): no deadlock"
+        "smp_cross_read: {THREADS} threads (last on {} cores) copied A into B's mapping and B into A's at once (read and write, and into their own): no deadlock",
+        CORES.load(Ordering::Relaxed)
     );
     zx::println!(
         "smp_cross_read: all {} copies read back exactly their source's bytes",

@@ -46,6 +46,7 @@ static DISCARDS_SEEN: AtomicU64 = AtomicU64::new(0);
 static LOCKED_CHECKS: AtomicU64 = AtomicU64::new(0);
 static FILL_NO_MEMORY: AtomicU64 = AtomicU64::new(0);
 static COMMIT_NO_MEMORY: AtomicU64 = AtomicU64::new(0);
+static CORES: AtomicU32 = AtomicU32::new(0);
 
 /// The byte at page `page` of locker `l`'s VMO in generation `g` (never 0).
 fn pattern(l: usize, g: u64, page: u64) -> u8 {
@@ -239,7 +240,7 @@ fn main(_root: Handle) -> i64 {
         let mut threads = Group::new();
         threads.spawn_n("locker", LOCKERS, locker);
         threads.spawn("pressure", pressure, 0);
-        threads.join();
+        CORES.store(threads.join(), Ordering::Relaxed);
         for v in &VMOS {
             close(v.load(Ordering::Relaxed));
         }
@@ -247,7 +248,8 @@ fn main(_root: Handle) -> i64 {
     let reclaimed = zx::kernel_stats()[stats::RECLAIMED_PAGES] - reclaimed_before;
     assert!(reclaimed > 0, "the pressure reclaimed nothing");
     zx::println!(
-        "smp_discardable: {LOCKERS} lockers raced reclaim ({reclaimed} pages reclaimed, {} discards seen at LOCK): statuses only the documented ones",
+        "smp_discardable: {LOCKERS} lockers (with the pressure thread last on {} cores) raced reclaim ({reclaimed} pages reclaimed, {} discards seen at LOCK): statuses only the documented ones",
+        CORES.load(Ordering::Relaxed),
         DISCARDS_SEEN.load(Ordering::Relaxed)
     );
     zx::println!(

@@ -100,6 +100,7 @@ fn main(root: Handle) -> i64 {
     prefault_stack();
     let n = rounds(24);
     let mut max_drop = 0;
+    let mut cores = 0;
     assert_no_leak("smp_first_touch", || {
         let mut threads = Group::new();
         threads.spawn_n("toucher", THREADS, toucher);
@@ -129,10 +130,10 @@ fn main(root: Handle) -> i64 {
         }
         ADDR.store(0, Ordering::Release);
         START.wait();
-        threads.join();
+        cores = threads.join();
     });
     zx::println!(
-        "smp_first_touch: {n} rounds of {THREADS} threads racing on {PAGES} fresh pages: no thread killed"
+        "smp_first_touch: {n} rounds of {THREADS} threads (last on {cores} cores) racing on {PAGES} fresh pages: no thread killed"
     );
     zx::println!(
         "smp_first_touch: exactly one page committed per page ({PAGES} pages, free pages down by at most {max_drop})"

@@ -165,11 +165,11 @@ fn main(root: Handle) -> i64 {
             phase += 4;
         }
         publish(&PHASE, DONE);
-        readers.join();
+        let cores = readers.join();
         m.unmap();
         close(h);
         zx::println!(
-            "smp_unmap_tlb: {n} rounds: after DECOMMIT of the mapped page, readers saw zero, then only the newly written value"
+            "smp_unmap_tlb: {n} rounds: after DECOMMIT of the mapped page, readers (last on {cores} cores) saw zero, then only the newly written value"
         );
     });
     zx::println!(

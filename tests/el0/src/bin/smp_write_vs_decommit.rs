@@ -222,11 +222,11 @@ fn main(root: Handle) -> i64 {
         writers.spawn("map-writer", map_writer, 0);
         writers.spawn("map-writer", map_writer, 1);
         writers.spawn("vmo-writer", vmo_writer, 2);
-        writers.join();
+        let cores = writers.join();
         STOP.store(true, Ordering::Release);
-        busy.join();
+        let cores = cores.max(busy.join());
         zx::println!(
-            "smp_write_vs_decommit: {} writes raced {} DECOMMIT/ZERO and {} set_size calls: nobody killed, statuses only OK or OUT_OF_RANGE",
+            "smp_write_vs_decommit: {} writes raced {} DECOMMIT/ZERO and {} set_size calls (threads last on {cores} cores): nobody killed, statuses only OK or OUT_OF_RANGE",
             SEQ.iter().map(|s| s.load(Ordering::Relaxed)).sum::<u64>(),
             REMOVALS.load(Ordering::Relaxed),
             RESIZES.load(Ordering::Relaxed)
