@@ -379,9 +379,13 @@ impl AddressSpace {
         }
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
         if table.lookup(page_va) == Some((pa.as_u64(), perms)) {
-            // The page is already mapped exactly so and the access still
-            // faulted: nothing here can resolve it (a loop otherwise).
-            return Err(UserFault::Permission);
+            // The page is already mapped exactly so: another core took the
+            // same fault at the same time and resolved it first (threads
+            // touching a fresh page together, or all faulting on a page
+            // just remapped). The access succeeds when retried: an entry
+            // that faults is never cached in a TLB, and every change of an
+            // entry to more access invalidated the old one on every core.
+            return Ok(());
         }
         let changed = match table.map(page_va, pa.as_u64(), perms, &mut FrameTables) {
             Ok(changed) => changed,

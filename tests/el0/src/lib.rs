@@ -13,6 +13,7 @@
 pub use zx;
 
 pub mod hostile;
+pub mod smp;
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicU64, Ordering};
