@@ -16,6 +16,8 @@ pub mod sched;
 #[cfg(target_os = "none")]
 pub mod boot;
 #[cfg(target_os = "none")]
+pub mod el0;
+#[cfg(target_os = "none")]
 pub mod heap;
 #[cfg(target_os = "none")]
 pub mod memory;
@@ -28,3 +30,5 @@ pub mod syscall;
 #[cfg(target_os = "none")]
 pub mod task;
 pub mod vm;
+#[cfg(target_os = "none")]
+pub mod wait;

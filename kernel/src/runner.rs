@@ -119,7 +119,7 @@ fn read_manifest<'a>(
 /// Runs one program; true if it passed.
 fn run_one(name: &str, image: &[u8], limit_s: Option<u64>, manifest: &Manifest<'_>) -> bool {
     let free_before = FRAMES.free_pages();
-    let end = match Process::load(name, image) {
+    let end = match Process::load(name, image, crate::el0::run) {
         Ok((process, start)) => run(process, &start, limit_s),
         Err(e) => End::NotLoaded(format!("{e}")),
     };
@@ -169,7 +169,7 @@ fn run_parallel<'a>(
     loop {
         while running.len() < parallel {
             let Some(entry) = entries.next() else { break };
-            let started = Process::load(entry.name, entry.data)
+            let started = Process::load(entry.name, entry.data, crate::el0::run)
                 .map_err(|e| format!("{e}"))
                 .and_then(|(process, start)| {
                     set_limit(&process, limit_s);

@@ -1,7 +1,7 @@
 //! Each core's run queue, scheduler loop, idle loop and timer list (see
 //! the `sched` module's description).
 
-use crate::task::Thread;
+use super::Runnable;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -31,7 +31,7 @@ pub enum Switch {
 struct Core {
     /// Where the core's scheduler stack was switched away from.
     context: UnsafeCell<KernelContext>,
-    queue: Mutex<VecDeque<Arc<Thread>>>,
+    queue: Mutex<VecDeque<Arc<dyn Runnable>>>,
     /// `queue.len()`, for choosing cores without taking their locks.
     queued: AtomicUsize,
     /// The core is in (or about to enter) `wfi` with nothing to run.
@@ -39,7 +39,7 @@ struct Core {
     /// The core takes threads (its scheduler runs, its interrupts work).
     online: AtomicBool,
     /// Sleepers with a deadline: (counter deadline, thread).
-    timers: Mutex<Vec<(u64, Arc<Thread>)>>,
+    timers: Mutex<Vec<(u64, Arc<dyn Runnable>)>>,
     /// The earliest deadline in `timers` (u64::MAX: none).
     next_timer: AtomicU64,
     /// The running thread's slice end (u64::MAX: none running).
@@ -68,13 +68,13 @@ impl Core {
         }
     }
 
-    fn push(&self, t: Arc<Thread>) {
+    fn push(&self, t: Arc<dyn Runnable>) {
         let mut q = self.queue.lock();
         q.push_back(t);
         self.queued.store(q.len(), Ordering::Release);
     }
 
-    fn pop(&self) -> Option<Arc<Thread>> {
+    fn pop(&self) -> Option<Arc<dyn Runnable>> {
         let mut q = self.queue.lock();
         let t = q.pop_front();
         self.queued.store(q.len(), Ordering::Release);
@@ -132,9 +132,16 @@ pub fn cores_online() -> usize {
         .count()
 }
 
+/// Wakes `t` if it sleeps: queues it when `notify` says so (see `park`).
+pub fn wake(t: &dyn Runnable) {
+    if t.park().notify() {
+        enqueue(t.arc());
+    }
+}
+
 /// Puts a runnable thread on a run queue (see the module's placement rule)
 /// and wakes that core if it is idle.
-pub fn enqueue(t: Arc<Thread>) {
+pub fn enqueue(t: Arc<dyn Runnable>) {
     let here = me();
     let last = t.last_cpu();
     let idle =
@@ -168,7 +175,7 @@ pub fn kick(cpu: usize) {
 
 /// The next thread for core `here`: its own queue first, then the longest
 /// other queue.
-fn pick(here: usize) -> Option<Arc<Thread>> {
+fn pick(here: usize) -> Option<Arc<dyn Runnable>> {
     if let Some(t) = CORES[here].pop() {
         return Some(t);
     }
@@ -200,7 +207,7 @@ pub fn run_cpu(done: &dyn Fn() -> bool, wake_at: &dyn Fn() -> u64) {
 }
 
 /// Switches to `t` and handles why it came back.
-fn run(here: usize, t: Arc<Thread>) {
+fn run(here: usize, t: Arc<dyn Runnable>) {
     let core = &CORES[here];
     let cpu_local = this_cpu();
     let previous_limit = cpu_local.stack_limit.load(Ordering::Relaxed);
@@ -215,7 +222,7 @@ fn run(here: usize, t: Arc<Thread>) {
         cpu::counter().saturating_add(ns_to_ticks(SLICE_NS)),
         Ordering::Relaxed,
     );
-    core.limit.store(t.process.deadline(), Ordering::Relaxed);
+    core.limit.store(t.deadline(), Ordering::Relaxed);
     arm_timer(here);
     t.running_from(cpu::counter());
     // SAFETY: the thread is on no queue and no other core (it was popped
@@ -238,7 +245,7 @@ fn run(here: usize, t: Arc<Thread>) {
         // take it), else this one's.
         Switch::Preempted => enqueue(t),
         Switch::Parked => {
-            if t.park.finish() {
+            if t.park().finish() {
                 enqueue(t);
             }
         }
@@ -293,7 +300,7 @@ fn expire_timers(here: usize) {
     if core.next_timer.load(Ordering::Acquire) > now {
         return;
     }
-    let due: Vec<Arc<Thread>> = {
+    let due: Vec<Arc<dyn Runnable>> = {
         let mut timers = core.timers.lock();
         let mut due = Vec::new();
         timers.retain(|(at, t)| {
@@ -309,7 +316,7 @@ fn expire_timers(here: usize) {
         due
     };
     for t in due {
-        t.wake();
+        wake(&*t);
     }
 }
 
@@ -358,7 +365,7 @@ pub(crate) fn scheduler_context() -> *mut KernelContext {
 /// Sleeps the running thread `t` until something notifies it or the
 /// counter reaches `deadline`. It may return early (a notification meant
 /// for an earlier sleep): callers re-check what they wait for.
-pub fn park_current(t: &Thread, deadline: Option<u64>) {
+pub fn park_current(t: &dyn Runnable, deadline: Option<u64>) {
     let here = me();
     if let Some(at) = deadline {
         if at <= cpu::counter() {
@@ -369,14 +376,14 @@ pub fn park_current(t: &Thread, deadline: Option<u64>) {
         timers.push((at, t.arc()));
         core.next_timer.fetch_min(at, Ordering::AcqRel);
     }
-    if t.park.prepare() {
+    if t.park().prepare() {
         t.switch_out(Switch::Parked);
     }
     if deadline.is_some() {
         let core = &CORES[here];
         let mut timers = core.timers.lock();
-        let me_ptr = t as *const Thread;
-        timers.retain(|(_, x)| !core::ptr::eq(Arc::as_ptr(x), me_ptr));
+        let me_ptr = t as *const dyn Runnable as *const ();
+        timers.retain(|(_, x)| Arc::as_ptr(x) as *const () != me_ptr);
         let next = timers.iter().map(|(at, _)| *at).min().unwrap_or(u64::MAX);
         core.next_timer.store(next, Ordering::Release);
     }

@@ -20,6 +20,9 @@
 //! core's timer is armed for the earliest of that list, the running
 //! thread's slice end, and its process's time limit.
 //!
+//! The blocking calls built on this (object waits, futexes) are in
+//! `crate::wait`; threads themselves in `crate::task`.
+//!
 //! Lock order: the run-queue and timer-list locks are leaves (taken under
 //! an object's signal lock or the futex table's lock by wakers, never the
 //! other way round).
@@ -28,10 +31,37 @@ pub mod park;
 
 #[cfg(target_os = "none")]
 mod cpu;
-#[cfg(target_os = "none")]
-pub mod futex;
-#[cfg(target_os = "none")]
-pub mod wait;
 
 #[cfg(target_os = "none")]
 pub use cpu::*;
+
+/// What the scheduler runs: a thread, as far as queues, switches and
+/// sleeps need to know it (the thread type lives above, in `task`, and
+/// implements this).
+#[cfg(target_os = "none")]
+pub trait Runnable: Send + Sync {
+    /// Its sleep/wake state.
+    fn park(&self) -> &park::Park;
+    /// A counted reference (run queues and timer lists hold one).
+    fn arc(&self) -> alloc::sync::Arc<dyn Runnable>;
+    /// The core it last ran on, where wakers prefer to queue it.
+    fn last_cpu(&self) -> usize;
+    fn set_last_cpu(&self, cpu: usize);
+    /// The lowest address the vectors may push an exception frame at on
+    /// its kernel stack.
+    fn stack_limit(&self) -> u64;
+    /// Where its kernel stack was switched away from.
+    fn kernel_context(&self) -> *mut platform::arch::trap::KernelContext;
+    /// Why it last switched back to the scheduler.
+    fn take_switch_reason(&self) -> Switch;
+    /// The counter value by which its process must have ended.
+    fn deadline(&self) -> u64;
+    /// It gets a core, or leaves it, at counter value `now`.
+    fn running_from(&self, now: u64);
+    fn stopped_running_at(&self, now: u64);
+    /// Leaves its stack for the core's scheduler, saying why; returns when
+    /// it runs again. Called by the thread itself, on its stack.
+    fn switch_out(&self, why: Switch);
+    /// The scheduler's last act for an ended thread, off its stack.
+    fn reap(self: alloc::sync::Arc<Self>);
+}

@@ -5,8 +5,9 @@
 use super::{user, SysResult, Value};
 use crate::object::event::Event;
 use crate::object::ObjectRef;
-use crate::sched::{self, futex, wait};
+use crate::sched;
 use crate::task::Thread;
+use crate::wait::{futex, objects as wait};
 use alloc::vec::Vec;
 use zx_abi::{
     Handle, Rights, Signals, UserIn, UserInOut, UserOut, WaitItem, ZxStatus, WAIT_MANY_MAX_ITEMS,

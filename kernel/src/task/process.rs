@@ -60,6 +60,8 @@ pub struct Process {
     /// Set once the process has ended and given everything back (its
     /// handles and address space): what waiters for its end look at.
     finished: AtomicBool,
+    /// What its threads run (see `load`).
+    thread_body: fn(&Thread),
 }
 
 /// Processes loaded and not yet ended.
@@ -144,7 +146,12 @@ impl core::fmt::Display for LoadError {
 
 impl Process {
     /// Loads `image` into a fresh address space, ready for its first thread.
-    pub fn load(name: &str, image: &[u8]) -> Result<(Arc<Self>, StartState), LoadError> {
+    /// Its threads run `body` on their kernel stacks (the EL0 loop).
+    pub fn load(
+        name: &str,
+        image: &[u8],
+        body: fn(&Thread),
+    ) -> Result<(Arc<Self>, StartState), LoadError> {
         let elf = Elf::parse(image).map_err(LoadError::Elf)?;
         let aspace = AddressSpace::new()?;
         for seg in elf.segments() {
@@ -215,6 +222,7 @@ impl Process {
             deadline: AtomicU64::new(u64::MAX),
             limit_seconds: AtomicU64::new(0),
             finished: AtomicBool::new(false),
+            thread_body: body,
         });
         LIVE.fetch_add(1, Ordering::Relaxed);
         let start = StartState {
@@ -250,7 +258,7 @@ impl Process {
     /// A new thread of this process, not started (`BadState` once the
     /// process is ending).
     pub fn new_thread(self: &Arc<Self>, name: String) -> Result<Arc<Thread>, ZxStatus> {
-        let thread = Thread::new(self.clone(), name)?;
+        let thread = Thread::new(self.clone(), name, self.thread_body)?;
         let mut tasks = self.tasks.lock();
         if matches!(tasks.phase, Phase::Dying | Phase::Dead) {
             return Err(ZxStatus::BadState);

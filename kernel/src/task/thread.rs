@@ -1,9 +1,8 @@
 //! A thread: its register context (general and FP/SIMD), its own kernel
 //! stack (with a guard page), and its state; it belongs to a process, which
-//! it shares with its siblings. The thread's kernel side is a loop on its
-//! own stack: run EL0 until it traps, handle the trap (a system call, a
-//! fault, an interrupt), repeat until the thread must stop. System calls
-//! receive the thread.
+//! it shares with its siblings. On its kernel stack a thread runs its body
+//! (the EL0 loop of `crate::el0`, given when it is created) until the body
+//! returns; the scheduler (`crate::sched`) sees it through `Runnable`.
 //!
 //! Life: created (`zx_thread_create`, or the process's first thread), then
 //! started once, then running, asleep or queued (see `crate::sched`) until
@@ -12,18 +11,16 @@
 
 use super::kstack::KernelStack;
 use super::process::{Process, Stop};
-use crate::manifest::{self, Cause, FaultKind};
+use crate::manifest::FaultKind;
 use crate::object::ObjectBase;
 use crate::sched::{self, park::Park, Switch};
-use crate::vm::{Access, UserFault};
-use alloc::format;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use platform::arch::percpu::this_cpu;
 use platform::arch::trap;
-use platform::arch::trap::{enter_user, Esr, FpState, KernelContext, SyncKind, Trap, UserContext};
+use platform::arch::trap::{FpState, KernelContext, UserContext};
 use platform::irq;
 use platform::println;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus};
@@ -68,6 +65,8 @@ pub struct Thread {
     running_since: AtomicU64,
     /// `ZX_THREAD_STATE_BLOCKED_*` while in a blocking call, else 0.
     blocked: AtomicU32,
+    /// What the thread runs on its kernel stack (the EL0 loop).
+    body: fn(&Thread),
     /// In a wait with no deadline that nothing has woken yet (the process
     /// counts these; see `Process::wait_forever`).
     pub(crate) forever: AtomicBool,
@@ -83,7 +82,11 @@ crate::kernel_object!(Thread, obj_type::THREAD, Rights::DEFAULT_THREAD);
 
 impl Thread {
     /// A new thread of `process`, not started.
-    pub fn new(process: Arc<Process>, name: String) -> Result<Arc<Self>, ZxStatus> {
+    pub fn new(
+        process: Arc<Process>,
+        name: String,
+        body: fn(&Thread),
+    ) -> Result<Arc<Self>, ZxStatus> {
         let kstack = KernelStack::new()?;
         let top = kstack.top();
         let thread = Arc::new_cyclic(|me| Self {
@@ -103,12 +106,24 @@ impl Thread {
             runtime_ticks: AtomicU64::new(0),
             running_since: AtomicU64::new(0),
             blocked: AtomicU32::new(0),
+            body,
             forever: AtomicBool::new(false),
         });
         let kctx = KernelContext::new_thread(top, thread_entry, Arc::as_ptr(&thread) as usize);
         // SAFETY: the thread has not run yet: nothing else uses its context.
         unsafe { *thread.kctx.get() = kctx };
         Ok(thread)
+    }
+
+    /// The EL0 registers, for the thread's own body (the EL0 loop).
+    ///
+    /// # Safety
+    /// Only the thread's body, running on the thread's own stack, may call
+    /// this, and only once: it is then the one user of the context.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn user_context(&self) -> &mut UserContext {
+        // SAFETY: the caller's guarantee.
+        unsafe { &mut *self.ctx.get() }
     }
 
     /// A counted reference to this thread.
@@ -165,11 +180,7 @@ impl Thread {
 
     /// Wakes the thread if it sleeps (see `sched::park`).
     pub fn wake(&self) {
-        if self.park.notify() {
-            if let Some(me) = self.me.upgrade() {
-                sched::enqueue(me);
-            }
-        }
+        sched::wake(self);
     }
 
     /// Kills the thread's process with a one-line report naming the thread.
@@ -204,16 +215,15 @@ impl Thread {
         }
     }
 
-    /// The scheduler gives the thread a core at counter value `now`.
-    pub(crate) fn running_from(&self, now: u64) {
-        self.running_since.store(now, Ordering::Relaxed);
+    /// The core it last ran on.
+    pub fn last_cpu(&self) -> usize {
+        self.last_cpu.load(Ordering::Relaxed)
     }
 
-    /// The thread left its core at counter value `now`.
-    pub(crate) fn stopped_running_at(&self, now: u64) {
-        let since = self.running_since.swap(0, Ordering::Relaxed);
-        self.runtime_ticks
-            .fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+    /// Yields its core to the scheduler (its slice is over), from its own
+    /// loop; returns when it runs again.
+    pub fn preempted(&self) {
+        sched::Runnable::switch_out(self, Switch::Preempted);
     }
 
     /// Nanoseconds the thread has run, the current stretch included.
@@ -227,26 +237,57 @@ impl Thread {
         sched::ticks_to_ns(self.runtime_ticks.load(Ordering::Relaxed) + current)
     }
 
-    pub fn last_cpu(&self) -> usize {
-        self.last_cpu.load(Ordering::Relaxed)
+    /// What a thread does each time it gets a core: its FP/SIMD registers
+    /// and its address space.
+    pub(crate) fn resume(&self) {
+        // SAFETY: as in `switch_out`.
+        trap::load_fp(unsafe { &*self.fp.get() });
+        self.process.aspace.activate();
     }
 
-    pub(crate) fn set_last_cpu(&self, cpu: usize) {
+    /// A thread that never started, of a process that ended.
+    pub(crate) fn end_unstarted(&self) {
+        if self
+            .lifecycle
+            .compare_exchange(NEW, DEAD, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.base
+                .signals
+                .update(Signals::empty(), Signals::TASK_TERMINATED);
+        }
+    }
+}
+
+/// How the scheduler sees a thread.
+impl sched::Runnable for Thread {
+    fn park(&self) -> &Park {
+        &self.park
+    }
+
+    fn arc(&self) -> Arc<dyn sched::Runnable> {
+        Thread::arc(self)
+    }
+
+    fn last_cpu(&self) -> usize {
+        Thread::last_cpu(self)
+    }
+
+    fn set_last_cpu(&self, cpu: usize) {
         self.last_cpu.store(cpu, Ordering::Relaxed);
     }
 
-    /// The lowest address the vectors may push an exception frame at.
-    pub(crate) fn stack_limit(&self) -> u64 {
+    fn stack_limit(&self) -> u64 {
         // SAFETY: read by the scheduler about to run the thread, which is
         // not reaped (it is on no queue once reaped).
         unsafe { (*self.kstack.get()).as_ref().map_or(0, KernelStack::limit) }
     }
 
-    pub(crate) fn kernel_context(&self) -> *mut KernelContext {
+    fn kernel_context(&self) -> *mut KernelContext {
         self.kctx.get()
     }
 
-    pub(crate) fn take_switch_reason(&self) -> Switch {
+    fn take_switch_reason(&self) -> Switch {
         match self.switch_reason.load(Ordering::Acquire) {
             0 => Switch::Preempted,
             1 => Switch::Parked,
@@ -254,10 +295,23 @@ impl Thread {
         }
     }
 
-    /// Leaves this thread's stack for the core's scheduler, saying why;
-    /// returns when it runs again (on whichever core), with its FP/SIMD
-    /// registers and address space back.
-    pub(crate) fn switch_out(&self, why: Switch) {
+    fn deadline(&self) -> u64 {
+        self.process.deadline()
+    }
+
+    fn running_from(&self, now: u64) {
+        self.running_since.store(now, Ordering::Relaxed);
+    }
+
+    fn stopped_running_at(&self, now: u64) {
+        let since = self.running_since.swap(0, Ordering::Relaxed);
+        self.runtime_ticks
+            .fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+    }
+
+    /// Returns with the thread's FP/SIMD registers and address space back,
+    /// on whichever core it runs then.
+    fn switch_out(&self, why: Switch) {
         let code = match why {
             Switch::Preempted => 0,
             Switch::Parked => 1,
@@ -274,16 +328,7 @@ impl Thread {
         self.resume();
     }
 
-    /// What a thread does each time it gets a core: its FP/SIMD registers
-    /// and its address space.
-    fn resume(&self) {
-        // SAFETY: as in `switch_out`.
-        trap::load_fp(unsafe { &*self.fp.get() });
-        self.process.aspace.activate();
-    }
-
-    /// The scheduler's last act for an ended thread, off its stack.
-    pub(crate) fn reap(self: Arc<Self>) {
+    fn reap(self: Arc<Self>) {
         // SAFETY: the thread switched back for the last time; it runs
         // nowhere and is on no queue, so nothing uses its stack.
         drop(unsafe { (*self.kstack.get()).take() });
@@ -293,128 +338,6 @@ impl Thread {
             .update(Signals::THREAD_RUNNING, Signals::TASK_TERMINATED);
         self.process.thread_reaped(&self);
     }
-
-    /// A thread that never started, of a process that ended.
-    pub(crate) fn end_unstarted(&self) {
-        if self
-            .lifecycle
-            .compare_exchange(NEW, DEAD, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            self.base
-                .signals
-                .update(Signals::empty(), Signals::TASK_TERMINATED);
-        }
-    }
-
-    /// The thread's kernel side, on its own stack.
-    fn main(&self) {
-        self.resume();
-        // SAFETY: this loop is the only user of the context while the
-        // thread runs (see the field).
-        let ctx = unsafe { &mut *self.ctx.get() };
-        while !self.stop_requested() {
-            let trap = enter_user(ctx);
-            self.handle_trap(ctx, trap);
-        }
-    }
-
-    fn handle_interrupt(&self) {
-        match irq::take() {
-            irq::Interrupt::Timer => {
-                let tick = sched::timer_tick();
-                if tick.over_limit {
-                    self.process.time_limit_reached();
-                } else if tick.preempt {
-                    self.switch_out(Switch::Preempted);
-                }
-            }
-            irq::Interrupt::Reschedule if sched::others_waiting() => {
-                self.switch_out(Switch::Preempted);
-            }
-            _ => {}
-        }
-    }
-
-    fn handle_trap(&self, ctx: &mut UserContext, trap: Trap) {
-        match trap {
-            Trap::Sync => {}
-            Trap::Irq | Trap::Fiq => return self.handle_interrupt(),
-            Trap::SError => {
-                return self.kill(
-                    Some(FaultKind::SError),
-                    String::from("SError (asynchronous external abort)"),
-                );
-            }
-        }
-        let esr = Esr(ctx.esr);
-        let far = ctx.far;
-        let aspace = &self.process.aspace;
-        let (kind, report) = match esr.kind() {
-            SyncKind::Svc(_) => {
-                crate::syscall::dispatch(self, ctx);
-                return;
-            }
-            SyncKind::DataAbort {
-                write,
-                alignment: false,
-                ..
-            } => {
-                let access = if write { Access::Write } else { Access::Read };
-                match aspace.handle_fault(far, access) {
-                    Ok(()) => return,
-                    Err(f) => page_fault(access, far, f),
-                }
-            }
-            SyncKind::InstructionAbort { .. } => match aspace.handle_fault(far, Access::Execute) {
-                Ok(()) => return,
-                Err(f) => page_fault(Access::Execute, far, f),
-            },
-            SyncKind::DataAbort {
-                alignment: true, ..
-            } => (
-                Some(FaultKind::Alignment),
-                format!("alignment fault at {far:#x}"),
-            ),
-            SyncKind::PcAlignment => (
-                Some(FaultKind::Alignment),
-                format!("misaligned PC {far:#x}"),
-            ),
-            SyncKind::SpAlignment => (
-                Some(FaultKind::Alignment),
-                format!("misaligned stack pointer {:#x}", ctx.sp),
-            ),
-            SyncKind::Undefined => (
-                Some(FaultKind::Undefined),
-                String::from("undefined instruction"),
-            ),
-            SyncKind::Breakpoint => (
-                Some(FaultKind::Breakpoint),
-                String::from("breakpoint (brk)"),
-            ),
-            SyncKind::FpTrap | SyncKind::Other(_) => (None, format!("unexpected exception, {esr}")),
-        };
-        self.kill(kind, report);
-    }
-}
-
-/// A page fault no mapping resolves: its kind and its report.
-fn page_fault(access: Access, far: u64, f: UserFault) -> (Option<FaultKind>, String) {
-    let (name, manifest_access) = match access {
-        Access::Read => ("read", manifest::Access::Read),
-        Access::Write => ("write", manifest::Access::Write),
-        Access::Execute => ("execute", manifest::Access::Execute),
-    };
-    let kind = match f {
-        UserFault::Unmapped => FaultKind::PageFault(manifest_access, Cause::Unmapped),
-        UserFault::Permission => FaultKind::PageFault(manifest_access, Cause::Permission),
-        UserFault::BeyondVmo => FaultKind::PageFault(manifest_access, Cause::BeyondVmo),
-        UserFault::NoMemory => FaultKind::OutOfMemory,
-    };
-    (
-        Some(kind),
-        format!("page fault: {name} at {far:#x}, {}", f.describe()),
-    )
 }
 
 /// The first function on a thread's kernel stack.
@@ -422,7 +345,8 @@ extern "C" fn thread_entry(arg: usize) -> ! {
     // SAFETY: the scheduler passed the thread's address (`new` recorded it)
     // and holds a reference for as long as the thread runs.
     let thread = unsafe { &*(arg as *const Thread) };
-    thread.main();
-    thread.switch_out(Switch::Exited);
+    thread.resume();
+    (thread.body)(thread);
+    sched::Runnable::switch_out(thread, Switch::Exited);
     unreachable!("an ended thread was resumed")
 }

@@ -219,17 +219,26 @@ fn spread_over_cores() {
     while ARRIVED.load(Ordering::SeqCst) < 3 {
         core::hint::spin_loop();
     }
-    let mut seen = [false; 64];
+    // Where each runs, looked at until they are spread (a thread just
+    // moved by the scheduler shows its old core for a moment): at most
+    // 10 000 looks, which a scheduler that leaves them piled never passes.
     let mut where_ = [0u32; 4];
-    where_[0] = stats(zx::first_thread()).last_scheduled_cpu;
-    for (i, s) in j.iter().enumerate() {
-        where_[i + 1] = stats(s.as_ref().unwrap().handle()).last_scheduled_cpu;
+    let mut distinct = 0;
+    for _ in 0..10_000 {
+        where_[0] = stats(zx::first_thread()).last_scheduled_cpu;
+        for (i, s) in j.iter().enumerate() {
+            where_[i + 1] = stats(s.as_ref().unwrap().handle()).last_scheduled_cpu;
+        }
+        let mut seen = [false; 64];
+        for w in where_ {
+            seen[w as usize % 64] = true;
+        }
+        distinct = seen.iter().filter(|&&b| b).count();
+        if distinct == cores.min(4) {
+            break;
+        }
     }
     RELEASED.store(1, Ordering::SeqCst);
-    for w in where_ {
-        seen[w as usize % 64] = true;
-    }
-    let distinct = seen.iter().filter(|&&b| b).count();
     let st = stats(zx::first_thread());
     assert!(
         st.total_runtime > 0,

@@ -8,7 +8,7 @@
 //! Lock order: the table's lock, then (reading the value) the locks of a
 //! user copy's fault path, and run-queue locks (waking).
 
-use super::{deadline_ticks, park_current};
+use crate::sched::{deadline_ticks, park_current};
 use crate::task::Thread;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;

@@ -5,9 +5,9 @@
 //! and the sleep is never missed (it notifies the waiter, and a
 //! notification before the sleep makes the sleep return at once).
 
-use super::{deadline_ticks, park_current};
 use crate::object::signals::Observer;
 use crate::object::ObjectRef;
+use crate::sched::{deadline_ticks, park_current};
 use crate::task::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
