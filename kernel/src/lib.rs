@@ -11,6 +11,7 @@ pub mod cpio;
 pub mod elf;
 pub mod manifest;
 pub mod object;
+pub mod sync;
 
 #[cfg(target_os = "none")]
 pub mod boot;

@@ -11,8 +11,7 @@
 //!
 //! Lock order: the allocator's lock is a leaf.
 
-use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use crate::sync::{AtomicU64, Mutex, Ordering};
 
 /// 16-bit ASIDs (TCR_EL1.AS). ASID 0 is never handed out: it is the
 /// kernel's (its empty TTBR0 uses it) and means "none" on a core.
@@ -78,20 +77,27 @@ impl State {
 }
 
 impl AsidSpace {
-    /// ASIDs `1..count` (`count` at most 2^16), flushed with the given
-    /// functions.
-    pub const fn new(count: usize, flush_all: fn(), flush_asid: fn(u16)) -> Self {
-        assert!(count >= 2 && count <= MAX_ASIDS);
-        Self {
-            state: Mutex::new(State {
-                generation: 1,
-                used: [0; MAX_ASIDS / 64],
-                next: 1,
-            }),
-            active: [const { AtomicU64::new(0) }; MAX_CPUS],
-            count,
-            flush_all,
-            flush_asid,
+    crate::const_fn! {
+        /// ASIDs `1..count` (`count` at most 2^16), flushed with the given
+        /// functions.
+        // `RangeInclusive::contains` is not `const`.
+        #[allow(clippy::manual_range_contains)]
+        pub fn new(count: usize, flush_all: fn(), flush_asid: fn(u16)) -> Self {
+            assert!(count >= 2 && count <= MAX_ASIDS);
+            Self {
+                state: Mutex::new(State {
+                    generation: 1,
+                    used: [0; MAX_ASIDS / 64],
+                    next: 1,
+                }),
+                #[cfg(not(loom))]
+                active: [const { AtomicU64::new(0) }; MAX_CPUS],
+                #[cfg(loom)]
+                active: core::array::from_fn(|_| AtomicU64::new(0)),
+                count,
+                flush_all,
+                flush_asid,
+            }
         }
     }
 
@@ -173,7 +179,8 @@ impl Asid {
     }
 }
 
-#[cfg(test)]
+// Under loom the space holds loom primitives, made only inside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use core::sync::atomic::AtomicUsize;
