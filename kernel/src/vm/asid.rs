@@ -138,6 +138,13 @@ impl Asid {
         {
             let kept = (s.generation << ASID_BITS) | (mine & ASID_MASK);
             s.take((mine & ASID_MASK) as usize);
+            // The other cores that run it with the old value now hold the
+            // new one: a later roll-over still finds them by it, so the
+            // space keeps this ASID on every core (and its shootdowns,
+            // which name `current`, reach them all).
+            for c in &space.active {
+                let _ = c.compare_exchange(mine, kept, Ordering::AcqRel, Ordering::Relaxed);
+            }
             kept
         } else {
             let asid = match s.find_free(space.count) {
@@ -232,6 +239,34 @@ mod tests {
             .map(|_| Asid::default().activate(&space, 3))
             .collect();
         assert!(!fresh.contains(&asid_a) && !fresh.contains(&asid_b));
+    }
+
+    #[test]
+    fn a_space_on_two_cores_keeps_one_asid_through_two_roll_overs() {
+        // Found by the loom model `loom_asid_one_space_on_two_cores_...`.
+        let space = AsidSpace::new(4, flush_all, flush_asid);
+        let spaces: Vec<Asid> = (0..3).map(|_| Asid::default()).collect();
+        let a = Asid::default();
+        // Core 1 runs A throughout, never re-activating it.
+        let on_core_1 = a.activate(&space, 1);
+        let mut run_on_0 = |s: &Asid| {
+            let asid = s.activate(&space, 0);
+            space.deactivate(0);
+            asid
+        };
+        // Core 0 runs the others until a roll-over, then A, then others
+        // until a second roll-over, then A again.
+        for s in &spaces {
+            run_on_0(s);
+        }
+        assert_eq!(run_on_0(&a), on_core_1);
+        run_on_0(&spaces[0]);
+        run_on_0(&spaces[1]);
+        assert_eq!(
+            run_on_0(&a),
+            on_core_1,
+            "A would run with two ASIDs, and a shootdown by one misses the other"
+        );
     }
 
     #[test]
