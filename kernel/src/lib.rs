@@ -30,3 +30,6 @@ pub mod task;
 #[cfg(target_os = "none")]
 pub mod time;
 pub mod vm;
+
+#[cfg(all(test, loom))]
+mod models;
