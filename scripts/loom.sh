@@ -10,7 +10,7 @@
 #   --bound N   at most N preemptions per interleaving (default 4; higher
 #               bounds grow fast: 5 takes minutes)
 #   FILTER      only the models whose test name contains FILTER
-#               (e.g. signals, handle, asid, park)
+#               (e.g. signals, handle, asid, cow, park)
 #
 # Builds into target/loom (the --cfg loom build differs from every other;
 # keeping it apart leaves the normal build's cache alone). Needs only cargo;
@@ -39,7 +39,7 @@ export LOOM_MAX_PREEMPTIONS=$bound
 # One test thread, so the printed counts come out in order.
 mkdir -p "$CARGO_TARGET_DIR"
 log="$CARGO_TARGET_DIR/loom.log"
-cargo test -p kernel --lib --release -- --test-threads 1 --nocapture "models::${filter}" 2>&1 | tee "$log"
+cargo test -p kernel -p mm --lib --release -- --test-threads 1 --nocapture "${filter:-models::}" 2>&1 | tee "$log"
 # A filter that matches nothing must not pass.
 models=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$log")
 if [ "${models:-0}" -eq 0 ]; then
