@@ -66,9 +66,12 @@ impl Rights {
     pub const DEFAULT_THREAD: Self = Self::BASIC
         .union(Self::IO)
         .union(Self::PROPERTY)
+        .union(Self::DESTROY)
         .union(Self::SIGNAL)
         .union(Self::MANAGE_THREAD)
         .union(Self::APPLY_PROFILE);
+    /// `ZX_DEFAULT_EVENT_RIGHTS`.
+    pub const DEFAULT_EVENT: Self = Self::BASIC.union(Self::SIGNAL);
     /// What a process's root VMAR handle carries at start.
     pub const ROOT_VMAR: Self = Self::DUPLICATE
         .union(Self::TRANSFER)
@@ -113,6 +116,14 @@ bitflags! {
 impl Signals {
     /// `ZX_USER_SIGNAL_ALL`: the bits `zx_object_signal` may change.
     pub const USER_ALL: Self = Self::from_bits_retain(0xff00_0000);
+    /// `__ZX_OBJECT_SIGNALED`, which each type names for itself.
+    const OBJECT_SIGNALED: Self = Self::VMO_ZERO_CHILDREN;
+    /// `ZX_TASK_TERMINATED`: `ZX_THREAD_TERMINATED`, `ZX_PROCESS_TERMINATED`.
+    pub const TASK_TERMINATED: Self = Self::OBJECT_SIGNALED;
+    /// `ZX_EVENT_SIGNALED`.
+    pub const EVENT_SIGNALED: Self = Self::OBJECT_SIGNALED;
+    /// `ZX_THREAD_RUNNING` (`ZX_OBJECT_SIGNAL_4`).
+    pub const THREAD_RUNNING: Self = Self::from_bits_retain(1 << 4);
 }
 
 bitflags! {
@@ -202,12 +213,17 @@ pub mod rights {
     pub const INSPECT: u32 = Rights::INSPECT.bits();
     pub const OP_CHILDREN: u32 = Rights::OP_CHILDREN.bits();
     pub const RESIZE: u32 = Rights::RESIZE.bits();
+    pub const MANAGE_PROCESS: u32 = Rights::MANAGE_PROCESS.bits();
+    pub const MANAGE_THREAD: u32 = Rights::MANAGE_THREAD.bits();
     pub const SAME_RIGHTS: u32 = Rights::SAME_RIGHTS.bits();
     pub const BASIC: u32 = Rights::BASIC.bits();
     pub const IO: u32 = Rights::IO.bits();
     pub const PROPERTY: u32 = Rights::PROPERTY.bits();
     pub const DEFAULT_VMO: u32 = Rights::DEFAULT_VMO.bits();
     pub const ROOT_VMAR: u32 = Rights::ROOT_VMAR.bits();
+    pub const DEFAULT_PROCESS: u32 = Rights::DEFAULT_PROCESS.bits();
+    pub const DEFAULT_THREAD: u32 = Rights::DEFAULT_THREAD.bits();
+    pub const DEFAULT_EVENT: u32 = Rights::DEFAULT_EVENT.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -225,6 +241,11 @@ pub mod signals {
     pub const USER_6: u32 = Signals::USER_6.bits();
     pub const USER_7: u32 = Signals::USER_7.bits();
     pub const USER_ALL: u32 = Signals::USER_ALL.bits();
+    pub const TASK_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
+    pub const THREAD_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
+    pub const PROCESS_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
+    pub const EVENT_SIGNALED: u32 = Signals::EVENT_SIGNALED.bits();
+    pub const THREAD_RUNNING: u32 = Signals::THREAD_RUNNING.bits();
 }
 
 /// `zx_vmo_create` options as plain values.

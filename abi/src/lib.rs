@@ -104,6 +104,13 @@ pub const ZX_MAX_NAME_LEN: usize = 32;
 /// `zx_time_t` deadlines.
 pub const ZX_TIME_INFINITE: i64 = i64::MAX;
 pub const ZX_TIME_INFINITE_PAST: i64 = i64::MIN;
+/// `ZX_WAIT_MANY_MAX_ITEMS`.
+pub const WAIT_MANY_MAX_ITEMS: usize = 64;
+/// `ZX_MAX_NAME_LEN`: object names, the terminating NUL included.
+pub const MAX_NAME_LEN: usize = 32;
+/// `ZX_TASK_RETCODE_SYSCALL_KILL`: a process's return code after
+/// `zx_task_kill`.
+pub const TASK_RETCODE_SYSCALL_KILL: i64 = -1024;
 
 /// The largest VMO: `ROUNDDOWN(u64::MAX, 2 * 16 * PAGE_SIZE)` = 2^64 - 2^17.
 pub const VMO_MAX_SIZE: u64 = u64::MAX - ((2 * 16 * PAGE_SIZE) - 1);

@@ -147,3 +147,19 @@ impl Record for u32 {}
 impl Record for u64 {}
 impl Record for i64 {}
 impl Record for usize {}
+impl Record for WaitItem {}
+
+/// `zx_wait_item_t`: one entry of `zx_object_wait_many`'s array.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitItem {
+    pub handle: crate::Handle,
+    pub waitfor: u32,
+    pub pending: u32,
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<WaitItem>() == 12);
+    assert!(core::mem::offset_of!(WaitItem, waitfor) == 4);
+    assert!(core::mem::offset_of!(WaitItem, pending) == 8);
+};

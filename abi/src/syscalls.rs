@@ -101,6 +101,41 @@ macro_rules! zx_syscalls {
                 handle: $crate::Handle, vmex: $crate::Handle,
                 out: $crate::UserOut<$crate::Handle>)
                 errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NoMemory];
+            $crate::sys::OBJECT_WAIT_MANY => object_wait_many(
+                items: $crate::UserInOut<$crate::WaitItem>, num_items: usize, deadline: i64)
+                errors [InvalidArgs, BadHandle, AccessDenied, Canceled, TimedOut, NotSupported,
+                        OutOfRange, NoMemory];
+            $crate::sys::EVENT_CREATE => event_create(options: u32,
+                out: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NoMemory];
+            $crate::sys::NANOSLEEP => nanosleep(deadline: i64)
+                errors [];
+            // Returns the time in x0, not a status.
+            $crate::sys::CLOCK_GET_MONOTONIC_VIA_KERNEL => clock_get_monotonic_via_kernel()
+                errors [];
+            $crate::sys::THREAD_CREATE => thread_create(
+                process: $crate::Handle, name: $crate::UserIn<u8>, name_size: usize,
+                options: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BadState, NoMemory];
+            $crate::sys::THREAD_START => thread_start(
+                handle: $crate::Handle, thread_entry: usize, stack: usize, arg1: usize,
+                arg2: usize)
+                errors [BadHandle, WrongType, AccessDenied, BadState, InvalidArgs];
+            $crate::sys::THREAD_EXIT => thread_exit()
+                errors [];
+            $crate::sys::TASK_KILL => task_kill(handle: $crate::Handle)
+                errors [BadHandle, WrongType, AccessDenied];
+            $crate::sys::FUTEX_WAIT => futex_wait(
+                value_ptr: $crate::UserIn<u32>, current_value: u32, new_futex_owner: $crate::Handle,
+                deadline: i64)
+                errors [InvalidArgs, BadHandle, WrongType, BadState, TimedOut];
+            $crate::sys::FUTEX_WAKE => futex_wake(value_ptr: $crate::UserIn<u32>, wake_count: u32)
+                errors [InvalidArgs];
+            $crate::sys::FUTEX_REQUEUE => futex_requeue(
+                value_ptr: $crate::UserIn<u32>, wake_count: u32, current_value: u32,
+                requeue_ptr: $crate::UserIn<u32>, requeue_count: u32,
+                new_requeue_owner: $crate::Handle)
+                errors [InvalidArgs, BadHandle, WrongType, BadState];
             $crate::sys::KERNEL_STATS => kernel_stats(out: $crate::UserOut<u64>, count: usize)
                 errors [InvalidArgs];
         }

@@ -140,6 +140,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         power::power_off(1)
     }
     enable_el0_counter();
+    crate::sched::core_online();
     let free_at_start = FRAMES.free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
     let summary = crate::runner::run_all(bytes, Some(limit));

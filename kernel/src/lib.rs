@@ -11,6 +11,7 @@ pub mod cpio;
 pub mod elf;
 pub mod manifest;
 pub mod object;
+pub mod sched;
 pub mod sync;
 
 #[cfg(target_os = "none")]
@@ -27,8 +28,6 @@ pub mod selftest;
 pub mod syscall;
 #[cfg(target_os = "none")]
 pub mod task;
-#[cfg(target_os = "none")]
-pub mod time;
 pub mod vm;
 
 #[cfg(all(test, loom))]

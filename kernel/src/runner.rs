@@ -8,7 +8,7 @@
 use crate::cpio::{Archive, Entry};
 use crate::manifest::{self, Ending, FaultKind, Manifest};
 use crate::memory::FRAMES;
-use crate::task::{Process, StartState, Stop, Thread, TimeLimit};
+use crate::task::{Process, StartState, Stop};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -122,20 +122,30 @@ fn verdict(name: &str, end: &End, leaked: i64, manifest: &Manifest<'_>) -> (bool
     (v.passed(), format!("{v}"))
 }
 
-/// Runs the process's first thread until the process exits, is killed, or
-/// overruns `limit_s`; then tears the process down.
+/// Starts the process's first thread and runs this core's scheduler until
+/// the process has ended (exited, been killed, or overrun `limit_s`, which
+/// this core checks too, in case no thread of the process is running to
+/// take the timer interrupt).
 fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
-    let limit = limit_s.map(|seconds| TimeLimit {
-        deadline: cpu::counter().saturating_add(seconds.saturating_mul(cpu::counter_frequency())),
-        seconds,
-    });
-    let end = match Thread::new(process.clone(), start, limit) {
-        Ok(thread) => match thread.run() {
-            Stop::Exit(code) => End::Exited(code),
-            Stop::Kill(kind, reason) => End::Killed(kind, reason),
-        },
-        Err(e) => End::NotLoaded(format!("no thread: {}", e.name())),
+    if let Some(seconds) = limit_s {
+        let deadline =
+            cpu::counter().saturating_add(seconds.saturating_mul(cpu::counter_frequency()));
+        process.set_time_limit(deadline, seconds);
+    }
+    if let Err(e) = process.start(start) {
+        process.terminate();
+        return End::NotLoaded(format!("no thread: {}", e.name()));
+    }
+    let done = || {
+        if cpu::counter() >= process.deadline() && !process.is_dead() {
+            process.time_limit_reached();
+        }
+        process.is_dead()
     };
-    process.terminate();
-    end
+    crate::sched::run_cpu(&done, &|| process.deadline());
+    match process.end() {
+        Some(Stop::Exit(code)) => End::Exited(code),
+        Some(Stop::Kill(kind, reason)) => End::Killed(kind, reason),
+        None => End::Killed(None, String::from("ended without a reason")),
+    }
 }

@@ -133,6 +133,8 @@ pub unsafe fn init(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interrupt {
     Timer,
+    /// Another core asks this one to look at its run queue.
+    Reschedule,
     Other(u32),
     /// Nothing pending (spurious).
     None,
@@ -168,3 +170,7 @@ pub fn take() -> Interrupt {
         None => Interrupt::None,
     }
 }
+
+/// Interrupts core `cpu_index` so that it looks at its run queue (no-op
+/// until the secondaries' interrupt controllers are up).
+pub fn send_reschedule(_cpu_index: usize) {}

@@ -5,6 +5,7 @@
 //!
 //! Portable: host tests run it with stand-in objects.
 
+pub mod event;
 pub mod handle;
 pub mod signals;
 #[cfg(target_os = "none")]

@@ -10,20 +10,50 @@
 
 mod handle;
 mod object;
+mod sync;
+mod task;
 mod user;
 mod vmar;
 mod vmo;
 
-use crate::task::{Stop, Thread};
+use crate::task::Thread;
 use handle::*;
 use object::*;
 use platform::arch::trap::UserContext;
+use sync::*;
+use task::*;
 use vmar::*;
 use vmo::*;
 use zx_abi::{stats, SyscallArg, UserIn, UserOut, ZxStatus};
 
 /// A handler's result.
 pub type SysResult = Result<(), ZxStatus>;
+
+/// A value a call returns in x0 in place of a status
+/// (`zx_clock_get_monotonic_via_kernel`).
+pub struct Value(pub i64);
+
+/// What a handler's result puts in x0.
+pub trait IntoX0 {
+    fn into_x0(self) -> u64;
+}
+
+impl IntoX0 for SysResult {
+    #[inline(always)]
+    fn into_x0(self) -> u64 {
+        match self {
+            Ok(()) => 0,
+            Err(e) => i64::from(e.raw()) as u64,
+        }
+    }
+}
+
+impl IntoX0 for Value {
+    #[inline(always)]
+    fn into_x0(self) -> u64 {
+        self.0 as u64
+    }
+}
 
 macro_rules! dispatch_table {
     ($( $num:path => $name:ident ( $($arg:ident : $ty:ty),* $(,)? )
@@ -36,21 +66,18 @@ macro_rules! dispatch_table {
         $( #[allow(non_snake_case)] mod $name {
             use super::*;
             #[inline(never)]
-            pub fn entry(t: &Thread, regs: &[u64; 31]) -> SysResult {
+            pub fn entry(t: &Thread, regs: &[u64; 31]) -> u64 {
                 let mut _regs = regs.iter().copied();
                 super::$name(t, $( <$ty as SyscallArg>::from_reg(_regs.next().unwrap_or(0)) ),*)
+                    .into_x0()
             }
         } )*
 
         /// Runs the system call `ctx` describes and puts its status in x0.
         pub fn dispatch(t: &Thread, ctx: &mut UserContext) {
-            let result: SysResult = match ctx.x[16] {
+            ctx.x[0] = match ctx.x[16] {
                 $( $num => $name::entry(t, &ctx.x), )*
-                _ => Err(ZxStatus::BadSyscall),
-            };
-            ctx.x[0] = match result {
-                Ok(()) => 0,
-                Err(e) => i64::from(e.raw()) as u64,
+                _ => Err(ZxStatus::BadSyscall).into_x0(),
             };
         }
     };
@@ -64,12 +91,6 @@ fn debug_write(t: &Thread, buffer: UserIn<u8>, len: usize) -> SysResult {
     let mut bytes = [0u8; zx_abi::DEBUG_WRITE_MAX];
     user::read_bytes(t, buffer, &mut bytes[..len])?;
     platform::console::write_bytes(&bytes[..len]);
-    Ok(())
-}
-
-/// `zx_process_exit`: the thread's loop ends the process after this call.
-fn process_exit(t: &Thread, code: i64) -> SysResult {
-    t.request_stop(Stop::Exit(code));
     Ok(())
 }
 

@@ -8,7 +8,6 @@ use crate::task::Thread;
 use crate::vm::fastcopy::record_as_bytes;
 use crate::vm::vmo::Kind;
 use crate::vm::VmoObject;
-use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
@@ -226,42 +225,6 @@ fn vmo_info(v: &Arc<VmoObject>, handle_rights: Rights) -> InfoVmo {
         populated_fractional_scaled_bytes: usage.populated_fractional_scaled_bytes,
         ..Default::default()
     }
-}
-
-/// `zx_object_wait_one`. Only this process's one thread could change a
-/// signal it waits on, so a wait that is not satisfied now only ends at its
-/// deadline; with no deadline it would never end, and the program is killed.
-pub fn object_wait_one(
-    t: &Thread,
-    h: Handle,
-    wanted: u32,
-    deadline: i64,
-    observed: UserOut<u32>,
-) -> SysResult {
-    let (object, _) = t.process.get_any(h, Rights::WAIT)?;
-    if !object.is_waitable() {
-        return Err(ZxStatus::NotSupported);
-    }
-    let state = object.signals();
-    let wanted = Signals::from_bits_retain(wanted);
-    let result = if state.intersects(wanted) {
-        Ok(())
-    } else if deadline == zx_abi::ZX_TIME_INFINITE {
-        t.kill(
-            Some(crate::manifest::FaultKind::BlockedForever),
-            String::from(
-                "blocked forever in zx_object_wait_one: no other thread can raise the signal",
-            ),
-        );
-        return Ok(());
-    } else {
-        crate::time::sleep_until_ns(deadline);
-        Err(ZxStatus::TimedOut)
-    };
-    if !observed.is_null() {
-        user::write(t, observed, &state.bits())?;
-    }
-    result
 }
 
 /// `zx_object_signal`: clears then sets user signals on the object.

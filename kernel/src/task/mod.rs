@@ -7,5 +7,5 @@ pub mod kstack;
 pub mod process;
 pub mod thread;
 
-pub use process::{LoadError, Process, StartState};
-pub use thread::{Stop, Thread, TimeLimit};
+pub use process::{LoadError, Process, StartState, Stop};
+pub use thread::Thread;

@@ -1,23 +1,37 @@
 //! A process: an address space and a handle table, shared by its threads.
 //! Created from an ELF image: each `PT_LOAD` segment becomes a VMO mapped at
 //! its link address with the segment's permissions, and the stack is a VMO
-//! with a guard page below; the first thread starts at the entry point.
+//! with a guard page below; the first thread starts at the entry point with
+//! x0 = the root VMAR, x1 = the process, x2 = the thread.
+//!
+//! The process ends when its last started thread has been reaped: its end
+//! (the first exit or kill asked for, else exit 0) is recorded, threads
+//! that never started end too, its handles close, its address space goes,
+//! and `ZX_PROCESS_TERMINATED` is asserted.
 //!
 //! Locks: the handle table's lock is taken alone (no other lock is held
 //! while it is, and objects taken out of it are dropped after it is
-//! released).
+//! released). The task lock (threads and counts) may be taken under an
+//! object's signal lock (a waiter woken there leaves the forever count);
+//! under it only run-queue locks are taken.
 
+use super::thread::Thread;
 use crate::elf::{Elf, ElfError};
+use crate::manifest::FaultKind;
 use crate::memory::FRAMES;
 use crate::object::handle::Entry;
 use crate::object::vmar::VmarObject;
 use crate::object::{HandleTable, ObjectBase, ObjectRef, ObjectType};
 use crate::vm::aspace::Placement;
 use crate::vm::{AddressSpace, VmoObject};
+use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use mm::vmo::Vmo;
 use platform::arch::user_pt::UserPerms;
+use platform::println;
 use spin::Mutex;
 use zx_abi::{
     obj_type, Handle, Rights, Signals, ZxStatus, INITIAL_STACK_SIZE, PAGE_SIZE, ROOT_VMAR_BASE,
@@ -36,6 +50,42 @@ pub struct Process {
     pub name: String,
     pub aspace: Arc<AddressSpace>,
     handles: Mutex<HandleTable>,
+    tasks: Mutex<Tasks>,
+    /// How the process ended or must end: the first request wins.
+    end: Mutex<Option<Stop>>,
+    /// Counter value by which it must have ended (u64::MAX: no limit).
+    deadline: AtomicU64,
+    /// That limit in seconds, for the report.
+    limit_seconds: AtomicU64,
+}
+
+/// Why a process ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// `zx_process_exit` with this code (or every thread exited: 0).
+    Exit(i64),
+    /// Killed: the kind (None for a fault of no kind the test manifest
+    /// names) and the reason the report gave.
+    Kill(Option<FaultKind>, String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No thread started yet.
+    Initial,
+    Running,
+    /// An end was asked for; threads are stopping.
+    Dying,
+    Dead,
+}
+
+struct Tasks {
+    phase: Phase,
+    threads: Vec<Arc<Thread>>,
+    /// Started threads not yet reaped.
+    running: usize,
+    /// Of those, the ones in a wait with no deadline that nothing woke.
+    waiting_forever: usize,
 }
 
 crate::kernel_object!(Process, obj_type::PROCESS, Rights::DEFAULT_PROCESS);
@@ -45,7 +95,7 @@ pub struct StartState {
     pub entry: u64,
     pub stack_top: u64,
     /// x0 at start: the root VMAR handle.
-    pub arg0: u64,
+    pub root_vmar: Handle,
 }
 
 /// Why a program could not be started.
@@ -144,13 +194,210 @@ impl Process {
             name: String::from(name),
             aspace,
             handles: Mutex::new(handles),
+            tasks: Mutex::new(Tasks {
+                phase: Phase::Initial,
+                threads: Vec::new(),
+                running: 0,
+                waiting_forever: 0,
+            }),
+            end: Mutex::new(None),
+            deadline: AtomicU64::new(u64::MAX),
+            limit_seconds: AtomicU64::new(0),
         });
         let start = StartState {
             entry: elf.entry,
             stack_top: STACK_TOP,
-            arg0: u64::from(root_handle),
+            root_vmar: root_handle,
         };
         Ok((process, start))
+    }
+
+    /// Starts the first thread, with handles to the process and to the
+    /// thread (Zircon's default rights) in x1 and x2.
+    pub fn start(self: &Arc<Self>, start: &StartState) -> Result<(), ZxStatus> {
+        let thread = self.new_thread(String::from("initial-thread"))?;
+        let started = self
+            .add_handle(self.clone(), Rights::DEFAULT_PROCESS)
+            .and_then(|p| Ok((p, self.add_handle(thread.clone(), Rights::DEFAULT_THREAD)?)))
+            .and_then(|(p, t)| {
+                thread.start(
+                    start.entry,
+                    start.stack_top,
+                    [u64::from(start.root_vmar), u64::from(p), u64::from(t)],
+                )
+            });
+        if started.is_err() {
+            // Nothing runs: drop the thread (it holds the process).
+            let threads = core::mem::take(&mut self.tasks.lock().threads);
+            drop(threads);
+        }
+        started
+    }
+
+    /// A new thread of this process, not started (`BadState` once the
+    /// process is ending).
+    pub fn new_thread(self: &Arc<Self>, name: String) -> Result<Arc<Thread>, ZxStatus> {
+        let thread = Thread::new(self.clone(), name)?;
+        let mut tasks = self.tasks.lock();
+        if matches!(tasks.phase, Phase::Dying | Phase::Dead) {
+            return Err(ZxStatus::BadState);
+        }
+        tasks
+            .threads
+            .try_reserve(1)
+            .map_err(|_| ZxStatus::NoMemory)?;
+        tasks.threads.push(thread.clone());
+        Ok(thread)
+    }
+
+    /// A thread is starting (`BadState` if the process is ending).
+    pub(crate) fn thread_started(&self) -> Result<(), ZxStatus> {
+        let mut tasks = self.tasks.lock();
+        match tasks.phase {
+            Phase::Dying | Phase::Dead => Err(ZxStatus::BadState),
+            _ => {
+                tasks.phase = Phase::Running;
+                tasks.running += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the process: records `stop` (unless an end was asked for
+    /// already) and stops every thread.
+    pub fn kill(&self, stop: Stop) {
+        {
+            let mut end = self.end.lock();
+            if end.is_none() {
+                *end = Some(stop);
+            }
+        }
+        let threads: Vec<Arc<Thread>> = {
+            let mut tasks = self.tasks.lock();
+            if tasks.phase == Phase::Dead {
+                return;
+            }
+            tasks.phase = Phase::Dying;
+            tasks.threads.clone()
+        };
+        for t in &threads {
+            t.request_stop();
+        }
+    }
+
+    /// The process overran its time limit.
+    pub fn time_limit_reached(&self) {
+        let seconds = self.time_limit_seconds();
+        if self.end.lock().is_none() {
+            println!("[kill] {}: time limit exceeded ({seconds} s)", self.name);
+        }
+        self.kill(Stop::Kill(
+            Some(FaultKind::TimeLimit),
+            format!("time limit exceeded ({seconds} s)"),
+        ));
+    }
+
+    fn time_limit_seconds(&self) -> u64 {
+        self.limit_seconds.load(Ordering::Relaxed)
+    }
+
+    /// Sets the counter value by which the process must have ended.
+    pub fn set_time_limit(&self, deadline: u64, seconds: u64) {
+        self.limit_seconds.store(seconds, Ordering::Relaxed);
+        self.deadline.store(deadline, Ordering::Relaxed);
+    }
+
+    /// The counter value by which the process must have ended.
+    pub fn deadline(&self) -> u64 {
+        self.deadline.load(Ordering::Relaxed)
+    }
+
+    /// Whether the process has ended (its resources are gone).
+    pub fn is_dead(&self) -> bool {
+        self.tasks.lock().phase == Phase::Dead
+    }
+
+    /// How it ended (None while it runs).
+    pub fn end(&self) -> Option<Stop> {
+        if self.is_dead() {
+            self.end.lock().clone()
+        } else {
+            None
+        }
+    }
+
+    /// The running thread `t` waits with no deadline. If every thread of
+    /// the process now does so, nothing can ever wake them (no other process
+    /// holds its objects: handles cannot be sent yet), and it is killed.
+    pub(crate) fn wait_forever(&self, t: &Thread) {
+        let all = {
+            let mut tasks = self.tasks.lock();
+            if !t.forever.swap(true, Ordering::AcqRel) {
+                tasks.waiting_forever += 1;
+            }
+            tasks.waiting_forever == tasks.running
+        };
+        if all {
+            t.kill(
+                Some(FaultKind::BlockedForever),
+                String::from(
+                    "blocked forever: every thread waits with no deadline for what none of them can do",
+                ),
+            );
+        }
+    }
+
+    /// `t` no longer waits forever (woken, or its wait ended).
+    pub(crate) fn wait_forever_ended(&self, t: &Thread) {
+        let mut tasks = self.tasks.lock();
+        if t.forever.swap(false, Ordering::AcqRel) {
+            tasks.waiting_forever -= 1;
+        }
+    }
+
+    /// The scheduler reaped `t`; the last started thread ends the process.
+    pub(crate) fn thread_reaped(&self, t: &Thread) {
+        let (ended, orphans, all_waiting) = {
+            let mut tasks = self.tasks.lock();
+            if t.forever.swap(false, Ordering::AcqRel) {
+                tasks.waiting_forever -= 1;
+            }
+            tasks.threads.retain(|x| !core::ptr::eq(Arc::as_ptr(x), t));
+            tasks.running -= 1;
+            if tasks.running == 0 {
+                tasks.phase = Phase::Dead;
+                (true, core::mem::take(&mut tasks.threads), false)
+            } else {
+                let all = tasks.waiting_forever == tasks.running;
+                (false, Vec::new(), all)
+            }
+        };
+        if all_waiting {
+            // The rest waits for what only this thread could have done.
+            self.kill(Stop::Kill(
+                Some(FaultKind::BlockedForever),
+                String::from("blocked forever: the threads left wait for what none of them can do"),
+            ));
+        }
+        if !ended {
+            return;
+        }
+        for o in &orphans {
+            o.end_unstarted();
+        }
+        drop(orphans);
+        {
+            let mut end = self.end.lock();
+            if end.is_none() {
+                *end = Some(Stop::Exit(0));
+            }
+        }
+        self.terminate();
+        self.base
+            .signals
+            .update(Signals::empty(), Signals::TASK_TERMINATED);
+        // The boot core's runner waits for processes to end.
+        crate::sched::kick(0);
     }
 
     /// The `T` behind `h` if the handle has every right in `needed`, and the

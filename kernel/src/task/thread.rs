@@ -1,171 +1,262 @@
-//! A thread: its register context, its own kernel stack (with a guard
-//! page), and its state; it belongs to a process, which it shares with its
-//! siblings. The thread's kernel side is a loop on its own stack: run EL0
-//! until it traps, handle the trap (a system call, a fault, an interrupt),
-//! repeat until a stop is requested. System calls receive the thread.
+//! A thread: its register context (general and FP/SIMD), its own kernel
+//! stack (with a guard page), and its state; it belongs to a process, which
+//! it shares with its siblings. The thread's kernel side is a loop on its
+//! own stack: run EL0 until it traps, handle the trap (a system call, a
+//! fault, an interrupt), repeat until the thread must stop. System calls
+//! receive the thread.
 //!
-//! A core runs a thread by switching from its scheduler context (the boot
-//! stack for now) to the thread's kernel stack, and the thread switches back
-//! when it has stopped. The per-CPU block names the running thread.
+//! Life: created (`zx_thread_create`, or the process's first thread), then
+//! started once, then running, asleep or queued (see `crate::sched`) until
+//! it stops; the scheduler that ran it last reaps it: its kernel stack is
+//! freed, `ZX_THREAD_TERMINATED` asserted, and the process told.
 
 use super::kstack::KernelStack;
-use super::process::{Process, StartState};
+use super::process::{Process, Stop};
 use crate::manifest::{self, Cause, FaultKind};
 use crate::object::ObjectBase;
+use crate::sched::{self, park::Park, Switch};
 use crate::vm::{Access, UserFault};
 use alloc::format;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, Ordering};
-use platform::arch::percpu::{this_cpu, MAX_CPUS};
-use platform::arch::trap::{enter_user, Esr, KernelContext, SyncKind, Trap, UserContext};
-use platform::arch::{cpu, trap};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use platform::arch::percpu::this_cpu;
+use platform::arch::trap;
+use platform::arch::trap::{enter_user, Esr, FpState, KernelContext, SyncKind, Trap, UserContext};
+use platform::irq;
 use platform::println;
-use platform::{irq, timer};
-use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus};
 
-/// Why a thread stopped running.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Stop {
-    /// `zx_process_exit` with this code.
-    Exit(i64),
-    /// Killed: the kind (None for a fault of no kind the test manifest
-    /// names) and the reason the report gave.
-    Kill(Option<FaultKind>, String),
-}
-
-/// An EL0 program's time limit: the counter value it must end by, and the
-/// limit in seconds for the report.
-#[derive(Clone, Copy, Debug)]
-pub struct TimeLimit {
-    pub deadline: u64,
-    pub seconds: u64,
-}
+/// Created, not yet started.
+const NEW: u8 = 0;
+/// Started: running, queued or asleep.
+const STARTED: u8 = 1;
+/// Reaped (or never started and its process ended).
+const DEAD: u8 = 2;
 
 pub struct Thread {
     base: ObjectBase,
     pub process: Arc<Process>,
+    /// `ZX_PROP_NAME`, as given to `zx_thread_create`.
+    pub name: String,
+    me: Weak<Thread>,
     /// EL0 registers. Touched only by the thread's own kernel loop, on its
-    /// own stack (and before the thread first runs).
+    /// own stack (and by `start`, before the thread first runs).
     ctx: UnsafeCell<UserContext>,
-    kstack: KernelStack,
+    /// FP/SIMD registers while the thread is switched out.
+    fp: UnsafeCell<FpState>,
+    /// `None` once reaped. Touched by `new` and by `reap`, when the thread
+    /// runs nowhere.
+    kstack: UnsafeCell<Option<KernelStack>>,
     /// Where the thread's kernel stack was switched away from. Touched only
-    /// by `switch`, on the core that runs the thread.
+    /// by the switches, on the core that runs the thread.
     kctx: UnsafeCell<KernelContext>,
-    /// A stop requested by a system call or a trap handler.
-    stop: Mutex<Option<Stop>>,
-    /// Whether `stop` holds a request: the loop checks this after every
-    /// trap without taking the lock.
+    pub park: Park,
+    lifecycle: AtomicU8,
+    /// The thread must leave its loop (killed, exiting, process ending).
     stopping: AtomicBool,
-    limit: Option<TimeLimit>,
+    /// Set by the thread before it switches to the scheduler, read by the
+    /// scheduler after.
+    switch_reason: AtomicU8,
+    /// The core it last ran on (where wakers prefer to queue it).
+    last_cpu: AtomicUsize,
+    /// In a wait with no deadline that nothing has woken yet (the process
+    /// counts these; see `Process::wait_forever`).
+    pub(crate) forever: AtomicBool,
 }
 
 // SAFETY: the `UnsafeCell`s are only used by the core that runs the thread
-// (its loop, and the switches in and out of it), never by two at once.
+// (its loop, and the switches in and out of it), or while it runs nowhere
+// (`start` before it first runs, `reap` after it last ran), never by two
+// cores at once.
 unsafe impl Sync for Thread {}
 
 crate::kernel_object!(Thread, obj_type::THREAD, Rights::DEFAULT_THREAD);
 
-/// Each core's scheduler context: where a thread switches back to.
-struct SchedulerContexts([UnsafeCell<KernelContext>; MAX_CPUS]);
-// SAFETY: each core uses only its own entry.
-unsafe impl Sync for SchedulerContexts {}
-static SCHEDULER: SchedulerContexts =
-    SchedulerContexts([const { UnsafeCell::new(KernelContext::ZERO) }; MAX_CPUS]);
-
 impl Thread {
-    /// The first thread of `process`, about to start at `start`.
-    pub fn new(
-        process: Arc<Process>,
-        start: &StartState,
-        limit: Option<TimeLimit>,
-    ) -> Result<Arc<Self>, ZxStatus> {
+    /// A new thread of `process`, not started.
+    pub fn new(process: Arc<Process>, name: String) -> Result<Arc<Self>, ZxStatus> {
         let kstack = KernelStack::new()?;
-        let mut ctx = UserContext::default();
-        ctx.x[0] = start.arg0;
-        ctx.sp = start.stack_top;
-        ctx.pc = start.entry;
-        let thread = Arc::new(Self {
+        let top = kstack.top();
+        let thread = Arc::new_cyclic(|me| Self {
             base: ObjectBase::new(Signals::empty()),
             process,
-            ctx: UnsafeCell::new(ctx),
+            name,
+            me: me.clone(),
+            ctx: UnsafeCell::new(UserContext::default()),
+            fp: UnsafeCell::new(FpState::default()),
+            kstack: UnsafeCell::new(Some(kstack)),
             kctx: UnsafeCell::new(KernelContext::default()),
-            kstack,
-            stop: Mutex::new(None),
+            park: Park::new(),
+            lifecycle: AtomicU8::new(NEW),
             stopping: AtomicBool::new(false),
-            limit,
+            switch_reason: AtomicU8::new(0),
+            last_cpu: AtomicUsize::new(0),
+            forever: AtomicBool::new(false),
         });
-        let kctx = KernelContext::new_thread(
-            thread.kstack.top(),
-            thread_entry,
-            Arc::as_ptr(&thread) as usize,
-        );
+        let kctx = KernelContext::new_thread(top, thread_entry, Arc::as_ptr(&thread) as usize);
         // SAFETY: the thread has not run yet: nothing else uses its context.
         unsafe { *thread.kctx.get() = kctx };
         Ok(thread)
     }
 
-    /// Asks the thread to stop after the current trap; the first request
-    /// wins.
-    pub fn request_stop(&self, stop: Stop) {
-        let mut s = self.stop.lock();
-        if s.is_none() {
-            *s = Some(stop);
-            self.stopping.store(true, Ordering::Release);
+    /// A counted reference to this thread.
+    pub fn arc(&self) -> Arc<Self> {
+        self.me.upgrade().expect("a live thread has a reference")
+    }
+
+    /// Starts the thread at `pc` with stack `sp` and x0..x2 = `args`
+    /// (`BadState` if it was started before or its process is ending).
+    pub fn start(&self, pc: u64, sp: u64, args: [u64; 3]) -> Result<(), ZxStatus> {
+        self.lifecycle
+            .compare_exchange(NEW, STARTED, Ordering::AcqRel, Ordering::Acquire)
+            .map_err(|_| ZxStatus::BadState)?;
+        if let Err(e) = self.process.thread_started() {
+            self.lifecycle.store(NEW, Ordering::Release);
+            return Err(e);
+        }
+        // SAFETY: the thread has never run (it was NEW), and only this call
+        // won the switch to STARTED: nothing else uses its context.
+        let ctx = unsafe { &mut *self.ctx.get() };
+        ctx.x[..3].copy_from_slice(&args);
+        ctx.sp = sp;
+        ctx.pc = pc;
+        self.base
+            .signals
+            .update(Signals::empty(), Signals::THREAD_RUNNING);
+        sched::enqueue(self.arc());
+        Ok(())
+    }
+
+    /// Whether the thread was started (and may still run).
+    pub fn is_started(&self) -> bool {
+        self.lifecycle.load(Ordering::Acquire) != NEW
+    }
+
+    /// Asks the thread to leave its loop: after the current trap if it
+    /// runs, at once if it sleeps.
+    pub fn request_stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        // It will run again: whatever it waited for no longer matters.
+        self.process.wait_forever_ended(self);
+        self.wake();
+        let cpu = self.last_cpu();
+        if cpu != this_cpu().index() {
+            // It may be in EL0 there: the interrupt brings it to its loop.
+            irq::send_reschedule(cpu);
         }
     }
 
-    /// Kills the thread's process with a one-line report.
+    /// Whether the thread must leave its loop.
+    pub fn stop_requested(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Wakes the thread if it sleeps (see `sched::park`).
+    pub fn wake(&self) {
+        if self.park.notify() {
+            if let Some(me) = self.me.upgrade() {
+                sched::enqueue(me);
+            }
+        }
+    }
+
+    /// Kills the thread's process with a one-line report naming the thread.
     pub fn kill(&self, kind: Option<FaultKind>, reason: String) {
         // SAFETY: only the thread's own loop calls this (system calls and
         // trap handlers run on the thread's stack).
         let pc = unsafe { (*self.ctx.get()).pc };
-        println!("[kill] {}: {reason} (pc {pc:#x})", self.process.name);
-        self.request_stop(Stop::Kill(kind, reason));
+        println!(
+            "[kill] {}: {reason} (thread {:?} koid {}, pc {pc:#x})",
+            self.process.name, self.name, self.base.koid
+        );
+        self.process.kill(Stop::Kill(kind, reason));
     }
 
-    fn stop_requested(&self) -> bool {
-        self.stopping.load(Ordering::Acquire)
+    pub(crate) fn last_cpu(&self) -> usize {
+        self.last_cpu.load(Ordering::Relaxed)
     }
 
-    /// Runs the thread on this core until it stops; returns why.
-    pub fn run(self: &Arc<Self>) -> Stop {
-        let cpu_local = this_cpu();
-        let sched = SCHEDULER.0[cpu_local.index()].get();
-        let previous_limit = cpu_local.stack_limit.load(Ordering::Relaxed);
-        cpu_local
-            .current
-            .store(Arc::as_ptr(self) as *mut (), Ordering::Release);
-        cpu_local
-            .stack_limit
-            .store(self.kstack.limit(), Ordering::Relaxed);
-        // SAFETY: the thread's stack is live and runs nowhere else (it is
-        // new, or switched back here when it stopped, and never resumed);
-        // the stack limit is set for it; `sched` is this core's own context,
-        // valid for as long as the kernel runs; `self` (and with it the
-        // stack) stays alive until the thread switches back.
-        unsafe { trap::switch(sched, self.kctx.get()) };
-        cpu_local
-            .stack_limit
-            .store(previous_limit, Ordering::Relaxed);
-        cpu_local
-            .current
-            .store(core::ptr::null_mut(), Ordering::Release);
-        self.stop
-            .lock()
-            .take()
-            .unwrap_or(Stop::Kill(None, String::from("stopped without a reason")))
+    pub(crate) fn set_last_cpu(&self, cpu: usize) {
+        self.last_cpu.store(cpu, Ordering::Relaxed);
+    }
+
+    /// The lowest address the vectors may push an exception frame at.
+    pub(crate) fn stack_limit(&self) -> u64 {
+        // SAFETY: read by the scheduler about to run the thread, which is
+        // not reaped (it is on no queue once reaped).
+        unsafe { (*self.kstack.get()).as_ref().map_or(0, KernelStack::limit) }
+    }
+
+    pub(crate) fn kernel_context(&self) -> *mut KernelContext {
+        self.kctx.get()
+    }
+
+    pub(crate) fn take_switch_reason(&self) -> Switch {
+        match self.switch_reason.load(Ordering::Acquire) {
+            0 => Switch::Preempted,
+            1 => Switch::Parked,
+            _ => Switch::Exited,
+        }
+    }
+
+    /// Leaves this thread's stack for the core's scheduler, saying why;
+    /// returns when it runs again (on whichever core), with its FP/SIMD
+    /// registers and address space back.
+    pub(crate) fn switch_out(&self, why: Switch) {
+        let code = match why {
+            Switch::Preempted => 0,
+            Switch::Parked => 1,
+            Switch::Exited => 2,
+        };
+        self.switch_reason.store(code, Ordering::Release);
+        // SAFETY: the thread's own loop (on its stack) is the only user of
+        // `fp` while it runs.
+        trap::save_fp(unsafe { &mut *self.fp.get() });
+        // SAFETY: this thread runs on this core, on its own stack; the
+        // scheduler context was saved by `sched::run` here, which waits for
+        // exactly this switch.
+        unsafe { trap::switch(self.kctx.get(), sched::scheduler_context()) };
+        self.resume();
+    }
+
+    /// What a thread does each time it gets a core: its FP/SIMD registers
+    /// and its address space.
+    fn resume(&self) {
+        // SAFETY: as in `switch_out`.
+        trap::load_fp(unsafe { &*self.fp.get() });
+        self.process.aspace.activate();
+    }
+
+    /// The scheduler's last act for an ended thread, off its stack.
+    pub(crate) fn reap(self: Arc<Self>) {
+        // SAFETY: the thread switched back for the last time; it runs
+        // nowhere and is on no queue, so nothing uses its stack.
+        drop(unsafe { (*self.kstack.get()).take() });
+        self.lifecycle.store(DEAD, Ordering::Release);
+        self.base
+            .signals
+            .update(Signals::THREAD_RUNNING, Signals::TASK_TERMINATED);
+        self.process.thread_reaped(&self);
+    }
+
+    /// A thread that never started, of a process that ended.
+    pub(crate) fn end_unstarted(&self) {
+        if self
+            .lifecycle
+            .compare_exchange(NEW, DEAD, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.base
+                .signals
+                .update(Signals::empty(), Signals::TASK_TERMINATED);
+        }
     }
 
     /// The thread's kernel side, on its own stack.
     fn main(&self) {
-        self.process.aspace.activate();
-        trap::reset_fp_state();
-        if let Some(l) = self.limit {
-            timer::arm(l.deadline);
-        }
+        self.resume();
         // SAFETY: this loop is the only user of the context while the
         // thread runs (see the field).
         let ctx = unsafe { &mut *self.ctx.get() };
@@ -173,28 +264,29 @@ impl Thread {
             let trap = enter_user(ctx);
             self.handle_trap(ctx, trap);
         }
-        timer::disarm();
-        crate::vm::asid::ASIDS.deactivate(this_cpu().index());
+    }
+
+    fn handle_interrupt(&self) {
+        match irq::take() {
+            irq::Interrupt::Timer => {
+                let tick = sched::timer_tick();
+                if tick.over_limit {
+                    self.process.time_limit_reached();
+                } else if tick.preempt {
+                    self.switch_out(Switch::Preempted);
+                }
+            }
+            irq::Interrupt::Reschedule if sched::others_waiting() => {
+                self.switch_out(Switch::Preempted);
+            }
+            _ => {}
+        }
     }
 
     fn handle_trap(&self, ctx: &mut UserContext, trap: Trap) {
         match trap {
             Trap::Sync => {}
-            Trap::Irq | Trap::Fiq => {
-                if irq::take() == irq::Interrupt::Timer {
-                    match self.limit {
-                        Some(l) if cpu::counter() >= l.deadline => {
-                            self.kill(
-                                Some(FaultKind::TimeLimit),
-                                format!("time limit exceeded ({} s)", l.seconds),
-                            );
-                        }
-                        Some(l) => timer::arm(l.deadline),
-                        None => timer::disarm(),
-                    }
-                }
-                return;
-            }
+            Trap::Irq | Trap::Fiq => return self.handle_interrupt(),
             Trap::SError => {
                 return self.kill(
                     Some(FaultKind::SError),
@@ -274,13 +366,10 @@ fn page_fault(access: Access, far: u64, f: UserFault) -> (Option<FaultKind>, Str
 
 /// The first function on a thread's kernel stack.
 extern "C" fn thread_entry(arg: usize) -> ! {
-    // SAFETY: `run` passed the thread's address and keeps the thread alive
-    // until the switch back below.
+    // SAFETY: the scheduler passed the thread's address (`new` recorded it)
+    // and holds a reference for as long as the thread runs.
     let thread = unsafe { &*(arg as *const Thread) };
     thread.main();
-    let sched = SCHEDULER.0[this_cpu().index()].get();
-    // SAFETY: the scheduler context was saved by `run` on this core, which
-    // is waiting there; this stack is never resumed.
-    unsafe { trap::switch(thread.kctx.get(), sched) };
-    unreachable!("a stopped thread was resumed")
+    thread.switch_out(Switch::Exited);
+    unreachable!("an ended thread was resumed")
 }

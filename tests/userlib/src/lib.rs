@@ -11,8 +11,13 @@ pub use zx_abi::*;
 
 pub mod raw;
 pub mod rt;
+pub mod sync;
+pub mod thread;
+
+pub use rt::{first_thread, process_self, root_vmar};
 
 use core::fmt::{self, Write};
+use core::sync::atomic::AtomicU32;
 
 /// Result of a call that returns only a status.
 pub type Status = Result<(), ZxStatus>;
@@ -101,6 +106,113 @@ pub fn object_get_info(h: Handle, topic: u32, buf: &mut [u8]) -> Result<(usize, 
         )
     })?;
     Ok((actual, avail))
+}
+
+/// `zx_object_wait_many`: each item's `pending` is filled in.
+pub fn object_wait_many(items: &mut [WaitItem], deadline: i64) -> Status {
+    // SAFETY: the pointer and length describe a live, writable slice.
+    status(unsafe { raw::object_wait_many(items.as_mut_ptr(), items.len(), deadline) })
+}
+
+/// `zx_event_create`.
+pub fn event_create() -> Result<Handle, ZxStatus> {
+    let mut out = 0;
+    // SAFETY: `out` is a live local.
+    status(unsafe { raw::event_create(0, &mut out) })?;
+    Ok(out)
+}
+
+/// `zx_nanosleep` until the monotonic `deadline`.
+pub fn nanosleep(deadline: i64) {
+    // SAFETY: no memory is passed.
+    let _ = unsafe { raw::nanosleep(deadline) };
+}
+
+/// The monotonic clock from the kernel (`zx_clock_get_monotonic_via_kernel`).
+pub fn clock_get_monotonic_via_kernel() -> i64 {
+    // SAFETY: no memory is passed; the call returns the time.
+    unsafe { raw::clock_get_monotonic_via_kernel() }
+}
+
+/// The monotonic clock in nanoseconds, read from the counter directly
+/// (`zx_clock_get_monotonic`, which Zircon's vDSO also answers so).
+pub fn clock_get_monotonic() -> i64 {
+    let ticks = u128::from(counter());
+    (ticks * 1_000_000_000 / u128::from(counter_frequency())) as i64
+}
+
+/// A deadline `ns` nanoseconds from now (`zx_deadline_after`).
+pub fn deadline_after(ns: i64) -> i64 {
+    clock_get_monotonic().saturating_add(ns)
+}
+
+/// `zx_futex_wait`: sleeps while `*futex == current` (`BAD_STATE` if it
+/// differs), until woken or `deadline`.
+pub fn futex_wait(futex: &AtomicU32, current: u32, owner: Handle, deadline: i64) -> Status {
+    // SAFETY: the pointer names a live atomic; the kernel only reads it.
+    status(unsafe { raw::futex_wait(futex.as_ptr(), current, owner, deadline) })
+}
+
+/// `zx_futex_wake`: wakes up to `count` waiters.
+pub fn futex_wake(futex: &AtomicU32, count: u32) -> Status {
+    // SAFETY: the kernel only uses the address as a key.
+    status(unsafe { raw::futex_wake(futex.as_ptr(), count) })
+}
+
+/// `zx_futex_requeue`.
+pub fn futex_requeue(
+    futex: &AtomicU32,
+    wake_count: u32,
+    current: u32,
+    requeue: &AtomicU32,
+    requeue_count: u32,
+    owner: Handle,
+) -> Status {
+    // SAFETY: both pointers name live atomics; the kernel reads the first.
+    status(unsafe {
+        raw::futex_requeue(
+            futex.as_ptr(),
+            wake_count,
+            current,
+            requeue.as_ptr(),
+            requeue_count,
+            owner,
+        )
+    })
+}
+
+/// `zx_thread_create` in `process`.
+pub fn thread_create(process: Handle, name: &str) -> Result<Handle, ZxStatus> {
+    let mut out = 0;
+    // SAFETY: the name is a live slice, `out` a live local.
+    status(unsafe { raw::thread_create(process, name.as_ptr(), name.len(), 0, &mut out) })?;
+    Ok(out)
+}
+
+/// `zx_thread_start`: x0 = `arg1`, x1 = `arg2` at `entry` with `stack`.
+pub fn thread_start(
+    thread: Handle,
+    entry: usize,
+    stack: usize,
+    arg1: usize,
+    arg2: usize,
+) -> Status {
+    // SAFETY: starting a thread touches only memory the caller chose to
+    // hand it (its stack and whatever `arg1`/`arg2` name).
+    status(unsafe { raw::thread_start(thread, entry, stack, arg1, arg2) })
+}
+
+/// `zx_thread_exit`.
+pub fn thread_exit() -> ! {
+    // SAFETY: ends the calling thread; no memory is passed.
+    unsafe { raw::thread_exit() };
+    unreachable!("zx_thread_exit returned")
+}
+
+/// `zx_task_kill`.
+pub fn task_kill(task: Handle) -> Status {
+    // SAFETY: no memory is passed.
+    status(unsafe { raw::task_kill(task) })
 }
 
 pub fn process_exit(code: i64) -> ! {

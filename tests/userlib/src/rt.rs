@@ -1,9 +1,40 @@
 //! Program start and panics. The kernel starts a program at `_start` with
-//! the root VMAR handle in x0 and a 16-byte aligned stack; `_start` calls the
-//! program's `main` (declared with `zx::entry!`) and exits with its result.
+//! the root VMAR handle in x0, the process's own handle in x1, its first
+//! thread's in x2, and a 16-byte aligned stack; `_start` records the three
+//! (see [`root_vmar`], [`process_self`], [`thread_self`]... for threads
+//! started later, `thread_self` is the first thread) and calls the
+//! program's `main` (declared with `zx::entry!`), then exits with its result.
 
 use crate::Handle;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+static ROOT_VMAR: AtomicU32 = AtomicU32::new(0);
+static PROCESS_SELF: AtomicU32 = AtomicU32::new(0);
+static FIRST_THREAD: AtomicU32 = AtomicU32::new(0);
+
+/// Records the start handles (called by `entry!` before `main`).
+#[doc(hidden)]
+pub fn set_start_handles(root_vmar: Handle, process: Handle, thread: Handle) {
+    ROOT_VMAR.store(root_vmar, Ordering::Relaxed);
+    PROCESS_SELF.store(process, Ordering::Relaxed);
+    FIRST_THREAD.store(thread, Ordering::Relaxed);
+}
+
+/// The process's root VMAR (x0 at start).
+pub fn root_vmar() -> Handle {
+    ROOT_VMAR.load(Ordering::Relaxed)
+}
+
+/// A handle to this process (x1 at start; `ZX_DEFAULT_PROCESS_RIGHTS`).
+pub fn process_self() -> Handle {
+    PROCESS_SELF.load(Ordering::Relaxed)
+}
+
+/// A handle to the first thread (x2 at start; `ZX_DEFAULT_THREAD_RIGHTS`).
+pub fn first_thread() -> Handle {
+    FIRST_THREAD.load(Ordering::Relaxed)
+}
 
 core::arch::global_asm!(
     ".section .text._start, \"ax\"",
@@ -22,7 +53,12 @@ core::arch::global_asm!(
 macro_rules! entry {
     ($main:path) => {
         #[unsafe(no_mangle)]
-        extern "C" fn zx_program_main(root_vmar: $crate::Handle) -> i64 {
+        extern "C" fn zx_program_main(
+            root_vmar: $crate::Handle,
+            process: $crate::Handle,
+            thread: $crate::Handle,
+        ) -> i64 {
+            $crate::rt::set_start_handles(root_vmar, process, thread);
             let f: fn($crate::Handle) -> i64 = $main;
             f(root_vmar)
         }

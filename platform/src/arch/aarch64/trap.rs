@@ -70,6 +70,16 @@ impl KernelContext {
     }
 }
 
+/// An EL0 thread's FP/SIMD registers while another thread has the core.
+/// Zero is the state a new thread starts with.
+#[repr(C, align(16))]
+#[derive(Clone, Debug, Default)]
+pub struct FpState {
+    pub q: [u128; 32],
+    pub fpcr: u64,
+    pub fpsr: u64,
+}
+
 /// Stack space `run_user` keeps for the kernel's callee-saved registers and
 /// the context pointer while EL0 runs.
 const RUN_USER_FRAME: usize = 112;
@@ -78,6 +88,8 @@ unsafe extern "C" {
     fn run_user(ctx: *mut UserContext) -> u64;
     fn clear_fp_state();
     fn switch_context(save: *mut KernelContext, load: *const KernelContext);
+    fn save_fp_state(state: *mut FpState);
+    fn load_fp_state(state: *const FpState);
 }
 
 // The shared register layout: x0..x29 at 0..240, x30 at 240.
@@ -92,6 +104,7 @@ const _: () = {
     assert!(offset_of!(KernelFrame, elr) + 8 == offset_of!(KernelFrame, spsr));
     assert!(offset_of!(KernelFrame, esr) + 8 == offset_of!(KernelFrame, far));
     assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
+    assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
 };
 
 core::arch::global_asm!(
@@ -108,6 +121,8 @@ core::arch::global_asm!(
     KCTX_FP = const offset_of!(KernelContext, fp),
     KCTX_SP = const offset_of!(KernelContext, sp),
     RUN_USER_FRAME = const RUN_USER_FRAME,
+    FP_Q = const offset_of!(FpState, q),
+    FP_FPCR = const offset_of!(FpState, fpcr),
     TRAP_SYNC = const Trap::Sync as u64,
     TRAP_IRQ = const Trap::Irq as u64,
     TRAP_FIQ = const Trap::Fiq as u64,
@@ -142,6 +157,23 @@ pub fn reset_fp_state() {
     // SAFETY: the kernel itself keeps no values in FP/SIMD registers (it is
     // built soft-float); only the next program's state is affected.
     unsafe { clear_fp_state() };
+}
+
+/// Saves this core's FP/SIMD registers (an EL0 thread's: the kernel uses
+/// none) into `state`.
+pub fn save_fp(state: &mut FpState) {
+    // SAFETY: `state` is a valid, exclusive FpState with the layout the
+    // assembly uses (offsets are const operands); only memory it names is
+    // written.
+    unsafe { save_fp_state(state) }
+}
+
+/// Loads this core's FP/SIMD registers from `state`, for the EL0 thread
+/// about to run.
+pub fn load_fp(state: &FpState) {
+    // SAFETY: `state` is a valid FpState; the kernel keeps no values in the
+    // FP/SIMD registers, so only the next EL0 thread's state changes.
+    unsafe { load_fp_state(state) }
 }
 
 /// Runs the program described by `ctx` at EL0 until it traps, then returns

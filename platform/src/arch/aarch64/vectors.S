@@ -210,3 +210,54 @@ clear_fp_state:
     msr     fpcr, xzr
     msr     fpsr, xzr
     ret
+
+// void save_fp_state(FpState *s): stores q0..q31, FPCR and FPSR, so that a
+// thread switched out keeps its FP/SIMD state while another runs.
+.global save_fp_state
+save_fp_state:
+    stp     q0, q1, [x0, #{FP_Q} + 0]
+    stp     q2, q3, [x0, #{FP_Q} + 32]
+    stp     q4, q5, [x0, #{FP_Q} + 64]
+    stp     q6, q7, [x0, #{FP_Q} + 96]
+    stp     q8, q9, [x0, #{FP_Q} + 128]
+    stp     q10, q11, [x0, #{FP_Q} + 160]
+    stp     q12, q13, [x0, #{FP_Q} + 192]
+    stp     q14, q15, [x0, #{FP_Q} + 224]
+    stp     q16, q17, [x0, #{FP_Q} + 256]
+    stp     q18, q19, [x0, #{FP_Q} + 288]
+    stp     q20, q21, [x0, #{FP_Q} + 320]
+    stp     q22, q23, [x0, #{FP_Q} + 352]
+    stp     q24, q25, [x0, #{FP_Q} + 384]
+    stp     q26, q27, [x0, #{FP_Q} + 416]
+    stp     q28, q29, [x0, #{FP_Q} + 448]
+    stp     q30, q31, [x0, #{FP_Q} + 480]
+    mrs     x1, fpcr
+    mrs     x2, fpsr
+    add     x0, x0, #{FP_FPCR}
+    stp     x1, x2, [x0]
+    ret
+
+// void load_fp_state(const FpState *s): the inverse of save_fp_state.
+.global load_fp_state
+load_fp_state:
+    ldp     q0, q1, [x0, #{FP_Q} + 0]
+    ldp     q2, q3, [x0, #{FP_Q} + 32]
+    ldp     q4, q5, [x0, #{FP_Q} + 64]
+    ldp     q6, q7, [x0, #{FP_Q} + 96]
+    ldp     q8, q9, [x0, #{FP_Q} + 128]
+    ldp     q10, q11, [x0, #{FP_Q} + 160]
+    ldp     q12, q13, [x0, #{FP_Q} + 192]
+    ldp     q14, q15, [x0, #{FP_Q} + 224]
+    ldp     q16, q17, [x0, #{FP_Q} + 256]
+    ldp     q18, q19, [x0, #{FP_Q} + 288]
+    ldp     q20, q21, [x0, #{FP_Q} + 320]
+    ldp     q22, q23, [x0, #{FP_Q} + 352]
+    ldp     q24, q25, [x0, #{FP_Q} + 384]
+    ldp     q26, q27, [x0, #{FP_Q} + 416]
+    ldp     q28, q29, [x0, #{FP_Q} + 448]
+    ldp     q30, q31, [x0, #{FP_Q} + 480]
+    add     x0, x0, #{FP_FPCR}
+    ldp     x1, x2, [x0]
+    msr     fpcr, x1
+    msr     fpsr, x2
+    ret

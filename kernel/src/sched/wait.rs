@@ -1,0 +1,111 @@
+//! Blocking on signals: `zx_object_wait_one` and `zx_object_wait_many`
+//! register a waiter with each object's signal state, then sleep until an
+//! observed change, the deadline, or the thread's end. Registering returns
+//! the bits under the object's signal lock, so a change between the check
+//! and the sleep is never missed (it notifies the waiter, and a
+//! notification before the sleep makes the sleep return at once).
+
+use super::{deadline_ticks, park_current};
+use crate::object::signals::Observer;
+use crate::object::ObjectRef;
+use crate::task::Thread;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+use platform::arch::cpu;
+use zx_abi::{Signals, ZxStatus};
+
+/// One thread waiting for some signals of one object.
+struct Waiter {
+    thread: Arc<Thread>,
+    interest: Signals,
+    /// Notified at least once (the thread then no longer counts as waiting
+    /// forever).
+    fired: AtomicBool,
+}
+
+impl Observer for Waiter {
+    fn interest(&self) -> Signals {
+        self.interest
+    }
+
+    fn notify(&self, _now: Signals) {
+        if !self.fired.swap(true, Ordering::AcqRel) {
+            self.thread.process.wait_forever_ended(&self.thread);
+        }
+        self.thread.wake();
+    }
+}
+
+/// Waits until one of `items` (object, signals wanted) has a wanted signal,
+/// or until `deadline_ns`. Returns the outcome (`Ok`, `TimedOut`, or
+/// `Canceled` when the thread must stop) and each object's signals at the
+/// end.
+pub fn wait_any(
+    t: &Thread,
+    items: &[(ObjectRef, Signals)],
+    deadline_ns: i64,
+) -> Result<(Result<(), ZxStatus>, Vec<Signals>), ZxStatus> {
+    let deadline = deadline_ticks(deadline_ns);
+    let me = t.arc();
+    let mut waiters: Vec<Arc<dyn Observer>> = Vec::new();
+    waiters
+        .try_reserve_exact(items.len())
+        .map_err(|_| ZxStatus::NoMemory)?;
+    let mut states = Vec::new();
+    states
+        .try_reserve_exact(items.len())
+        .map_err(|_| ZxStatus::NoMemory)?;
+    for (object, wanted) in items {
+        let w: Arc<dyn Observer> = Arc::new(Waiter {
+            thread: me.clone(),
+            interest: *wanted,
+            fired: AtomicBool::new(false),
+        });
+        states.push(object.base().signals.observe(&w));
+        waiters.push(w);
+    }
+    let outcome = loop {
+        if items
+            .iter()
+            .zip(&states)
+            .any(|((_, wanted), now)| now.intersects(*wanted))
+        {
+            break Ok(());
+        }
+        if t.stop_requested() {
+            break Err(ZxStatus::Canceled);
+        }
+        if deadline.is_some_and(|d| cpu::counter() >= d) {
+            break Err(ZxStatus::TimedOut);
+        }
+        if deadline.is_none() {
+            t.process.wait_forever(t);
+        }
+        park_current(t, deadline);
+        t.process.wait_forever_ended(t);
+        for (state, (object, _)) in states.iter_mut().zip(items) {
+            *state = object.signals();
+        }
+    };
+    for ((object, _), w) in items.iter().zip(&waiters) {
+        object.base().signals.unobserve(w);
+    }
+    Ok((outcome, states))
+}
+
+/// Sleeps until `deadline_ns` (`zx_nanosleep`), or until the thread must
+/// stop.
+pub fn sleep_until(t: &Thread, deadline_ns: i64) {
+    let deadline = deadline_ticks(deadline_ns);
+    loop {
+        if t.stop_requested() || deadline.is_some_and(|d| cpu::counter() >= d) {
+            return;
+        }
+        if deadline.is_none() {
+            t.process.wait_forever(t);
+        }
+        park_current(t, deadline);
+        t.process.wait_forever_ended(t);
+    }
+}
