@@ -12,7 +12,7 @@
 //!
 //! Portable (host tests, and the loom models in `docs/concurrency.md`).
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering};
 
 /// Not parked: running, or on a run queue.
 const RUNNING: u8 = 0;
@@ -34,8 +34,10 @@ impl Default for Park {
 }
 
 impl Park {
-    pub const fn new() -> Self {
-        Self(AtomicU8::new(RUNNING))
+    crate::const_fn! {
+        pub fn new() -> Self {
+            Self(AtomicU8::new(RUNNING))
+        }
     }
 
     /// Called by the thread itself, after checking that what it waits for
@@ -100,7 +102,8 @@ impl Park {
     }
 }
 
-#[cfg(test)]
+// Under loom the state is a loom atomic, made only inside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
