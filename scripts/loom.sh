@@ -6,9 +6,9 @@
 #
 #   scripts/loom.sh [--quick] [--bound N] [FILTER]
 #
-#   --quick     the bound scripts/test.sh uses (3: a few seconds once built)
-#   --bound N   at most N preemptions per interleaving (default 4; higher
-#               bounds grow fast: 5 takes minutes)
+#   --quick     the bound scripts/test.sh uses (3: seconds once built)
+#   --bound N   at most N preemptions per interleaving (default 4: about a
+#               minute on two cores; each step up multiplies the time)
 #   FILTER      only the models whose test name contains FILTER
 #               (e.g. signals, handle, asid, cow, park)
 #

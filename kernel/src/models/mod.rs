@@ -11,6 +11,7 @@
 
 mod asid;
 mod handle;
+mod park;
 mod signals;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
