@@ -3,10 +3,14 @@
 //! same ASID, and cores that run the same address space run it with the same
 //! ASID (the one its shootdowns name).
 //!
-//! Each core's "hardware" (the ASID in its TTBR0) is kept in a monitor that
-//! the core updates after `activate` returns and clears before it calls
-//! `deactivate`, the order the kernel's switch code must follow. The monitor
-//! has its own lock: it is the checker, not part of the protocol.
+//! Each core's "hardware" (the ASID in its TTBR0) is kept in a monitor. As
+//! in the kernel, TTBR0 holds a user table only while EL0 runs (and during
+//! user copies): a core enters the kernel (TTBR0 empty, ASID 0), switches
+//! with `activate` (which also names the table for the next EL0 entry),
+//! and returns to EL0 with the ASID `activate` gave. Cores never call
+//! `deactivate` (the kernel does not): the last space a core ran keeps its
+//! ASID reserved. The monitor has its own lock: it is the checker, not part
+//! of the protocol.
 
 use super::check;
 use crate::sync::{Arc, Mutex};
@@ -42,6 +46,7 @@ fn load(hw: &Hardware, cpu: usize, id: usize, asid: u16) {
     cores[cpu] = Some((id, asid));
 }
 
+/// Core `cpu` enters the kernel: its TTBR0 is the empty table.
 fn unload(hw: &Hardware, cpu: usize) {
     hw.lock()[cpu] = None;
 }
@@ -61,13 +66,13 @@ impl World {
         })
     }
 
-    /// Core `cpu` runs space `id` once: activate, load, unload, deactivate.
+    /// Core `cpu`, in the kernel, switches to a thread of space `id` and
+    /// runs it at EL0 until the next exception.
     fn run(&self, cpu: usize, id: usize) {
         let asid = self.spaces[id].activate(&self.space, cpu);
         assert_ne!(asid, 0);
         load(&self.hw, cpu, id, asid);
         unload(&self.hw, cpu);
-        self.space.deactivate(cpu);
     }
 }
 
@@ -99,10 +104,11 @@ fn loom_asid_one_space_on_two_cores_through_roll_overs() {
             let asid = w1.spaces[0].activate(&w1.space, 1);
             load(&w1.hw, 1, 0, asid);
             thread::yield_now();
+            // An exception, and back to the same thread.
+            unload(&w1.hw, 1);
             let again = w1.spaces[0].activate(&w1.space, 1);
             assert_eq!(again, asid, "a running space keeps its ASID");
-            unload(&w1.hw, 1);
-            w1.space.deactivate(1);
+            load(&w1.hw, 1, 0, again);
         });
         // Core 0 runs other spaces and, in between, another thread of
         // space 0.
