@@ -17,7 +17,7 @@ use super::check;
 use crate::object::signals::{Observer, SignalState};
 use crate::sched::park::Park;
 use crate::sync::Arc;
-use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
+use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use std::collections::VecDeque;
@@ -189,41 +189,50 @@ fn loom_wait_one_vs_signal() {
 struct FutexWaiter {
     sim: Arc<Sim>,
     woken: AtomicBool,
+    /// The futex whose queue it is on (a requeue moves it).
+    address: AtomicUsize,
 }
 
-/// One futex: its queue (under the table's lock) and the user word.
-struct Futex {
-    queue: Mutex<VecDeque<Arc<FutexWaiter>>>,
-    value: AtomicU32,
+/// Two futexes of one address space: their queues, under the table's
+/// lock, and their user words.
+struct Futexes {
+    queues: Mutex<[VecDeque<Arc<FutexWaiter>>; 2]>,
+    value: [AtomicU32; 2],
 }
 
-impl Futex {
+impl Futexes {
     fn new() -> Arc<Self> {
         Arc::new(Self {
-            queue: Mutex::new(VecDeque::new()),
-            value: AtomicU32::new(0),
+            queues: Mutex::new([VecDeque::new(), VecDeque::new()]),
+            value: [AtomicU32::new(0), AtomicU32::new(0)],
         })
     }
 
     /// `futex::wait` up to the sleep: `Err(BadState)` if the word is not
     /// `expected`, else the waiter, queued.
-    fn enter(&self, sim: &Arc<Sim>, expected: u32) -> Result<Arc<FutexWaiter>, ZxStatus> {
+    fn enter(
+        &self,
+        sim: &Arc<Sim>,
+        address: usize,
+        expected: u32,
+    ) -> Result<Arc<FutexWaiter>, ZxStatus> {
         let w = Arc::new(FutexWaiter {
             sim: sim.clone(),
             woken: AtomicBool::new(false),
+            address: AtomicUsize::new(address),
         });
-        let mut q = self.queue.lock().unwrap();
+        let mut q = self.queues.lock().unwrap();
         // The user word is read under the table's lock.
-        if self.value.load(SeqCst) != expected {
+        if self.value[address].load(SeqCst) != expected {
             return Err(ZxStatus::BadState);
         }
-        q.push_back(w.clone());
+        q[address].push_back(w.clone());
         Ok(w)
     }
 
     /// `futex::wait` with no deadline.
-    fn wait(&self, sim: &Arc<Sim>, expected: u32) -> Result<(), ZxStatus> {
-        let w = self.enter(sim, expected)?;
+    fn wait(&self, sim: &Arc<Sim>, address: usize, expected: u32) -> Result<(), ZxStatus> {
+        let w = self.enter(sim, address, expected)?;
         while !w.woken.load(SeqCst) {
             sim.park();
         }
@@ -231,8 +240,7 @@ impl Futex {
     }
 
     /// `futex::wake_locked`: how many it woke.
-    fn wake(&self, count: u32) -> u32 {
-        let mut q = self.queue.lock().unwrap();
+    fn wake_locked(q: &mut VecDeque<Arc<FutexWaiter>>, count: u32) -> u32 {
         let mut woken = 0;
         while woken < count {
             let Some(w) = q.pop_front() else { break };
@@ -242,20 +250,54 @@ impl Futex {
         }
         woken
     }
+
+    /// `futex::wake`.
+    fn wake(&self, address: usize, count: u32) -> u32 {
+        Self::wake_locked(&mut self.queues.lock().unwrap()[address], count)
+    }
+
+    /// `futex::requeue` from futex 0 to futex 1: how many it woke.
+    fn requeue(&self, expected: u32, wake_count: u32, requeue_count: u32) -> Result<u32, ZxStatus> {
+        let mut q = self.queues.lock().unwrap();
+        if self.value[0].load(SeqCst) != expected {
+            return Err(ZxStatus::BadState);
+        }
+        let woken = Self::wake_locked(&mut q[0], wake_count);
+        for _ in 0..requeue_count {
+            let Some(w) = q[0].pop_front() else { break };
+            w.address.store(1, SeqCst);
+            q[1].push_back(w);
+        }
+        Ok(woken)
+    }
+
+    /// `futex::wait`'s timeout path, decided under the table's lock.
+    fn time_out(&self, w: &Arc<FutexWaiter>) -> Result<(), ZxStatus> {
+        let mut q = self.queues.lock().unwrap();
+        if w.woken.load(SeqCst) {
+            return Ok(());
+        }
+        q[w.address.load(SeqCst)].retain(|x| !Arc::ptr_eq(x, w));
+        Err(ZxStatus::TimedOut)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queues.lock().unwrap().iter().all(VecDeque::is_empty)
+    }
 }
 
 #[test]
 fn loom_futex_wait_vs_wake() {
     check("futex wait/wake", || {
-        let f = Futex::new();
+        let f = Futexes::new();
         let sim = Sim::new();
         let f2 = f.clone();
         // The unlocker: changes the word, then wakes one waiter.
         let waker = thread::spawn(move || {
-            f2.value.store(1, SeqCst);
-            f2.wake(1)
+            f2.value[0].store(1, SeqCst);
+            f2.wake(0, 1)
         });
-        let r = f.wait(&sim, 0);
+        let r = f.wait(&sim, 0, 0);
         let woke = waker.join().unwrap();
         match r {
             Ok(()) => assert_eq!(woke, 1),
@@ -264,33 +306,46 @@ fn loom_futex_wait_vs_wake() {
                 assert_eq!(woke, 0);
             }
         }
-        assert!(f.queue.lock().unwrap().is_empty());
+        assert!(f.is_empty());
     });
 }
 
 #[test]
 fn loom_futex_timeout_vs_wake() {
     check("futex timeout/wake", || {
-        let f = Futex::new();
+        let f = Futexes::new();
         let sim = Sim::new();
-        let w = f.enter(&sim, 0).unwrap();
+        let w = f.enter(&sim, 0, 0).unwrap();
         let f2 = f.clone();
-        let waker = thread::spawn(move || f2.wake(1));
-        // The deadline passed before any sleep: `futex::wait`'s timeout
-        // path, which decides under the table's lock.
-        let r = {
-            let mut q = f.queue.lock().unwrap();
-            if w.woken.load(SeqCst) {
-                Ok(())
-            } else {
-                q.retain(|x| !Arc::ptr_eq(x, &w));
-                Err(ZxStatus::TimedOut)
-            }
-        };
+        let waker = thread::spawn(move || f2.wake(0, 1));
+        // The deadline passed before any sleep.
+        let r = f.time_out(&w);
         let woke = waker.join().unwrap();
         // A wake that took the waiter counts for it; none is lost to a
         // waiter that then reports a timeout.
         assert_eq!(r.is_ok(), woke == 1, "waiter {r:?}, wake woke {woke}");
-        assert!(f.queue.lock().unwrap().is_empty());
+        assert!(f.is_empty());
+    });
+}
+
+#[test]
+fn loom_futex_requeue_vs_timeout_and_wake() {
+    check("futex requeue", || {
+        let f = Futexes::new();
+        let sim = Sim::new();
+        let w = f.enter(&sim, 0, 0).unwrap();
+        // A condition variable's broadcast: wake none, move the waiter to
+        // the mutex's futex; then the mutex's unlock wakes one there.
+        let f2 = f.clone();
+        let mover = thread::spawn(move || {
+            let woke = f2.requeue(0, 0, 1).unwrap();
+            woke + f2.wake(1, 1)
+        });
+        // Meanwhile the waiter's deadline passes: it leaves whichever
+        // queue it is on, unless a wake took it first.
+        let r = f.time_out(&w);
+        let woke = mover.join().unwrap();
+        assert_eq!(r.is_ok(), woke == 1, "waiter {r:?}, wakes woke {woke}");
+        assert!(f.is_empty(), "the waiter left no queue entry behind");
     });
 }
