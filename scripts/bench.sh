@@ -1,19 +1,57 @@
 #!/usr/bin/env bash
 # Benchmarks this kernel against Linux in the same QEMU, and prints one table:
 # operation, this kernel, Linux, ratio (this kernel / Linux; below 1 means
-# this kernel does less work).
+# this kernel does less work), then the fault-scaling ratios.
 #
 #   scripts/bench.sh [--wall] [--no-build]
 #
-# Both sides boot in identical QEMU machines (-M virt -cpu cortex-a72 -smp 1,
-# -m 1G; the scaling rows -m 2G, because 256 K committed pages are 1 GiB) with
+# Both sides boot in identical QEMU machines (-M virt -cpu cortex-a72, -m 1G;
+# the scaling rows -m 2G, because 256 K committed pages are 1 GiB) with
 # `-icount shift=0,sleep=off`, so the virtual counter advances one nanosecond
-# per guest instruction: every figure is an instruction count, and repeats
-# exactly from run to run. Both sides time the same way: the virtual counter
-# around N iterations, the median of several batches.
+# per guest instruction: every figure is an instruction count. With several
+# cores QEMU runs them one after another on one host thread (round robin),
+# and the count is the sum over all cores (an idle core in wfi executes
+# nothing). This kernel's figures repeat exactly from run to run (checked
+# with -smp 1 and -smp 2). Linux's vary by up to a few percent from boot to boot:
+# QEMU puts fresh random kaslr-seed and rng-seed values in the device tree
+# at every boot, so the kernel and the peer's mappings land elsewhere each
+# time. (`-M virt,dtb-randomness=off` fixes that, but leaves Linux's random
+# number generator unseeded, and then its thread rows cost 2.5 to 4 times
+# as much: not a fair Linux.)
+# Both sides time the same way: the virtual counter around N iterations,
+# the median of several batches.
 #
-# This kernel runs the EL0 programs tests/el0/src/bin/vmo_costs.rs and
-# scaling_costs.rs (`bench` in tests/el0/manifest.txt). Linux is Debian's
+# The boots and their rows:
+#   main, -smp 1 -m 1G (this kernel also entered at EL2, the +EL2 column):
+#     the VMO rows (tests/el0/src/bin/vmo_costs.rs), then the thread rows
+#     (thread_costs.rs) with everything on one core:
+#     - thread create + start + join: zx::thread::spawn (stack VMO + map,
+#       zx_thread_create, zx_thread_start) of a thread that returns at once,
+#       then join (wait for ZX_THREAD_TERMINATED, close, unmap); Linux:
+#       pthread_create (64 KiB stack, as on this kernel) + pthread_join
+#     - context switch: two threads ping-ponging on two futex words on the
+#       one core, per round trip (= two switches, two wakes, two waits);
+#       Linux: futex(FUTEX_WAIT/WAKE_PRIVATE), both threads pinned to CPU 0
+#   scaling, -smp 1 -m 2G: scaling_costs.rs (fault and page alloc/free cost
+#     with memory nearly empty and nearly full)
+#   threads, -smp 2 -m 1G: thread_costs.rs again; its ping-pong is the futex
+#     wake/wait round trip between two cores. Linux pins the two threads to
+#     CPUs 0 and 1; this kernel has no affinity call, its scheduler puts a
+#     woken thread on an idle core (the boot log's benchinfo lines say how
+#     many cores it had). Thread create + join is shown for -smp 2 as well
+#     (unpinned on both sides).
+#   fault scaling, -smp 4 -m 1G, `-accel tcg,thread=multi` and NO -icount:
+#     thread_scaling.rs: 1, 2 and 4 threads writing one byte to each page of
+#     their own part of one fresh 64 MiB VMO mapped once (Linux: one
+#     anonymous mapping, no THP, worker i pinned to CPU i); wall-clock ns
+#     per page from releasing the waiting workers to the last one's end,
+#     median of 5 measurements in one boot (after one untimed 4-thread
+#     measurement: TCG translates the fault path), shown as throughput
+#     relative to one thread (ideal: N). NOISY: host load, and a host with
+#     fewer than 4 CPUs cannot run 4 vCPUs at once.
+#
+# This kernel runs the EL0 programs above (`bench` in
+# tests/el0/manifest.txt). Linux is Debian's
 # arm64 kernel (package linux-image-arm64:arm64, booted with kpti=0,
 # otherwise its defaults), and its side is bench/linux-peer, a static
 # aarch64-unknown-linux-musl program
@@ -28,7 +66,7 @@
 #
 # Installs what it needs (Rust targets, QEMU, cpio; the arm64 Debian kernel
 # package, about 57 MB, downloaded once into target/linux-bench/ or reused
-# from target/dtb/cache/). Logs of the four boots go to target/linux-bench/.
+# from target/dtb/cache/). Logs of the boots go to target/linux-bench/.
 # Not part of scripts/test.sh: nothing here passes or fails on the figures.
 set -euo pipefail
 for a in "$@"; do
@@ -66,11 +104,13 @@ rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 ||
 if [ "$build" = 1 ]; then
     bash scripts/build.sh >/dev/null
 fi
-for p in build/kernel8.img build/el0/vmo_costs build/el0/scaling_costs; do
+for p in build/kernel8.img build/el0/{vmo_costs,scaling_costs,thread_costs,thread_scaling}; do
     [ -f "$p" ] || { log "missing $p (run without --no-build)"; exit 1; }
 done
-bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/vmo_costs
+bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/vmo_costs build/el0/thread_costs
 bash scripts/mkinitrd.sh "$work/zk-scaling.cpio" build/el0/scaling_costs
+bash scripts/mkinitrd.sh "$work/zk-threads.cpio" build/el0/thread_costs
+bash scripts/mkinitrd.sh "$work/zk-fscale.cpio" build/el0/thread_scaling
 
 # ---- the Linux peer, as an initramfs with /init ---------------------------------
 peer=target/linux-peer/aarch64-unknown-linux-musl/release/linux-peer
@@ -132,24 +172,38 @@ if [ ! -s "$vmlinuz" ]; then
     log "extracted vmlinuz-$kver from $(basename "$deb")"
 fi
 
-# ---- the four boots -----------------------------------------------------------------
-machine() { # MEM: the QEMU arguments both sides share (MACHINE overrides -M)
-    printf '%s\n' -nographic -no-reboot -monitor none -M "${MACHINE:-virt}" -cpu cortex-a72 -smp 1 -m "$1"
-    [ "$icount" = 0 ] || printf '%s\n' -icount shift=0,sleep=off
+# ---- the boots -----------------------------------------------------------------------
+machine() { # MEM SMP CLOCK: the QEMU arguments both sides share (MACHINE overrides -M);
+    # CLOCK: icount (the default, unless --wall) or wall (multi-threaded TCG)
+    printf '%s\n' -nographic -no-reboot -monitor none -M "${MACHINE:-virt}" -cpu cortex-a72 \
+        -smp "$2" -m "$1"
+    if [ "$3" = wall ]; then
+        printf '%s\n' -accel tcg,thread=multi
+    elif [ "$icount" = 1 ]; then
+        printf '%s\n' -icount shift=0,sleep=off
+    fi
 }
 
-# run NAME MEM KERNEL-ARGS...: boots, saves the console in $work/NAME.log.
+# run NAME MEM SMP CLOCK KERNEL-ARGS...: boots, saves the console in
+# $work/NAME.log. It must end with `benchdone` (the Linux peer), or with
+# `bench: P done` for every program P in DONE (this kernel).
 run() {
-    local name=$1 mem=$2
-    shift 2
+    local name=$1 mem=$2 smp=$3 clock=$4
+    shift 4
     local args
-    mapfile -t args < <(machine "$mem")
+    mapfile -t args < <(machine "$mem" "$smp" "$clock")
     args+=("$@")
     echo "+ qemu-system-aarch64 ${args[*]}" >&2
     local status=0
-    timeout -k 5 300 qemu-system-aarch64 "${args[@]}" </dev/null 2>&1 |
+    timeout -k 5 600 qemu-system-aarch64 "${args[@]}" </dev/null 2>&1 |
         tr -d '\r' >"$work/$name.log" || status=$?
-    if ! grep -q -e '^benchdone' -e '^bench: [a-z_]* done' "$work/$name.log"; then
+    local ok=1 p
+    if [ -n "${DONE:-}" ]; then
+        for p in $DONE; do grep -q "^bench: $p done" "$work/$name.log" || ok=0; done
+    else
+        grep -q '^benchdone' "$work/$name.log" || ok=0
+    fi
+    if [ "$ok" = 0 ]; then
         log "$name did not finish (status $status); the end of $work/$name.log:"
         tail -20 "$work/$name.log" >&2
         exit 1
@@ -159,19 +213,24 @@ run() {
 zk=(-semihosting -kernel build/kernel8.img -append exit=semihosting)
 lx=(-kernel "$vmlinuz" -initrd "$work/peer.cpio")
 lx_cmdline="console=ttyAMA0 kpti=0 quiet rdinit=/init"
-run zk-main 1G "${zk[@]}" -initrd "$work/zk-main.cpio"
+DONE="vmo_costs thread_costs" run zk-main 1G 1 icount "${zk[@]}" -initrd "$work/zk-main.cpio"
 # The same kernel entered at EL2: the resident layer, the kernel as its guest.
-MACHINE=virt,virtualization=on run zk-main-el2 1G "${zk[@]}" -initrd "$work/zk-main.cpio"
-run linux-main 1G "${lx[@]}" -append "$lx_cmdline -- main"
-run zk-scaling 2G "${zk[@]}" -initrd "$work/zk-scaling.cpio"
-run linux-scaling 2G "${lx[@]}" -append "$lx_cmdline -- scaling"
+DONE="vmo_costs thread_costs" MACHINE=virt,virtualization=on \
+    run zk-main-el2 1G 1 icount "${zk[@]}" -initrd "$work/zk-main.cpio"
+run linux-main 1G 1 icount "${lx[@]}" -append "$lx_cmdline -- main threads"
+DONE=scaling_costs run zk-scaling 2G 1 icount "${zk[@]}" -initrd "$work/zk-scaling.cpio"
+run linux-scaling 2G 1 icount "${lx[@]}" -append "$lx_cmdline -- scaling"
+DONE=thread_costs run zk-threads 1G 2 icount "${zk[@]}" -initrd "$work/zk-threads.cpio"
+run linux-threads 1G 2 icount "${lx[@]}" -append "$lx_cmdline -- threads"
+DONE=thread_scaling run zk-fscale 1G 4 wall "${zk[@]}" -initrd "$work/zk-fscale.cpio"
+run linux-fscale 1G 4 wall "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
 
 # ---- the table ----------------------------------------------------------------------
 declare -A figure # "zk KEY" / "linux KEY" -> ns
-load() { # SIDE LOG
+load() { # SIDE LOG [SUFFIX]: SUFFIX is appended to each key
     local key ns
     while read -r key ns; do
-        figure["$1 $key"]=$ns
+        figure["$1 $key${3:-}"]=$ns
     done < <(sed -n 's/^benchrow: \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p' "$2")
 }
 load zk "$work/zk-main.log"
@@ -179,6 +238,10 @@ load zk2 "$work/zk-main-el2.log"
 load zk "$work/zk-scaling.log"
 load linux "$work/linux-main.log"
 load linux "$work/linux-scaling.log"
+load zk "$work/zk-threads.log" _smp2
+load linux "$work/linux-threads.log" _smp2
+load zk "$work/zk-fscale.log"
+load linux "$work/linux-fscale.log"
 
 line() { # KEY LABEL
     local z=${figure["zk $1"]:-} l=${figure["linux $1"]:-} z2=${figure["zk2 $1"]:-}
@@ -192,7 +255,8 @@ line() { # KEY LABEL
 
 echo
 if [ "$icount" = 1 ]; then
-    echo "instructions per operation (QEMU -icount shift=0,sleep=off: 1 ns = 1 instruction; exact and repeatable)"
+    echo "instructions per operation (QEMU -icount shift=0,sleep=off: 1 ns = 1 instruction)"
+    echo "zkernel's figures repeat exactly; Linux's vary by a few percent from boot to boot (random DTB seeds)"
 else
     echo "wall-clock ns per operation on this host (QEMU TCG, no -icount). NOISY: varies with host load; ratios are rough"
 fi
@@ -213,6 +277,31 @@ line fault_after_1k   "fault, 1 K pages already committed"
 line fault_after_256k "fault, 256 K pages already committed"
 line allocfree_empty  "page alloc+free (64 KiB map/touch/unmap), mem empty"
 line allocfree_full   "page alloc+free, mem nearly full (32 MiB left)"
+echo "-m 1G, threads, -smp 1 (linux: both threads pinned to CPU 0)"
+line thread_create_join "thread create+start+join / pthread_create+join"
+line futex_pingpong   "context switch: futex ping-pong round trip, 1 core"
+echo "-m 1G, threads, -smp 2 (linux: ping-pong threads pinned to CPUs 0 and 1)"
+line thread_create_join_smp2 "thread create+start+join / pthread_create+join"
+line futex_pingpong_smp2 "futex wake/wait round trip, 2 cores"
+
 echo
-grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/linux-*.log | sed 's/^benchinfo: /note: /'
-echo "logs: $work/{zk,linux}-{main,scaling}.log, $work/zk-main-el2.log"
+echo "fault throughput, N threads faulting disjoint pages of one 64 MiB VMO / anonymous mapping"
+echo "wall clock: -smp 4 -m 1G -accel tcg,thread=multi, no -icount; median of 5; NOISY"
+echo "(this host has $(nproc) CPU(s), shared with whatever else runs); ratio = throughput / 1 thread's"
+printf '%-8s %16s %14s %16s %14s\n' threads "zkernel ns/page" "zkernel ratio" "linux ns/page" "linux ratio"
+for n in 1 2 4; do
+    awk -v n="$n" -v z1="${figure["zk fault_threads_1"]:-}" -v zn="${figure["zk fault_threads_$n"]:-}" \
+        -v l1="${figure["linux fault_threads_1"]:-}" -v ln="${figure["linux fault_threads_$n"]:-}" 'BEGIN {
+        zr = (z1 != "" && zn > 0) ? sprintf("%.2f", z1 / zn) : "-"
+        lr = (l1 != "" && ln > 0) ? sprintf("%.2f", l1 / ln) : "-"
+        printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
+    }'
+done
+echo
+for f in zk-threads zk-fscale; do
+    grep -h '^cpu: [0-9]* of [0-9]* core(s) online' "$work/$f.log" |
+        sed "s/^cpu: /note: $f: zkernel brought up /; s/\$/ (its scheduler may use fewer)/"
+done
+grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log "$work"/linux-*.log |
+    sed 's/^benchinfo: /note: /'
+echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale}.log, $work/zk-main-el2.log"

@@ -79,6 +79,7 @@ pub mod topic {
     pub const HANDLE_VALID: u32 = 1;
     pub const HANDLE_BASIC: u32 = 2;
     pub const VMAR: u32 = 7;
+    pub const THREAD_STATS: u32 = 15;
     pub const HANDLE_COUNT: u32 = 19;
     pub const VMO: u32 = 0x3000_0017;
     pub const VMO_V1: u32 = 23;
@@ -139,7 +140,12 @@ pub mod stats {
     pub const HEAP_USED_BYTES: usize = 3;
     /// Pages discarded from unlocked discardable VMOs under memory pressure.
     pub const RECLAIMED_PAGES: usize = 4;
-    pub const COUNT: usize = 5;
+    /// Processes not yet ended (more than 1 when the runner runs programs
+    /// in parallel: then free-page counts are everyone's).
+    pub const LIVE_PROCESSES: usize = 5;
+    /// Cores taking threads.
+    pub const CORES_ONLINE: usize = 6;
+    pub const COUNT: usize = 7;
 }
 
 #[cfg(test)]

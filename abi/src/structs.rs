@@ -148,6 +148,7 @@ impl Record for u64 {}
 impl Record for i64 {}
 impl Record for usize {}
 impl Record for WaitItem {}
+impl Record for InfoThreadStats {}
 
 /// `zx_wait_item_t`: one entry of `zx_object_wait_many`'s array.
 #[repr(C)]
@@ -162,4 +163,20 @@ const _: () = {
     assert!(core::mem::size_of::<WaitItem>() == 12);
     assert!(core::mem::offset_of!(WaitItem, waitfor) == 4);
     assert!(core::mem::offset_of!(WaitItem, pending) == 8);
+};
+
+/// `zx_info_thread_stats_t` (`ZX_INFO_THREAD_STATS`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoThreadStats {
+    /// Nanoseconds the thread has run.
+    pub total_runtime: i64,
+    /// The core it ran on last.
+    pub last_scheduled_cpu: u32,
+    pub _padding: u32,
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<InfoThreadStats>() == 16);
+    assert!(core::mem::offset_of!(InfoThreadStats, last_scheduled_cpu) == 8);
 };

@@ -6,12 +6,6 @@ use platform::{power, println};
 
 const MIB: u64 = 1 << 20;
 
-/// Lets EL0 read the virtual counter and its frequency (for benchmarks).
-fn enable_el0_counter() {
-    use aarch64_cpu::registers::{ReadWriteable, CNTKCTL_EL1};
-    CNTKCTL_EL1.modify(CNTKCTL_EL1::EL0VCTEN::SET);
-}
-
 /// Called by `entry.S` on the boot core, in the upper half, on the boot stack.
 #[unsafe(no_mangle)]
 pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> ! {
@@ -121,6 +115,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     let conduit = platform::power::psci_conduit().or(p.hyp.map(|_| platform::dt::PsciConduit::Smc));
     let online = crate::task::cpus::bring_up(&info.cpus, conduit);
     println!("cpu: {online} of {} core(s) online", info.cpus.len());
+    crate::selftest::run_after_cores(info.bootargs, online);
 
     let Some(initrd) = info.initrd else {
         println!("no initrd: nothing to run");
@@ -139,11 +134,11 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         // that never gives the core back.
         power::power_off(1)
     }
-    enable_el0_counter();
-    crate::sched::core_online();
+    crate::task::cpus::start_scheduling();
     let free_at_start = FRAMES.free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
-    let summary = crate::runner::run_all(bytes, Some(limit));
+    let parallel = crate::runner::parallel_from(info.bootargs);
+    let summary = crate::runner::run_all(bytes, Some(limit), parallel);
     let free_at_end = FRAMES.free_pages();
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;

@@ -4,6 +4,11 @@
 //! program must do: exit with status 0, or be killed with a given fault
 //! kind. A program the manifest does not list fails, and so does one that
 //! ends with pages still missing from the allocator, whatever its status.
+//!
+//! With `el0.parallel=N` (N > 1) up to N programs run at once, each started
+//! as soon as a slot is free, and lines come in the order they end. A
+//! program's own page count cannot be told apart from its neighbours' then,
+//! so only the boot's check at the end (every page back) judges leaks.
 
 use crate::cpio::{Archive, Entry};
 use crate::manifest::{self, Ending, FaultKind, Manifest};
@@ -12,6 +17,7 @@ use crate::task::{Process, StartState, Stop};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use platform::arch::cpu;
 use platform::println;
 
@@ -39,9 +45,20 @@ pub fn time_limit_from(bootargs: Option<&str>) -> u64 {
         .unwrap_or(60)
 }
 
+/// How many programs run at once, from the boot argument
+/// `el0.parallel=N` (default 1).
+pub fn parallel_from(bootargs: Option<&str>) -> usize {
+    bootargs
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+        .find_map(|a| a.strip_prefix("el0.parallel=")?.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// Runs the programs of a cpio archive, each for at most `limit_s`
-/// seconds when the timer interrupt works.
-pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
+/// seconds when the timer interrupt works, `parallel` at a time.
+pub fn run_all(initrd: &[u8], limit_s: Option<u64>, parallel: usize) -> Summary {
     let mut summary = Summary::default();
     let mut archive = Archive::new(initrd);
     let manifest = match read_manifest(archive.next()) {
@@ -53,20 +70,29 @@ pub fn run_all(initrd: &[u8], limit_s: Option<u64>) -> Summary {
             return summary;
         }
     };
-    for entry in archive {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                println!("initrd: unreadable archive: {e:?}");
-                summary.failed += 1;
-                break;
-            }
-        };
-        if run_one(entry.name, entry.data, limit_s, &manifest) {
-            summary.passed += 1;
-        } else {
-            summary.failed += 1;
+    let unreadable = core::cell::Cell::new(false);
+    let mut entries = archive.map_while(|entry| match entry {
+        Ok(e) => Some(e),
+        Err(e) => {
+            println!("initrd: unreadable archive: {e:?}");
+            unreadable.set(true);
+            None
         }
+    });
+    if parallel > 1 {
+        println!("el0: up to {parallel} programs at once (leaks judged at the end only)");
+        run_parallel(&mut entries, limit_s, parallel, &manifest, &mut summary);
+    } else {
+        for entry in entries {
+            if run_one(entry.name, entry.data, limit_s, &manifest) {
+                summary.passed += 1;
+            } else {
+                summary.failed += 1;
+            }
+        }
+    }
+    if unreadable.get() {
+        summary.failed += 1;
     }
     println!("el0: {} passed, {} failed", summary.passed, summary.failed);
     summary
@@ -122,16 +148,98 @@ fn verdict(name: &str, end: &End, leaked: i64, manifest: &Manifest<'_>) -> (bool
     (v.passed(), format!("{v}"))
 }
 
-/// Starts the process's first thread and runs this core's scheduler until
-/// the process has ended (exited, been killed, or overrun `limit_s`, which
-/// this core checks too, in case no thread of the process is running to
-/// take the timer interrupt).
-fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
+/// Counts a verdict.
+fn tally(summary: &mut Summary, passed: bool) {
+    if passed {
+        summary.passed += 1;
+    } else {
+        summary.failed += 1;
+    }
+}
+
+/// Runs the programs `parallel` at a time (see the module's description).
+fn run_parallel<'a>(
+    entries: &mut dyn Iterator<Item = Entry<'a>>,
+    limit_s: Option<u64>,
+    parallel: usize,
+    manifest: &Manifest<'_>,
+    summary: &mut Summary,
+) {
+    let mut running: Vec<(&'a str, Arc<Process>)> = Vec::new();
+    loop {
+        while running.len() < parallel {
+            let Some(entry) = entries.next() else { break };
+            let started = Process::load(entry.name, entry.data)
+                .map_err(|e| format!("{e}"))
+                .and_then(|(process, start)| {
+                    set_limit(&process, limit_s);
+                    match process.start(&start) {
+                        Ok(()) => Ok(process),
+                        Err(e) => {
+                            process.terminate();
+                            Err(format!("no thread: {}", e.name()))
+                        }
+                    }
+                });
+            match started {
+                Ok(process) => running.push((entry.name, process)),
+                Err(why) => {
+                    let (passed, verdict) = verdict(entry.name, &End::NotLoaded(why), 0, manifest);
+                    println!("test {} ... {verdict}", entry.name);
+                    tally(summary, passed);
+                }
+            }
+        }
+        if running.is_empty() {
+            return;
+        }
+        let done = || {
+            running.iter().any(|(_, p)| {
+                if cpu::counter() >= p.deadline() && !p.is_dead() {
+                    p.time_limit_reached();
+                }
+                p.is_dead()
+            })
+        };
+        let wake_at = || {
+            running
+                .iter()
+                .map(|(_, p)| p.deadline())
+                .min()
+                .unwrap_or(u64::MAX)
+        };
+        crate::sched::run_cpu(&done, &wake_at);
+        running.retain(|(name, p)| {
+            let Some(end) = p.end() else { return true };
+            let (passed, verdict) = verdict(name, &ending(end), 0, manifest);
+            println!("test {name} ... {verdict}");
+            tally(summary, passed);
+            false
+        });
+    }
+}
+
+fn set_limit(process: &Process, limit_s: Option<u64>) {
     if let Some(seconds) = limit_s {
         let deadline =
             cpu::counter().saturating_add(seconds.saturating_mul(cpu::counter_frequency()));
         process.set_time_limit(deadline, seconds);
     }
+}
+
+fn ending(stop: Stop) -> End {
+    match stop {
+        Stop::Exit(code) => End::Exited(code),
+        Stop::Kill(kind, reason) => End::Killed(kind, reason),
+    }
+}
+
+/// Starts the process's first thread and runs this core's scheduler until
+/// the process has ended (exited, been killed, or overrun `limit_s`, which
+/// this core checks too, in case no thread of the process is running to
+/// take the timer interrupt).
+fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
+    set_limit(&process, limit_s);
     if let Err(e) = process.start(start) {
         process.terminate();
         return End::NotLoaded(format!("no thread: {}", e.name()));
@@ -144,8 +252,7 @@ fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
     };
     crate::sched::run_cpu(&done, &|| process.deadline());
     match process.end() {
-        Some(Stop::Exit(code)) => End::Exited(code),
-        Some(Stop::Kill(kind, reason)) => End::Killed(kind, reason),
+        Some(stop) => ending(stop),
         None => End::Killed(None, String::from("ended without a reason")),
     }
 }

@@ -1,5 +1,6 @@
 //! Boot-time self-tests chosen on the kernel command line
-//! (`selftest=NAME`), for tests that must see the kernel fail correctly.
+//! (`selftest=NAME`), for tests that must see the kernel fail correctly, and
+//! ones that need every core online (`selftest=ipi`, [`run_after_cores`]).
 
 /// Runs the self-test `bootargs` names, if any.
 pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
@@ -24,6 +25,193 @@ pub fn run(bootargs: Option<&str>, p: &platform::boot::Platform) {
             "selftest=thread-stack-overflow" => thread_stack_overflow(),
             _ => {}
         }
+    }
+}
+
+/// Runs the self-test `bootargs` names that needs the secondary cores
+/// online (`online` cores, the boot core included), if any.
+pub fn run_after_cores(bootargs: Option<&str>, online: usize) {
+    let Some(args) = bootargs else { return };
+    if args.split_ascii_whitespace().any(|a| a == "selftest=ipi") {
+        ipi::run(online);
+    }
+}
+
+/// What an idle secondary core does with the interrupt that woke it: a
+/// reschedule IPI is counted for [`ipi`] (and, in its ring phase, passed on).
+pub fn ipi_ack(what: platform::irq::Interrupt) {
+    if what == platform::irq::Interrupt::Reschedule {
+        ipi::answer();
+    }
+}
+
+/// `selftest=ipi`: the boot core sends reschedule IPIs and every online
+/// secondary must take them. Each secondary counts the ones it took (in its
+/// idle loop: `wfi` with IRQs masked, then `irq::take`); the boot core
+/// waits, bounded by the counter, for each count to move. Three phases,
+/// [`ROUNDS`](ipi) times each: the boot core to each secondary; the boot
+/// core to itself; and a ring 0 -> 1 -> .. -> 0 in which each secondary
+/// passes the IPI on, so that SGIs also come from other cores (on a GICv2 the
+/// sender's id is then in `GICC_IAR` and must go back to `GICC_EOIR`, or the
+/// next SGI from that core never arrives). Every count must come out exact.
+mod ipi {
+    use alloc::vec::Vec;
+    use core::fmt;
+    use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use platform::arch::cpu::{counter, counter_frequency};
+    use platform::arch::percpu::{this_cpu, MAX_CPUS};
+    use platform::irq::{self, Interrupt};
+    use platform::println;
+
+    /// IPIs per core and phase.
+    const ROUNDS: u32 = 3;
+
+    /// The ring's path: "0 -> 1 -> .. -> 0".
+    struct Ring<'a>(&'a [usize]);
+
+    impl fmt::Display for Ring<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("0")?;
+            for i in self.0 {
+                write!(f, " -> {i}")?;
+            }
+            f.write_str(" -> 0")
+        }
+    }
+    /// Reschedule IPIs each secondary took, by per-CPU index.
+    static ANSWERED: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(0) }; MAX_CPUS];
+    /// The ring phase: a secondary passes each IPI on to the next core.
+    static RING: AtomicBool = AtomicBool::new(false);
+
+    /// The next core after `index` that IPIs reach, the boot core after the
+    /// last.
+    fn next(index: usize) -> usize {
+        (index + 1..MAX_CPUS)
+            .find(|&i| irq::reachable(i))
+            .unwrap_or(0)
+    }
+
+    /// On a secondary, after `take` returned `Reschedule`.
+    pub fn answer() {
+        let me = this_cpu().index();
+        ANSWERED[me].fetch_add(1, Ordering::AcqRel);
+        if RING.load(Ordering::Acquire) {
+            irq::send_reschedule(next(me));
+        }
+    }
+
+    /// Waits until `done` or a second of counter time has passed; returns
+    /// the counter ticks it took, or `None` at the deadline.
+    fn wait(mut done: impl FnMut() -> bool) -> Option<u64> {
+        let start = counter();
+        let deadline = start + counter_frequency();
+        loop {
+            if done() {
+                return Some(counter() - start);
+            }
+            if counter() >= deadline {
+                return None;
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// On the boot core: polls its own interface (IRQs stay masked) until a
+    /// reschedule IPI is taken.
+    fn boot_core_takes() -> Option<u64> {
+        wait(|| irq::take() == Interrupt::Reschedule)
+    }
+
+    fn micros(ticks: u64) -> u64 {
+        ticks * 1_000_000 / counter_frequency()
+    }
+
+    pub fn run(online: usize) {
+        let secondaries: Vec<usize> = (1..MAX_CPUS).filter(|&i| irq::reachable(i)).collect();
+        let mut ok = true;
+        println!(
+            "selftest: ipi: {} of {} online secondaries reachable by the reschedule SGI",
+            secondaries.len(),
+            online - 1
+        );
+        if secondaries.len() != online - 1 || secondaries.is_empty() {
+            ok = false;
+        }
+        // Boot core to each secondary.
+        for &i in secondaries.iter() {
+            let mut took = 0;
+            let mut slowest = 0;
+            for _ in 0..ROUNDS {
+                let before = ANSWERED[i].load(Ordering::Acquire);
+                irq::send_reschedule(i);
+                match wait(|| ANSWERED[i].load(Ordering::Acquire) != before) {
+                    Some(t) => {
+                        took += 1;
+                        slowest = slowest.max(t);
+                    }
+                    None => break,
+                }
+            }
+            println!(
+                "selftest: ipi: core {i} answered {took} of {ROUNDS} (slowest {} us)",
+                micros(slowest)
+            );
+            ok &= took == ROUNDS;
+        }
+        // Boot core to itself.
+        let mut took = 0;
+        for _ in 0..ROUNDS {
+            irq::send_reschedule(0);
+            if boot_core_takes().is_none() {
+                break;
+            }
+            took += 1;
+        }
+        println!("selftest: ipi: the boot core took {took} of {ROUNDS} of its own");
+        ok &= took == ROUNDS;
+        // The ring: SGIs from every core.
+        if let Some(&first) = secondaries.first() {
+            RING.store(true, Ordering::Release);
+            let mut rounds = 0;
+            let mut slowest = 0;
+            for _ in 0..ROUNDS {
+                irq::send_reschedule(first);
+                match boot_core_takes() {
+                    Some(t) => {
+                        rounds += 1;
+                        slowest = slowest.max(t);
+                    }
+                    None => break,
+                }
+            }
+            RING.store(false, Ordering::Release);
+            println!(
+                "selftest: ipi: ring {} went round {rounds} of {ROUNDS} times (slowest {} us)",
+                Ring(&secondaries),
+                micros(slowest)
+            );
+            ok &= rounds == ROUNDS;
+        }
+        // Nothing else arrived: each count is exactly two phases' worth.
+        for &i in secondaries.iter() {
+            let n = ANSWERED[i].load(Ordering::Acquire);
+            if n != 2 * ROUNDS {
+                println!(
+                    "selftest: ipi: core {i} took {n} IPIs, expected {}",
+                    2 * ROUNDS
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            println!("selftest: ipi: FAILED");
+            platform::power::fail();
+        }
+        println!(
+            "selftest: ipi: ok: {} of {} secondaries answered every reschedule IPI",
+            secondaries.len(),
+            online - 1
+        );
     }
 }
 

@@ -10,11 +10,15 @@
 //!
 //! Output: one `benchrow: KEY NS` line per figure (scripts/bench.sh joins
 //! them with the EL0 side's by KEY), `benchinfo:` lines for context, and
-//! `benchdone` at the end. The first argument picks the set: `main` (the
-//! default; `bench_vmo`'s rows) or `scaling` (`bench_scaling`'s rows). Linux
-//! passes the words after `--` on its command line to init as arguments.
+//! `benchdone` at the end. The arguments pick the sets, run in order:
+//! `main` (the default; `vmo_costs`' rows), `scaling` (`scaling_costs`'),
+//! `threads` (`thread_costs`': thread create + join, futex ping-pong) or
+//! `fault-scaling` (`thread_scaling`': 1, 2 and 4 threads faulting one
+//! mapping, wall-clock). Linux passes the words after `--` on its command
+//! line to init as arguments.
 
 mod sys;
+mod threads;
 
 use std::io::Write;
 use sys::AnonMap;
@@ -261,7 +265,11 @@ fn main() {
     }));
     sys::ensure_console();
     sys::mount(c"proc", c"/proc");
-    let mode = std::env::args().nth(1).unwrap_or_else(|| "main".into());
+    let mut modes: Vec<String> = std::env::args().skip(1).collect();
+    if modes.is_empty() {
+        modes.push("main".into());
+    }
+    let mode = modes.join(" ");
     let (slept_ms, idle_pct) = settle();
     let mem = sys::sysinfo();
     println!(
@@ -272,10 +280,14 @@ fn main() {
         mem.uptime_s,
         sys::counter_frequency()
     );
-    match mode.as_str() {
-        "main" => main_set(),
-        "scaling" => scaling_set(),
-        other => panic!("unknown set {other:?} (main, scaling)"),
+    for mode in &modes {
+        match mode.as_str() {
+            "main" => main_set(),
+            "scaling" => scaling_set(),
+            "threads" => threads::threads_set(),
+            "fault-scaling" => threads::fault_scaling_set(),
+            other => panic!("unknown set {other:?} (main, scaling, threads, fault-scaling)"),
+        }
     }
     println!("benchdone");
     let _ = std::io::stdout().flush();

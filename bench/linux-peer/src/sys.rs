@@ -24,6 +24,9 @@ mod nr {
     pub const MEMFD_CREATE: usize = 279;
     pub const DUP3: usize = 24;
     pub const WRITE: usize = 64;
+    pub const FUTEX: usize = 98;
+    pub const SCHED_SETAFFINITY: usize = 122;
+    pub const SCHED_GETAFFINITY: usize = 123;
 }
 
 const AT_FDCWD: isize = -100;
@@ -34,6 +37,8 @@ const MAP_PRIVATE: usize = 0x02;
 const MAP_ANONYMOUS: usize = 0x20;
 const MAP_NORESERVE: usize = 0x4000;
 const MADV_NOHUGEPAGE: usize = 15;
+const FUTEX_WAIT_PRIVATE: usize = 128;
+const FUTEX_WAKE_PRIVATE: usize = 128 | 1;
 
 /// One system call with up to six arguments.
 ///
@@ -281,4 +286,155 @@ pub fn counter_frequency() -> u64 {
     // SAFETY: reading CNTFRQ_EL0 has no side effects.
     unsafe { asm!("mrs {0}, cntfrq_el0", out(reg) v, options(nomem, nostack)) };
     v
+}
+
+/// `futex(FUTEX_WAIT_PRIVATE)`: sleeps while `*word == current`, with no
+/// timeout. `Err(EAGAIN)` if it differed, `Err(EINTR)` on a signal.
+pub fn futex_wait(word: &core::sync::atomic::AtomicU32, current: u32) -> Result<usize, i32> {
+    // SAFETY: the pointer names a live atomic the kernel only reads; no
+    // timeout is passed.
+    check(unsafe {
+        syscall6(
+            nr::FUTEX,
+            [
+                word.as_ptr() as usize,
+                FUTEX_WAIT_PRIVATE,
+                current as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    })
+}
+
+/// `futex(FUTEX_WAKE_PRIVATE)`: wakes up to `count` waiters; returns how
+/// many it woke.
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) -> Result<usize, i32> {
+    // SAFETY: the kernel only uses the address as a key.
+    check(unsafe {
+        syscall6(
+            nr::FUTEX,
+            [
+                word.as_ptr() as usize,
+                FUTEX_WAKE_PRIVATE,
+                count as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    })
+}
+
+/// A CPU set as `sched_{get,set}affinity` take it: 1024 bits.
+type CpuMask = [u64; 16];
+
+/// Pins the calling thread to CPU `cpu`.
+pub fn pin_to_cpu(cpu: usize) -> Result<usize, i32> {
+    let mut mask: CpuMask = [0; 16];
+    mask[cpu / 64] = 1 << (cpu % 64);
+    // SAFETY: `mask` is readable for the size passed; pid 0 is the caller.
+    check(unsafe {
+        syscall6(
+            nr::SCHED_SETAFFINITY,
+            [
+                0,
+                core::mem::size_of::<CpuMask>(),
+                mask.as_ptr() as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    })
+}
+
+/// The CPUs the calling thread may run on, as a mask.
+pub fn affinity() -> CpuMask {
+    let mut mask: CpuMask = [0; 16];
+    // SAFETY: `mask` is writable for the size passed; pid 0 is the caller.
+    check(unsafe {
+        syscall6(
+            nr::SCHED_GETAFFINITY,
+            [
+                0,
+                core::mem::size_of::<CpuMask>(),
+                mask.as_mut_ptr() as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    })
+    .expect("sched_getaffinity");
+    mask
+}
+
+/// The number of CPUs the calling thread may run on.
+pub fn cpus_allowed() -> usize {
+    affinity().iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// musl's pthreads (the libc the static peer links), declared here rather
+/// than through a crate. `pthread_t` is an `unsigned long`, `pthread_attr_t`
+/// 56 bytes on LP64 (an 8-byte aligned 64-byte buffer holds it), and a start
+/// routine's `void *` argument and result are passed as `usize`.
+mod pthread {
+    pub type Attr = [u64; 8];
+    extern "C" {
+        pub fn pthread_attr_init(attr: *mut Attr) -> i32;
+        pub fn pthread_attr_setstacksize(attr: *mut Attr, size: usize) -> i32;
+        pub fn pthread_attr_destroy(attr: *mut Attr) -> i32;
+        pub fn pthread_create(
+            thread: *mut usize,
+            attr: *const Attr,
+            start: extern "C" fn(usize) -> usize,
+            arg: usize,
+        ) -> i32;
+        pub fn pthread_join(thread: usize, ret: *mut usize) -> i32;
+    }
+}
+
+/// Each thread's stack, as on the EL0 side (`zx::thread::STACK_SIZE`).
+pub const STACK_SIZE: usize = 64 * 1024;
+
+/// A thread started with `pthread_create`.
+pub struct Pthread(usize);
+
+impl Pthread {
+    /// `pthread_create` of `start(arg)` with a [`STACK_SIZE`] stack; the
+    /// error is the call's error number.
+    pub fn spawn(start: extern "C" fn(usize) -> usize, arg: usize) -> Result<Self, i32> {
+        let mut attr: pthread::Attr = [0; 8];
+        let mut id = 0usize;
+        // SAFETY: `attr` is a live buffer large enough for musl's
+        // pthread_attr_t, initialised before use and destroyed after;
+        // `id` is a live local; `start` is a valid start routine.
+        let r = unsafe {
+            pthread::pthread_attr_init(&mut attr);
+            pthread::pthread_attr_setstacksize(&mut attr, STACK_SIZE);
+            let r = pthread::pthread_create(&mut id, &attr, start, arg);
+            pthread::pthread_attr_destroy(&mut attr);
+            r
+        };
+        if r == 0 {
+            Ok(Self(id))
+        } else {
+            Err(r)
+        }
+    }
+
+    /// `pthread_join`: waits for the thread to end and frees it.
+    pub fn join(self) -> Result<usize, i32> {
+        let mut ret = 0usize;
+        // SAFETY: `self.0` is a thread this program created and has not
+        // joined (join consumes `self`); `ret` is a live local.
+        let r = unsafe { pthread::pthread_join(self.0, &mut ret) };
+        if r == 0 {
+            Ok(ret)
+        } else {
+            Err(r)
+        }
+    }
 }

@@ -94,10 +94,15 @@ pub fn ns_to_ticks(ns: u64) -> u64 {
     u64::try_from(t).unwrap_or(u64::MAX)
 }
 
+/// Nanoseconds in `ticks` counter ticks.
+pub fn ticks_to_ns(ticks: u64) -> i64 {
+    let t = u128::from(ticks) * 1_000_000_000 / u128::from(cpu::counter_frequency());
+    i64::try_from(t).unwrap_or(i64::MAX)
+}
+
 /// The monotonic clock in nanoseconds (`zx_clock_get_monotonic`).
 pub fn now_ns() -> i64 {
-    let t = u128::from(cpu::counter()) * 1_000_000_000 / u128::from(cpu::counter_frequency());
-    i64::try_from(t).unwrap_or(i64::MAX)
+    ticks_to_ns(cpu::counter())
 }
 
 /// The counter value at which the monotonic clock reaches `deadline_ns`
@@ -212,12 +217,14 @@ fn run(here: usize, t: Arc<Thread>) {
     );
     core.limit.store(t.process.deadline(), Ordering::Relaxed);
     arm_timer(here);
+    let started = cpu::counter();
     // SAFETY: the thread is on no queue and no other core (it was popped
     // from a queue, where only a scheduler after its switch or a waker that
     // `notify` chose puts it); its stack limit is set; this core's context
     // stays valid; `t` keeps the thread and its stack alive until it
     // switches back.
     unsafe { trap::switch(core.context.get(), t.kernel_context()) };
+    t.add_runtime(cpu::counter().saturating_sub(started));
     core.slice_end.store(u64::MAX, Ordering::Relaxed);
     core.limit.store(u64::MAX, Ordering::Relaxed);
     cpu_local
@@ -227,7 +234,9 @@ fn run(here: usize, t: Arc<Thread>) {
         .current
         .store(core::ptr::null_mut(), Ordering::Release);
     match t.take_switch_reason() {
-        Switch::Preempted => core.push(t),
+        // Back on a queue: an idle core's if there is one (it is woken to
+        // take it), else this one's.
+        Switch::Preempted => enqueue(t),
         Switch::Parked => {
             if t.park.finish() {
                 enqueue(t);

@@ -103,6 +103,8 @@ fn kernel_stats(t: &Thread, out: UserOut<u64>, count: usize) -> SysResult {
     values[stats::HEAP_USED_BYTES] = crate::heap::used_bytes() as u64;
     values[stats::RECLAIMED_PAGES] =
         crate::vm::vmo::RECLAIMED_PAGES.load(core::sync::atomic::Ordering::Relaxed);
+    values[stats::LIVE_PROCESSES] = crate::task::process::live_count() as u64;
+    values[stats::CORES_ONLINE] = crate::sched::cores_online() as u64;
     let n = count.min(stats::COUNT);
     for (i, v) in values[..n].iter().enumerate() {
         user::write(t, out.add(i), v)?;

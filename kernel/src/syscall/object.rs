@@ -11,8 +11,8 @@ use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoVmar, InfoVmo, Rights, Signals,
-    UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoThreadStats, InfoVmar, InfoVmo,
+    Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -115,6 +115,7 @@ enum InfoRecord {
     HandleCount(InfoHandleCount),
     Vmar(InfoVmar),
     Vmo(InfoVmo, usize),
+    ThreadStats(InfoThreadStats),
 }
 
 pub fn object_get_info(
@@ -155,6 +156,19 @@ pub fn object_get_info(
                 len: vmar.size,
             })
         }
+        topic::THREAD_STATS => {
+            let Some(thread) = downcast::<Thread>(object) else {
+                return Err(ZxStatus::WrongType);
+            };
+            if !rights.contains(Rights::INSPECT) {
+                return Err(ZxStatus::AccessDenied);
+            }
+            InfoRecord::ThreadStats(InfoThreadStats {
+                total_runtime: thread.runtime_ns(),
+                last_scheduled_cpu: thread.last_cpu() as u32,
+                ..Default::default()
+            })
+        }
         t if InfoVmo::size_for_topic(t).is_some() => {
             let Some(v) = downcast::<VmoObject>(object) else {
                 return Err(ZxStatus::WrongType);
@@ -170,6 +184,7 @@ pub fn object_get_info(
         InfoRecord::HandleCount(r) => record_as_bytes(r),
         InfoRecord::Vmar(r) => record_as_bytes(r),
         InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
+        InfoRecord::ThreadStats(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

@@ -1,9 +1,10 @@
 //! Bringing the secondary cores online: each gets its per-CPU block, a
 //! kernel stack and an emergency stack (both with guard pages), the
-//! kernel's tables with the empty TTBR0, and then idles in `wfi`. There is
-//! no scheduler yet, so an online secondary runs nothing else; the boot log
-//! names each core as it comes online, and a core that does not come up is
-//! reported while the others carry on.
+//! kernel's tables with the empty TTBR0, its part of the interrupt
+//! controller, and then idles in `wfi` until the boot core starts
+//! scheduling; from then on it runs its scheduler (`crate::sched`). The
+//! boot log names each core as it comes online, and a core that does not
+//! come up is reported while the others carry on.
 
 use super::kstack::KernelStack;
 use alloc::boxed::Box;
@@ -75,7 +76,12 @@ pub fn bring_up(cpus: &[Cpu], conduit: Option<PsciConduit>) -> usize {
                 }
                 if ONLINE[index].load(Ordering::Acquire) {
                     online += 1;
-                    println!("cpu:    core {} ({:#x}) online", index, cpu.mpidr);
+                    println!(
+                        "cpu:    core {} ({:#x}) online, {}",
+                        index,
+                        cpu.mpidr,
+                        platform::irq::describe_core(index)
+                    );
                 } else {
                     println!(
                         "cpu:    core {} ({:#x}) did not come up within 1 s",
@@ -96,9 +102,48 @@ extern "C" fn secondary_main(index: usize) -> ! {
         EMERGENCY_TOP[index].load(Ordering::Relaxed),
     );
     platform::arch::mmu::finish_secondary_mmu();
+    // The boot core reports the outcome (irq::describe_core) with the
+    // online line.
+    let gic = platform::irq::init_this_core();
+    enable_el0_counter();
     ONLINE[index].store(true, Ordering::Release);
-    // No scheduler yet: nothing to run. Interrupts stay masked.
+    // Until the boot core starts scheduling (after its self-tests), idle:
+    // interrupts stay masked; `wfi` still wakes on a pending one, which
+    // `take` then acknowledges and ends. A core without interrupts could
+    // not be preempted or woken, so it never takes threads.
     loop {
         aarch64_cpu::asm::wfi();
+        if gic.is_ok() {
+            crate::selftest::ipi_ack(platform::irq::take());
+            if SCHEDULING.load(Ordering::Acquire) {
+                break;
+            }
+        }
+    }
+    crate::sched::core_online();
+    crate::sched::run_cpu(&|| false, &|| u64::MAX);
+    unreachable!("a secondary's scheduler returned")
+}
+
+/// Set once the boot core lets the secondaries take threads.
+static SCHEDULING: AtomicBool = AtomicBool::new(false);
+
+/// Lets EL0 read the virtual counter and its frequency (each core's own
+/// CNTKCTL_EL1).
+pub fn enable_el0_counter() {
+    use aarch64_cpu::registers::{ReadWriteable, CNTKCTL_EL1};
+    CNTKCTL_EL1.modify(CNTKCTL_EL1::EL0VCTEN::SET);
+}
+
+/// Every core with working interrupts starts taking threads: the boot
+/// core, and the secondaries, which leave their idle loop.
+pub fn start_scheduling() {
+    enable_el0_counter();
+    crate::sched::core_online();
+    SCHEDULING.store(true, Ordering::Release);
+    for (index, online) in ONLINE.iter().enumerate().skip(1) {
+        if online.load(Ordering::Acquire) {
+            platform::irq::send_reschedule(index);
+        }
     }
 }

@@ -28,7 +28,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use platform::arch::user_pt::UserPerms;
 use platform::println;
@@ -57,6 +57,14 @@ pub struct Process {
     deadline: AtomicU64,
     /// That limit in seconds, for the report.
     limit_seconds: AtomicU64,
+}
+
+/// Processes loaded and not yet ended.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Processes loaded and not yet ended.
+pub fn live_count() -> usize {
+    LIVE.load(Ordering::Relaxed)
 }
 
 /// Why a process ended.
@@ -204,6 +212,7 @@ impl Process {
             deadline: AtomicU64::new(u64::MAX),
             limit_seconds: AtomicU64::new(0),
         });
+        LIVE.fetch_add(1, Ordering::Relaxed);
         let start = StartState {
             entry: elf.entry,
             stack_top: STACK_TOP,
@@ -366,6 +375,7 @@ impl Process {
             tasks.running -= 1;
             if tasks.running == 0 {
                 tasks.phase = Phase::Dead;
+                LIVE.fetch_sub(1, Ordering::Relaxed);
                 (true, core::mem::take(&mut tasks.threads), false)
             } else {
                 let all = tasks.waiting_forever == tasks.running;
@@ -463,6 +473,10 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        if self.tasks.get_mut().phase != Phase::Dead {
+            // It never ran to its end (it could not be started).
+            LIVE.fetch_sub(1, Ordering::Relaxed);
+        }
         self.terminate();
     }
 }

@@ -20,7 +20,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use platform::arch::percpu::this_cpu;
 use platform::arch::trap;
 use platform::arch::trap::{enter_user, Esr, FpState, KernelContext, SyncKind, Trap, UserContext};
@@ -61,6 +61,8 @@ pub struct Thread {
     switch_reason: AtomicU8,
     /// The core it last ran on (where wakers prefer to queue it).
     last_cpu: AtomicUsize,
+    /// Counter ticks it has run (`ZX_INFO_THREAD_STATS`).
+    runtime_ticks: AtomicU64,
     /// In a wait with no deadline that nothing has woken yet (the process
     /// counts these; see `Process::wait_forever`).
     pub(crate) forever: AtomicBool,
@@ -93,6 +95,7 @@ impl Thread {
             stopping: AtomicBool::new(false),
             switch_reason: AtomicU8::new(0),
             last_cpu: AtomicUsize::new(0),
+            runtime_ticks: AtomicU64::new(0),
             forever: AtomicBool::new(false),
         });
         let kctx = KernelContext::new_thread(top, thread_entry, Arc::as_ptr(&thread) as usize);
@@ -174,7 +177,17 @@ impl Thread {
         self.process.kill(Stop::Kill(kind, reason));
     }
 
-    pub(crate) fn last_cpu(&self) -> usize {
+    /// Adds a stretch of running time (counter ticks).
+    pub(crate) fn add_runtime(&self, ticks: u64) {
+        self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
+    }
+
+    /// Nanoseconds the thread has run.
+    pub fn runtime_ns(&self) -> i64 {
+        sched::ticks_to_ns(self.runtime_ticks.load(Ordering::Relaxed))
+    }
+
+    pub fn last_cpu(&self) -> usize {
         self.last_cpu.load(Ordering::Relaxed)
     }
 

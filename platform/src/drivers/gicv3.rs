@@ -3,8 +3,10 @@
 //! on itself ([`CoreInterface::init_this_core`]): it finds the core's
 //! redistributor in the device tree's GICR regions by affinity (`GICR_TYPER`
 //! against `MPIDR_EL1`), wakes it, turns on the system-register CPU interface
-//! (`ICC_SRE_EL1.SRE`) and enables one PPI as Non-secure Group 1 (an IRQ at
-//! EL1). Acknowledge and end are this core's `ICC_IAR1_EL1` / `ICC_EOIR1_EL1`.
+//! (`ICC_SRE_EL1.SRE`) and enables the kernel's SGIs and PPIs as Non-secure
+//! Group 1 (an IRQ at EL1). Acknowledge and end are this core's
+//! `ICC_IAR1_EL1` / `ICC_EOIR1_EL1`; an SGI goes out through `ICC_SGI1R_EL1`
+//! ([`sgi1r_for`], [`send_sgi1r`]).
 
 use crate::dt::Range;
 use crate::layout::phys_to_virt;
@@ -190,14 +192,17 @@ unsafe impl Send for CoreInterface {}
 
 impl CoreInterface {
     /// Brings up the calling core's redistributor and CPU interface and
-    /// enables `ppi` (a PPI number as the tree writes it) on it.
+    /// enables `intids` (SGIs and PPIs) on it.
     ///
     /// # Safety
     /// The redistributor regions must be mapped (device memory) in the
     /// linear map; call once per core, on that core, after
     /// [`Distributor::init`]; nothing else may drive this core's
     /// redistributor.
-    pub unsafe fn init_this_core(redistributors: &[Range], ppi: u32) -> Result<Self, Gicv3Error> {
+    pub unsafe fn init_this_core(
+        redistributors: &[Range],
+        intids: &[IntId],
+    ) -> Result<Self, Gicv3Error> {
         let pfr0 = aarch64_cpu::registers::ID_AA64PFR0_EL1.get();
         if (pfr0 >> PFR0_GIC_SHIFT) & ((1 << PFR0_GIC_BITS) - 1) == 0 {
             return Err(Gicv3Error::NoSystemRegisters);
@@ -218,10 +223,11 @@ impl CoreInterface {
         }
         clear_icc_ctlr_el1();
         rd.configure_default_settings();
-        let intid = IntId::ppi(ppi);
-        rd.set_group(intid, Group::Group1NS)?;
-        rd.set_interrupt_priority(intid, PRIORITY)?;
-        rd.enable_interrupt(intid, true)?;
+        for &intid in intids {
+            rd.set_group(intid, Group::Group1NS)?;
+            rd.set_interrupt_priority(intid, PRIORITY)?;
+            rd.enable_interrupt(intid, true)?;
+        }
         GicCpuInterface::set_priority_mask(PRIORITY_MASK_ALL);
         GicCpuInterface::enable_group1(true);
         Ok(Self { _rd: rd, frame })
@@ -243,6 +249,53 @@ pub fn acknowledge() -> Option<IntId> {
 /// interrupt this core acknowledged.
 pub fn end(intid: IntId) {
     GicCpuInterface::end_interrupt(intid, InterruptGroup::Group1);
+}
+
+/// `ICC_SGI1R_EL1` fields (Arm IHI 0069, 12.2.23): Aff3 at 55:48, RS
+/// (which 16 of Aff0's values the target list covers) at 47:44, Aff2 at
+/// 39:32, the INTID at 27:24, Aff1 at 23:16, the target list at 15:0.
+const SGI1R_AFF3_SHIFT: u64 = 48;
+const SGI1R_RS_SHIFT: u64 = 44;
+const SGI1R_AFF2_SHIFT: u64 = 32;
+const SGI1R_INTID_SHIFT: u64 = 24;
+const SGI1R_AFF1_SHIFT: u64 = 16;
+/// Aff0 values one target list covers.
+const SGI1R_LIST_BITS: u64 = 16;
+
+/// The `ICC_SGI1R_EL1` value that sends SGI `sgi` (0..16) to the one core
+/// whose `MPIDR_EL1` is `mpidr`. An Aff0 of 16 or more needs a range
+/// selector, which reaches it only where `ICC_CTLR_EL1.RSS` says the GIC
+/// supports that.
+pub const fn sgi1r_for(mpidr: u64, sgi: u32) -> u64 {
+    let aff0 = mpidr & 0xff;
+    let aff1 = (mpidr >> 8) & 0xff;
+    let aff2 = (mpidr >> 16) & 0xff;
+    let aff3 = (mpidr >> 32) & 0xff;
+    (aff3 << SGI1R_AFF3_SHIFT)
+        | ((aff0 / SGI1R_LIST_BITS) << SGI1R_RS_SHIFT)
+        | (aff2 << SGI1R_AFF2_SHIFT)
+        | (((sgi & 0xf) as u64) << SGI1R_INTID_SHIFT)
+        | (aff1 << SGI1R_AFF1_SHIFT)
+        | (1 << (aff0 % SGI1R_LIST_BITS))
+}
+
+/// Writes `ICC_SGI1R_EL1` (a value from [`sgi1r_for`]): a Group 1 SGI of
+/// the current security state. The caller's earlier memory writes are
+/// observable by the target before it can take the SGI (`dsb ishst`: a
+/// system-register write is not ordered by `dmb`).
+pub fn send_sgi1r(value: u64) {
+    // SAFETY: only called once the system-register interface is enabled on
+    // this core (by `CoreInterface::init_this_core`); the write only raises
+    // an SGI. Not `nomem`: the barrier must stay after the caller's stores.
+    unsafe {
+        core::arch::asm!(
+            "dsb ishst",
+            "msr icc_sgi1r_el1, {}",
+            "isb",
+            in(reg) value,
+            options(nostack, preserves_flags)
+        )
+    };
 }
 
 /// `ICC_CTLR_EL1 = 0`: an EOI also deactivates, PMR is no routing hint.

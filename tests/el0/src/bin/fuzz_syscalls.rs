@@ -271,6 +271,8 @@ struct Fuzz {
     calls: u64,
     touches: u64,
     purges: u64,
+    /// The kernel's clock at the last look.
+    last_clock: i64,
     counts: [[u32; 32]; N_CALLS],
     base_free: u64,
 }
@@ -2008,6 +2010,97 @@ impl Fuzz {
         );
     }
 
+    /// A futex address from the pointer pool: `INVALID_ARGS` for NULL or a
+    /// misaligned one before anything else.
+    fn futex_ptr(&mut self) -> (u64, Class, bool) {
+        let align = if self.rng.chance(20) { 1 } else { 4 };
+        let (p, class) = self.ptr(4, Dir::In, align);
+        let p = if self.rng.chance(10) { 0 } else { p };
+        (p, class, p == 0 || !p.is_multiple_of(4))
+    }
+
+    /// `zx_futex_wake`: only the address is checked (nothing is read).
+    fn futex_wake(&mut self) {
+        let (p, _, invalid) = self.futex_ptr();
+        let any = self.rng.next_u64();
+        let count = self.rng.pick(&[0, 1, 2, u32::MAX as u64, any]);
+        let exp = if invalid {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::ok()
+        };
+        self.issue(
+            Call::futex_wake,
+            sys::FUTEX_WAKE,
+            [p, count, 0, 0, 0, 0, 0, 0],
+            exp,
+        );
+    }
+
+    /// `zx_futex_wait` with a deadline in the past (the fuzzer has one
+    /// thread: a real wait would never end): address, then owner (no live
+    /// handle names a thread), then the value (`BAD_STATE` if it differs,
+    /// else `TIMED_OUT`).
+    fn futex_wait(&mut self) {
+        let (p, class, invalid) = self.futex_ptr();
+        let owner = if self.rng.chance(50) {
+            Picked {
+                value: zx::ZX_HANDLE_INVALID,
+                who: Who::Bad,
+            }
+        } else {
+            self.pick_handle(false)
+        };
+        let known = !invalid && class == Class::Good && self.readable_back(p, 4);
+        let value = if known && self.rng.chance(50) {
+            self.read_back_u32(p)
+        } else {
+            self.rng.next_u32()
+        };
+        let deadline = self.rng.pick(&[0, 1, i64::MIN as u64, 1000]);
+        let exp = if invalid {
+            Expect::exact(InvalidArgs)
+        } else if owner.value != zx::ZX_HANDLE_INVALID {
+            Expect::exact(match owner.who {
+                Who::Bad => BadHandle,
+                _ => WrongType,
+            })
+        } else if class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else if known && self.read_back_u32(p) == value {
+            Expect::exact(TimedOut)
+        } else if known {
+            Expect::exact(BadState)
+        } else {
+            Expect::narrow(Statuses::only(&[InvalidArgs, BadState, TimedOut]))
+        };
+        self.issue(
+            Call::futex_wait,
+            sys::FUTEX_WAIT,
+            [p, value as u64, owner.value as u64, deadline, 0, 0, 0, 0],
+            exp,
+        );
+    }
+
+    /// `zx_nanosleep` to a deadline already past, and the kernel's clock,
+    /// which never goes back.
+    fn sleep_and_clock(&mut self) {
+        let deadline = self.rng.pick(&[0, 1, i64::MIN as u64, 1000]);
+        self.issue(
+            Call::nanosleep,
+            sys::NANOSLEEP,
+            [deadline, 0, 0, 0, 0, 0, 0, 0],
+            Expect::ok(),
+        );
+        // SAFETY: no memory is passed; the call returns the time.
+        let now = unsafe { zx::raw::clock_get_monotonic_via_kernel() };
+        assert!(
+            now > 0 && now >= self.last_clock,
+            "the monotonic clock went back"
+        );
+        self.last_clock = now;
+    }
+
     fn unknown(&mut self) {
         let number = loop {
             let n = match self.rng.below(6) {
@@ -2100,7 +2193,7 @@ impl Fuzz {
             return;
         }
         let w = [
-            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 8,
+            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8,
         ];
         match self.rng.weighted(&w) {
             20 => self.handle_close_many(),
@@ -2125,6 +2218,9 @@ impl Fuzz {
             17 => self.vmo_replace_as_executable(),
             18 => self.kernel_stats(),
             19 => self.unknown(),
+            22 => self.futex_wake(),
+            23 => self.futex_wait(),
+            24 => self.sleep_and_clock(),
             _ => {
                 for _ in 0..4 {
                     self.touch();
@@ -2216,6 +2312,7 @@ fn run(root: Handle) -> i64 {
         calls: 0,
         touches: 0,
         purges: 0,
+        last_clock: 0,
         counts: [[0; 32]; N_CALLS],
         base_free: 0,
     };

@@ -3,7 +3,8 @@
 //! (options, rights, type), `zx_thread_start` (x0 = arg1, x1 = arg2 at the
 //! entry, a second start BAD_STATE, an entry outside user space
 //! INVALID_ARGS, WRITE needed), `ZX_THREAD_TERMINATED` when a thread ends,
-//! `zx_task_kill` of a sleeping thread, and many threads at once.
+//! `zx_task_kill` of a sleeping thread, many threads at once, and that
+//! runnable threads spread over the cores (`ZX_INFO_THREAD_STATS`).
 #![no_std]
 #![no_main]
 
@@ -187,11 +188,73 @@ fn many_threads() {
     zx::println!("thread_basic: {THREADS} threads x {ADDS} increments under a futex mutex add up");
 }
 
+static ARRIVED: AtomicU32 = AtomicU32::new(0);
+static RELEASED: AtomicU32 = AtomicU32::new(0);
+
+/// Spins (no system call, so nothing but the scheduler moves it) until the
+/// main thread has seen where everyone runs.
+fn spin_until_released(_: usize) {
+    ARRIVED.fetch_add(1, Ordering::SeqCst);
+    while RELEASED.load(Ordering::SeqCst) == 0 {
+        core::hint::spin_loop();
+    }
+}
+
+fn stats(h: Handle) -> zx::InfoThreadStats {
+    el0_tests::try_info(h, zx::topic::THREAD_STATS, 16).expect("THREAD_STATS")
+}
+
+/// Three spinning threads and this one, all runnable at once: with N cores
+/// online they run on min(N, 4) different cores, each of them running (a
+/// core runs one thread at a time, so spinners time-sliced on one core
+/// would show the same core).
+fn spread_over_cores() {
+    let cores = zx::kernel_stats()[zx::stats::CORES_ONLINE] as usize;
+    let mut j: [Option<thread::JoinHandle>; 3] = [const { None }; 3];
+    for s in j.iter_mut() {
+        *s = Some(thread::spawn("spinner", spin_until_released, 0).unwrap());
+    }
+    while ARRIVED.load(Ordering::SeqCst) < 3 {
+        core::hint::spin_loop();
+    }
+    let mut seen = [false; 64];
+    let mut where_ = [0u32; 4];
+    where_[0] = stats(zx::first_thread()).last_scheduled_cpu;
+    for (i, s) in j.iter().enumerate() {
+        where_[i + 1] = stats(s.as_ref().unwrap().handle()).last_scheduled_cpu;
+    }
+    RELEASED.store(1, Ordering::SeqCst);
+    for w in where_ {
+        seen[w as usize % 64] = true;
+    }
+    let distinct = seen.iter().filter(|&&b| b).count();
+    let st = stats(zx::first_thread());
+    assert!(
+        st.total_runtime > 0,
+        "a running thread has run for some time"
+    );
+    assert_err(
+        el0_tests::try_info::<zx::InfoThreadStats>(zx::root_vmar(), zx::topic::THREAD_STATS, 16),
+        ZxStatus::WrongType,
+        "THREAD_STATS of a VMAR",
+    );
+    for s in j.iter_mut() {
+        s.take().unwrap().join().unwrap();
+    }
+    assert_eq!(
+        distinct,
+        cores.min(4),
+        "four runnable threads on {cores} cores ran on cores {where_:?}"
+    );
+    zx::println!("thread_basic: four runnable threads run on min(cores, 4) = {distinct} cores");
+}
+
 fn main(_root: Handle) -> i64 {
     start_handles();
     create_and_start_checks();
     kill_a_thread();
     assert_no_leak("spawning and joining 8 threads", many_threads);
+    spread_over_cores();
     0
 }
 
