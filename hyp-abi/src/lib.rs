@@ -99,6 +99,18 @@ pub mod el1_entry {
     pub const CPTR_EL2: u64 = 0x33ff;
     /// HCR_EL2.RW: EL1 runs AArch64.
     pub const HCR_EL2_RW: u64 = 1 << 31;
+    /// `ID_AA64PFR0_EL1.GIC`, bits 27:24: nonzero when the core implements
+    /// the GICv3 system-register CPU interface (`ICC_*`); accessing those
+    /// registers without it is an undefined instruction.
+    pub const PFR0_GIC_SHIFT: u64 = 24;
+    pub const PFR0_GIC_BITS: u64 = 4;
+    /// `ICC_SRE_EL1.SRE` (and `ICC_SRE_EL2.SRE`): the system-register
+    /// interface.
+    pub const ICC_SRE_SRE: u64 = 1 << 0;
+    /// `ICC_SRE_EL2.Enable`: EL1 may access `ICC_SRE_EL1`. Whatever enters
+    /// EL1 from EL2 on a core (the kernel's entry, or the EL2 layer for
+    /// every core it starts) sets it and `ICC_SRE_EL2.SRE` on a GICv3.
+    pub const ICC_SRE_EL2_ENABLE: u64 = 1 << 3;
 }
 
 /// A range of guest physical memory.

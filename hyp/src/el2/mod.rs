@@ -277,6 +277,30 @@ static FORWARDED: AtomicU64 = AtomicU64::new(0);
 const REFUSALS_PRINTED: u64 = 8;
 
 /// The per-core EL2 set-up every core needs before it runs the guest.
+/// On a GICv3 CPU interface, lets EL1 use its `ICC_*` system registers
+/// (`ICC_SRE_EL2.Enable` and `.SRE`), on every core the layer starts, as
+/// the kernel's entry does on the boot core.
+fn enable_el1_gic_system_registers() {
+    use hyp_abi::el1_entry::{ICC_SRE_EL2_ENABLE, ICC_SRE_SRE, PFR0_GIC_BITS, PFR0_GIC_SHIFT};
+    let gic = (ID_AA64PFR0_EL1.get() >> PFR0_GIC_SHIFT) & ((1 << PFR0_GIC_BITS) - 1);
+    if gic == 0 {
+        return;
+    }
+    // SAFETY: ID_AA64PFR0_EL1.GIC says the register exists; the bits only
+    // open the GIC's system-register interface to EL1.
+    unsafe {
+        asm!(
+            "mrs {t}, icc_sre_el2",
+            "orr {t}, {t}, {bits}",
+            "msr icc_sre_el2, {t}",
+            "isb",
+            t = out(reg) _,
+            bits = in(reg) ICC_SRE_EL2_ENABLE | ICC_SRE_SRE,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
 fn install_guest_view(c: &HypConfig) {
     CPTR_EL2.set(CPTR_EL2_NO_TRAPS);
     CNTHCTL_EL2.set(CNTHCTL_EL2.get() | 0b11); // EL1PCTEN | EL1PCEN
@@ -292,6 +316,7 @@ fn install_guest_view(c: &HypConfig) {
             options(nostack, preserves_flags)
         )
     };
+    enable_el1_gic_system_registers();
     VTCR_EL2.set(c.vtcr_el2);
     VTTBR_EL2.set(c.vttbr_el2);
     HCR_EL2.set(c.hcr_el2);

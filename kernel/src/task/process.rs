@@ -28,7 +28,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use platform::arch::user_pt::UserPerms;
 use platform::println;
@@ -57,6 +57,9 @@ pub struct Process {
     deadline: AtomicU64,
     /// That limit in seconds, for the report.
     limit_seconds: AtomicU64,
+    /// Set once the process has ended and given everything back (its
+    /// handles and address space): what waiters for its end look at.
+    finished: AtomicBool,
 }
 
 /// Processes loaded and not yet ended.
@@ -211,6 +214,7 @@ impl Process {
             end: Mutex::new(None),
             deadline: AtomicU64::new(u64::MAX),
             limit_seconds: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
         });
         LIVE.fetch_add(1, Ordering::Relaxed);
         let start = StartState {
@@ -275,12 +279,22 @@ impl Process {
     /// Ends the process: records `stop` (unless an end was asked for
     /// already) and stops every thread.
     pub fn kill(&self, stop: Stop) {
-        {
-            let mut end = self.end.lock();
-            if end.is_none() {
-                *end = Some(stop);
-            }
+        self.record_end(stop);
+        self.stop_threads();
+    }
+
+    /// Records how the process ends, if nothing was recorded yet; true if
+    /// this was the first.
+    fn record_end(&self, stop: Stop) -> bool {
+        let mut end = self.end.lock();
+        let first = end.is_none();
+        if first {
+            *end = Some(stop);
         }
+        first
+    }
+
+    fn stop_threads(&self) {
         let threads: Vec<Arc<Thread>> = {
             let mut tasks = self.tasks.lock();
             if tasks.phase == Phase::Dead {
@@ -294,16 +308,14 @@ impl Process {
         }
     }
 
-    /// The process overran its time limit.
+    /// The process overran its time limit (the boot core and the
+    /// thread's own core may both notice: one report).
     pub fn time_limit_reached(&self) {
-        let seconds = self.time_limit_seconds();
-        if self.end.lock().is_none() {
-            println!("[kill] {}: time limit exceeded ({seconds} s)", self.name);
+        let reason = format!("time limit exceeded ({} s)", self.time_limit_seconds());
+        if self.record_end(Stop::Kill(Some(FaultKind::TimeLimit), reason.clone())) {
+            println!("[kill] {}: {reason}", self.name);
         }
-        self.kill(Stop::Kill(
-            Some(FaultKind::TimeLimit),
-            format!("time limit exceeded ({seconds} s)"),
-        ));
+        self.stop_threads();
     }
 
     fn time_limit_seconds(&self) -> u64 {
@@ -321,9 +333,11 @@ impl Process {
         self.deadline.load(Ordering::Relaxed)
     }
 
-    /// Whether the process has ended (its resources are gone).
+    /// Whether the process has ended and its resources are gone (its
+    /// last thread's core may still be tearing it down when the phase says
+    /// dead: this waits for the end of that).
     pub fn is_dead(&self) -> bool {
-        self.tasks.lock().phase == Phase::Dead
+        self.finished.load(Ordering::Acquire)
     }
 
     /// How it ended (None while it runs).
@@ -403,6 +417,7 @@ impl Process {
             }
         }
         self.terminate();
+        self.finished.store(true, Ordering::Release);
         self.base
             .signals
             .update(Signals::empty(), Signals::TASK_TERMINATED);

@@ -17,17 +17,10 @@ use arm_gic::{IntId, InterruptGroup, UniqueMmioPointer};
 use core::fmt;
 use core::ptr::NonNull;
 
-/// `ID_AA64PFR0_EL1.GIC`, bits 27:24: nonzero when the core implements the
-/// GICv3 system-register CPU interface (`ICC_*`); accessing those registers
-/// without it is an undefined instruction. entry.S gets these (and the
-/// `ICC_SRE_EL2` bits below) as const operands.
-pub const PFR0_GIC_SHIFT: u64 = 24;
-pub const PFR0_GIC_BITS: u64 = 4;
-/// `ICC_SRE_EL1.SRE` (and `ICC_SRE_EL2.SRE`): the system-register interface.
-pub const ICC_SRE_SRE: u64 = 1 << 0;
-/// `ICC_SRE_EL2.Enable`: EL1 may access `ICC_SRE_EL1` (entry.S sets it and
-/// `ICC_SRE_EL2.SRE` when entered at EL2).
-pub const ICC_SRE_EL2_ENABLE: u64 = 1 << 3;
+/// The GICv3 system-register facts EL2 and EL1 share (entry.S gets them as
+/// const operands; the EL2 layer uses the same ones for the cores it
+/// starts).
+pub use hyp_abi::el1_entry::{ICC_SRE_EL2_ENABLE, ICC_SRE_SRE, PFR0_GIC_BITS, PFR0_GIC_SHIFT};
 /// The affinity fields of `MPIDR_EL1` (Aff3 at 39:32, Aff2..Aff0 at 23:0),
 /// as `GicrTyper::core_mpidr` lays them out.
 const MPIDR_AFFINITY: u64 = 0xff_00ff_ffff;
