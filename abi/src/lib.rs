@@ -79,6 +79,7 @@ pub mod topic {
     pub const HANDLE_VALID: u32 = 1;
     pub const HANDLE_BASIC: u32 = 2;
     pub const VMAR: u32 = 7;
+    pub const THREAD: u32 = 10;
     pub const THREAD_STATS: u32 = 15;
     pub const HANDLE_COUNT: u32 = 19;
     pub const VMO: u32 = 0x3000_0017;
@@ -105,6 +106,20 @@ pub const ZX_MAX_NAME_LEN: usize = 32;
 /// `zx_time_t` deadlines.
 pub const ZX_TIME_INFINITE: i64 = i64::MAX;
 pub const ZX_TIME_INFINITE_PAST: i64 = i64::MIN;
+/// `zx_info_thread_t.state` values (`ZX_THREAD_STATE_*`).
+pub mod thread_state {
+    pub const NEW: u32 = 0x0000;
+    pub const RUNNING: u32 = 0x0001;
+    pub const SUSPENDED: u32 = 0x0002;
+    pub const BLOCKED: u32 = 0x0003;
+    pub const DYING: u32 = 0x0004;
+    pub const DEAD: u32 = 0x0005;
+    pub const BLOCKED_SLEEPING: u32 = 0x0203;
+    pub const BLOCKED_FUTEX: u32 = 0x0303;
+    pub const BLOCKED_WAIT_ONE: u32 = 0x0603;
+    pub const BLOCKED_WAIT_MANY: u32 = 0x0703;
+}
+
 /// `ZX_WAIT_MANY_MAX_ITEMS`.
 pub const WAIT_MANY_MAX_ITEMS: usize = 64;
 /// `ZX_MAX_NAME_LEN`: object names, the terminating NUL included.

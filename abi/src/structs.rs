@@ -149,6 +149,7 @@ impl Record for i64 {}
 impl Record for usize {}
 impl Record for WaitItem {}
 impl Record for InfoThreadStats {}
+impl Record for InfoThread {}
 
 /// `zx_wait_item_t`: one entry of `zx_object_wait_many`'s array.
 #[repr(C)]
@@ -179,4 +180,22 @@ pub struct InfoThreadStats {
 const _: () = {
     assert!(core::mem::size_of::<InfoThreadStats>() == 16);
     assert!(core::mem::offset_of!(InfoThreadStats, last_scheduled_cpu) == 8);
+};
+
+/// `zx_info_thread_t` (`ZX_INFO_THREAD`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoThread {
+    /// `ZX_THREAD_STATE_*` (see `thread_state`).
+    pub state: u32,
+    /// `ZX_EXCEPTION_CHANNEL_TYPE_*` when blocked in an exception (none
+    /// here: 0).
+    pub wait_exception_channel_type: u32,
+    /// `zx_cpu_set_t`: the cores it may run on.
+    pub cpu_affinity_mask: [u64; 8],
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<InfoThread>() == 72);
+    assert!(core::mem::offset_of!(InfoThread, cpu_affinity_mask) == 8);
 };

@@ -217,14 +217,14 @@ fn run(here: usize, t: Arc<Thread>) {
     );
     core.limit.store(t.process.deadline(), Ordering::Relaxed);
     arm_timer(here);
-    let started = cpu::counter();
+    t.running_from(cpu::counter());
     // SAFETY: the thread is on no queue and no other core (it was popped
     // from a queue, where only a scheduler after its switch or a waker that
     // `notify` chose puts it); its stack limit is set; this core's context
     // stays valid; `t` keeps the thread and its stack alive until it
     // switches back.
     unsafe { trap::switch(core.context.get(), t.kernel_context()) };
-    t.add_runtime(cpu::counter().saturating_sub(started));
+    t.stopped_running_at(cpu::counter());
     core.slice_end.store(u64::MAX, Ordering::Relaxed);
     core.limit.store(u64::MAX, Ordering::Relaxed);
     cpu_local

@@ -58,7 +58,20 @@ pub fn wait(
         let queue = table.entry((space, address)).or_default();
         queue.try_reserve(1).map_err(|_| ZxStatus::NoMemory)?;
         queue.push_back(waiter.clone());
+        // Queued: from here a wake finds it (what ZX_INFO_THREAD reports).
+        t.set_blocked(zx_abi::thread_state::BLOCKED_FUTEX);
     }
+    let result = wait_queued(t, space, &waiter, deadline_ns);
+    t.set_blocked(0);
+    result
+}
+
+fn wait_queued(
+    t: &Thread,
+    space: usize,
+    waiter: &Arc<FutexWaiter>,
+    deadline_ns: i64,
+) -> Result<(), ZxStatus> {
     let deadline = deadline_ticks(deadline_ns);
     loop {
         if waiter.woken.load(Ordering::Acquire) {
@@ -71,7 +84,7 @@ pub fn wait(
                 return Ok(());
             }
             let key = (space, waiter.address.load(Ordering::Relaxed));
-            remove(&mut table, key, &waiter);
+            remove(&mut table, key, waiter);
             return Err(if timed_out {
                 ZxStatus::TimedOut
             } else {

@@ -56,6 +56,11 @@ pub fn wait_any(
     states
         .try_reserve_exact(items.len())
         .map_err(|_| ZxStatus::NoMemory)?;
+    t.set_blocked(if items.len() == 1 {
+        zx_abi::thread_state::BLOCKED_WAIT_ONE
+    } else {
+        zx_abi::thread_state::BLOCKED_WAIT_MANY
+    });
     for (object, wanted) in items {
         let w: Arc<dyn Observer> = Arc::new(Waiter {
             thread: me.clone(),
@@ -91,6 +96,7 @@ pub fn wait_any(
     for ((object, _), w) in items.iter().zip(&waiters) {
         object.base().signals.unobserve(w);
     }
+    t.set_blocked(0);
     Ok((outcome, states))
 }
 
@@ -98,8 +104,10 @@ pub fn wait_any(
 /// stop.
 pub fn sleep_until(t: &Thread, deadline_ns: i64) {
     let deadline = deadline_ticks(deadline_ns);
+    t.set_blocked(zx_abi::thread_state::BLOCKED_SLEEPING);
     loop {
         if t.stop_requested() || deadline.is_some_and(|d| cpu::counter() >= d) {
+            t.set_blocked(0);
             return;
         }
         if deadline.is_none() {

@@ -11,8 +11,8 @@ use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoThreadStats, InfoVmar, InfoVmo,
-    Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoThread, InfoThreadStats, InfoVmar,
+    InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -116,6 +116,7 @@ enum InfoRecord {
     Vmar(InfoVmar),
     Vmo(InfoVmo, usize),
     ThreadStats(InfoThreadStats),
+    Thread(InfoThread),
 }
 
 pub fn object_get_info(
@@ -156,6 +157,23 @@ pub fn object_get_info(
                 len: vmar.size,
             })
         }
+        topic::THREAD => {
+            let Some(thread) = downcast::<Thread>(object) else {
+                return Err(ZxStatus::WrongType);
+            };
+            if !rights.contains(Rights::INSPECT) {
+                return Err(ZxStatus::AccessDenied);
+            }
+            let mut mask = [0u64; 8];
+            for cpu in 0..crate::sched::cores_online().min(64 * mask.len()) {
+                mask[cpu / 64] |= 1 << (cpu % 64);
+            }
+            InfoRecord::Thread(InfoThread {
+                state: thread.state(),
+                wait_exception_channel_type: 0,
+                cpu_affinity_mask: mask,
+            })
+        }
         topic::THREAD_STATS => {
             let Some(thread) = downcast::<Thread>(object) else {
                 return Err(ZxStatus::WrongType);
@@ -185,6 +203,7 @@ pub fn object_get_info(
         InfoRecord::Vmar(r) => record_as_bytes(r),
         InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
         InfoRecord::ThreadStats(r) => record_as_bytes(r),
+        InfoRecord::Thread(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

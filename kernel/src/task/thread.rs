@@ -20,7 +20,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use platform::arch::percpu::this_cpu;
 use platform::arch::trap;
 use platform::arch::trap::{enter_user, Esr, FpState, KernelContext, SyncKind, Trap, UserContext};
@@ -61,8 +61,13 @@ pub struct Thread {
     switch_reason: AtomicU8,
     /// The core it last ran on (where wakers prefer to queue it).
     last_cpu: AtomicUsize,
-    /// Counter ticks it has run (`ZX_INFO_THREAD_STATS`).
+    /// Counter ticks it has run (`ZX_INFO_THREAD_STATS`), not counting
+    /// the stretch it is in now, if it runs.
     runtime_ticks: AtomicU64,
+    /// Counter value when it last got a core (0: not running).
+    running_since: AtomicU64,
+    /// `ZX_THREAD_STATE_BLOCKED_*` while in a blocking call, else 0.
+    blocked: AtomicU32,
     /// In a wait with no deadline that nothing has woken yet (the process
     /// counts these; see `Process::wait_forever`).
     pub(crate) forever: AtomicBool,
@@ -96,6 +101,8 @@ impl Thread {
             switch_reason: AtomicU8::new(0),
             last_cpu: AtomicUsize::new(0),
             runtime_ticks: AtomicU64::new(0),
+            running_since: AtomicU64::new(0),
+            blocked: AtomicU32::new(0),
             forever: AtomicBool::new(false),
         });
         let kctx = KernelContext::new_thread(top, thread_entry, Arc::as_ptr(&thread) as usize);
@@ -177,14 +184,47 @@ impl Thread {
         self.process.kill(Stop::Kill(kind, reason));
     }
 
-    /// Adds a stretch of running time (counter ticks).
-    pub(crate) fn add_runtime(&self, ticks: u64) {
-        self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
+    /// Marks the thread as in a blocking call (`ZX_THREAD_STATE_BLOCKED_*`),
+    /// or out of it (0).
+    pub(crate) fn set_blocked(&self, state: u32) {
+        self.blocked.store(state, Ordering::Release);
     }
 
-    /// Nanoseconds the thread has run.
+    /// `ZX_INFO_THREAD`'s state.
+    pub fn state(&self) -> u32 {
+        use zx_abi::thread_state;
+        match self.lifecycle.load(Ordering::Acquire) {
+            NEW => thread_state::NEW,
+            DEAD => thread_state::DEAD,
+            _ if self.stop_requested() => thread_state::DYING,
+            _ => match self.blocked.load(Ordering::Acquire) {
+                0 => thread_state::RUNNING,
+                b => b,
+            },
+        }
+    }
+
+    /// The scheduler gives the thread a core at counter value `now`.
+    pub(crate) fn running_from(&self, now: u64) {
+        self.running_since.store(now, Ordering::Relaxed);
+    }
+
+    /// The thread left its core at counter value `now`.
+    pub(crate) fn stopped_running_at(&self, now: u64) {
+        let since = self.running_since.swap(0, Ordering::Relaxed);
+        self.runtime_ticks
+            .fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+    }
+
+    /// Nanoseconds the thread has run, the current stretch included.
     pub fn runtime_ns(&self) -> i64 {
-        sched::ticks_to_ns(self.runtime_ticks.load(Ordering::Relaxed))
+        let since = self.running_since.load(Ordering::Relaxed);
+        let current = if since == 0 {
+            0
+        } else {
+            platform::arch::cpu::counter().saturating_sub(since)
+        };
+        sched::ticks_to_ns(self.runtime_ticks.load(Ordering::Relaxed) + current)
     }
 
     pub fn last_cpu(&self) -> usize {

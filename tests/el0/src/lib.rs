@@ -811,3 +811,19 @@ pub fn now_ns() -> i64 {
 pub fn ticks_to_ns_i64(ticks: u64) -> i64 {
     (ticks as u128 * 1_000_000_000 / zx::counter_frequency() as u128) as i64
 }
+
+/// `ZX_INFO_THREAD`'s state of thread `h`.
+pub fn thread_state(h: Handle) -> u32 {
+    try_info::<zx::InfoThread>(h, zx::topic::THREAD, 72)
+        .expect("ZX_INFO_THREAD")
+        .state
+}
+
+/// Waits until thread `h` is in `state` (as Zircon's own tests wait for a
+/// thread to block), checking every 100 us; the kernel's time limit for
+/// the program bounds it.
+pub fn wait_for_thread_state(h: Handle, state: u32) {
+    while thread_state(h) != state {
+        zx::nanosleep(zx::deadline_after(100_000));
+    }
+}

@@ -2,18 +2,18 @@
 //! INVALID_ARGS, a value that differs BAD_STATE, the caller as owner
 //! INVALID_ARGS, a bad owner handle BAD_HANDLE or WRONG_TYPE), deadlines
 //! (TIMED_OUT), `zx_futex_wake` waking exactly the count asked for, and
-//! `zx_futex_requeue` (checks, wake some, move the rest).
+//! `zx_futex_requeue` (checks, wake some, move the rest). Waiters are known
+//! to sleep once `ZX_INFO_THREAD` says `ZX_THREAD_STATE_BLOCKED_FUTEX`.
 #![no_std]
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use el0_tests::{assert_err, zx, GARBAGE_HANDLE};
+use el0_tests::{assert_err, wait_for_thread_state, zx, GARBAGE_HANDLE};
 use zx::{thread, Handle, ZxStatus, ZX_HANDLE_INVALID, ZX_TIME_INFINITE};
 
 static WORD: AtomicU32 = AtomicU32::new(0);
 static OTHER: AtomicU32 = AtomicU32::new(0);
 static WOKEN: AtomicU32 = AtomicU32::new(0);
-static WAITING: AtomicU32 = AtomicU32::new(0);
 
 fn checks() {
     let w = &WORD;
@@ -92,7 +92,6 @@ fn checks() {
 /// requeue) until woken.
 fn waiter(which: usize) {
     let f = if which == 0 { &WORD } else { &OTHER };
-    WAITING.fetch_add(1, Ordering::SeqCst);
     match zx::futex_wait(f, 0, ZX_HANDLE_INVALID, ZX_TIME_INFINITE) {
         Ok(()) | Err(ZxStatus::BadState) => {}
         Err(e) => panic!("futex_wait: {e:?}"),
@@ -100,13 +99,26 @@ fn waiter(which: usize) {
     WOKEN.fetch_add(1, Ordering::SeqCst);
 }
 
-fn wait_until_waiting(n: u32) {
-    while WAITING.load(Ordering::SeqCst) < n {
+/// Waits (without a time limit of its own: the kernel's program limit
+/// bounds it) until `n` waiters have woken.
+fn wait_until_woken(n: u32) {
+    while WOKEN.load(Ordering::SeqCst) < n {
         zx::nanosleep(zx::deadline_after(200_000));
     }
-    // Each has called futex_wait by now, or is about to: give them time
-    // to be queued.
-    zx::nanosleep(zx::deadline_after(5_000_000));
+}
+
+/// Gives wrongly woken waiters a moment to show: a check after it can miss
+/// a wrong wake on a slow machine, never invent one.
+fn settle() {
+    zx::nanosleep(zx::deadline_after(10_000_000));
+}
+
+/// Waits until every spawned waiter sleeps on a futex (ZX_INFO_THREAD says
+/// BLOCKED_FUTEX once it is on the futex's queue).
+fn wait_until_waiting(j: &[Option<thread::JoinHandle>]) {
+    for h in j.iter().flatten() {
+        wait_for_thread_state(h.handle(), zx::thread_state::BLOCKED_FUTEX);
+    }
 }
 
 fn wake_counts() {
@@ -114,13 +126,15 @@ fn wake_counts() {
     for s in j.iter_mut() {
         *s = Some(thread::spawn("waiter", waiter, 0).unwrap());
     }
-    wait_until_waiting(4);
+    wait_until_waiting(&j);
     assert_eq!(WOKEN.load(Ordering::SeqCst), 0, "nobody woke on its own");
     zx::futex_wake(&WORD, 1).unwrap();
-    zx::nanosleep(zx::deadline_after(5_000_000));
+    wait_until_woken(1);
+    settle();
     assert_eq!(WOKEN.load(Ordering::SeqCst), 1, "wake(1) woke one");
     zx::futex_wake(&WORD, 2).unwrap();
-    zx::nanosleep(zx::deadline_after(5_000_000));
+    wait_until_woken(3);
+    settle();
     assert_eq!(WOKEN.load(Ordering::SeqCst), 3, "wake(2) woke two more");
     zx::futex_wake(&WORD, u32::MAX).unwrap();
     for s in j.iter_mut() {
@@ -132,12 +146,11 @@ fn wake_counts() {
 
 fn requeue() {
     WOKEN.store(0, Ordering::SeqCst);
-    WAITING.store(0, Ordering::SeqCst);
     let mut j: [Option<thread::JoinHandle>; 3] = [const { None }; 3];
     for s in j.iter_mut() {
         *s = Some(thread::spawn("waiter", waiter, 0).unwrap());
     }
-    wait_until_waiting(3);
+    wait_until_waiting(&j);
     // Wake one, move the other two to OTHER.
     zx::futex_requeue(&WORD, 1, 0, &OTHER, 2, ZX_HANDLE_INVALID).unwrap();
     zx::nanosleep(zx::deadline_after(5_000_000));

@@ -135,9 +135,8 @@ fn sleep_forever(_: usize) {
 
 fn kill_a_thread() {
     let j = thread::spawn("sleeper", sleep_forever, 0).unwrap();
-    while SLEEPING.load(Ordering::SeqCst) == 0 {
-        zx::nanosleep(zx::deadline_after(100_000));
-    }
+    el0_tests::wait_for_thread_state(j.handle(), zx::thread_state::BLOCKED_FUTEX);
+    assert_eq!(SLEEPING.load(Ordering::SeqCst), 1);
     // Zircon looks the handle up with DESTROY before asking for a task:
     // the root VMAR has no DESTROY.
     assert_err(
@@ -160,6 +159,7 @@ fn kill_a_thread() {
     assert_eq!(zx::task_kill(j.handle()), Ok(()));
     j.join().unwrap();
     zx::println!("thread_basic: task_kill ends a sleeping thread (DESTROY needed)");
+    zx::println!("thread_basic: ZX_INFO_THREAD reports NEW, BLOCKED_FUTEX and DEAD");
 }
 
 static COUNTER: zx::sync::Mutex<u64> = zx::sync::Mutex::new(0);
