@@ -37,6 +37,8 @@ step clippy-el0 cargo clippy -q --target aarch64-unknown-none --release -p zx -p
 step fetch-dtbs bash scripts/fetch-dtbs.sh
 step unit-tests cargo test -q
 step unit-tests-kernel cargo test -q -p kernel --lib
+# The loom model checks of the concurrency protocols (docs/concurrency.md).
+step loom-models bash scripts/loom.sh --quick
 if ! step build bash scripts/build.sh; then
     echo "$passed passed, $failed failed"
     exit 1

@@ -12,6 +12,7 @@ pub mod elf;
 pub mod manifest;
 pub mod object;
 pub mod sched;
+pub mod sync;
 
 #[cfg(target_os = "none")]
 pub mod boot;
@@ -32,3 +33,6 @@ pub mod task;
 pub mod vm;
 #[cfg(target_os = "none")]
 pub mod wait;
+
+#[cfg(all(test, loom))]
+mod models;

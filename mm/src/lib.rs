@@ -22,7 +22,11 @@ pub mod frame;
 pub mod page_list;
 #[allow(unsafe_code)]
 pub mod phys;
+mod sync;
 pub mod vmo;
+
+#[cfg(all(test, loom))]
+mod models;
 
 pub use attribution::{Attribution, ScaledBytes};
 pub use frame::{Frame, FrameAllocator};

@@ -6,8 +6,8 @@
 
 use crate::frame::Frame;
 use crate::phys::PhysAddr;
+use crate::sync::Arc;
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 
 /// One committed page.
 pub enum Page {

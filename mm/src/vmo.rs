@@ -28,7 +28,7 @@
 //! from [`Vmo::snapshot`], [`Vmo::snapshot_window`] and [`Vmo::set_size`]).
 //! Every sum of caller-supplied offsets is checked.
 
-use alloc::sync::Arc;
+use crate::sync::Arc;
 use alloc::vec::Vec;
 
 use bitflags::bitflags;

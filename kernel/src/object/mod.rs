@@ -11,9 +11,10 @@ pub mod signals;
 #[cfg(target_os = "none")]
 pub mod vmar;
 
-use alloc::sync::Arc;
+use crate::sync::{Arc, AtomicU32, Ordering};
 use core::any::Any;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+// Not through `crate::sync`: a `static` counter that orders nothing.
+use core::sync::atomic::AtomicU64;
 use zx_abi::{Rights, Signals};
 
 pub use handle::{HandleTable, MAX_HANDLES};
@@ -24,7 +25,7 @@ static NEXT_KOID: AtomicU64 = AtomicU64::new(1024);
 
 /// A fresh kernel object id; never reused.
 pub fn new_koid() -> u64 {
-    NEXT_KOID.fetch_add(1, Ordering::Relaxed)
+    NEXT_KOID.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
 }
 
 /// What every object carries: its id, its signal state and how many

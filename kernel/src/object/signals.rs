@@ -7,10 +7,8 @@
 //! Lock order: an object's signal lock, then the observer registry; both
 //! are leaves otherwise (observers only record the wake-up).
 
-use alloc::sync::{Arc, Weak};
+use crate::sync::{Arc, AtomicBool, AtomicU32, Mutex, Ordering, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use spin::Mutex;
 use zx_abi::Signals;
 
 /// Someone waiting for some of an object's signals.
@@ -22,10 +20,12 @@ pub trait Observer: Send + Sync {
     fn notify(&self, now: Signals);
 }
 
-/// Every registered observer, with the address of the signal state it
-/// observes. Waits are rare next to signal reads and changes, so the list
-/// lives here rather than in every object (a VMO stays small).
-static REGISTRY: Mutex<Vec<(usize, Weak<dyn Observer>)>> = Mutex::new(Vec::new());
+crate::loom_static! {
+    /// Every registered observer, with the address of the signal state it
+    /// observes. Waits are rare next to signal reads and changes, so the
+    /// list lives here rather than in every object (a VMO stays small).
+    static REGISTRY: Mutex<Vec<(usize, Weak<dyn Observer>)>> = Mutex::new(Vec::new());
+}
 
 /// The bits (read without a lock), a small lock that serialises changes
 /// with registrations, and whether anyone may be observing.
@@ -36,11 +36,13 @@ pub struct SignalState {
 }
 
 impl SignalState {
-    pub const fn new(initial: Signals) -> Self {
-        Self {
-            bits: AtomicU32::new(initial.bits()),
-            lock: Mutex::new(()),
-            observed: AtomicBool::new(false),
+    crate::const_fn! {
+        pub fn new(initial: Signals) -> Self {
+            Self {
+                bits: AtomicU32::new(initial.bits()),
+                lock: Mutex::new(()),
+                observed: AtomicBool::new(false),
+            }
         }
     }
 
@@ -121,7 +123,8 @@ impl Drop for SignalState {
     }
 }
 
-#[cfg(test)]
+// Under loom the state holds loom primitives, made only inside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use core::sync::atomic::{AtomicU32, Ordering};

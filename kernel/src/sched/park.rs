@@ -12,7 +12,7 @@
 //!
 //! Portable (host tests, and the loom models in `docs/concurrency.md`).
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering};
 
 /// Not parked: running, or on a run queue.
 const RUNNING: u8 = 0;
@@ -34,8 +34,10 @@ impl Default for Park {
 }
 
 impl Park {
-    pub const fn new() -> Self {
-        Self(AtomicU8::new(RUNNING))
+    crate::const_fn! {
+        pub fn new() -> Self {
+            Self(AtomicU8::new(RUNNING))
+        }
     }
 
     /// Called by the thread itself, after checking that what it waits for
@@ -48,7 +50,10 @@ impl Park {
         {
             Ok(_) => true,
             Err(NOTIFIED) => {
-                self.0.store(RUNNING, Ordering::Release);
+                // A read-modify-write, not a store: it reads the latest
+                // notification, so the re-check sees what every notifier
+                // published before notifying (see `notify`).
+                self.0.swap(RUNNING, Ordering::AcqRel);
                 false
             }
             Err(s) => unreachable!("prepare in park state {s}"),
@@ -65,7 +70,8 @@ impl Park {
         {
             Ok(_) => false,
             Err(WOKEN) => {
-                self.0.store(RUNNING, Ordering::Release);
+                // A read-modify-write, as in `prepare`.
+                self.0.swap(RUNNING, Ordering::AcqRel);
                 true
             }
             Err(s) => unreachable!("finish in park state {s}"),
@@ -82,7 +88,15 @@ impl Park {
                 RUNNING => (NOTIFIED, false),
                 PARKING => (WOKEN, false),
                 PARKED => (RUNNING, true),
-                _ => return false,
+                // Already notified: written again all the same, so that
+                // the read-modify-write consuming the notification
+                // (`prepare`, `finish`) synchronises with this notifier
+                // too, and the thread's re-check sees what it published.
+                // Returning without a write loses that wake-up to the
+                // memory model (found by the loom model
+                // `loom_park_two_sleeps_in_a_row`).
+                NOTIFIED | WOKEN => (state, false),
+                s => unreachable!("notify in park state {s}"),
             };
             match self
                 .0
@@ -100,7 +114,8 @@ impl Park {
     }
 }
 
-#[cfg(test)]
+// Under loom the state is a loom atomic, made only inside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -11,8 +11,7 @@
 //!
 //! Lock order: the allocator's lock is a leaf.
 
-use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use crate::sync::{AtomicU64, Mutex, Ordering};
 
 /// 16-bit ASIDs (TCR_EL1.AS). ASID 0 is never handed out: it is the
 /// kernel's (its empty TTBR0 uses it) and means "none" on a core.
@@ -78,20 +77,27 @@ impl State {
 }
 
 impl AsidSpace {
-    /// ASIDs `1..count` (`count` at most 2^16), flushed with the given
-    /// functions.
-    pub const fn new(count: usize, flush_all: fn(), flush_asid: fn(u16)) -> Self {
-        assert!(count >= 2 && count <= MAX_ASIDS);
-        Self {
-            state: Mutex::new(State {
-                generation: 1,
-                used: [0; MAX_ASIDS / 64],
-                next: 1,
-            }),
-            active: [const { AtomicU64::new(0) }; MAX_CPUS],
-            count,
-            flush_all,
-            flush_asid,
+    crate::const_fn! {
+        /// ASIDs `1..count` (`count` at most 2^16), flushed with the given
+        /// functions.
+        // `RangeInclusive::contains` is not `const`.
+        #[allow(clippy::manual_range_contains)]
+        pub fn new(count: usize, flush_all: fn(), flush_asid: fn(u16)) -> Self {
+            assert!(count >= 2 && count <= MAX_ASIDS);
+            Self {
+                state: Mutex::new(State {
+                    generation: 1,
+                    used: [0; MAX_ASIDS / 64],
+                    next: 1,
+                }),
+                #[cfg(not(loom))]
+                active: [const { AtomicU64::new(0) }; MAX_CPUS],
+                #[cfg(loom)]
+                active: core::array::from_fn(|_| AtomicU64::new(0)),
+                count,
+                flush_all,
+                flush_asid,
+            }
         }
     }
 
@@ -132,6 +138,13 @@ impl Asid {
         {
             let kept = (s.generation << ASID_BITS) | (mine & ASID_MASK);
             s.take((mine & ASID_MASK) as usize);
+            // The other cores that run it with the old value now hold the
+            // new one: a later roll-over still finds them by it, so the
+            // space keeps this ASID on every core (and its shootdowns,
+            // which name `current`, reach them all).
+            for c in &space.active {
+                let _ = c.compare_exchange(mine, kept, Ordering::AcqRel, Ordering::Relaxed);
+            }
             kept
         } else {
             let asid = match s.find_free(space.count) {
@@ -173,7 +186,8 @@ impl Asid {
     }
 }
 
-#[cfg(test)]
+// Under loom the space holds loom primitives, made only inside a model.
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use core::sync::atomic::AtomicUsize;
@@ -225,6 +239,34 @@ mod tests {
             .map(|_| Asid::default().activate(&space, 3))
             .collect();
         assert!(!fresh.contains(&asid_a) && !fresh.contains(&asid_b));
+    }
+
+    #[test]
+    fn a_space_on_two_cores_keeps_one_asid_through_two_roll_overs() {
+        // Found by the loom model `loom_asid_one_space_on_two_cores_...`.
+        let space = AsidSpace::new(4, flush_all, flush_asid);
+        let spaces: Vec<Asid> = (0..3).map(|_| Asid::default()).collect();
+        let a = Asid::default();
+        // Core 1 runs A throughout, never re-activating it.
+        let on_core_1 = a.activate(&space, 1);
+        let mut run_on_0 = |s: &Asid| {
+            let asid = s.activate(&space, 0);
+            space.deactivate(0);
+            asid
+        };
+        // Core 0 runs the others until a roll-over, then A, then others
+        // until a second roll-over, then A again.
+        for s in &spaces {
+            run_on_0(s);
+        }
+        assert_eq!(run_on_0(&a), on_core_1);
+        run_on_0(&spaces[0]);
+        run_on_0(&spaces[1]);
+        assert_eq!(
+            run_on_0(&a),
+            on_core_1,
+            "A would run with two ASIDs, and a shootdown by one misses the other"
+        );
     }
 
     #[test]
