@@ -201,7 +201,7 @@ pub fn run_cpu(done: &dyn Fn() -> bool, wake_at: &dyn Fn() -> u64) {
         }
         match pick(here) {
             Some(t) => run(here, t),
-            None => idle(here, wake_at()),
+            None => idle(here, wake_at(), done),
         }
     }
 }
@@ -254,14 +254,15 @@ fn run(here: usize, t: Arc<dyn Runnable>) {
 }
 
 /// Nothing to run: sleep in `wfi` until an interrupt (the timer, or a
-/// reschedule from a core that queued a thread here).
-fn idle(here: usize, wake_at: u64) {
+/// reschedule from a core that queued a thread here or `kick`ed it).
+/// Everything that would end the sleep is looked at again after the core
+/// says it is idle: a waker that looked before saw it busy and sent
+/// nothing, so what it did must be seen here.
+fn idle(here: usize, wake_at: u64, done: &dyn Fn() -> bool) {
     let core = &CORES[here];
     core.idle.store(true, Ordering::Release);
     fence(Ordering::SeqCst);
-    if core.queued.load(Ordering::Acquire) == 0
-        && (0..MAX_CPUS).all(|i| CORES[i].queued.load(Ordering::Acquire) == 0)
-    {
+    if (0..MAX_CPUS).all(|i| CORES[i].queued.load(Ordering::Acquire) == 0) && !done() {
         let deadline = core.next_timer.load(Ordering::Acquire).min(wake_at);
         if deadline == u64::MAX {
             timer::disarm();
