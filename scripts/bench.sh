@@ -300,7 +300,7 @@ done
 echo
 for f in zk-threads zk-fscale; do
     grep -h '^cpu: [0-9]* of [0-9]* core(s) online' "$work/$f.log" |
-        sed "s/^cpu: /note: $f: zkernel brought up /; s/\$/ (its scheduler may use fewer)/"
+        sed "s/^cpu: /note: $f: zkernel brought up /"
 done
 grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log "$work"/linux-*.log |
     sed 's/^benchinfo: /note: /'

@@ -18,6 +18,10 @@ pub trait Observer: Send + Sync {
     /// Called with the new bits when any of `interest` is now asserted. Runs
     /// under the object's signal lock: record and return.
     fn notify(&self, now: Signals);
+    /// Handle `handle` of the process `owner` (an address, as a key) was
+    /// closed: an observer waiting through that handle ends its wait. Runs
+    /// under the object's signal lock.
+    fn handle_closed(&self, _owner: usize, _handle: u32) {}
 }
 
 crate::loom_static! {
@@ -92,6 +96,24 @@ impl SignalState {
         registry.retain(|(_, w)| w.strong_count() > 0);
         registry.push((self.key(), Arc::downgrade(observer)));
         self.get()
+    }
+
+    /// Tells the observers that handle `handle` of process `owner` to this
+    /// object is gone (`zx_object_wait_*` through it end with
+    /// `ZX_ERR_CANCELED`).
+    pub fn handle_closed(&self, owner: usize, handle: u32) {
+        if !self.observed.load(Ordering::Acquire) {
+            return;
+        }
+        let _guard = self.lock.lock();
+        let key = self.key();
+        for (k, w) in REGISTRY.lock().iter() {
+            if *k == key {
+                if let Some(o) = w.upgrade() {
+                    o.handle_closed(owner, handle);
+                }
+            }
+        }
     }
 
     /// Removes `observer` (its wait ended).

@@ -3,7 +3,7 @@
 
 use super::{user, SysResult};
 use crate::task::Thread;
-use zx_abi::{Handle, UserIn, UserOut, ZxStatus, ZX_HANDLE_INVALID};
+use zx_abi::{Handle, Rights, UserIn, UserOut, ZxStatus, ZX_HANDLE_INVALID};
 
 pub fn handle_close(t: &Thread, h: Handle) -> SysResult {
     if h == ZX_HANDLE_INVALID {
@@ -53,7 +53,12 @@ pub fn handle_duplicate(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>
 pub fn handle_replace(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>) -> SysResult {
     let new = t.process.with_handles(|table| table.replace(h, rights));
     match new {
-        Ok(new) => user::give_handle(t, out, new),
+        Ok(new) => {
+            if let Ok((object, _)) = t.process.get_any(new, Rights::NONE) {
+                t.process.handle_gone(h, &object);
+            }
+            user::give_handle(t, out, new)
+        }
         Err((status, old)) => {
             drop(old);
             Err(status)

@@ -27,7 +27,7 @@ pub fn object_wait_one(
     if !object.is_waitable() {
         return Err(ZxStatus::NotSupported);
     }
-    let items = [(object, Signals::from_bits_retain(wanted))];
+    let items = [(object, Signals::from_bits_retain(wanted), h)];
     let (outcome, states) = wait::wait_any(t, &items, deadline)?;
     if !observed.is_null() {
         user::write(t, observed, &states[0].bits())?;
@@ -54,7 +54,7 @@ pub fn object_wait_many(
     let mut buf = [WaitItem::default(); WAIT_MANY_MAX_ITEMS];
     let buf = &mut buf[..count];
     user::read_array(t, UserIn::new(items.addr()), buf)?;
-    let mut objects: Vec<(ObjectRef, Signals)> = Vec::new();
+    let mut objects: Vec<(ObjectRef, Signals, Handle)> = Vec::new();
     objects
         .try_reserve_exact(count)
         .map_err(|_| ZxStatus::NoMemory)?;
@@ -63,7 +63,7 @@ pub fn object_wait_many(
         if !object.is_waitable() {
             return Err(ZxStatus::NotSupported);
         }
-        objects.push((object, Signals::from_bits_retain(item.waitfor)));
+        objects.push((object, Signals::from_bits_retain(item.waitfor), item.handle));
     }
     let (outcome, states) = wait::wait_any(t, &objects, deadline)?;
     for (i, (item, state)) in buf.iter_mut().zip(&states).enumerate() {

@@ -477,7 +477,20 @@ impl Process {
     /// table's lock.
     #[inline]
     pub fn remove_handle(&self, h: Handle) -> Result<Entry, ZxStatus> {
-        self.handles.lock().remove(h)
+        let entry = self.handles.lock().remove(h)?;
+        self.handle_gone(h, &entry.object);
+        Ok(entry)
+    }
+
+    /// Handle `h` to `object` no longer exists: waits through it end
+    /// (`ZX_ERR_CANCELED`).
+    pub fn handle_gone(&self, h: Handle, object: &ObjectRef) {
+        object.base().signals.handle_closed(self.key(), h);
+    }
+
+    /// This process as a key for waiters.
+    pub fn key(&self) -> usize {
+        self as *const Self as usize
     }
 
     /// Handles the process holds.

@@ -13,15 +13,28 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use platform::arch::cpu;
-use zx_abi::{Signals, ZxStatus};
+use zx_abi::{Handle, Signals, ZxStatus};
 
-/// One thread waiting for some signals of one object.
+/// One thread waiting for some signals of one object, through one handle.
 struct Waiter {
     thread: Arc<Thread>,
     interest: Signals,
+    /// The handle waited through (closing it cancels the wait).
+    handle: Handle,
     /// Notified at least once (the thread then no longer counts as waiting
     /// forever).
     fired: AtomicBool,
+    /// The handle was closed.
+    canceled: AtomicBool,
+}
+
+impl Waiter {
+    fn fire(&self) {
+        if !self.fired.swap(true, Ordering::AcqRel) {
+            self.thread.process.wait_forever_ended(&self.thread);
+        }
+        self.thread.wake();
+    }
 }
 
 impl Observer for Waiter {
@@ -30,25 +43,30 @@ impl Observer for Waiter {
     }
 
     fn notify(&self, _now: Signals) {
-        if !self.fired.swap(true, Ordering::AcqRel) {
-            self.thread.process.wait_forever_ended(&self.thread);
+        self.fire();
+    }
+
+    fn handle_closed(&self, owner: usize, handle: u32) {
+        if owner == self.thread.process.key() && handle == self.handle {
+            self.canceled.store(true, Ordering::Release);
+            self.fire();
         }
-        self.thread.wake();
     }
 }
 
-/// Waits until one of `items` (object, signals wanted) has a wanted signal,
-/// or until `deadline_ns`. Returns the outcome (`Ok`, `TimedOut`, or
-/// `Canceled` when the thread must stop) and each object's signals at the
-/// end.
+/// Waits until one of `items` (object, signals wanted, the handle it is
+/// waited through) has a wanted signal, or until `deadline_ns`. Returns the
+/// outcome (`Ok`, `TimedOut`, or `Canceled` when a handle was closed or the
+/// thread must stop) and each object's signals at the end
+/// (`ZX_SIGNAL_HANDLE_CLOSED` added for a closed handle).
 pub fn wait_any(
     t: &Thread,
-    items: &[(ObjectRef, Signals)],
+    items: &[(ObjectRef, Signals, Handle)],
     deadline_ns: i64,
 ) -> Result<(Result<(), ZxStatus>, Vec<Signals>), ZxStatus> {
     let deadline = deadline_ticks(deadline_ns);
     let me = t.arc();
-    let mut waiters: Vec<Arc<dyn Observer>> = Vec::new();
+    let mut waiters: Vec<Arc<Waiter>> = Vec::new();
     waiters
         .try_reserve_exact(items.len())
         .map_err(|_| ZxStatus::NoMemory)?;
@@ -61,24 +79,27 @@ pub fn wait_any(
     } else {
         zx_abi::thread_state::BLOCKED_WAIT_MANY
     });
-    for (object, wanted) in items {
-        let w: Arc<dyn Observer> = Arc::new(Waiter {
+    for (object, wanted, handle) in items {
+        let w = Arc::new(Waiter {
             thread: me.clone(),
             interest: *wanted,
+            handle: *handle,
             fired: AtomicBool::new(false),
+            canceled: AtomicBool::new(false),
         });
-        states.push(object.base().signals.observe(&w));
+        let observer: Arc<dyn Observer> = w.clone();
+        states.push(object.base().signals.observe(&observer));
         waiters.push(w);
     }
     let outcome = loop {
         if items
             .iter()
             .zip(&states)
-            .any(|((_, wanted), now)| now.intersects(*wanted))
+            .any(|((_, wanted, _), now)| now.intersects(*wanted))
         {
             break Ok(());
         }
-        if t.stop_requested() {
+        if waiters.iter().any(|w| w.canceled.load(Ordering::Acquire)) || t.stop_requested() {
             break Err(ZxStatus::Canceled);
         }
         if deadline.is_some_and(|d| cpu::counter() >= d) {
@@ -89,12 +110,16 @@ pub fn wait_any(
         }
         park_current(t, deadline);
         t.process.wait_forever_ended(t);
-        for (state, (object, _)) in states.iter_mut().zip(items) {
+        for (state, (object, _, _)) in states.iter_mut().zip(items) {
             *state = object.signals();
         }
     };
-    for ((object, _), w) in items.iter().zip(&waiters) {
-        object.base().signals.unobserve(w);
+    for (((object, _, _), w), state) in items.iter().zip(&waiters).zip(states.iter_mut()) {
+        let observer: Arc<dyn Observer> = w.clone();
+        object.base().signals.unobserve(&observer);
+        if w.canceled.load(Ordering::Acquire) {
+            *state |= Signals::HANDLE_CLOSED;
+        }
     }
     t.set_blocked(0);
     Ok((outcome, states))

@@ -3,7 +3,9 @@
 //! `zx_object_wait_one` that blocks until another thread signals, deadlines
 //! (TIMED_OUT with the signals observed), and `zx_object_wait_many`
 //! (pending for every item, OUT_OF_RANGE past 64 items, BAD_HANDLE and
-//! ACCESS_DENIED, no items sleeps until the deadline).
+//! ACCESS_DENIED, no items sleeps until the deadline), and closing the
+//! handle a thread waits through ends its wait with CANCELED and
+//! `ZX_SIGNAL_HANDLE_CLOSED` observed.
 #![no_std]
 #![no_main]
 
@@ -139,6 +141,74 @@ fn wait_many() {
     zx::println!("event_wait: wait_many fills every pending, checks count, handles and rights");
 }
 
+static CANCELED_SEEN: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// Waits for ever on the event whose handle is `h`, through that handle.
+fn wait_on(h: usize) {
+    let (s, seen) = zx::object_wait_one(h as Handle, signals::USER_0, ZX_TIME_INFINITE);
+    assert_eq!(s, Err(ZxStatus::Canceled), "a wait whose handle was closed");
+    assert_ne!(
+        seen & signals::HANDLE_CLOSED,
+        0,
+        "observed has HANDLE_CLOSED"
+    );
+    CANCELED_SEEN.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+}
+
+/// The same through wait_many, with a second handle that stays open.
+fn wait_many_on(h: usize) {
+    let other = zx::event_create().unwrap();
+    let mut items = [
+        WaitItem {
+            handle: other,
+            waitfor: signals::USER_0,
+            pending: 0,
+        },
+        WaitItem {
+            handle: h as Handle,
+            waitfor: signals::USER_0,
+            pending: 0,
+        },
+    ];
+    assert_eq!(
+        zx::object_wait_many(&mut items, ZX_TIME_INFINITE),
+        Err(ZxStatus::Canceled)
+    );
+    assert_eq!(
+        items[0].pending & signals::HANDLE_CLOSED,
+        0,
+        "the open handle's item"
+    );
+    assert_ne!(
+        items[1].pending & signals::HANDLE_CLOSED,
+        0,
+        "the closed handle's item"
+    );
+    zx::handle_close(other).unwrap();
+    CANCELED_SEEN.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+}
+
+fn close_during_wait() {
+    for (i, f) in [wait_on as fn(usize), wait_many_on].into_iter().enumerate() {
+        let e = zx::event_create().unwrap();
+        let keep = dup(e, rights::SAME_RIGHTS);
+        let j = thread::spawn("waiter", f, e as usize).unwrap();
+        let blocked = if i == 0 {
+            zx::thread_state::BLOCKED_WAIT_ONE
+        } else {
+            zx::thread_state::BLOCKED_WAIT_MANY
+        };
+        el0_tests::wait_for_thread_state(j.handle(), blocked);
+        // Signalling through another handle to the same object would end
+        // the wait differently; closing this one cancels it.
+        zx::handle_close(e).unwrap();
+        j.join().unwrap();
+        zx::handle_close(keep).unwrap();
+    }
+    assert_eq!(CANCELED_SEEN.load(core::sync::atomic::Ordering::SeqCst), 2);
+    zx::println!("event_wait: closing the handle a wait uses ends it with CANCELED, HANDLE_CLOSED");
+}
+
 fn clocks() {
     let k1 = zx::clock_get_monotonic_via_kernel();
     let u = zx::clock_get_monotonic();
@@ -161,6 +231,7 @@ fn main(_root: Handle) -> i64 {
     create();
     blocking_wait_one();
     wait_many();
+    close_during_wait();
     clocks();
     0
 }
