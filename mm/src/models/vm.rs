@@ -9,8 +9,10 @@
 //! those files, and need updating when `handle_fault`, `unmap`, `map` or
 //! `VmoInner::remove_pages` change it.
 //!
-//! The machine is a `std` mutex whose critical sections contain no loom
-//! operation: each is one step of the model. A core's access (TLB look-up,
+//! The machine is behind a loom mutex of its own, taken last and never
+//! across another lock: each use of it is one step of the model, and loom
+//! sees which steps touch it (state it cannot see, it would not reorder).
+//! A core's access (TLB look-up,
 //! else a walk of the table that fills the TLB, then the read) is one such
 //! step, and so is "remove the entries and invalidate every TLB": a TLB
 //! invalidation followed by a barrier waits for the walks and accesses in
@@ -18,7 +20,6 @@
 //! the models interleave are the protocol's own locks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex as Plain;
 
 use loom::sync::{Arc, Mutex};
 use loom::thread;
@@ -86,7 +87,7 @@ struct World {
     space: Mutex<Space>,
     /// The VMO's lock.
     vmo: Mutex<VmoInner>,
-    machine: Plain<Machine>,
+    machine: Mutex<Machine>,
 }
 
 fn in_range(va: u64, lo: u64, len: u64) -> bool {
@@ -116,11 +117,11 @@ impl World {
         Arc::new(World {
             space: Mutex::new(space),
             vmo: Mutex::new(vmo),
-            machine: Plain::new(machine),
+            machine: Mutex::new(machine),
         })
     }
 
-    fn machine(&self) -> std::sync::MutexGuard<'_, Machine> {
+    fn machine(&self) -> loom::sync::MutexGuard<'_, Machine> {
         self.machine.lock().unwrap()
     }
 
@@ -338,6 +339,9 @@ fn loom_vm_fault_vs_decommit() {
         let w = World::new(frames, true);
         let a = w.clone();
         let t = thread::spawn(move || a.touch(0, BASE));
+        // The decommitting thread read the page first, on the other core:
+        // both cores' TLBs may hold it.
+        assert_eq!(w.touch(1, BASE), Some(b'x'), "nothing freed it yet");
         w.decommit(0);
         let seen = t.join().unwrap();
         assert!(
