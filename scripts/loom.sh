@@ -10,7 +10,7 @@
 #   --bound N   at most N preemptions per interleaving (default 4: about a
 #               minute on two cores; each step up multiplies the time)
 #   FILTER      only the models whose test name contains FILTER
-#               (e.g. signals, handle, asid, cow, park)
+#               (e.g. signals, handle, asid, cow, park, models::vm)
 #
 # Builds into target/loom (the --cfg loom build differs from every other;
 # keeping it apart leaves the normal build's cache alone). Needs only cargo;

@@ -8,6 +8,8 @@
 //! The allocator keeps its spin lock: its critical sections contain no
 //! loom operation, so they are single steps of the model.
 
+mod vm;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use loom::sync::{Arc, Mutex};
