@@ -209,6 +209,13 @@ impl AddressSpace {
             let _ = self.unmap(addr, len);
         }
         let (vmo, vmo_offset) = object.root(offset);
+        // The VMO learns of the mapping under the same holds as the address
+        // space does (its lock first: the protocol's order). Otherwise a
+        // thread could fault the new mapping in before the VMO knew of it,
+        // and a decommit in that gap would free the frame without removing
+        // the entry (found by the loom model of map vs fault and decommit).
+        let root = vmo.clone();
+        let mut root_inner = root.inner.lock();
         let mut inner = self.inner.lock();
         if inner.table.is_none() {
             return Err(ZxStatus::BadState);
@@ -237,10 +244,8 @@ impl AddressSpace {
             perms,
         };
         let reference = m.reference(self);
-        let root = m.vmo.clone();
         inner.mappings.insert(m);
-        drop(inner);
-        root.inner.lock().mappings.insert(reference.id, reference);
+        root_inner.mappings.insert(reference.id, reference);
         Ok(base)
     }
 
