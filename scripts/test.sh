@@ -146,6 +146,23 @@ fi
 # Discardable VMOs are reclaimed under memory pressure.
 if manifest_boot discard-reclaim 0 discard-reclaim; then
     expect "discard-reclaim: passes on little memory" '^test discard_reclaim \.\.\. ok$'
+    expect "discard-reclaim: lockers against reclaim on four cores" '^test smp_discardable \.\.\. ok$'
+fi
+# The same under the EL2 layer, and on raspi4b, whose RAM QEMU fixes at
+# 2 GiB: the kernel's mem.limit gives the allocator as little as -m does.
+reclaim_programs=$(manifest_programs discard-reclaim | sed 's|^|build/el0/|')
+reclaim_mem=$(manifest_boot_args discard-reclaim | sed -n '/^--mem$/{n;p;q}')
+# shellcheck disable=SC2086 # one program path a line
+if boot discard-reclaim-el2 0 --el2 --mem "$reclaim_mem" $reclaim_programs; then
+    expect "discard-reclaim-el2: passes under the EL2 layer" '^test smp_discardable \.\.\. ok$'
+    expect "discard-reclaim-el2: every page back" '^free pages: ([0-9]+) before the programs, \1 after$'
+fi
+# shellcheck disable=SC2086
+if boot discard-reclaim-rpi4 0 --board rpi4 --append "mem.limit=$reclaim_mem" $reclaim_programs; then
+    expect "discard-reclaim-rpi4: the allocator limited" "^memory: the page allocator limited to ${reclaim_mem%M} MiB"
+    expect "discard-reclaim-rpi4: discard_reclaim passes" '^test discard_reclaim \.\.\. ok$'
+    expect "discard-reclaim-rpi4: smp_discardable passes" '^test smp_discardable \.\.\. ok$'
+    expect "discard-reclaim-rpi4: every page back" '^free pages: ([0-9]+) before the programs, \1 after$'
 fi
 
 # A kernel stack overflow is reported from the emergency stack.

@@ -6,6 +6,34 @@ use platform::{power, println};
 
 const MIB: u64 = 1 << 20;
 
+/// The boot argument that gives the allocator at most SIZE bytes of RAM
+/// (`mem.limit=128M`; K, M or G): memory pressure on a board whose RAM is
+/// fixed (the Pi), as QEMU's `-m` gives it on `virt`.
+const MEM_LIMIT_ARG: &str = "mem.limit";
+
+fn memory_limit(bootargs: Option<&str>) -> Option<u64> {
+    let arg = bootargs?
+        .split_ascii_whitespace()
+        .find_map(|a| a.strip_prefix(MEM_LIMIT_ARG)?.strip_prefix('='))?;
+    let (digits, unit) = arg.split_at(arg.find(|c: char| !c.is_ascii_digit())?.min(arg.len()));
+    let shift = match unit {
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
+/// Shortens `ranges` (in order) so that they hold at most `limit` bytes.
+fn limit_ranges(ranges: &mut [platform::dt::Range], limit: u64) {
+    let mut left = limit;
+    for r in ranges {
+        r.size = r.size.min(left) & !(zx_abi::PAGE_SIZE - 1);
+        left -= r.size;
+    }
+}
+
 /// Called by `entry.S` on the boot core, in the upper half, on the boot stack.
 #[unsafe(no_mangle)]
 pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -> ! {
@@ -74,8 +102,16 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
 
     // SAFETY: once, after the kernel tables map all RAM; `usable` excludes
     // everything in use.
-    let report = unsafe { memory::init(&p.usable, ram) };
-    let usable: u64 = p.usable.iter().map(|r| r.size).sum();
+    let mut usable_ranges = p.usable;
+    if let Some(limit) = memory_limit(info.bootargs) {
+        limit_ranges(usable_ranges.as_mut_slice(), limit);
+        println!(
+            "memory: the page allocator limited to {} MiB ({MEM_LIMIT_ARG})",
+            limit / MIB
+        );
+    }
+    let report = unsafe { memory::init(usable_ranges.as_slice(), ram) };
+    let usable: u64 = usable_ranges.iter().map(|r| r.size).sum();
     let free = FRAMES.free_pages() as u64 * 4096;
     println!(
         "heap:   {:#012x}..{:#012x} ({} MiB)",
