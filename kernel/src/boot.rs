@@ -100,8 +100,6 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         );
     }
 
-    // SAFETY: once, after the kernel tables map all RAM; `usable` excludes
-    // everything in use.
     let mut usable_ranges = p.usable;
     if let Some(limit) = memory_limit(info.bootargs) {
         limit_ranges(usable_ranges.as_mut_slice(), limit);
@@ -110,6 +108,8 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
             limit / MIB
         );
     }
+    // SAFETY: once, after the kernel tables map all RAM; the usable ranges
+    // (shortened or not) exclude everything in use.
     let report = unsafe { memory::init(usable_ranges.as_slice(), ram) };
     let usable: u64 = usable_ranges.iter().map(|r| r.size).sum();
     let free = FRAMES.free_pages() as u64 * 4096;
