@@ -357,12 +357,19 @@ impl Process {
         }
     }
 
-    /// The running thread `t` waits with no deadline. If every thread of
-    /// the process now does so, nothing can ever wake them (no other process
-    /// holds its objects: handles cannot be sent yet), and it is killed.
-    pub(crate) fn wait_forever(&self, t: &Thread) {
+    /// The running thread `t` waits with no deadline, unless `woken()`
+    /// says something already ended that wait (looked at under the task
+    /// lock, which wakers take to leave the count, so a wake-up either is
+    /// seen here or comes after and takes the thread out again). If every
+    /// thread of the process now waits so, nothing can ever wake them (no
+    /// other process holds its objects: handles cannot be sent yet), and it
+    /// is killed.
+    pub(crate) fn wait_forever(&self, t: &Thread, woken: &dyn Fn() -> bool) {
         let all = {
             let mut tasks = self.tasks.lock();
+            if woken() {
+                return;
+            }
             if !t.forever.swap(true, Ordering::AcqRel) {
                 tasks.waiting_forever += 1;
             }

@@ -92,7 +92,8 @@ fn wait_queued(
             });
         }
         if deadline.is_none() {
-            t.process.wait_forever(t);
+            let woken = || waiter.woken.load(Ordering::Acquire);
+            t.process.wait_forever(t, &woken);
         }
         park_current(t, deadline);
         t.process.wait_forever_ended(t);

@@ -22,7 +22,8 @@ struct Waiter {
     /// The handle waited through (closing it cancels the wait).
     handle: Handle,
     /// Notified at least once (the thread then no longer counts as waiting
-    /// forever).
+    /// forever, and is not counted again in this wait: a conservative
+    /// choice, so a wake-up is never mistaken for a deadlock).
     fired: AtomicBool,
     /// The handle was closed.
     canceled: AtomicBool,
@@ -106,7 +107,8 @@ pub fn wait_any(
             break Err(ZxStatus::TimedOut);
         }
         if deadline.is_none() {
-            t.process.wait_forever(t);
+            let woken = || waiters.iter().any(|w| w.fired.load(Ordering::Acquire));
+            t.process.wait_forever(t, &woken);
         }
         park_current(t, deadline);
         t.process.wait_forever_ended(t);
@@ -136,7 +138,8 @@ pub fn sleep_until(t: &Thread, deadline_ns: i64) {
             return;
         }
         if deadline.is_none() {
-            t.process.wait_forever(t);
+            // Only a kill ends it.
+            t.process.wait_forever(t, &|| false);
         }
         park_current(t, deadline);
         t.process.wait_forever_ended(t);
