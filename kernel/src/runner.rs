@@ -193,14 +193,7 @@ fn run_parallel<'a>(
         if running.is_empty() {
             return;
         }
-        let done = || {
-            running.iter().any(|(_, p)| {
-                if cpu::counter() >= p.deadline() && !p.is_dead() {
-                    p.time_limit_reached();
-                }
-                p.is_dead()
-            })
-        };
+        let done = || running.iter().any(|(_, p)| has_ended(p));
         let wake_at = || {
             running
                 .iter()
@@ -217,6 +210,16 @@ fn run_parallel<'a>(
             false
         });
     }
+}
+
+/// Whether `process` has ended; one past its time limit is killed first
+/// (this core checks too, in case no thread of it runs to take the timer
+/// interrupt).
+fn has_ended(process: &Process) -> bool {
+    if cpu::counter() >= process.deadline() && !process.is_dead() {
+        process.time_limit_reached();
+    }
+    process.is_dead()
 }
 
 fn set_limit(process: &Process, limit_s: Option<u64>) {
@@ -244,13 +247,7 @@ fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
         process.terminate();
         return End::NotLoaded(format!("no thread: {}", e.name()));
     }
-    let done = || {
-        if cpu::counter() >= process.deadline() && !process.is_dead() {
-            process.time_limit_reached();
-        }
-        process.is_dead()
-    };
-    crate::sched::run_cpu(&done, &|| process.deadline());
+    crate::sched::run_cpu(&|| has_ended(&process), &|| process.deadline());
     match process.end() {
         Some(stop) => ending(stop),
         None => End::Killed(None, String::from("ended without a reason")),

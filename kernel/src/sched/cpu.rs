@@ -156,21 +156,24 @@ pub fn enqueue(t: Arc<dyn Runnable>) {
         0
     };
     CORES[target].push(t);
-    // Pairs with the fence in `idle`: either that core sees the thread in
-    // its queue, or this one sees it idle and interrupts its `wfi`.
-    fence(Ordering::SeqCst);
-    if target != here && CORES[target].idle.load(Ordering::Acquire) {
-        irq::send_reschedule(target);
-    }
+    kick(target);
 }
 
 /// Interrupts core `cpu` if it sleeps in its idle loop, so that it looks at
 /// its queue and timers again (and the boot core at its runner's state).
 pub fn kick(cpu: usize) {
+    // Pairs with the fence in `idle`: either that core sees what the caller
+    // did (a queued thread, an ended process), or the caller sees it idle
+    // and interrupts its `wfi`.
     fence(Ordering::SeqCst);
     if cpu != me() && CORES[cpu].idle.load(Ordering::Acquire) {
         irq::send_reschedule(cpu);
     }
+}
+
+/// Whether a thread waits in any core's queue.
+fn anyone_queued() -> bool {
+    CORES.iter().any(|c| c.queued.load(Ordering::Acquire) > 0)
 }
 
 /// The next thread for core `here`: its own queue first, then the longest
@@ -218,13 +221,12 @@ fn run(here: usize, t: Arc<dyn Runnable>) {
     cpu_local
         .stack_limit
         .store(t.stack_limit(), Ordering::Relaxed);
-    core.slice_end.store(
-        cpu::counter().saturating_add(ns_to_ticks(SLICE_NS)),
-        Ordering::Relaxed,
-    );
+    let now = cpu::counter();
+    core.slice_end
+        .store(now.saturating_add(ns_to_ticks(SLICE_NS)), Ordering::Relaxed);
     core.limit.store(t.deadline(), Ordering::Relaxed);
     arm_timer(here);
-    t.running_from(cpu::counter());
+    t.running_from(now);
     // SAFETY: the thread is on no queue and no other core (it was popped
     // from a queue, where only a scheduler after its switch or a waker that
     // `notify` chose puts it); its stack limit is set; this core's context
@@ -262,7 +264,7 @@ fn idle(here: usize, wake_at: u64, done: &dyn Fn() -> bool) {
     let core = &CORES[here];
     core.idle.store(true, Ordering::Release);
     fence(Ordering::SeqCst);
-    if (0..MAX_CPUS).all(|i| CORES[i].queued.load(Ordering::Acquire) == 0) && !done() {
+    if !anyone_queued() && !done() {
         let deadline = core.next_timer.load(Ordering::Acquire).min(wake_at);
         if deadline == u64::MAX {
             timer::disarm();
@@ -312,8 +314,7 @@ fn expire_timers(here: usize) {
                 true
             }
         });
-        let next = timers.iter().map(|(at, _)| *at).min().unwrap_or(u64::MAX);
-        core.next_timer.store(next, Ordering::Release);
+        core.next_timer.store(earliest(&timers), Ordering::Release);
         due
     };
     for t in due {
@@ -338,7 +339,7 @@ pub fn timer_tick() -> Tick {
     let over_limit = now >= core.limit.load(Ordering::Relaxed);
     let mut preempt = false;
     if now >= core.slice_end.load(Ordering::Relaxed) {
-        if (0..MAX_CPUS).any(|i| CORES[i].queued.load(Ordering::Acquire) > 0) {
+        if anyone_queued() {
             preempt = true;
         } else {
             core.slice_end
@@ -385,7 +386,11 @@ pub fn park_current(t: &dyn Runnable, deadline: Option<u64>) {
         let mut timers = core.timers.lock();
         let me_ptr = t as *const dyn Runnable as *const ();
         timers.retain(|(_, x)| Arc::as_ptr(x) as *const () != me_ptr);
-        let next = timers.iter().map(|(at, _)| *at).min().unwrap_or(u64::MAX);
-        core.next_timer.store(next, Ordering::Release);
+        core.next_timer.store(earliest(&timers), Ordering::Release);
     }
+}
+
+/// The earliest deadline of a timer list (u64::MAX: none).
+fn earliest(timers: &[(u64, Arc<dyn Runnable>)]) -> u64 {
+    timers.iter().map(|(at, _)| *at).min().unwrap_or(u64::MAX)
 }

@@ -3,7 +3,7 @@
 
 use super::{user, SysResult};
 use crate::object::vmar::VmarObject;
-use crate::object::{downcast, KernelObject};
+use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
 use crate::task::Thread;
 use crate::vm::fastcopy::record_as_bytes;
 use crate::vm::vmo::Kind;
@@ -119,6 +119,16 @@ enum InfoRecord {
     Thread(InfoThread),
 }
 
+/// The object as a `T` a topic describes, which the handle may inspect
+/// (`WRONG_TYPE`, then `ACCESS_DENIED`).
+fn inspect<T: ObjectType>(object: ObjectRef, rights: Rights) -> Result<Arc<T>, ZxStatus> {
+    let typed = downcast::<T>(object).ok_or(ZxStatus::WrongType)?;
+    if !rights.contains(Rights::INSPECT) {
+        return Err(ZxStatus::AccessDenied);
+    }
+    Ok(typed)
+}
+
 pub fn object_get_info(
     t: &Thread,
     h: Handle,
@@ -146,24 +156,14 @@ pub fn object_get_info(
             })
         }
         topic::VMAR => {
-            let Some(vmar) = downcast::<VmarObject>(object) else {
-                return Err(ZxStatus::WrongType);
-            };
-            if !rights.contains(Rights::INSPECT) {
-                return Err(ZxStatus::AccessDenied);
-            }
+            let vmar = inspect::<VmarObject>(object, rights)?;
             InfoRecord::Vmar(InfoVmar {
                 base: vmar.base_addr,
                 len: vmar.size,
             })
         }
         topic::THREAD => {
-            let Some(thread) = downcast::<Thread>(object) else {
-                return Err(ZxStatus::WrongType);
-            };
-            if !rights.contains(Rights::INSPECT) {
-                return Err(ZxStatus::AccessDenied);
-            }
+            let thread = inspect::<Thread>(object, rights)?;
             let mut mask = [0u64; 8];
             for cpu in 0..crate::sched::cores_online().min(64 * mask.len()) {
                 mask[cpu / 64] |= 1 << (cpu % 64);
@@ -175,12 +175,7 @@ pub fn object_get_info(
             })
         }
         topic::THREAD_STATS => {
-            let Some(thread) = downcast::<Thread>(object) else {
-                return Err(ZxStatus::WrongType);
-            };
-            if !rights.contains(Rights::INSPECT) {
-                return Err(ZxStatus::AccessDenied);
-            }
+            let thread = inspect::<Thread>(object, rights)?;
             InfoRecord::ThreadStats(InfoThreadStats {
                 total_runtime: thread.runtime_ns(),
                 last_scheduled_cpu: thread.last_cpu() as u32,

@@ -101,6 +101,15 @@ struct Tasks {
     waiting_forever: usize,
 }
 
+impl Tasks {
+    /// `t` leaves the forever count, if it was in it.
+    fn stop_waiting_forever(&mut self, t: &Thread) {
+        if t.forever.swap(false, Ordering::AcqRel) {
+            self.waiting_forever -= 1;
+        }
+    }
+}
+
 crate::kernel_object!(Process, obj_type::PROCESS, Rights::DEFAULT_PROCESS);
 
 /// Where a new process's first thread starts.
@@ -387,19 +396,14 @@ impl Process {
 
     /// `t` no longer waits forever (woken, or its wait ended).
     pub(crate) fn wait_forever_ended(&self, t: &Thread) {
-        let mut tasks = self.tasks.lock();
-        if t.forever.swap(false, Ordering::AcqRel) {
-            tasks.waiting_forever -= 1;
-        }
+        self.tasks.lock().stop_waiting_forever(t);
     }
 
     /// The scheduler reaped `t`; the last started thread ends the process.
     pub(crate) fn thread_reaped(&self, t: &Thread) {
         let (ended, orphans, all_waiting) = {
             let mut tasks = self.tasks.lock();
-            if t.forever.swap(false, Ordering::AcqRel) {
-                tasks.waiting_forever -= 1;
-            }
+            tasks.stop_waiting_forever(t);
             tasks.threads.retain(|x| !core::ptr::eq(Arc::as_ptr(x), t));
             tasks.running -= 1;
             if tasks.running == 0 {
