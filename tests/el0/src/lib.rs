@@ -815,7 +815,7 @@ pub fn ticks_to_ns_i64(ticks: u64) -> i64 {
 
 /// `ZX_INFO_THREAD`'s state of thread `h`.
 pub fn thread_state(h: Handle) -> u32 {
-    try_info::<zx::InfoThread>(h, zx::topic::THREAD, 72)
+    try_info::<zx::InfoThread>(h, zx::topic::THREAD, core::mem::size_of::<zx::InfoThread>())
         .expect("ZX_INFO_THREAD")
         .state
 }

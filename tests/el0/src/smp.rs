@@ -133,9 +133,11 @@ impl Group {
                     ZX_TIME_INFINITE,
                 );
                 assert_eq!(s, Ok(()), "waiting for a thread to end");
-                if let Ok(stats) =
-                    crate::try_info::<zx::InfoThreadStats>(t.handle(), zx::topic::THREAD_STATS, 16)
-                {
+                if let Ok(stats) = crate::try_info::<zx::InfoThreadStats>(
+                    t.handle(),
+                    zx::topic::THREAD_STATS,
+                    core::mem::size_of::<zx::InfoThreadStats>(),
+                ) {
                     cores |= 1 << (stats.last_scheduled_cpu % 64);
                 }
                 if let Err(e) = t.join() {

@@ -201,7 +201,12 @@ fn spin_until_released(_: usize) {
 }
 
 fn stats(h: Handle) -> zx::InfoThreadStats {
-    el0_tests::try_info(h, zx::topic::THREAD_STATS, 16).expect("THREAD_STATS")
+    el0_tests::try_info(
+        h,
+        zx::topic::THREAD_STATS,
+        core::mem::size_of::<zx::InfoThreadStats>(),
+    )
+    .expect("THREAD_STATS")
 }
 
 /// Three spinning threads and this one, all runnable at once: with N cores
@@ -245,7 +250,11 @@ fn spread_over_cores() {
         "a running thread has run for some time"
     );
     assert_err(
-        el0_tests::try_info::<zx::InfoThreadStats>(zx::root_vmar(), zx::topic::THREAD_STATS, 16),
+        el0_tests::try_info::<zx::InfoThreadStats>(
+            zx::root_vmar(),
+            zx::topic::THREAD_STATS,
+            core::mem::size_of::<zx::InfoThreadStats>(),
+        ),
         ZxStatus::WrongType,
         "THREAD_STATS of a VMAR",
     );
