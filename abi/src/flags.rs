@@ -72,10 +72,16 @@ impl Rights {
         .union(Self::APPLY_PROFILE);
     /// `ZX_DEFAULT_EVENT_RIGHTS`.
     pub const DEFAULT_EVENT: Self = Self::BASIC.union(Self::SIGNAL);
-    /// What a process's root VMAR handle carries at start.
-    pub const ROOT_VMAR: Self = Self::DUPLICATE
+    /// `ZX_DEFAULT_VMAR_RIGHTS`: `(BASIC & !WAIT) | OP_CHILDREN`. A VMAR
+    /// handle also gets READ, WRITE and EXECUTE for the region's
+    /// `ZX_VM_CAN_MAP_*` capabilities.
+    pub const DEFAULT_VMAR: Self = Self::DUPLICATE
         .union(Self::TRANSFER)
         .union(Self::INSPECT)
+        .union(Self::OP_CHILDREN);
+    /// What a process's root VMAR handle carries at start (it can map
+    /// everything).
+    pub const ROOT_VMAR: Self = Self::DEFAULT_VMAR
         .union(Self::READ)
         .union(Self::WRITE)
         .union(Self::EXECUTE);
@@ -221,6 +227,7 @@ pub mod rights {
     pub const PROPERTY: u32 = Rights::PROPERTY.bits();
     pub const DEFAULT_VMO: u32 = Rights::DEFAULT_VMO.bits();
     pub const ROOT_VMAR: u32 = Rights::ROOT_VMAR.bits();
+    pub const DEFAULT_VMAR: u32 = Rights::DEFAULT_VMAR.bits();
     pub const DEFAULT_PROCESS: u32 = Rights::DEFAULT_PROCESS.bits();
     pub const DEFAULT_THREAD: u32 = Rights::DEFAULT_THREAD.bits();
     pub const DEFAULT_EVENT: u32 = Rights::DEFAULT_EVENT.bits();

@@ -38,6 +38,15 @@ pub mod sys {
 }
 
 /// `zx_vmo_op_range` operations.
+/// `zx_vmar_op_range` operations.
+pub mod vmar_op {
+    pub const COMMIT: u32 = 1;
+    pub const DECOMMIT: u32 = 2;
+    pub const MAP_RANGE: u32 = 3;
+    pub const DONT_NEED: u32 = 12;
+    pub const ALWAYS_NEED: u32 = 13;
+}
+
 pub mod vmo_op {
     pub const COMMIT: u32 = 1;
     pub const DECOMMIT: u32 = 2;

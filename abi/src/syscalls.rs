@@ -67,6 +67,22 @@ macro_rules! zx_syscalls {
                         NoMemory];
             $crate::sys::VMAR_UNMAP => vmar_unmap(handle: $crate::Handle, addr: usize, len: usize)
                 errors [BadHandle, WrongType, InvalidArgs, BadState, AccessDenied, NotFound];
+            $crate::sys::VMAR_ALLOCATE => vmar_allocate(
+                parent_vmar: $crate::Handle, options: u32, offset: usize, size: usize,
+                child_vmar: $crate::UserOut<$crate::Handle>, child_addr: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, BadState, AccessDenied, InvalidArgs, NoResources,
+                        AlreadyExists, NoMemory];
+            $crate::sys::VMAR_DESTROY => vmar_destroy(handle: $crate::Handle)
+                errors [BadHandle, WrongType, AccessDenied, BadState, NotSupported];
+            $crate::sys::VMAR_PROTECT => vmar_protect(
+                handle: $crate::Handle, options: u32, addr: usize, len: usize)
+                errors [BadHandle, WrongType, InvalidArgs, BadState, NotFound, AccessDenied,
+                        NoMemory];
+            $crate::sys::VMAR_OP_RANGE => vmar_op_range(
+                handle: $crate::Handle, op: u32, address: usize, size: usize,
+                buffer: $crate::UserInOut<u8>, buffer_size: usize)
+                errors [BadHandle, WrongType, InvalidArgs, OutOfRange, BadState, AccessDenied,
+                        NotSupported, NoMemory];
             $crate::sys::VMO_CREATE => vmo_create(
                 size: u64, options: u32, out: $crate::UserOut<$crate::Handle>)
                 errors [InvalidArgs, OutOfRange, NoMemory];

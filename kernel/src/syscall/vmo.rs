@@ -30,7 +30,7 @@ pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> 
 
 /// Checks `[offset, offset + len)` against the VMO's size, before any
 /// buffer is touched.
-fn check_range(size: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
+pub(super) fn check_range(size: u64, offset: u64, len: u64) -> Result<(), ZxStatus> {
     match offset.checked_add(len) {
         Some(end) if end <= size => Ok(()),
         _ => Err(ZxStatus::OutOfRange),
@@ -213,18 +213,7 @@ pub fn vmo_op_range(
     let (root, root_offset) = object.root(offset);
     match op {
         vmo_op::COMMIT => commit_range(&root, root_offset, size),
-        vmo_op::DECOMMIT => {
-            let has_snapshot_children = object.has_cow.load(core::sync::atomic::Ordering::Acquire)
-                && !object.has_zero_children();
-            if matches!(object.kind, Kind::Snapshot { .. }) || has_snapshot_children {
-                return Err(ZxStatus::NotSupported);
-            }
-            if !offset.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) {
-                return Err(ZxStatus::InvalidArgs);
-            }
-            let mut v = root.inner.lock();
-            v.remove_pages(root_offset, size, |vmo| vmo.decommit(root_offset, size))
-        }
+        vmo_op::DECOMMIT => decommit(&object, offset, size),
         vmo_op::ZERO => {
             let mut v = root.inner.lock();
             v.remove_pages(root_offset, size, |vmo| vmo.zero(root_offset, size))
@@ -248,9 +237,26 @@ pub fn vmo_op_range(
     }
 }
 
+/// `ZX_VMO_OP_DECOMMIT` of `[offset, offset + size)` of `object` (in
+/// range): refused for snapshots and their parents, whose pages may be
+/// shared.
+pub(super) fn decommit(object: &Arc<VmoObject>, offset: u64, size: u64) -> SysResult {
+    let has_snapshot_children =
+        object.has_cow.load(core::sync::atomic::Ordering::Acquire) && !object.has_zero_children();
+    if matches!(object.kind, Kind::Snapshot { .. }) || has_snapshot_children {
+        return Err(ZxStatus::NotSupported);
+    }
+    if !offset.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let (root, root_offset) = object.root(offset);
+    let mut v = root.inner.lock();
+    v.remove_pages(root_offset, size, |vmo| vmo.decommit(root_offset, size))
+}
+
 /// `ZX_VMO_OP_COMMIT` in chunks of one page-list node (16 pages), checking
 /// the heap before each: page-list nodes live there.
-fn commit_range(root: &Arc<VmoObject>, offset: u64, size: u64) -> Result<(), ZxStatus> {
+pub(super) fn commit_range(root: &Arc<VmoObject>, offset: u64, size: u64) -> Result<(), ZxStatus> {
     const CHUNK: u64 = 16 * PAGE_SIZE;
     let end = offset + size;
     let mut at = offset;

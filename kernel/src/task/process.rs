@@ -214,7 +214,12 @@ impl Process {
         )?;
 
         let mut handles = HandleTable::new();
-        let root = VmarObject::new(aspace.clone(), ROOT_VMAR_BASE, ROOT_VMAR_SIZE);
+        let root = VmarObject::new(
+            aspace.clone(),
+            crate::vm::vmar::ROOT,
+            ROOT_VMAR_BASE,
+            ROOT_VMAR_SIZE,
+        );
         let root_handle = handles.add(root, Rights::ROOT_VMAR)?;
         let process = Arc::new(Self {
             base: ObjectBase::new(Signals::empty()),

@@ -12,6 +12,7 @@
 use super::asid::{Asid, ASIDS};
 use super::mapping::{unmap_refs, MappingRef, PteOwner};
 use super::region::{surviving_pieces, Extent, Regions};
+use super::vmar::{Caps, Node, Tree, VmarId, ROOT};
 use super::vmo::VmoObject;
 use super::FrameTables;
 use alloc::sync::Arc;
@@ -69,6 +70,11 @@ pub struct Mapping {
     pub vmo: Arc<VmoObject>,
     pub vmo_offset: u64,
     pub perms: UserPerms,
+    /// The most `zx_vmar_protect` may grant: what both handles allowed
+    /// when the mapping was made.
+    pub max: UserPerms,
+    /// The region the mapping was made in.
+    pub vmar: VmarId,
 }
 
 static NEXT_MAPPING_ID: AtomicU64 = AtomicU64::new(1);
@@ -91,6 +97,8 @@ impl Mapping {
             vmo: self.vmo.clone(),
             vmo_offset: self.vmo_offset + skip,
             perms: self.perms,
+            max: self.max,
+            vmar: self.vmar,
         }
     }
 
@@ -135,7 +143,10 @@ pub enum Placement {
 struct Inner {
     /// `None` once the address space is destroyed.
     table: Option<UserPageTable>,
+    /// Every mapping, whichever region it was made in.
     mappings: Regions<Mapping>,
+    /// The regions (VMARs).
+    tree: Tree,
     /// Bumped whenever a mapping is removed: a fault that looked its
     /// mapping up earlier re-checks this before it maps the page.
     removals: u64,
@@ -153,6 +164,20 @@ impl Extent for Mapping {
 pub struct AddressSpace {
     asid: Asid,
     inner: Mutex<Inner>,
+}
+
+/// One mapped piece of a range (`zx_vmar_op_range` works piece by piece).
+pub struct Segment {
+    pub va: u64,
+    pub len: u64,
+    /// What was mapped there, and the offset of `va` in it.
+    pub object: Arc<VmoObject>,
+    pub object_offset: u64,
+    /// Whether the mapping may ever be writable.
+    pub can_write: bool,
+    /// Whether the mapping was made in the region asked about (not in one
+    /// of its sub-regions).
+    pub direct: bool,
 }
 
 /// What a fault or a copy needs to know about the mapping at an address.
@@ -175,6 +200,7 @@ impl AddressSpace {
             inner: Mutex::new(Inner {
                 table: Some(table),
                 mappings: Regions::new(),
+                tree: Tree::new(zx_abi::ROOT_VMAR_BASE, zx_abi::ROOT_VMAR_SIZE),
                 removals: 0,
             }),
         }))
@@ -194,7 +220,8 @@ impl AddressSpace {
         self.asid.current()
     }
 
-    /// Maps `len` bytes (a page multiple) of `object` from `offset`.
+    /// Maps `len` bytes (a page multiple) of `object` from `offset` into
+    /// the root region, for good with `perms`.
     pub fn map(
         self: &Arc<Self>,
         object: Arc<VmoObject>,
@@ -203,8 +230,326 @@ impl AddressSpace {
         perms: UserPerms,
         placement: Placement,
     ) -> Result<u64, ZxStatus> {
+        self.map_in(ROOT, object, offset, len, perms, perms, placement)
+    }
+
+    /// The capabilities of region `vmar`; `BadState` once it is destroyed.
+    pub fn vmar_caps(&self, vmar: VmarId) -> Result<Caps, ZxStatus> {
+        let inner = self.inner.lock();
+        inner
+            .tree
+            .node(vmar)
+            .map(|n| n.caps)
+            .ok_or(ZxStatus::BadState)
+    }
+
+    /// Where `len` bytes go in region `node`: the range must be free of the
+    /// region's sub-regions and of every mapping.
+    fn place(inner: &Inner, node: &Node, len: u64, placement: Placement) -> Result<u64, ZxStatus> {
+        match placement {
+            Placement::Anywhere { lo, hi, align } => {
+                let mut at = lo;
+                loop {
+                    let free_of_mappings = inner
+                        .mappings
+                        .find_gap(at, hi, len, align)
+                        .ok_or(ZxStatus::NoResources)?;
+                    let free_of_both = node
+                        .child_gap(free_of_mappings, hi, len, align)
+                        .ok_or(ZxStatus::NoResources)?;
+                    if free_of_both == free_of_mappings {
+                        return Ok(free_of_both);
+                    }
+                    at = free_of_both;
+                }
+            }
+            Placement::Specific(addr) | Placement::SpecificOverwrite(addr) => {
+                let end = addr + len;
+                if inner.mappings.overlaps(addr, end) || node.child_overlaps(addr, end) {
+                    return Err(ZxStatus::AlreadyExists);
+                }
+                Ok(addr)
+            }
+        }
+    }
+
+    /// A new sub-region of `parent`, `size` bytes placed as `placement`
+    /// says: its id and base.
+    pub fn allocate(
+        &self,
+        parent: VmarId,
+        size: u64,
+        caps: Caps,
+        placement: Placement,
+    ) -> Result<(VmarId, u64), ZxStatus> {
+        let mut inner = self.inner.lock();
+        if inner.table.is_none() {
+            return Err(ZxStatus::BadState);
+        }
+        let node = inner.tree.node(parent).ok_or(ZxStatus::BadState)?;
+        let base = Self::place(&inner, node, size, placement)?;
+        let id = inner.tree.insert(parent, base, size, caps);
+        Ok((id, base))
+    }
+
+    /// Removes every mapping inside `[base, end)` (none may cross its
+    /// edges) and their entries; the VMOs learn of it from
+    /// [`Self::forget`] once the lock is gone.
+    fn take_inside(&self, inner: &mut Inner, base: u64, end: u64) -> Vec<Mapping> {
+        let bases: Vec<u64> = inner
+            .mappings
+            .intersecting(base, end)
+            .map(|m| m.base)
+            .collect();
+        let asid = self.asid();
+        let mut taken = Vec::with_capacity(bases.len());
+        for b in bases {
+            let m = inner.mappings.remove(b).expect("base was just found");
+            debug_assert!(m.base >= base && m.end() <= end);
+            if let Some(t) = inner.table.as_mut() {
+                t.unmap(m.base, m.len, asid, &mut FrameTables);
+            }
+            taken.push(m);
+        }
+        if !taken.is_empty() {
+            inner.removals += 1;
+        }
+        taken
+    }
+
+    /// Tells the VMOs behind `taken` that those mappings are gone.
+    fn forget(taken: Vec<Mapping>) {
+        for m in taken {
+            m.vmo.inner.lock().mappings.remove(&m.id);
+        }
+    }
+
+    /// `zx_vmar_destroy`: region `vmar` and everything below it go, with
+    /// every mapping in its range, in one hold of the lock (no mapping made
+    /// in the parent afterwards can be caught).
+    pub fn destroy_vmar(&self, vmar: VmarId) -> Result<(), ZxStatus> {
+        if vmar == ROOT {
+            return Err(ZxStatus::NotSupported);
+        }
+        let taken = {
+            let mut inner = self.inner.lock();
+            let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+            let (base, end) = (node.base, node.end());
+            inner.tree.remove_subtree(vmar);
+            self.take_inside(&mut inner, base, end)
+        };
+        Self::forget(taken);
+        Ok(())
+    }
+
+    /// `zx_vmar_unmap` through region `vmar`: the sub-regions wholly inside
+    /// the range are destroyed (only with `op_children`: the handle's
+    /// OP_CHILDREN right), one crossing its edge refuses the call, and the
+    /// region's own mappings are unmapped and split as needed.
+    pub fn unmap_in(
+        self: &Arc<Self>,
+        vmar: VmarId,
+        addr: u64,
+        len: u64,
+        op_children: bool,
+    ) -> Result<(), ZxStatus> {
+        let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
+        let (taken, destroyed_any) = {
+            let mut inner = self.inner.lock();
+            let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+            if !node.contains(addr, len) {
+                return Err(ZxStatus::InvalidArgs);
+            }
+            let children = node.children_overlapping(addr, end);
+            if children
+                .iter()
+                .any(|&(b, e, _)| !op_children || b < addr || e > end)
+            {
+                return Err(ZxStatus::InvalidArgs);
+            }
+            let mut taken = Vec::new();
+            for &(b, e, id) in &children {
+                inner.tree.remove_subtree(id);
+                taken.extend(self.take_inside(&mut inner, b, e));
+            }
+            (taken, !children.is_empty())
+        };
+        Self::forget(taken);
+        match self.unmap(addr, len) {
+            Err(ZxStatus::NotFound) if destroyed_any => Ok(()),
+            r => r,
+        }
+    }
+
+    /// `zx_vmar_protect` through region `vmar`: every page of the range must
+    /// be mapped (`NotFound`), `perms` within what each mapping may grant
+    /// (`AccessDenied`), and a mapping of a sub-region may only lose access
+    /// (and only with `op_children`). Mappings are split at the range's
+    /// edges; the range's entries go, and faults bring them back with the
+    /// new access.
+    pub fn protect(
+        self: &Arc<Self>,
+        vmar: VmarId,
+        addr: u64,
+        len: u64,
+        perms: UserPerms,
+        op_children: bool,
+    ) -> Result<(), ZxStatus> {
+        let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
+        // Splitting allocates.
+        crate::heap::ensure_headroom()?;
+        let changes = {
+            let mut inner = self.inner.lock();
+            let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+            if !node.contains(addr, len) {
+                return Err(ZxStatus::InvalidArgs);
+            }
+            let mut expected = addr;
+            for m in inner.mappings.intersecting(addr, end) {
+                if m.base > expected {
+                    return Err(ZxStatus::NotFound);
+                }
+                if !perms.within(&m.max) {
+                    return Err(ZxStatus::AccessDenied);
+                }
+                if m.vmar != vmar {
+                    if !op_children {
+                        return Err(ZxStatus::InvalidArgs);
+                    }
+                    if !perms.within(&m.perms) {
+                        return Err(ZxStatus::AccessDenied);
+                    }
+                }
+                expected = m.end();
+            }
+            if expected < end {
+                return Err(ZxStatus::NotFound);
+            }
+            let bases: Vec<u64> = inner
+                .mappings
+                .intersecting(addr, end)
+                .map(|m| m.base)
+                .collect();
+            let asid = self.asid();
+            let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(bases.len());
+            for b in bases {
+                let m = inner.mappings.remove(b).expect("base was just found");
+                let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
+                let (left, right) = surviving_pieces(m.base, m.end(), addr, end);
+                let mut middle = m.piece(cut_lo, cut_hi);
+                middle.perms = perms;
+                let pieces: Vec<Mapping> = left
+                    .map(|r| m.piece(r.start, r.end))
+                    .into_iter()
+                    .chain(core::iter::once(middle))
+                    .chain(right.map(|r| m.piece(r.start, r.end)))
+                    .collect();
+                if let Some(t) = inner.table.as_mut() {
+                    t.unmap(cut_lo, cut_hi - cut_lo, asid, &mut FrameTables);
+                }
+                let references = pieces.iter().map(|p| p.reference(self)).collect();
+                for p in pieces {
+                    inner.mappings.insert(p);
+                }
+                changes.push((m, references));
+            }
+            // A fault that found the old mapping must not map its page with
+            // the old access.
+            inner.removals += 1;
+            changes
+        };
+        for (m, references) in changes {
+            let mut v = m.vmo.inner.lock();
+            v.mappings.remove(&m.id);
+            v.mappings
+                .extend(references.into_iter().map(|r: MappingRef| (r.id, r)));
+        }
+        Ok(())
+    }
+
+    /// The mapped pieces of `[addr, addr + len)` in region `vmar`, in order,
+    /// up to the first hole; and whether the pieces cover the whole range.
+    /// `OutOfRange` if the range leaves the region.
+    pub fn segments(
+        &self,
+        vmar: VmarId,
+        addr: u64,
+        len: u64,
+    ) -> Result<(Vec<Segment>, bool), ZxStatus> {
+        let end = addr.checked_add(len).ok_or(ZxStatus::OutOfRange)?;
+        let inner = self.inner.lock();
+        let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+        if !node.contains(addr, len) {
+            return Err(ZxStatus::OutOfRange);
+        }
+        let mut expected = addr;
+        let mut out = Vec::new();
+        for m in inner.mappings.intersecting(addr, end) {
+            if m.base > expected {
+                return Ok((out, false));
+            }
+            let seg_end = end.min(m.end());
+            out.push(Segment {
+                va: expected,
+                len: seg_end - expected,
+                object: m.object.clone(),
+                object_offset: m.object_offset + (expected - m.base),
+                can_write: m.max.write,
+                direct: m.vmar == vmar,
+            });
+            expected = seg_end;
+        }
+        Ok((out, expected >= end))
+    }
+
+    /// Maps the pages of `[va, va + len)` that the VMO already holds, as a
+    /// read fault would (`ZX_VM_MAP_RANGE`, `ZX_VMAR_OP_MAP_RANGE`); commits
+    /// nothing. Pages the mapping does not allow reading stay unmapped.
+    pub fn populate(&self, va: u64, len: u64) {
+        let mut at = va;
+        while at < va.saturating_add(len) {
+            let Ok(t) = self.target(at, Access::Read) else {
+                at += PAGE_SIZE;
+                continue;
+            };
+            let held = t
+                .vmo
+                .inner
+                .lock()
+                .vmo
+                .lookup_page(t.vmo_offset / PAGE_SIZE)
+                .is_some();
+            if held {
+                let _ = self.handle_fault(at, Access::Read);
+            }
+            at += PAGE_SIZE;
+        }
+    }
+
+    /// Maps `len` bytes (a page multiple) of `object` from `offset` into
+    /// region `vmar` with `perms`; `max` is the most a later protect may
+    /// grant. The caller has checked both against the handles' rights.
+    #[allow(clippy::too_many_arguments)]
+    pub fn map_in(
+        self: &Arc<Self>,
+        vmar: VmarId,
+        object: Arc<VmoObject>,
+        offset: u64,
+        len: u64,
+        perms: UserPerms,
+        max: UserPerms,
+        placement: Placement,
+    ) -> Result<u64, ZxStatus> {
         debug_assert!(len.is_multiple_of(PAGE_SIZE) && offset.is_multiple_of(PAGE_SIZE) && len > 0);
         if let Placement::SpecificOverwrite(addr) = placement {
+            {
+                // Only the region's own mappings may be replaced.
+                let inner = self.inner.lock();
+                let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+                if node.child_overlaps(addr, addr + len) {
+                    return Err(ZxStatus::InvalidArgs);
+                }
+            }
             // NotFound only means there was nothing to replace.
             let _ = self.unmap(addr, len);
         }
@@ -220,18 +565,8 @@ impl AddressSpace {
         if inner.table.is_none() {
             return Err(ZxStatus::BadState);
         }
-        let base = match placement {
-            Placement::Anywhere { lo, hi, align } => inner
-                .mappings
-                .find_gap(lo, hi, len, align)
-                .ok_or(ZxStatus::NoResources)?,
-            Placement::Specific(addr) | Placement::SpecificOverwrite(addr) => {
-                if inner.mappings.overlaps(addr, addr + len) {
-                    return Err(ZxStatus::AlreadyExists);
-                }
-                addr
-            }
-        };
+        let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
+        let base = Self::place(&inner, node, len, placement)?;
         object.mapping_count.fetch_add(1, Ordering::AcqRel);
         let m = Mapping {
             id: new_mapping_id(),
@@ -242,6 +577,8 @@ impl AddressSpace {
             vmo,
             vmo_offset,
             perms,
+            max,
+            vmar,
         };
         let reference = m.reference(self);
         inner.mappings.insert(m);

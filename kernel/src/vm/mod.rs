@@ -4,6 +4,7 @@
 
 pub mod asid;
 pub mod region;
+pub mod vmar;
 
 #[cfg(target_os = "none")]
 pub mod aspace;

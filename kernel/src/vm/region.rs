@@ -85,6 +85,19 @@ impl<T: Extent> Regions<T> {
             .map(|(base, _)| *base)
     }
 
+    /// The extents that intersect `[start, end)`, in address order.
+    pub fn intersecting(&self, start: u64, end: u64) -> impl Iterator<Item = &T> {
+        let first = self
+            .by_base
+            .range(..start)
+            .next_back()
+            .map(|(_, m)| m)
+            .filter(|m| m.end() > start && start < end);
+        first
+            .into_iter()
+            .chain(self.by_base.range(start..end.max(start)).map(|(_, m)| m))
+    }
+
     pub fn remove(&mut self, base: u64) -> Option<T> {
         self.by_base.remove(&base)
     }
@@ -193,6 +206,21 @@ mod tests {
         }
         assert_eq!(seen, [5 * P, 3 * P, P]);
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn intersecting_in_order_from_the_one_across_start() {
+        let r = regions(&[(P, 3 * P), (3 * P, 4 * P), (6 * P, 7 * P)]);
+        let bases = |a, b| {
+            r.intersecting(a, b)
+                .map(|e| e.0)
+                .collect::<alloc::vec::Vec<_>>()
+        };
+        assert_eq!(bases(2 * P, 7 * P), [P, 3 * P, 6 * P]);
+        assert_eq!(bases(3 * P, 6 * P), [3 * P]);
+        assert_eq!(bases(4 * P, 6 * P), [] as [u64; 0]);
+        assert_eq!(bases(2 * P, 2 * P), [] as [u64; 0]);
+        assert_eq!(bases(7 * P, 2 * P), [] as [u64; 0]);
     }
 
     #[test]

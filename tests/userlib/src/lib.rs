@@ -240,6 +240,38 @@ pub fn vmar_unmap(vmar: Handle, addr: usize, len: usize) -> Status {
     status(unsafe { raw::vmar_unmap(vmar, addr, len) })
 }
 
+/// `zx_vmar_allocate`: the new region's handle and base address.
+pub fn vmar_allocate(
+    parent: Handle,
+    options: u32,
+    offset: usize,
+    size: usize,
+) -> Result<(Handle, usize), ZxStatus> {
+    let (mut child, mut addr) = (0, 0usize);
+    // SAFETY: both outputs are live locals.
+    status(unsafe { raw::vmar_allocate(parent, options, offset, size, &mut child, &mut addr) })?;
+    Ok((child, addr))
+}
+
+pub fn vmar_destroy(vmar: Handle) -> Status {
+    // SAFETY: destroying a region only unmaps this process's own memory;
+    // callers must not destroy memory they still use.
+    status(unsafe { raw::vmar_destroy(vmar) })
+}
+
+pub fn vmar_protect(vmar: Handle, options: u32, addr: usize, len: usize) -> Status {
+    // SAFETY: a protect changes only this process's own mappings; callers
+    // must not take away access they still rely on.
+    status(unsafe { raw::vmar_protect(vmar, options, addr, len) })
+}
+
+/// `zx_vmar_op_range` without a buffer (no operation takes one).
+pub fn vmar_op_range(vmar: Handle, op: u32, addr: usize, len: usize) -> Status {
+    // SAFETY: a null buffer of size 0; a decommit only zeroes this
+    // process's own memory.
+    status(unsafe { raw::vmar_op_range(vmar, op, addr, len, core::ptr::null_mut(), 0) })
+}
+
 pub fn vmo_create(size: u64, options: u32) -> Result<Handle, ZxStatus> {
     let mut out = 0;
     // SAFETY: `out` is a live local.

@@ -27,6 +27,13 @@ pub struct UserPerms {
 }
 
 impl UserPerms {
+    /// Whether `other` allows every access `self` allows.
+    pub fn within(&self, other: &UserPerms) -> bool {
+        (!self.read || other.read)
+            && (!self.write || other.write)
+            && (!self.execute || other.execute)
+    }
+
     fn descriptor_bits(self) -> u64 {
         let mut bits = VALID | TABLE | ATTR_NORMAL | SH_INNER | AF | NG | PXN;
         if self.read || self.write || self.execute {

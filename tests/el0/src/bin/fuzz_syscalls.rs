@@ -2181,6 +2181,174 @@ impl Fuzz {
         self.unmap_call(root, REGION_LO, REGION_HI - REGION_LO, in_range());
     }
 
+    /// `zx_vmar_allocate` with a random parent, options, offset and size;
+    /// a region it makes is probed with `zx_vmar_protect` and
+    /// `zx_vmar_op_range` (it holds no mapping), destroyed, probed again
+    /// (BAD_STATE), and its handle closed, so the model never holds one.
+    fn vmar_allocate(&mut self) {
+        let parent = if self.rng.chance(70) {
+            Picked {
+                value: self.root,
+                who: Who::Root,
+            }
+        } else {
+            self.pick_handle(false)
+        };
+        let caps = vm_opt::CAN_MAP_READ | vm_opt::CAN_MAP_WRITE | vm_opt::CAN_MAP_SPECIFIC;
+        let options = match self.rng.below(8) {
+            0..=2 => caps,
+            3 => caps | vm_opt::SPECIFIC,
+            4 => vm_opt::OFFSET_IS_UPPER_LIMIT | vm_opt::CAN_MAP_READ,
+            5 => self.rng.pick(&[
+                vm_opt::PERM_READ,
+                vm_opt::SPECIFIC_OVERWRITE,
+                1 << 15,
+                1 << 24,
+            ]),
+            _ => self.rng.next_u32(),
+        };
+        let offset = match self.rng.below(4) {
+            0 => 0,
+            1 => REGION_HI - ROOT_BASE as u64 + self.rng.below(64) * P,
+            2 => self.rng.below(ROOT_VMAR_SIZE),
+            _ => self.rng.next_u64(),
+        };
+        let size = match self.rng.below(4) {
+            0 => 0,
+            1 => self.rng.range(1, 64) * P,
+            2 => self.rng.range(1, 3 * P),
+            _ => self.rng.next_u64(),
+        };
+        let (child_out, child_class) = self.out_ptr(4, 4);
+        let (addr_out, addr_class) = self.out_ptr(8, 8);
+        self.prepare_out(child_out, child_class);
+        let exp = match parent.who {
+            Who::Bad => Expect::exact(BadHandle),
+            _ if !self.is_vmar(parent) => {
+                Expect::narrow(Statuses::only(&[WrongType, AccessDenied]))
+            }
+            _ => Expect::any(),
+        }
+        .no_ok_if(
+            child_class == Class::Bad || addr_class == Class::Bad,
+            "succeeded with an out-pointer it cannot write",
+        );
+        let a = [
+            parent.value as u64,
+            options as u64,
+            offset,
+            size,
+            child_out,
+            addr_out,
+            0,
+            0,
+        ];
+        if self.issue(Call::vmar_allocate, sys::VMAR_ALLOCATE, a, exp) != 0 {
+            return;
+        }
+        let child = self.new_handle_at(Call::vmar_allocate, &a, child_out) as u64;
+        let base = self.read_back_u64(addr_out);
+        let size = round_up(size).unwrap_or(0);
+        if !base.is_multiple_of(P)
+            || base < ROOT_BASE as u64
+            || base.saturating_add(size) > USER_END as u64
+        {
+            self.mismatch(
+                Call::vmar_allocate,
+                &a,
+                format_args!("a region at {:#x}", base),
+            );
+        }
+        let empty = Expect::narrow(Statuses::only(&[NotFound, AccessDenied]));
+        let r = [child, vm_opt::PERM_READ as u64, base, P, 0, 0, 0, 0];
+        self.issue(Call::vmar_protect, sys::VMAR_PROTECT, r, empty);
+        let outside = [child, vm_opt::PERM_READ as u64, base + size, P, 0, 0, 0, 0];
+        let refused = Expect::narrow(Statuses::only(&[InvalidArgs, AccessDenied]));
+        self.issue(Call::vmar_protect, sys::VMAR_PROTECT, outside, refused);
+        let op = [child, zx::vmar_op::COMMIT as u64, base, P, 0, 0, 0, 0];
+        self.issue(
+            Call::vmar_op_range,
+            sys::VMAR_OP_RANGE,
+            op,
+            Expect::exact(BadState),
+        );
+        let d = [child, 0, 0, 0, 0, 0, 0, 0];
+        self.issue(Call::vmar_destroy, sys::VMAR_DESTROY, d, Expect::ok());
+        self.issue(
+            Call::vmar_destroy,
+            sys::VMAR_DESTROY,
+            d,
+            Expect::exact(BadState),
+        );
+        self.issue(
+            Call::vmar_protect,
+            sys::VMAR_PROTECT,
+            r,
+            Expect::exact(BadState),
+        );
+        self.issue(Call::handle_close, sys::HANDLE_CLOSE, d, Expect::ok());
+    }
+
+    /// `zx_vmar_destroy`, `zx_vmar_protect` and `zx_vmar_op_range` on a
+    /// random handle with arguments none of them may accept: the root
+    /// cannot be destroyed, and protect and op_range get an unaligned
+    /// address, a bad option or operation, or a buffer.
+    fn vmar_calls_refused(&mut self) {
+        let h = self.pick_handle(false);
+        let not_vmar = !self.is_vmar(h) && h.who != Who::Root;
+        let typed = |e: ZxStatus| match h.who {
+            Who::Bad => Expect::exact(BadHandle),
+            _ if not_vmar => Expect::narrow(Statuses::only(&[WrongType, AccessDenied])),
+            _ => Expect::narrow(Statuses::only(&[e, AccessDenied])),
+        };
+        let addr = REGION_LO + self.rng.below(64) * P;
+        match self.rng.below(4) {
+            0 => {
+                let a = [h.value as u64, 0, 0, 0, 0, 0, 0, 0];
+                self.issue(
+                    Call::vmar_destroy,
+                    sys::VMAR_DESTROY,
+                    a,
+                    typed(NotSupported),
+                );
+            }
+            1 => {
+                let a = [
+                    h.value as u64,
+                    vm_opt::PERM_READ as u64,
+                    addr + 1,
+                    P,
+                    0,
+                    0,
+                    0,
+                    0,
+                ];
+                self.issue(Call::vmar_protect, sys::VMAR_PROTECT, a, typed(InvalidArgs));
+            }
+            2 => {
+                let bad = self
+                    .rng
+                    .pick(&[vm_opt::PERM_WRITE, vm_opt::SPECIFIC, 1 << 15]);
+                let a = [h.value as u64, bad as u64, addr, P, 0, 0, 0, 0];
+                self.issue(Call::vmar_protect, sys::VMAR_PROTECT, a, typed(InvalidArgs));
+            }
+            _ => {
+                let (op, buf, len) = match self.rng.below(3) {
+                    0 => (self.rng.pick(&[0, 4, 11, 14, u32::MAX]), 0, 0),
+                    1 => (zx::vmar_op::MAP_RANGE, FIXTURE_BASE as u64, 8),
+                    _ => (zx::vmar_op::DONT_NEED, 0, 1),
+                };
+                let a = [h.value as u64, op as u64, addr, P, buf, len, 0, 0];
+                self.issue(
+                    Call::vmar_op_range,
+                    sys::VMAR_OP_RANGE,
+                    a,
+                    typed(InvalidArgs),
+                );
+            }
+        }
+    }
+
     fn free_pages(&mut self) -> u64 {
         self.calls += 1;
         self.counts[Call::kernel_stats as usize][0] += 1;
@@ -2193,7 +2361,7 @@ impl Fuzz {
             return;
         }
         let w = [
-            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8,
+            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8, 3, 2,
         ];
         match self.rng.weighted(&w) {
             20 => self.handle_close_many(),
@@ -2221,6 +2389,8 @@ impl Fuzz {
             22 => self.futex_wake(),
             23 => self.futex_wait(),
             24 => self.sleep_and_clock(),
+            26 => self.vmar_allocate(),
+            27 => self.vmar_calls_refused(),
             _ => {
                 for _ in 0..4 {
                     self.touch();
