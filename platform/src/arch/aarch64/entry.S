@@ -24,11 +24,13 @@
 .equ TCR_VALUE,      (16 | (1 << 8) | (1 << 10) | (3 << 12) | (16 << 16) | (1 << 24) | (1 << 26) | (3 << 28) | (2 << 30) | (1 << 36))
 
 // SCTLR_EL1: RES1 bits, MMU, D- and I-cache, SP alignment checks at EL1 and EL0,
-// EL0 may use DC ZVA, read CTR_EL0 and execute WFI/WFE. WXN (writable implies
+// EL0 may use DC ZVA, read CTR_EL0, execute WFI/WFE, and clean or invalidate
+// caches by address (UCI: DC CVAU/CVAC/CIVAC, IC IVAU), as Zircon lets EL0 do
+// for JITs and DMA buffers. WXN (writable implies
 // XN) is turned on by the Rust MMU code once the final W^X tables are live:
 // the boot tables map the image writable and executable.
 .equ SCTLR_RES1,     {sctlr_el1_reset}   // hyp_abi::el1_entry::SCTLR_EL1
-.equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18))
+.equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18) | (1 << 26))
 
 // The arm64 Linux image header (Documentation/arch/arm64/booting.rst).
 // Turns the MMU on: TTBR0 = the boot identity map of the image's gigabyte

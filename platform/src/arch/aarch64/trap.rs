@@ -248,7 +248,9 @@ impl Esr {
                 permission,
             },
             0x24 | 0x25 => SyncKind::DataAbort {
-                write: iss & (1 << 6) != 0,
+                // Cache maintenance by address reports WnR = 1 (ISS.CM,
+                // bit 8, says which); it needs only read access.
+                write: iss & (1 << 6) != 0 && iss & (1 << 8) == 0,
                 translation,
                 permission,
                 alignment: fsc == 0x21,
