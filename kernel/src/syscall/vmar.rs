@@ -124,10 +124,6 @@ pub fn vmar_map(
     if !vmo_rights.contains(needed) || !vmar_rights.contains(needed) {
         return Err(ZxStatus::AccessDenied);
     }
-    if options & vm_opt::PERM_WRITE != 0 && options & vm_opt::PERM_EXECUTE != 0 {
-        // W^X: no EL0 page is ever both writable and executable.
-        return Err(ZxStatus::NotSupported);
-    }
     if options & !KNOWN != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
@@ -380,10 +376,6 @@ pub fn vmar_protect(t: &Thread, h: Handle, options: u32, addr: usize, len: usize
         return Err(ZxStatus::InvalidArgs);
     }
     let (addr, len) = page_range(addr, len)?;
-    if options & vm_opt::PERM_WRITE != 0 && options & vm_opt::PERM_EXECUTE != 0 {
-        // W^X, as in vmar_map.
-        return Err(ZxStatus::NotSupported);
-    }
     let op_children = rights.contains(Rights::OP_CHILDREN);
     vmar.aspace
         .protect(vmar.id, addr, len, perms_of(options), op_children)

@@ -26,9 +26,8 @@
 // SCTLR_EL1: RES1 bits, MMU, D- and I-cache, SP alignment checks at EL1 and EL0,
 // EL0 may use DC ZVA, read CTR_EL0, execute WFI/WFE, and clean or invalidate
 // caches by address (UCI: DC CVAU/CVAC/CIVAC, IC IVAU), as Zircon lets EL0 do
-// for JITs and DMA buffers. WXN (writable implies
-// XN) is turned on by the Rust MMU code once the final W^X tables are live:
-// the boot tables map the image writable and executable.
+// for JITs and DMA buffers. No WXN: EL0 may have writable and executable
+// pages, as in Zircon (the kernel's own tables are W^X by construction).
 .equ SCTLR_RES1,     {sctlr_el1_reset}   // hyp_abi::el1_entry::SCTLR_EL1
 .equ SCTLR_VALUE,    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18) | (1 << 26))
 

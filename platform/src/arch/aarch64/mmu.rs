@@ -5,7 +5,6 @@
 
 use crate::dt::Range;
 use crate::layout::phys_to_virt;
-use aarch64_cpu::registers::{ReadWriteable, SCTLR_EL1};
 use aarch64_paging::descriptor::{El1Attributes as Attr, PhysicalAddress};
 use aarch64_paging::paging::{Constraints, El1And0, MemoryRegion, PageTable, Translation, VaRange};
 use aarch64_paging::{MapError, Mapping};
@@ -215,16 +214,17 @@ pub unsafe fn switch_to_kernel_tables(
 
 /// This core's final setup on the kernel's tables: the empty TTBR0
 /// (software PAN) for the kernel and, until an address space is activated,
-/// for EL0 too; and WXN, which makes the CPU enforce what the tables already
-/// say (no writable page is executable). The caller then flushes the TLB:
-/// WXN is cached in TLB entries, and so are the boot tables'.
+/// for EL0 too. The caller then flushes the TLB (the boot tables' entries).
+/// SCTLR_EL1.WXN stays off: it would make every EL0 page that is writable
+/// also non-executable, and Zircon lets a program map a page writable and
+/// executable when its handles allow it. The kernel's own tables are W^X by
+/// construction.
 fn enter_kernel_view() {
     let empty = EMPTY_USER_TABLE.load(Ordering::Relaxed);
     let cpu = super::percpu::this_cpu();
     cpu.kernel_ttbr0.store(empty, Ordering::Relaxed);
     cpu.user_ttbr0.store(empty, Ordering::Relaxed);
     super::cpu::write_ttbr0(empty);
-    SCTLR_EL1.modify(SCTLR_EL1::WXN::Enable);
     aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
 }
 
@@ -336,8 +336,8 @@ pub fn kernel_ttbr1() -> u64 {
 }
 
 /// On a core that has just joined: the kernel's empty TTBR0 (software PAN),
-/// the boot identity map's entries gone from this core's TLB, and WXN on as
-/// on the boot core.
+/// the boot identity map's entries gone from this core's TLB, as on the boot
+/// core.
 pub fn finish_secondary_mmu() {
     enter_kernel_view();
     // SAFETY: TLB maintenance only discards cached translations (this
