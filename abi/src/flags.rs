@@ -301,6 +301,7 @@ pub mod vmo_info_flags {
     pub const RESIZABLE: u32 = VmoInfoFlags::RESIZABLE.bits();
     pub const IS_COW_CLONE: u32 = VmoInfoFlags::IS_COW_CLONE.bits();
     pub const VIA_HANDLE: u32 = VmoInfoFlags::VIA_HANDLE.bits();
+    pub const VIA_MAPPING: u32 = VmoInfoFlags::VIA_MAPPING.bits();
     pub const DISCARDABLE: u32 = VmoInfoFlags::DISCARDABLE.bits();
     pub const IMMUTABLE: u32 = VmoInfoFlags::IMMUTABLE.bits();
 }

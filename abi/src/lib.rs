@@ -38,6 +38,14 @@ pub mod sys {
 }
 
 /// `zx_vmo_op_range` operations.
+/// `zx_info_maps_t.type` values.
+pub mod maps_type {
+    pub const NONE: u32 = 0;
+    pub const ASPACE: u32 = 1;
+    pub const VMAR: u32 = 2;
+    pub const MAPPING: u32 = 3;
+}
+
 /// `zx_vmar_op_range` operations.
 pub mod vmar_op {
     pub const COMMIT: u32 = 1;
@@ -91,6 +99,13 @@ pub mod topic {
     pub const THREAD: u32 = 10;
     pub const THREAD_STATS: u32 = 15;
     pub const HANDLE_COUNT: u32 = 19;
+    pub const PROCESS_MAPS_V1: u32 = 13;
+    pub const PROCESS_MAPS_V2: u32 = 0x1000_000d;
+    pub const PROCESS_MAPS: u32 = 0x2000_000d;
+    pub const PROCESS_VMOS_V1: u32 = 14;
+    pub const PROCESS_VMOS_V2: u32 = 0x1000_000e;
+    pub const PROCESS_VMOS_V3: u32 = 0x2000_000e;
+    pub const PROCESS_VMOS: u32 = 0x3000_000e;
     pub const VMO: u32 = 0x3000_0017;
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;

@@ -199,3 +199,90 @@ const _: () = {
     assert!(core::mem::size_of::<InfoThread>() == 72);
     assert!(core::mem::offset_of!(InfoThread, cpu_affinity_mask) == 8);
 };
+
+/// `zx_info_maps_mapping_t`, the mapping part of a `ZX_INFO_PROCESS_MAPS`
+/// entry (current layout): its permissions, the VMO and offset behind it,
+/// and the attribution figures of the mapped range.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoMapsMapping {
+    /// `ZX_VM_PERM_*` bits.
+    pub mmu_flags: u32,
+    pub padding1: [u8; 4],
+    pub vmo_koid: u64,
+    pub vmo_offset: u64,
+    pub committed_bytes: u64,
+    pub populated_bytes: u64,
+    pub committed_private_bytes: u64,
+    pub populated_private_bytes: u64,
+    pub committed_scaled_bytes: u64,
+    pub populated_scaled_bytes: u64,
+    pub committed_fractional_scaled_bytes: u64,
+    pub populated_fractional_scaled_bytes: u64,
+}
+
+/// `zx_info_maps_mapping_v2_t` (`ZX_INFO_PROCESS_MAPS_V2`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoMapsMappingV2 {
+    pub mmu_flags: u32,
+    pub padding1: [u8; 4],
+    pub vmo_koid: u64,
+    pub vmo_offset: u64,
+    pub committed_pages: u64,
+    pub populated_pages: u64,
+}
+
+/// `zx_info_maps_mapping_v1_t` (`ZX_INFO_PROCESS_MAPS_V1`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoMapsMappingV1 {
+    pub mmu_flags: u32,
+    pub padding1: [u8; 4],
+    pub vmo_koid: u64,
+    pub vmo_offset: u64,
+    pub committed_pages: u64,
+}
+
+/// `zx_info_maps_t` and its older versions: one node of a process's
+/// address-space tree (the address space, a VMAR or a mapping), in
+/// depth-first pre-order. `mapping` is Zircon's union; it is zero unless
+/// `type` is `ZX_INFO_MAPS_TYPE_MAPPING`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoMapsOf<M> {
+    pub name: [u8; crate::ZX_MAX_NAME_LEN],
+    pub base: u64,
+    pub size: u64,
+    pub depth: u64,
+    /// `ZX_INFO_MAPS_TYPE_*` ([`crate::maps_type`]).
+    pub r#type: u32,
+    pub padding1: [u8; 4],
+    pub mapping: M,
+}
+
+/// `zx_info_maps_t` (`ZX_INFO_PROCESS_MAPS`).
+pub type InfoMaps = InfoMapsOf<InfoMapsMapping>;
+/// `zx_info_maps_v2_t` (`ZX_INFO_PROCESS_MAPS_V2`).
+pub type InfoMapsV2 = InfoMapsOf<InfoMapsMappingV2>;
+/// `zx_info_maps_v1_t` (`ZX_INFO_PROCESS_MAPS_V1`).
+pub type InfoMapsV1 = InfoMapsOf<InfoMapsMappingV1>;
+
+const _: () = {
+    assert!(size_of::<InfoMapsMapping>() == 88);
+    assert!(offset_of!(InfoMapsMapping, vmo_koid) == 8);
+    assert!(offset_of!(InfoMapsMapping, committed_bytes) == 24);
+    assert!(offset_of!(InfoMapsMapping, populated_fractional_scaled_bytes) == 80);
+    assert!(size_of::<InfoMaps>() == 152);
+    assert!(offset_of!(InfoMaps, base) == 32);
+    assert!(offset_of!(InfoMaps, size) == 40);
+    assert!(offset_of!(InfoMaps, depth) == 48);
+    assert!(offset_of!(InfoMaps, r#type) == 56);
+    assert!(offset_of!(InfoMaps, mapping) == 64);
+    assert!(size_of::<InfoMapsV2>() == 104);
+    assert!(size_of::<InfoMapsV1>() == 96);
+};
+
+impl Record for InfoMaps {}
+impl Record for InfoMapsV2 {}
+impl Record for InfoMapsV1 {}

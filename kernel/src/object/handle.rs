@@ -227,6 +227,11 @@ impl HandleTable {
         self.live == 0
     }
 
+    /// Every live handle's entry, in slot order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.slots.iter().filter_map(|s| s.entry.as_ref())
+    }
+
     /// Takes every handle out (process exit); drop the result outside the
     /// table's lock.
     pub fn take_all(&mut self) -> Vec<Entry> {

@@ -10,6 +10,7 @@
 
 mod handle;
 mod object;
+mod process_info;
 mod sync;
 mod task;
 mod user;

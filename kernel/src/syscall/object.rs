@@ -1,7 +1,7 @@
 //! `zx_object_get_property`, `zx_object_set_property`, `zx_object_get_info`,
 //! `zx_object_wait_one` and `zx_object_signal`.
 
-use super::{user, SysResult};
+use super::{process_info, user, SysResult};
 use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
 use crate::task::Thread;
@@ -139,6 +139,11 @@ pub fn object_get_info(
     avail: UserOut<usize>,
 ) -> SysResult {
     let (object, rights) = t.process.get_any(h, Rights::NONE)?;
+    if let Some(records) = process_info::records(info_topic, object.clone(), rights)? {
+        let n = records.count().min(buffer_size / records.record_len());
+        user::write_bytes(t, buffer, &records.bytes(n))?;
+        return write_counts(t, actual, avail, n, records.count());
+    }
     let record = match info_topic {
         topic::HANDLE_VALID => return Ok(()),
         topic::HANDLE_BASIC => InfoRecord::HandleBasic(InfoHandleBasic {
@@ -187,7 +192,7 @@ pub fn object_get_info(
                 return Err(ZxStatus::WrongType);
             };
             let len = InfoVmo::size_for_topic(t).unwrap_or(0);
-            InfoRecord::Vmo(vmo_info(&v, rights), len)
+            InfoRecord::Vmo(vmo_info(&v, Via::Handle(rights)), len)
         }
         _ => return Err(ZxStatus::NotSupported),
     };
@@ -208,14 +213,26 @@ pub fn object_get_info(
     write_counts(t, actual, avail, 1, 1)
 }
 
+/// How a process reaches a VMO, for `zx_info_vmo_t.flags` and
+/// `handle_rights`.
+#[derive(Clone, Copy)]
+pub(super) enum Via {
+    Handle(Rights),
+    Mapping,
+}
+
 /// A `zx_info_vmo_t`.
-fn vmo_info(v: &Arc<VmoObject>, handle_rights: Rights) -> InfoVmo {
+pub(super) fn vmo_info(v: &Arc<VmoObject>, via: Via) -> InfoVmo {
     let (name, size, usage, options) = {
         let inner = v.inner.lock();
         let vmo = &inner.vmo;
         (*vmo.name(), vmo.size(), vmo.attribution(), vmo.options())
     };
-    let mut flags = VmoInfoFlags::TYPE_PAGED | VmoInfoFlags::VIA_HANDLE;
+    let (mut flags, handle_rights) = match via {
+        Via::Handle(rights) => (VmoInfoFlags::VIA_HANDLE, rights),
+        Via::Mapping => (VmoInfoFlags::VIA_MAPPING, Rights::NONE),
+    };
+    flags |= VmoInfoFlags::TYPE_PAGED;
     if options.contains(mm::vmo::VmoOptions::RESIZABLE) {
         flags |= VmoInfoFlags::RESIZABLE;
     }

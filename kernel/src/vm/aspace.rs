@@ -180,6 +180,27 @@ pub struct Segment {
     pub direct: bool,
 }
 
+/// One node of the region tree as `ZX_INFO_PROCESS_MAPS` lists it.
+pub enum MapsNode {
+    Vmar {
+        base: u64,
+        size: u64,
+        depth: u64,
+    },
+    Mapping {
+        base: u64,
+        size: u64,
+        depth: u64,
+        perms: UserPerms,
+        /// What was mapped, and from where in it.
+        object: Arc<VmoObject>,
+        object_offset: u64,
+        /// The VMO holding the pages, and the range there.
+        vmo: Arc<VmoObject>,
+        vmo_offset: u64,
+    },
+}
+
 /// What a fault or a copy needs to know about the mapping at an address.
 struct Target {
     /// The address space's removal count when the mapping was found.
@@ -465,6 +486,64 @@ impl AddressSpace {
                 .extend(references.into_iter().map(|r: MappingRef| (r.id, r)));
         }
         Ok(())
+    }
+
+    /// The region tree, from the root (at `depth` 1) down, depth-first in
+    /// address order: each region, then what it holds (its mappings and
+    /// sub-regions, in address order). Walks with its own stack: a program
+    /// may nest regions deeply.
+    pub fn maps(&self) -> Vec<MapsNode> {
+        enum Step {
+            Region(VmarId, u64),
+            Emit(MapsNode),
+        }
+        let inner = self.inner.lock();
+        let mut out = Vec::new();
+        let mut stack = alloc::vec![Step::Region(ROOT, 1)];
+        while let Some(step) = stack.pop() {
+            let (id, depth) = match step {
+                Step::Emit(n) => {
+                    out.push(n);
+                    continue;
+                }
+                Step::Region(id, depth) => (id, depth),
+            };
+            let Some(node) = inner.tree.node(id) else {
+                continue;
+            };
+            out.push(MapsNode::Vmar {
+                base: node.base,
+                size: node.size,
+                depth,
+            });
+            let mut items: Vec<(u64, Step)> = node
+                .children_overlapping(node.base, node.end())
+                .into_iter()
+                .map(|(base, _, child)| (base, Step::Region(child, depth + 1)))
+                .collect();
+            items.extend(
+                inner
+                    .mappings
+                    .intersecting(node.base, node.end())
+                    .filter(|m| m.vmar == id)
+                    .map(|m| {
+                        let n = MapsNode::Mapping {
+                            base: m.base,
+                            size: m.len,
+                            depth: depth + 1,
+                            perms: m.perms,
+                            object: m.object.clone(),
+                            object_offset: m.object_offset,
+                            vmo: m.vmo.clone(),
+                            vmo_offset: m.vmo_offset,
+                        };
+                        (m.base, Step::Emit(n))
+                    }),
+            );
+            items.sort_unstable_by_key(|(base, _)| *base);
+            stack.extend(items.into_iter().rev().map(|(_, s)| s));
+        }
+        out
     }
 
     /// The mapped pieces of `[addr, addr + len)` in region `vmar`, in order,

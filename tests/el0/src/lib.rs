@@ -628,6 +628,16 @@ pub fn pod_bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
     }
 }
 
+/// The bytes of a slice of [`Pod`] values, for the kernel to write an
+/// array topic into.
+pub fn pod_slice_bytes_mut<T: Pod>(v: &mut [T]) -> &mut [u8] {
+    // SAFETY: as in `pod_bytes_mut`, for each element; a slice's elements
+    // are contiguous, so the bytes cover exactly `*v`.
+    unsafe {
+        core::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), core::mem::size_of_val(v))
+    }
+}
+
 /// Size of `zx_info_vmo_t` version 1 (`ZX_INFO_VMO_V1`).
 pub const INFO_VMO_V1_SIZE: usize = match InfoVmo::size_for_topic(zx::topic::VMO_V1) {
     Some(n) => n,

@@ -1223,9 +1223,17 @@ impl Fuzz {
             6 => topic::VMO_V1,
             7 => topic::VMO_V2,
             8 => topic::VMO_V3,
-            9 => self
-                .rng
-                .pick(&[0, 3, 7, 19, 0x4000_0017, 0x3000_0018, 0x17 | 0xf000_0000]),
+            9 => self.rng.pick(&[
+                0,
+                3,
+                7,
+                19,
+                0x4000_0017,
+                0x3000_0018,
+                0x17 | 0xf000_0000,
+                topic::PROCESS_MAPS,
+                topic::PROCESS_VMOS,
+            ]),
             _ => self.rng.next_u32(),
         };
         let record: u64 = match t {
