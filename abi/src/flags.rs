@@ -150,6 +150,8 @@ bitflags! {
         const SLICE = 1 << 3;
         const SNAPSHOT_AT_LEAST_ON_WRITE = 1 << 4;
         const NO_WRITE = 1 << 5;
+        /// For VMOs without a pager, the same as `SNAPSHOT`.
+        const SNAPSHOT_MODIFIED = 1 << 7;
     }
 }
 
@@ -270,6 +272,7 @@ pub mod child_opt {
     pub const SLICE: u32 = ChildOptions::SLICE.bits();
     pub const SNAPSHOT_AT_LEAST_ON_WRITE: u32 = ChildOptions::SNAPSHOT_AT_LEAST_ON_WRITE.bits();
     pub const NO_WRITE: u32 = ChildOptions::NO_WRITE.bits();
+    pub const SNAPSHOT_MODIFIED: u32 = ChildOptions::SNAPSHOT_MODIFIED.bits();
 }
 
 /// `zx_vm_option_t` bits as plain values.

@@ -113,6 +113,11 @@ macro_rules! zx_syscalls {
                 out: $crate::UserOut<$crate::Handle>)
                 errors [BadHandle, WrongType, InvalidArgs, OutOfRange, AccessDenied,
                         NotSupported, BadState, NoMemory];
+            $crate::sys::VMO_TRANSFER_DATA => vmo_transfer_data(
+                dst_vmo: $crate::Handle, options: u32, offset: u64, length: u64,
+                src_vmo: $crate::Handle, src_offset: u64)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, OutOfRange, NotSupported,
+                        BadState, NoMemory];
             $crate::sys::VMO_REPLACE_AS_EXECUTABLE => vmo_replace_as_executable(
                 handle: $crate::Handle, vmex: $crate::Handle,
                 out: $crate::UserOut<$crate::Handle>)

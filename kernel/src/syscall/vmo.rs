@@ -348,7 +348,7 @@ pub fn vmo_create_child(
     if options.contains(C::NO_WRITE | C::RESIZABLE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    if (options & (C::SNAPSHOT | C::SNAPSHOT_AT_LEAST_ON_WRITE | C::SLICE))
+    if (options & (C::SNAPSHOT | C::SNAPSHOT_AT_LEAST_ON_WRITE | C::SNAPSHOT_MODIFIED | C::SLICE))
         .bits()
         .count_ones()
         != 1
@@ -422,7 +422,10 @@ pub fn vmo_create_child(
         })?;
         drop(v);
         vmo.set_name(&name);
-        VmoObject::new_snapshot(vmo, &parent, options.contains(C::NO_WRITE))
+        // Only an explicit SNAPSHOT is promised to stay a snapshot, so only
+        // it is marked immutable (Zircon's rule).
+        let immutable = options.contains(C::SNAPSHOT | C::NO_WRITE);
+        VmoObject::new_snapshot(vmo, &parent, immutable)
     };
     let new = t
         .process
@@ -449,4 +452,90 @@ pub fn vmo_replace_as_executable(
     let rights = e.rights | Rights::EXECUTE;
     let new = t.process.add_entry(e.with_rights(rights))?;
     user::give_handle(t, out, new)
+}
+
+/// Copies one page from `src` at `src_off` to `dst` at `dst_off` (offsets
+/// in the VMOs that hold the pages), through the kernel stack when both are
+/// the same VMO.
+fn copy_page(
+    dst: &Arc<VmoObject>,
+    dst_off: u64,
+    src: &Arc<VmoObject>,
+    src_off: u64,
+) -> Result<(), ZxStatus> {
+    crate::heap::ensure_headroom()?;
+    if Arc::ptr_eq(dst, src) {
+        let mut bounce = [0u8; PAGE_SIZE as usize];
+        let mut v = dst.inner.lock();
+        v.vmo.read(src_off, &mut bounce)?;
+        return v.change(dst_off, PAGE_SIZE, |vmo| vmo.write(dst_off, &bounce));
+    }
+    let (mut d, s) = lock_two((&dst.inner, dst.koid()), (&src.inner, src.koid()));
+    d.change(dst_off, PAGE_SIZE, |vmo| {
+        vmo.copy_from(dst_off, &s.vmo, src_off, PAGE_SIZE)
+    })
+}
+
+/// Zeroes `[offset, offset + len)` of `object` (through its root).
+fn zero_range(object: &Arc<VmoObject>, offset: u64, len: u64) -> Result<(), ZxStatus> {
+    if len == 0 {
+        return Ok(());
+    }
+    let (root, root_offset) = object.root(offset);
+    let mut v = root.inner.lock();
+    v.remove_pages(root_offset, len, |vmo| vmo.zero(root_offset, len))
+}
+
+/// `zx_vmo_transfer_data`: the source range's contents move to the
+/// destination range and the source range reads as zero afterwards (where
+/// it is not itself the destination). Zircon moves the pages; this kernel
+/// copies them page by page (in the direction that is safe when the ranges
+/// overlap in one VMO) and then zeroes what is left of the source range, so
+/// a failure part-way (out of memory) leaves a partial copy.
+pub fn vmo_transfer_data(
+    t: &Thread,
+    dst_h: Handle,
+    options: u32,
+    offset: u64,
+    length: u64,
+    src_h: Handle,
+    src_offset: u64,
+) -> SysResult {
+    if options != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    if [offset, length, src_offset]
+        .iter()
+        .any(|v| !v.is_multiple_of(PAGE_SIZE))
+    {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let (dst, _) = t.process.get::<VmoObject>(dst_h, Rights::WRITE)?;
+    let (src, _) = t
+        .process
+        .get::<VmoObject>(src_h, Rights::READ | Rights::WRITE)?;
+    if dst.koid() == src.koid() && src_offset == offset {
+        return Ok(());
+    }
+    check_range(src.size(), src_offset, length)?;
+    check_range(dst.size(), offset, length)?;
+    let pages = length / PAGE_SIZE;
+    // Backwards when the destination lies above the source in one VMO, so
+    // that no source page is overwritten before it is copied.
+    let same = dst.koid() == src.koid();
+    let backwards = same && offset > src_offset;
+    for k in 0..pages {
+        let i = if backwards { pages - 1 - k } else { k };
+        let (s, s_off) = src.root(src_offset + i * PAGE_SIZE);
+        let (d, d_off) = dst.root(offset + i * PAGE_SIZE);
+        copy_page(&d, d_off, &s, s_off)?;
+    }
+    // What of the source range the destination did not overwrite.
+    let (src_end, dst_end) = (src_offset + length, offset + length);
+    if same && offset < src_end && src_offset < dst_end {
+        zero_range(&src, src_offset, offset.saturating_sub(src_offset))?;
+        zero_range(&src, dst_end.min(src_end), src_end.saturating_sub(dst_end))
+    } else {
+        zero_range(&src, src_offset, length)
+    }
 }

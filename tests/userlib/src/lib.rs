@@ -272,6 +272,18 @@ pub fn vmar_op_range(vmar: Handle, op: u32, addr: usize, len: usize) -> Status {
     status(unsafe { raw::vmar_op_range(vmar, op, addr, len, core::ptr::null_mut(), 0) })
 }
 
+pub fn vmo_transfer_data(
+    dst: Handle,
+    options: u32,
+    offset: u64,
+    length: u64,
+    src: Handle,
+    src_offset: u64,
+) -> Status {
+    // SAFETY: no pointers; the call only moves VMO contents.
+    status(unsafe { raw::vmo_transfer_data(dst, options, offset, length, src, src_offset) })
+}
+
 pub fn vmo_create(size: u64, options: u32) -> Result<Handle, ZxStatus> {
     let mut out = 0;
     // SAFETY: `out` is a live local.

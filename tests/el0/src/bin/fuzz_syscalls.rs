@@ -2189,6 +2189,66 @@ impl Fuzz {
         self.unmap_call(root, REGION_LO, REGION_HI - REGION_LO, in_range());
     }
 
+    /// `zx_vmo_transfer_data` between two random handles (often one VMO
+    /// twice), page-aligned ranges mostly inside both.
+    fn vmo_transfer_data(&mut self) {
+        let dst = self.pick_vmo();
+        let src = if self.rng.chance(20) {
+            dst
+        } else {
+            self.pick_vmo()
+        };
+        let dst_size = self.obj_of(dst).map_or(P, |o| o.size);
+        let src_size = self.obj_of(src).map_or(P, |o| o.size);
+        let pages = |s: u64| (s / P).max(1);
+        // Copies commit destination pages: keep it small.
+        let len = self
+            .rng
+            .below(pages(dst_size.min(src_size)).min(MAX_COMMIT / P) + 1)
+            * P;
+        let mut offset = self.rng.below(pages(dst_size)) * P;
+        let mut src_offset = self.rng.below(pages(src_size)) * P;
+        // Mostly inside both.
+        if self.rng.chance(70) {
+            offset = offset.min(dst_size.saturating_sub(len));
+            src_offset = src_offset.min(src_size.saturating_sub(len));
+        }
+        let options = if self.rng.chance(90) {
+            0
+        } else {
+            self.rng.next_u32()
+        };
+        if self.rng.chance(10) {
+            offset += 1 + self.rng.below(P - 1);
+        }
+        if self.rng.chance(10) {
+            src_offset = self.rng.next_u64();
+        }
+        // Zircon's order: options and alignment, then the destination's
+        // handle, then the source's.
+        let misaligned = [offset, len, src_offset]
+            .iter()
+            .any(|v| !v.is_multiple_of(P));
+        let exp = if options != 0 || misaligned {
+            Expect::exact(InvalidArgs)
+        } else if dst.who == Who::Bad {
+            Expect::exact(BadHandle)
+        } else {
+            Expect::any()
+        };
+        let a = [
+            dst.value as u64,
+            options as u64,
+            offset,
+            len,
+            src.value as u64,
+            src_offset,
+            0,
+            0,
+        ];
+        self.issue(Call::vmo_transfer_data, sys::VMO_TRANSFER_DATA, a, exp);
+    }
+
     /// `zx_vmar_allocate` with a random parent, options, offset and size;
     /// a region it makes is probed with `zx_vmar_protect` and
     /// `zx_vmar_op_range` (it holds no mapping), destroyed, probed again
@@ -2369,7 +2429,7 @@ impl Fuzz {
             return;
         }
         let w = [
-            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8, 3, 2,
+            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8, 3, 2, 3,
         ];
         match self.rng.weighted(&w) {
             20 => self.handle_close_many(),
@@ -2398,6 +2458,7 @@ impl Fuzz {
             23 => self.futex_wait(),
             24 => self.sleep_and_clock(),
             26 => self.vmar_allocate(),
+            28 => self.vmo_transfer_data(),
             27 => self.vmar_calls_refused(),
             _ => {
                 for _ in 0..4 {
