@@ -46,6 +46,15 @@ pub mod maps_type {
     pub const MAPPING: u32 = 3;
 }
 
+/// `zx_vmo_set_cache_policy` policies (`ZX_CACHE_POLICY_*`).
+pub mod cache_policy {
+    pub const CACHED: u32 = 0;
+    pub const UNCACHED: u32 = 1;
+    pub const UNCACHED_DEVICE: u32 = 2;
+    pub const WRITE_COMBINING: u32 = 3;
+    pub const MASK: u32 = 3;
+}
+
 /// `zx_vmar_op_range` operations.
 pub mod vmar_op {
     pub const COMMIT: u32 = 1;

@@ -113,6 +113,9 @@ macro_rules! zx_syscalls {
                 out: $crate::UserOut<$crate::Handle>)
                 errors [BadHandle, WrongType, InvalidArgs, OutOfRange, AccessDenied,
                         NotSupported, BadState, NoMemory];
+            $crate::sys::VMO_SET_CACHE_POLICY => vmo_set_cache_policy(
+                handle: $crate::Handle, cache_policy: u32)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported, BadState];
             $crate::sys::VMO_TRANSFER_DATA => vmo_transfer_data(
                 dst_vmo: $crate::Handle, options: u32, offset: u64, length: u64,
                 src_vmo: $crate::Handle, src_offset: u64)

@@ -919,7 +919,7 @@ fn user_access() {
     let rw = UserPerms {
         read: true,
         write: true,
-        execute: false,
+        ..Default::default()
     };
     aspace
         .map(VmoObject::new(vmo), 0, 4096, rw, Placement::Specific(VA))

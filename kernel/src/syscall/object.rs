@@ -261,6 +261,7 @@ pub(super) fn vmo_info(v: &Arc<VmoObject>, via: Via) -> InfoVmo {
         flags: flags.bits(),
         committed_bytes: usage.committed_bytes,
         handle_rights: handle_rights.bits(),
+        cache_policy: v.cache_policy(),
         metadata_bytes: usage.metadata_bytes,
         populated_bytes: usage.populated_bytes,
         committed_private_bytes: usage.committed_private_bytes,

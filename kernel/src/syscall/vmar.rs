@@ -53,6 +53,7 @@ fn perms_of(options: u32) -> UserPerms {
         read: options & vm_opt::PERM_READ != 0,
         write: options & vm_opt::PERM_WRITE != 0,
         execute: options & vm_opt::PERM_EXECUTE != 0,
+        ..Default::default()
     }
 }
 
@@ -198,6 +199,7 @@ pub fn vmar_map(
         read: both.contains(Rights::READ),
         write: both.contains(Rights::WRITE),
         execute: both.contains(Rights::EXECUTE),
+        ..Default::default()
     };
     let caps = vmar.aspace.vmar_caps(vmar.id)?;
     let max_caps = Caps {

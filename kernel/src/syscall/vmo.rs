@@ -12,8 +12,8 @@ use crate::vm::{Access, UserFault, VmoObject};
 use alloc::sync::Arc;
 use mm::vmo::{Vmo, VmoOptions};
 use zx_abi::{
-    vmo_op, ChildOptions, Handle, Rights, UserIn, UserInOut, UserOut, VmoLockState, ZxStatus,
-    PAGE_SIZE,
+    cache_policy, vmo_op, ChildOptions, Handle, Rights, UserIn, UserInOut, UserOut, VmoLockState,
+    ZxStatus, PAGE_SIZE,
 };
 
 pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> SysResult {
@@ -126,6 +126,10 @@ fn read_or_write(
 ) -> SysResult {
     let needed = if to_user { Rights::READ } else { Rights::WRITE };
     let (object, _) = t.process.get::<VmoObject>(h, needed)?;
+    if object.cache_policy() != cache_policy::CACHED {
+        // The kernel's view of the pages is cached; Zircon refuses too.
+        return Err(ZxStatus::BadState);
+    }
     check_range(object.size(), offset, len)?;
     if len == 0 {
         return Ok(());
@@ -215,6 +219,9 @@ pub fn vmo_op_range(
         vmo_op::COMMIT => commit_range(&root, root_offset, size),
         vmo_op::DECOMMIT => decommit(&object, offset, size),
         vmo_op::ZERO => {
+            if object.cache_policy() != cache_policy::CACHED {
+                return Err(ZxStatus::BadState);
+            }
             let mut v = root.inner.lock();
             v.remove_pages(root_offset, size, |vmo| vmo.zero(root_offset, size))
         }
@@ -362,6 +369,9 @@ pub fn vmo_create_child(
         .process
         .get::<VmoObject>(h, Rights::DUPLICATE | Rights::READ)?;
     let (root, root_offset) = parent.root(0);
+    if parent.cache_policy() != cache_policy::CACHED {
+        return Err(ZxStatus::BadState);
+    }
     let (parent_size, mut parent_resizable, parent_name) = {
         let v = parent.inner.lock();
         if v.vmo.options().contains(VmoOptions::DISCARDABLE) {
@@ -517,6 +527,9 @@ pub fn vmo_transfer_data(
     if dst.koid() == src.koid() && src_offset == offset {
         return Ok(());
     }
+    if dst.cache_policy() != cache_policy::CACHED || src.cache_policy() != cache_policy::CACHED {
+        return Err(ZxStatus::BadState);
+    }
     check_range(src.size(), src_offset, length)?;
     check_range(dst.size(), offset, length)?;
     let pages = length / PAGE_SIZE;
@@ -538,4 +551,15 @@ pub fn vmo_transfer_data(
     } else {
         zero_range(&src, src_offset, length)
     }
+}
+
+/// `zx_vmo_set_cache_policy`: the policy first (`INVALID_ARGS`), then the
+/// handle's MAP right, then the VMO's state (`BAD_STATE` once it is mapped,
+/// has or is a child, or holds a page).
+pub fn vmo_set_cache_policy(t: &Thread, h: Handle, policy: u32) -> SysResult {
+    if policy & !cache_policy::MASK != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let (vmo, _) = t.process.get::<VmoObject>(h, Rights::MAP)?;
+    vmo.set_cache_policy(policy)
 }

@@ -182,6 +182,7 @@ impl Process {
                 read: seg.read,
                 write: seg.write,
                 execute: seg.execute,
+                ..Default::default()
             };
             aspace
                 .map(
@@ -201,7 +202,7 @@ impl Process {
         let rw = UserPerms {
             read: true,
             write: true,
-            execute: false,
+            ..Default::default()
         };
         // The page below the stack stays unmapped: an overflow faults there.
         let stack_base = STACK_TOP - INITIAL_STACK_SIZE;

@@ -19,7 +19,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use platform::arch::cpu;
-use platform::arch::user_pt::{MapError, UserPageTable, UserPerms};
+use platform::arch::user_pt::{MapError, MemoryType, UserPageTable, UserPerms};
 use spin::Mutex;
 use zx_abi::{ZxStatus, PAGE_SIZE};
 
@@ -765,6 +765,11 @@ impl AddressSpace {
         if t.object.window.is_some() && t.object_offset >= t.object.size() {
             return Err(UserFault::BeyondVmo);
         }
+        let memory = t.vmo.memory_type();
+        if memory == MemoryType::Device && access == Access::Execute {
+            // Device memory is never executable, whatever the mapping says.
+            return Err(UserFault::Permission);
+        }
         let index = t.vmo_offset / PAGE_SIZE;
         // Committing may add a page-list node to the heap.
         crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
@@ -785,8 +790,15 @@ impl AddressSpace {
             _ => UserFault::NoMemory,
         })?;
         let mut perms = t.perms;
+        perms.memory = memory;
+        if memory == MemoryType::Device {
+            perms.execute = false;
+        }
         if v.vmo.is_page_shared(index) {
             perms.write = false;
+        }
+        if memory != MemoryType::Cached {
+            cpu::clean_invalidate_dcache_page(platform::layout::phys_to_virt(pa.as_u64()));
         }
         if perms.execute {
             cpu::sync_icache_page(platform::layout::phys_to_virt(pa.as_u64()));

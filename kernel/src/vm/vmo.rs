@@ -101,6 +101,10 @@ pub struct VmoObject {
     /// Whether any page may be shared copy-on-write (this VMO was
     /// snapshotted or is a snapshot): writes may replace frames.
     pub has_cow: core::sync::atomic::AtomicBool,
+    /// `ZX_CACHE_POLICY_*`: set only while nothing maps, shares or holds a
+    /// page of the VMO (`zx_vmo_set_cache_policy`), so a mapping sees one
+    /// value for its whole life.
+    cache_policy: AtomicU32,
 }
 
 static LIVE_VMOS: AtomicUsize = AtomicUsize::new(0);
@@ -146,6 +150,7 @@ impl VmoObject {
             children: AtomicU32::new(0),
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
+            cache_policy: AtomicU32::new(zx_abi::cache_policy::CACHED),
         });
         if discardable {
             let mut list = DISCARDABLE.lock();
@@ -185,6 +190,39 @@ impl VmoObject {
     /// The page-rounded size (a slice's own, not its root's).
     pub fn size(&self) -> u64 {
         self.inner.lock().vmo.size()
+    }
+
+    /// `ZX_CACHE_POLICY_*` of the VMO's pages.
+    pub fn cache_policy(&self) -> u32 {
+        self.cache_policy.load(Ordering::Acquire)
+    }
+
+    /// The memory type its pages are mapped with.
+    pub fn memory_type(&self) -> platform::arch::user_pt::MemoryType {
+        use platform::arch::user_pt::MemoryType;
+        match self.cache_policy() {
+            zx_abi::cache_policy::CACHED => MemoryType::Cached,
+            zx_abi::cache_policy::WRITE_COMBINING => MemoryType::WriteCombining,
+            _ => MemoryType::Device,
+        }
+    }
+
+    /// `zx_vmo_set_cache_policy` after the argument and rights checks:
+    /// `BAD_STATE` while the VMO is mapped, has or is a child, or holds a
+    /// page. Under the VMO's lock, which commits and maps take.
+    pub fn set_cache_policy(&self, policy: u32) -> Result<(), ZxStatus> {
+        let inner = self.inner.lock();
+        let busy = self.mapping_count.load(Ordering::Acquire) != 0
+            || self.child_count() != 0
+            || self.parent.is_some()
+            || self.window.is_some()
+            || inner.vmo.committed_pages() != 0
+            || !inner.mappings.is_empty();
+        if busy {
+            return Err(ZxStatus::BadState);
+        }
+        self.cache_policy.store(policy, Ordering::Release);
+        Ok(())
     }
 
     /// Whether `ZX_VMO_ZERO_CHILDREN` is asserted.

@@ -272,6 +272,11 @@ pub fn vmar_op_range(vmar: Handle, op: u32, addr: usize, len: usize) -> Status {
     status(unsafe { raw::vmar_op_range(vmar, op, addr, len, core::ptr::null_mut(), 0) })
 }
 
+pub fn vmo_set_cache_policy(h: Handle, policy: u32) -> Status {
+    // SAFETY: no pointers.
+    status(unsafe { raw::vmo_set_cache_policy(h, policy) })
+}
+
 pub fn vmo_transfer_data(
     dst: Handle,
     options: u32,

@@ -179,6 +179,22 @@ pub fn clean_dcache_range(va: u64, len: usize) {
     unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
 }
 
+/// Cleans and invalidates the page at `va` (linear map) from the data
+/// caches, before it is mapped with a non-cacheable memory type: no dirty
+/// line may later overwrite what an uncached observer wrote, and none may
+/// hide what the kernel wrote through its cached view.
+pub fn clean_invalidate_dcache_page(va: u64) {
+    let mut line = va & !0xfff;
+    let end = line + 4096;
+    while line < end {
+        // SAFETY: clean-and-invalidate never loses data and changes no mapping.
+        unsafe { asm!("dc civac, {0}", in(reg) line, options(nostack, preserves_flags)) };
+        line += 64;
+    }
+    // SAFETY: completes the maintenance.
+    unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
+}
+
 /// Cleans and invalidates the data-cache line holding `va` (to see a write
 /// another agent made with its caches off).
 pub fn invalidate_dcache_line(va: u64) {

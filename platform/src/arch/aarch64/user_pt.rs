@@ -8,7 +8,11 @@ use crate::layout::phys_to_virt;
 const ENTRIES: usize = 512;
 const VALID: u64 = 1 << 0;
 const TABLE: u64 = 1 << 1; // table (levels 0-2) or page (level 3)
-const ATTR_NORMAL: u64 = 1 << 2; // MAIR index 1
+/// MAIR attribute indexes (entry.S's MAIR_VALUE), in bits 4:2.
+const ATTR_DEVICE: u64 = 0 << 2; // index 0: Device-nGnRE
+const ATTR_NORMAL: u64 = 1 << 2; // index 1: normal write-back
+const ATTR_NORMAL_NC: u64 = 2 << 2; // index 2: normal non-cacheable
+const ATTR_MASK: u64 = 7 << 2;
 const AP_EL0: u64 = 1 << 6; // EL0 may access
 const AP_RO: u64 = 1 << 7;
 const SH_INNER: u64 = 3 << 8;
@@ -18,12 +22,26 @@ const PXN: u64 = 1 << 53;
 const UXN: u64 = 1 << 54;
 const ADDR_MASK: u64 = 0x0000_ffff_ffff_f000;
 
-/// Access an EL0 page allows.
+/// The memory type of an EL0 page (a VMO's cache policy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MemoryType {
+    /// Normal write-back memory (`ZX_CACHE_POLICY_CACHED`).
+    #[default]
+    Cached,
+    /// Normal non-cacheable memory (`ZX_CACHE_POLICY_WRITE_COMBINING`).
+    WriteCombining,
+    /// Device-nGnRE memory, never executable (`ZX_CACHE_POLICY_UNCACHED`
+    /// and `_UNCACHED_DEVICE`).
+    Device,
+}
+
+/// Access an EL0 page allows, and its memory type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct UserPerms {
     pub read: bool,
     pub write: bool,
     pub execute: bool,
+    pub memory: MemoryType,
 }
 
 impl UserPerms {
@@ -35,14 +53,19 @@ impl UserPerms {
     }
 
     fn descriptor_bits(self) -> u64 {
-        let mut bits = VALID | TABLE | ATTR_NORMAL | SH_INNER | AF | NG | PXN;
+        let attr = match self.memory {
+            MemoryType::Cached => ATTR_NORMAL,
+            MemoryType::WriteCombining => ATTR_NORMAL_NC,
+            MemoryType::Device => ATTR_DEVICE,
+        };
+        let mut bits = VALID | TABLE | attr | SH_INNER | AF | NG | PXN;
         if self.read || self.write || self.execute {
             bits |= AP_EL0;
         }
         if !self.write {
             bits |= AP_RO;
         }
-        if !self.execute {
+        if !self.execute || self.memory == MemoryType::Device {
             bits |= UXN;
         }
         bits
@@ -53,6 +76,11 @@ impl UserPerms {
             read: d & AP_EL0 != 0,
             write: d & AP_EL0 != 0 && d & AP_RO == 0,
             execute: d & UXN == 0,
+            memory: match d & ATTR_MASK {
+                ATTR_NORMAL => MemoryType::Cached,
+                ATTR_NORMAL_NC => MemoryType::WriteCombining,
+                _ => MemoryType::Device,
+            },
         }
     }
 }

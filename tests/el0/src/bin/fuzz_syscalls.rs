@@ -170,6 +170,9 @@ struct Obj {
     /// A child was (or may have been) created from it: ZX_VMO_ZERO_CHILDREN
     /// may be inactive.
     had_child: bool,
+    /// Its cache policy is not CACHED: the kernel refuses to read or write
+    /// it (BAD_STATE).
+    uncached: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -1715,6 +1718,7 @@ impl Fuzz {
                 resizable,
                 discardable: options & vmo_opt::DISCARDABLE != 0,
                 had_child: false,
+                uncached: false,
             });
             let r = rights::DEFAULT_VMO | if resizable { rights::RESIZE } else { 0 };
             self.add_handle(h, obj, r);
@@ -1757,6 +1761,7 @@ impl Fuzz {
             Who::Bad => Expect::exact(BadHandle),
             _ if self.is_vmar(h) => Expect::exact(WrongType),
             _ if self.rights_of(h) & need == 0 => Expect::exact(AccessDenied),
+            _ if o.is_some_and(|o| o.uncached) => Expect::exact(BadState),
             _ if !in_range => Expect::exact(OutOfRange),
             _ if len == 0 => Expect::ok(),
             _ if o.is_some_and(|o| o.discardable) => Expect::any(),
@@ -1952,6 +1957,7 @@ impl Fuzz {
                 resizable,
                 discardable: false,
                 had_child: false,
+                uncached: false,
             });
             self.add_handle(new, obj, r);
         }
@@ -2187,6 +2193,36 @@ impl Fuzz {
         }
         self.n_maps = 0;
         self.unmap_call(root, REGION_LO, REGION_HI - REGION_LO, in_range());
+    }
+
+    /// `zx_vmo_set_cache_policy` on a random handle: only an idle VMO (no
+    /// mapping, page or relative) takes it; the fuzzer's byte-sized touches
+    /// work on any memory type.
+    fn vmo_set_cache_policy(&mut self) {
+        let h = self.pick_vmo();
+        let policy = match self.rng.below(6) {
+            0..=2 => zx::cache_policy::CACHED,
+            3 => zx::cache_policy::WRITE_COMBINING,
+            4 => zx::cache_policy::UNCACHED,
+            _ => self.rng.next_u32(),
+        };
+        let exp = match h.who {
+            _ if policy & !zx::cache_policy::MASK != 0 => Expect::exact(InvalidArgs),
+            Who::Bad => Expect::exact(BadHandle),
+            _ if self.is_vmar(h) => Expect::narrow(Statuses::only(&[WrongType, AccessDenied])),
+            _ => Expect::any(),
+        };
+        let a = [h.value as u64, policy as u64, 0, 0, 0, 0, 0, 0];
+        let r = self.issue(
+            Call::vmo_set_cache_policy,
+            sys::VMO_SET_CACHE_POLICY,
+            a,
+            exp,
+        );
+        if let (0, Who::Live(slot)) = (r, h.who) {
+            let obj = self.held(slot).obj;
+            self.objs[obj].uncached = policy != zx::cache_policy::CACHED;
+        }
     }
 
     /// `zx_vmo_transfer_data` between two random handles (often one VMO
@@ -2430,6 +2466,7 @@ impl Fuzz {
         }
         let w = [
             3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8, 3, 2, 3,
+            2,
         ];
         match self.rng.weighted(&w) {
             20 => self.handle_close_many(),
@@ -2459,6 +2496,7 @@ impl Fuzz {
             24 => self.sleep_and_clock(),
             26 => self.vmar_allocate(),
             28 => self.vmo_transfer_data(),
+            29 => self.vmo_set_cache_policy(),
             27 => self.vmar_calls_refused(),
             _ => {
                 for _ in 0..4 {
