@@ -158,11 +158,8 @@ fn write_at(
     let _content = vmo.stream_lock.lock();
     let end = offset.checked_add(total).ok_or(ZxStatus::FileBig)?;
     let old_content = vmo.content_size();
-    let (size, grow_error) = if end > old_content {
-        expand(stream, end)
-    } else {
-        (vmo.size(), None)
-    };
+    // As in Zircon, always: the content size may already pass the VMO's.
+    let (size, grow_error) = expand(stream, end);
     if grow_error.is_some() && size <= offset {
         return Err(no_room(grow_error));
     }

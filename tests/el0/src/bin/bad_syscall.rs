@@ -39,7 +39,7 @@ fn unknown_numbers() {
         1,
         150,
         166,
-        167,
+        169,
         9999,
         sys::KERNEL_STATS - 1,
         sys::KERNEL_STATS + 1,

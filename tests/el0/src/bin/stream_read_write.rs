@@ -424,6 +424,23 @@ fn write_grows_content_fixed_vmo() {
             ZxStatus::FileBig,
             "end past 2^64",
         );
+        // A content size past the VMO's end does not make room there.
+        assert_eq!(set_content_size(v, 3 * P), Ok(()));
+        assert_err(
+            writev_at(s, 0, P + 10, &[iovec(&src[..4])]),
+            ZxStatus::NoSpace,
+            "inside the content, past the VMO",
+        );
+        assert_eq!(
+            writev_at(s, 0, P - 2, &[iovec(&src[..4])]),
+            Ok(2),
+            "across the VMO's end"
+        );
+        assert_eq!(
+            content_size(v),
+            3 * P,
+            "a write inside the content changed it"
+        );
         close(s);
         close(v);
     });
