@@ -12,17 +12,18 @@
 //!   an end past 2^64 is FILE_BIG and one whose page rounding overflows
 //!   OUT_OF_RANGE, changing nothing; the gap between the old content size
 //!   and a write is zeroed, bytes after it are not;
-//! - an unbounded VMO takes writes far out;
+//! - an unbounded VMO takes writes far out; a stream over a slice writes
+//!   its parent's bytes, one over a snapshot leaves the parent alone;
 //! - nothing leaks.
 #![no_std]
 #![no_main]
 
 use el0_tests::{
-    assert_err, assert_no_leak, assert_vmo_bytes, close, content_size, dup, read, rights_of,
+    assert_err, assert_no_leak, assert_vmo_bytes, child, close, content_size, dup, read, rights_of,
     set_content_size, size_of, st, vmo, write, zx, BAD_POINTERS, GARBAGE_HANDLE, PAGE,
 };
 use zx::stream::{self, iovec, iovec_mut, readv, readv_at, seek, writev, writev_at};
-use zx::{rights, stream_opt as so, vmo_opt, Handle, Iovec, ZxStatus, VMO_MAX_SIZE};
+use zx::{child_opt, rights, stream_opt as so, vmo_opt, Handle, Iovec, ZxStatus, VMO_MAX_SIZE};
 
 const P: u64 = PAGE as u64;
 const ALPHABET: &[u8; 26] = b"abcdefghijklmnopqrstuvwxyz";
@@ -627,6 +628,42 @@ fn unbounded_vmo() {
     zx::println!("streams over an unbounded VMO: far writes, reads back, cut at the maximum");
 }
 
+fn children() {
+    assert_no_leak("streams over children", || {
+        let parent = vmo(2 * P, 0);
+        write(parent, b"parent", P);
+        let slice = child(parent, child_opt::SLICE, P, P);
+        let s = create(so::MODE_READ | so::MODE_WRITE, slice, 0);
+        let mut got = [0u8; 6];
+        assert_eq!(readv(s, 0, &mut [iovec_mut(&mut got)]), Ok(6));
+        assert_eq!(&got, b"parent", "a slice's stream reads its parent's bytes");
+        assert_eq!(writev_at(s, 0, 0, &[iovec(b"SLICE!")]), Ok(6));
+        read(parent, &mut got, P);
+        assert_eq!(
+            &got, b"SLICE!",
+            "a slice's stream writes its parent's bytes"
+        );
+        assert_err(
+            writev_at(s, 0, P, &[iovec(b"x")]),
+            ZxStatus::NoSpace,
+            "past the slice",
+        );
+        close(s);
+        close(slice);
+        let snap = child(parent, child_opt::SNAPSHOT, 0, 2 * P);
+        let s = create(so::MODE_WRITE, snap, P);
+        assert_eq!(writev(s, 0, &[iovec(b"snap")]), Ok(4));
+        read(parent, &mut got, P);
+        assert_eq!(&got, b"SLICE!", "a snapshot's stream wrote the parent");
+        read(snap, &mut got[..4], P);
+        assert_eq!(&got[..4], b"snap");
+        close(s);
+        close(snap);
+        close(parent);
+    });
+    zx::println!("streams over a slice and a snapshot: the right VMO's bytes");
+}
+
 fn main(_root: Handle) -> i64 {
     read_vectors();
     read_at();
@@ -636,6 +673,7 @@ fn main(_root: Handle) -> i64 {
     resize_right_needed();
     extend_fills_with_zeros();
     unbounded_vmo();
+    children();
     0
 }
 
