@@ -72,6 +72,9 @@ impl Rights {
         .union(Self::APPLY_PROFILE);
     /// `ZX_DEFAULT_EVENT_RIGHTS`.
     pub const DEFAULT_EVENT: Self = Self::BASIC.union(Self::SIGNAL);
+    /// `ZX_DEFAULT_STREAM_RIGHTS` (streams): READ and WRITE come only
+    /// with the stream's modes.
+    pub const DEFAULT_STREAM: Self = Self::BASIC.union(Self::PROPERTY).union(Self::SIGNAL);
     /// `ZX_DEFAULT_VMAR_RIGHTS`: `(BASIC & !WAIT) | OP_CHILDREN`. A VMAR
     /// handle also gets READ, WRITE and EXECUTE for the region's
     /// `ZX_VM_CAN_MAP_*` capabilities.
@@ -138,6 +141,9 @@ bitflags! {
     pub struct VmoOptions: u32 {
         const RESIZABLE = 1 << 1;
         const DISCARDABLE = 1 << 2;
+        /// Streams: the VMO is as large as a VMO can be, its stream size
+        /// starts at the size given (never with `RESIZABLE`).
+        const UNBOUNDED = 1 << 4;
     }
 }
 
@@ -233,6 +239,8 @@ pub mod rights {
     pub const DEFAULT_PROCESS: u32 = Rights::DEFAULT_PROCESS.bits();
     pub const DEFAULT_THREAD: u32 = Rights::DEFAULT_THREAD.bits();
     pub const DEFAULT_EVENT: u32 = Rights::DEFAULT_EVENT.bits();
+    // Streams.
+    pub const DEFAULT_STREAM: u32 = Rights::DEFAULT_STREAM.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -262,6 +270,7 @@ pub mod vmo_opt {
     use super::VmoOptions;
     pub const RESIZABLE: u32 = VmoOptions::RESIZABLE.bits();
     pub const DISCARDABLE: u32 = VmoOptions::DISCARDABLE.bits();
+    pub const UNBOUNDED: u32 = VmoOptions::UNBOUNDED.bits();
 }
 
 /// `zx_vmo_create_child` options as plain values.

@@ -92,12 +92,16 @@ pub mod obj_type {
     pub const EVENTPAIR: u32 = 16;
     pub const JOB: u32 = 17;
     pub const VMAR: u32 = 18;
+    // Streams.
+    pub const STREAM: u32 = 31;
 }
 
 /// `zx_object_get/set_property` properties.
 pub mod prop {
     pub const NAME: u32 = 3;
     pub const VMO_CONTENT_SIZE: u32 = 17;
+    // Streams: a `u8`, nonzero when writes append.
+    pub const STREAM_MODE_APPEND: u32 = 19;
 }
 
 /// `zx_object_get_info` topics.
@@ -119,6 +123,23 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
     pub const VMO_V3: u32 = 0x2000_0017;
+    // Streams: `zx_info_stream_t`.
+    pub const STREAM: u32 = 26;
+}
+
+/// Streams: `zx_stream_create` modes, the `zx_stream_writev` option and
+/// the `zx_stream_seek` origins.
+pub mod stream_opt {
+    pub const MODE_READ: u32 = 1 << 0;
+    pub const MODE_WRITE: u32 = 1 << 1;
+    pub const MODE_APPEND: u32 = 1 << 2;
+    /// Every mode `zx_stream_create` accepts.
+    pub const CREATE_MASK: u32 = MODE_READ | MODE_WRITE | MODE_APPEND;
+    /// `zx_stream_writev`: write at the end of the content.
+    pub const APPEND: u32 = 1 << 0;
+    pub const SEEK_ORIGIN_START: u32 = 0;
+    pub const SEEK_ORIGIN_CURRENT: u32 = 1;
+    pub const SEEK_ORIGIN_END: u32 = 2;
 }
 
 /// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +

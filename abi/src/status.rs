@@ -25,6 +25,9 @@ pub enum ZxStatus {
     AlreadyBound = -27,
     Unavailable = -28,
     AccessDenied = -30,
+    // Streams.
+    FileBig = -53,
+    NoSpace = -54,
 }
 
 /// `ZX_OK` on the wire.
@@ -59,12 +62,14 @@ impl ZxStatus {
             Self::AlreadyBound => "ZX_ERR_ALREADY_BOUND",
             Self::Unavailable => "ZX_ERR_UNAVAILABLE",
             Self::AccessDenied => "ZX_ERR_ACCESS_DENIED",
+            Self::FileBig => "ZX_ERR_FILE_BIG",
+            Self::NoSpace => "ZX_ERR_NO_SPACE",
         }
     }
 
     /// The status for a wire value, if it is one of ours.
     pub fn from_raw(raw: i32) -> Option<Self> {
-        const ALL: [ZxStatus; 20] = [
+        const ALL: [ZxStatus; 22] = [
             ZxStatus::Internal,
             ZxStatus::NotSupported,
             ZxStatus::NoResources,
@@ -85,6 +90,8 @@ impl ZxStatus {
             ZxStatus::AlreadyBound,
             ZxStatus::Unavailable,
             ZxStatus::AccessDenied,
+            ZxStatus::FileBig,
+            ZxStatus::NoSpace,
         ];
         ALL.into_iter().find(|s| s.raw() == raw)
     }
@@ -104,13 +111,14 @@ mod tests {
 
     #[test]
     fn wire_values_round_trip() {
-        for raw in -40..=0 {
+        for raw in -60..=0 {
             if let Some(s) = ZxStatus::from_raw(raw) {
                 assert_eq!(s.raw(), raw);
             }
         }
         assert_eq!(ZxStatus::from_raw(-13), Some(ZxStatus::BadSyscall));
         assert_eq!(to_wire(Err(ZxStatus::AccessDenied)), -30);
+        assert_eq!(ZxStatus::from_raw(-54), Some(ZxStatus::NoSpace));
         assert_eq!(to_wire(Ok(())), 0);
     }
 }

@@ -132,6 +132,34 @@ const _: () = {
     assert!(offset_of!(VmoLockState, discarded_size) == 24);
 };
 
+/// `zx_iovec_t`: one buffer of a stream read or write (streams).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Iovec {
+    /// The buffer's EL0 address.
+    pub buffer: u64,
+    pub capacity: u64,
+}
+
+/// `zx_info_stream_t` (`ZX_INFO_STREAM`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoStream {
+    /// The modes (`ZX_STREAM_MODE_*`).
+    pub options: u32,
+    pub _padding1: u32,
+    pub seek: u64,
+    pub content_size: u64,
+}
+
+const _: () = {
+    assert!(size_of::<Iovec>() == 16);
+    assert!(offset_of!(Iovec, capacity) == 8);
+    assert!(size_of::<InfoStream>() == 24);
+    assert!(offset_of!(InfoStream, seek) == 8);
+    assert!(offset_of!(InfoStream, content_size) == 16);
+};
+
 /// Plain-old-data records that may be copied to and from user memory as
 /// bytes: `#[repr(C)]`, no padding the kernel leaves uninitialised (every
 /// padding field is explicit), every bit pattern valid.
@@ -142,6 +170,8 @@ impl Record for InfoHandleCount {}
 impl Record for InfoVmo {}
 impl Record for InfoVmar {}
 impl Record for VmoLockState {}
+impl Record for Iovec {}
+impl Record for InfoStream {}
 impl Record for u8 {}
 impl Record for u32 {}
 impl Record for u64 {}

@@ -125,6 +125,42 @@ macro_rules! zx_syscalls {
                 handle: $crate::Handle, vmex: $crate::Handle,
                 out: $crate::UserOut<$crate::Handle>)
                 errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NoMemory];
+            // Streams: the stream size (the content size) and stream objects.
+            $crate::sys::VMO_GET_STREAM_SIZE => vmo_get_stream_size(
+                handle: $crate::Handle, size: $crate::UserOut<u64>)
+                errors [BadHandle, WrongType, InvalidArgs];
+            $crate::sys::VMO_SET_STREAM_SIZE => vmo_set_stream_size(handle: $crate::Handle, size: u64)
+                errors [BadHandle, WrongType, AccessDenied, OutOfRange, NoMemory, BadState];
+            $crate::sys::STREAM_CREATE => stream_create(
+                options: u32, vmo: $crate::Handle, seek: u64,
+                out_stream: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NoMemory];
+            $crate::sys::STREAM_WRITEV => stream_writev(
+                handle: $crate::Handle, options: u32, vectors: $crate::UserIn<$crate::Iovec>,
+                num_vectors: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotFound, NoSpace,
+                        FileBig, OutOfRange, NoMemory, BadState];
+            $crate::sys::STREAM_WRITEV_AT => stream_writev_at(
+                handle: $crate::Handle, options: u32, offset: u64,
+                vectors: $crate::UserIn<$crate::Iovec>, num_vectors: usize,
+                actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotFound, NoSpace,
+                        FileBig, OutOfRange, NoMemory, BadState];
+            $crate::sys::STREAM_READV => stream_readv(
+                handle: $crate::Handle, options: u32, vectors: $crate::UserInOut<$crate::Iovec>,
+                num_vectors: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotFound, OutOfRange,
+                        NoMemory, BadState];
+            $crate::sys::STREAM_READV_AT => stream_readv_at(
+                handle: $crate::Handle, options: u32, offset: u64,
+                vectors: $crate::UserInOut<$crate::Iovec>, num_vectors: usize,
+                actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotFound, OutOfRange,
+                        NoMemory, BadState];
+            $crate::sys::STREAM_SEEK => stream_seek(
+                handle: $crate::Handle, whence: u32, offset: i64,
+                out_seek: $crate::UserOut<u64>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs];
             $crate::sys::OBJECT_WAIT_MANY => object_wait_many(
                 items: $crate::UserInOut<$crate::WaitItem>, num_items: usize, deadline: i64)
                 errors [InvalidArgs, BadHandle, AccessDenied, Canceled, TimedOut, NotSupported,

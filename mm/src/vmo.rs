@@ -122,6 +122,31 @@ impl Vmo {
         })
     }
 
+    /// `zx_vmo_create` with `ZX_VMO_UNBOUNDED`: a VMO of the largest size a
+    /// VMO may have ([`zx_abi::VMO_MAX_SIZE`]), not resizable, whose content
+    /// (stream) size starts at `content_size`. Commits nothing.
+    ///
+    /// # Errors
+    ///
+    /// - [`ZxStatus::OutOfRange`]: `content_size` exceeds the VMO's size.
+    /// - [`ZxStatus::InvalidArgs`]: `options` has a bit other than
+    ///   `ZX_VMO_DISCARDABLE` (an unbounded VMO is never resizable).
+    pub fn create_unbounded(
+        frames: &'static FrameAllocator,
+        content_size: u64,
+        options: u32,
+    ) -> Result<Vmo, ZxStatus> {
+        if options & !vmo_opt::DISCARDABLE != 0 {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        let mut vmo = Self::create(frames, zx_abi::VMO_MAX_SIZE, options)?;
+        if content_size > vmo.size {
+            return Err(ZxStatus::OutOfRange);
+        }
+        vmo.content_size = content_size;
+        Ok(vmo)
+    }
+
     /// Changes whenever a committed page's frame is replaced or removed; the
     /// kernel compares it around an operation to know whether page-table
     /// entries must go.
@@ -467,6 +492,13 @@ impl Vmo {
         }
         self.content_size = content_size;
         Ok(())
+    }
+
+    /// Records `content_size` as the content (stream) size and changes no
+    /// byte: for a stream write that grew the content over bytes it wrote
+    /// itself (and zeroed any gap before them).
+    pub fn record_content_size(&mut self, content_size: u64) {
+        self.content_size = content_size;
     }
 
     /// A copy-on-write snapshot of `[offset, offset + size)`: a new VMO of

@@ -508,3 +508,26 @@ fn copy_from_without_memory_leaves_destination_unchanged() {
     assert_eq!(frames.free_pages(), free - 1);
     assert_eq!(dst.committed_pages(), 1);
 }
+
+#[test]
+fn unbounded_vmos_are_as_large_as_a_vmo_can_be() {
+    let frames = testing::allocator(1);
+    let vmo = Vmo::create_unbounded(frames, 5000, 0).unwrap();
+    assert_eq!((vmo.size(), vmo.content_size()), (VMO_MAX_SIZE, 5000));
+    assert!(!vmo.is_resizable());
+    assert_eq!(vmo.committed_pages(), 0);
+    let largest = Vmo::create_unbounded(frames, VMO_MAX_SIZE, vmo_opt::DISCARDABLE).unwrap();
+    assert_eq!(largest.content_size(), VMO_MAX_SIZE);
+    assert_eq!(
+        Vmo::create_unbounded(frames, VMO_MAX_SIZE + 1, 0).err(),
+        Some(ZxStatus::OutOfRange)
+    );
+    assert_eq!(
+        Vmo::create_unbounded(frames, u64::MAX, 0).err(),
+        Some(ZxStatus::OutOfRange)
+    );
+    assert_eq!(
+        Vmo::create_unbounded(frames, 0, vmo_opt::RESIZABLE).err(),
+        Some(ZxStatus::InvalidArgs)
+    );
+}

@@ -9,6 +9,8 @@ pub mod event;
 pub mod handle;
 pub mod signals;
 #[cfg(target_os = "none")]
+pub mod stream;
+#[cfg(target_os = "none")]
 pub mod vmar;
 
 use crate::sync::{Arc, AtomicU32, Ordering};

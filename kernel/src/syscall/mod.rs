@@ -11,6 +11,7 @@
 mod handle;
 mod object;
 mod process_info;
+mod stream;
 mod sync;
 mod task;
 mod user;
@@ -21,6 +22,7 @@ use crate::task::Thread;
 use handle::*;
 use object::*;
 use platform::arch::trap::UserContext;
+use stream::*;
 use sync::*;
 use task::*;
 use vmar::*;

@@ -2,6 +2,7 @@
 //! `zx_object_wait_one` and `zx_object_signal`.
 
 use super::{process_info, user, SysResult};
+use crate::object::stream::StreamObject;
 use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
 use crate::task::Thread;
@@ -11,8 +12,8 @@ use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoThread, InfoThreadStats, InfoVmar,
-    InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoStream, InfoThread, InfoThreadStats,
+    InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -57,6 +58,8 @@ pub fn object_get_property(
             Ok(user::write_bytes(t, value, &content.to_le_bytes())?)
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Streams.
+        (prop::STREAM_MODE_APPEND, _) => super::stream::get_mode_append(t, h, value, size),
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -89,6 +92,8 @@ pub fn object_set_property(
             v.set_content_size(u64::from_le_bytes(bytes))
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Streams.
+        (prop::STREAM_MODE_APPEND, _) => super::stream::set_mode_append(t, h, value, size),
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -117,6 +122,7 @@ enum InfoRecord {
     Vmo(InfoVmo, usize),
     ThreadStats(InfoThreadStats),
     Thread(InfoThread),
+    Stream(InfoStream),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -194,6 +200,8 @@ pub fn object_get_info(
             let len = InfoVmo::size_for_topic(t).unwrap_or(0);
             InfoRecord::Vmo(vmo_info(&v, Via::Handle(rights)), len)
         }
+        // Streams.
+        topic::STREAM => InfoRecord::Stream(inspect::<StreamObject>(object, rights)?.info()),
         _ => return Err(ZxStatus::NotSupported),
     };
     // The bytes the topic returns: the whole record, or a VMO topic's prefix.
@@ -204,6 +212,7 @@ pub fn object_get_info(
         InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
         InfoRecord::ThreadStats(r) => record_as_bytes(r),
         InfoRecord::Thread(r) => record_as_bytes(r),
+        InfoRecord::Stream(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

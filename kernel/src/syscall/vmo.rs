@@ -1,5 +1,5 @@
 //! `zx_vmo_create`, `zx_vmo_read`, `zx_vmo_write`, `zx_vmo_get_size`,
-//! `zx_vmo_set_size`.
+//! `zx_vmo_set_size`, `zx_vmo_get_stream_size`, `zx_vmo_set_stream_size`.
 
 use super::{user, SysResult};
 use crate::memory::FRAMES;
@@ -17,8 +17,16 @@ use zx_abi::{
 };
 
 pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> SysResult {
-    let create_options = zx_abi::VmoOptions::from_bits(options).ok_or(ZxStatus::InvalidArgs)?;
-    let vmo = Vmo::create(&FRAMES, size, options)?;
+    use zx_abi::VmoOptions as O;
+    let create_options = O::from_bits(options).ok_or(ZxStatus::InvalidArgs)?;
+    let vmo = if create_options.contains(O::UNBOUNDED) {
+        if create_options.contains(O::RESIZABLE) {
+            return Err(ZxStatus::InvalidArgs);
+        }
+        Vmo::create_unbounded(&FRAMES, size, (create_options - O::UNBOUNDED).bits())?
+    } else {
+        Vmo::create(&FRAMES, size, options)?
+    };
     crate::heap::ensure_headroom()?;
     let mut handle_rights = Rights::DEFAULT_VMO;
     if create_options.contains(zx_abi::VmoOptions::RESIZABLE) {
@@ -126,6 +134,20 @@ fn read_or_write(
 ) -> SysResult {
     let needed = if to_user { Rights::READ } else { Rights::WRITE };
     let (object, _) = t.process.get::<VmoObject>(h, needed)?;
+    copy_user(t, &object, buf, offset, len, to_user)
+}
+
+/// Copies `len` bytes between `object` at `offset` and user memory at
+/// `buf` (`to_user`: from the VMO): the range, then the buffer (for the
+/// calls and for streams). A bad buffer is `NOT_FOUND`.
+pub(super) fn copy_user(
+    t: &Thread,
+    object: &Arc<VmoObject>,
+    buf: u64,
+    offset: u64,
+    len: u64,
+    to_user: bool,
+) -> SysResult {
     if object.cache_policy() != cache_policy::CACHED {
         // The kernel's view of the pages is cached; Zircon refuses too.
         return Err(ZxStatus::BadState);
@@ -173,6 +195,8 @@ pub fn vmo_get_size(t: &Thread, h: Handle, out: UserOut<u64>) -> SysResult {
 
 pub fn vmo_set_size(t: &Thread, h: Handle, size: u64) -> SysResult {
     let (vmo, handle_rights) = t.process.get::<VmoObject>(h, Rights::WRITE)?;
+    // The content size changes too: not in the middle of a stream write.
+    let _stream = vmo.stream_lock.lock();
     let mut v = vmo.inner.lock();
     if !v.vmo.is_resizable() {
         return Err(ZxStatus::Unavailable);
@@ -185,6 +209,19 @@ pub fn vmo_set_size(t: &Thread, h: Handle, size: u64) -> SysResult {
     // The pages past the new end lose their entries, then go.
     let cut = old.saturating_sub(new);
     v.remove_pages(new.min(old), cut, |vmo| vmo.set_size(size))
+}
+
+/// No right is needed, as for `zx_vmo_get_size` (Zircon's handler checks
+/// none).
+pub fn vmo_get_stream_size(t: &Thread, h: Handle, out: UserOut<u64>) -> SysResult {
+    let (vmo, _) = t.process.get::<VmoObject>(h, Rights::NONE)?;
+    let size = vmo.content_size();
+    Ok(user::write(t, out, &size)?)
+}
+
+pub fn vmo_set_stream_size(t: &Thread, h: Handle, size: u64) -> SysResult {
+    let (vmo, _) = t.process.get::<VmoObject>(h, Rights::WRITE)?;
+    vmo.set_stream_size(size)
 }
 
 pub fn vmo_op_range(

@@ -4,6 +4,12 @@
 //! page-table entries before pages are freed or replaced (the protocol in
 //! `vm::mapping`, which every page-changing method here follows).
 //!
+//! The content size (Zircon's stream size) changes only under the VMO's
+//! `stream_lock`, taken before the VMO's page lock: a stream write reads the
+//! content size, writes and grows it under one hold of it, so concurrent
+//! appends and `set_size`/`set_stream_size`/`ZX_PROP_VMO_CONTENT_SIZE`
+//! never interleave with one (lock order in `object::stream`).
+//!
 //! A slice has no pages of its own: it is a window `[base, base + size)`
 //! onto a root VMO (slices of slices point at the root directly), and every
 //! page operation goes to the root. Mappings are always recorded on the root,
@@ -105,6 +111,9 @@ pub struct VmoObject {
     /// page of the VMO (`zx_vmo_set_cache_policy`), so a mapping sees one
     /// value for its whole life.
     cache_policy: AtomicU32,
+    /// Held by whatever changes the content size (streams): taken before
+    /// `inner`, never while holding it.
+    pub stream_lock: Mutex<()>,
 }
 
 static LIVE_VMOS: AtomicUsize = AtomicUsize::new(0);
@@ -151,6 +160,7 @@ impl VmoObject {
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
             cache_policy: AtomicU32::new(zx_abi::cache_policy::CACHED),
+            stream_lock: Mutex::new(()),
         });
         if discardable {
             let mut list = DISCARDABLE.lock();
@@ -260,22 +270,75 @@ impl VmoObject {
     /// root for a slice), the page-table entries of pages that may go
     /// removed first, under the same hold of the root's lock.
     pub fn set_content_size(self: &Arc<Self>, content: u64) -> Result<(), ZxStatus> {
+        let _stream = self.stream_lock.lock();
+        self.zero_tail_and_set(content, content)
+    }
+
+    /// `zx_vmo_set_stream_size`: as Zircon, the stream size may not pass the
+    /// VMO's size (`OUT_OF_RANGE`), and everything from the smaller of the
+    /// old and new stream size to the VMO's end becomes zero, so a grown
+    /// stream reads zeroes past its old end.
+    pub fn set_stream_size(self: &Arc<Self>, stream_size: u64) -> Result<(), ZxStatus> {
+        let _stream = self.stream_lock.lock();
+        let old = self.content_size();
+        if stream_size == old {
+            return Ok(());
+        }
+        if stream_size > self.size() {
+            return Err(ZxStatus::OutOfRange);
+        }
+        self.zero_tail_and_set(stream_size.min(old), stream_size)
+    }
+
+    /// Zeroes `[from, size)` and records `content` as the content size.
+    /// The caller holds `stream_lock`.
+    fn zero_tail_and_set(self: &Arc<Self>, from: u64, content: u64) -> Result<(), ZxStatus> {
         let size = self.size();
         if self.window.is_none() {
             let mut v = self.inner.lock();
-            let tail = size.saturating_sub(content);
-            return v.remove_pages(content.min(size), tail, |vmo| vmo.set_content_size(content));
+            let tail = size.saturating_sub(from);
+            return v.remove_pages(from.min(size), tail, |vmo| {
+                vmo.zero(from.min(size), tail)?;
+                vmo.set_content_size(content)
+            });
         }
-        if content < size {
-            let (root, root_offset) = self.root(content);
-            let mut r = root.inner.lock();
-            r.remove_pages(root_offset, size - content, |vmo| {
-                vmo.zero(root_offset, size - content)
-            })?;
-        }
+        self.zero_range(from.min(size), size.saturating_sub(from))?;
         // A slice's own (page-less) record holds its content size.
         let result = self.inner.lock().vmo.set_content_size(content);
         result
+    }
+
+    /// The content (stream) size.
+    pub fn content_size(&self) -> u64 {
+        self.inner.lock().vmo.content_size()
+    }
+
+    /// Records the content size a stream write reached (no byte changes).
+    /// The caller holds `stream_lock`.
+    pub fn record_content_size(&self, content: u64) {
+        self.inner.lock().vmo.record_content_size(content);
+    }
+
+    /// Zeroes `[offset, offset + len)` (through the root for a slice),
+    /// page-table entries first: `ZX_VMO_OP_ZERO`'s effect.
+    pub fn zero_range(self: &Arc<Self>, offset: u64, len: u64) -> Result<(), ZxStatus> {
+        if len == 0 {
+            return Ok(());
+        }
+        let (root, root_offset) = self.root(offset);
+        let mut r = root.inner.lock();
+        r.remove_pages(root_offset, len, |vmo| vmo.zero(root_offset, len))
+    }
+
+    /// Grows a resizable VMO to `size` bytes (a page multiple, larger than
+    /// now) for a stream write, keeping its content size. The caller holds
+    /// `stream_lock`.
+    pub fn grow_for_stream(&self, size: u64) -> Result<(), ZxStatus> {
+        let mut v = self.inner.lock();
+        let content = v.vmo.content_size();
+        v.vmo.set_size(size)?;
+        v.vmo.record_content_size(content);
+        Ok(())
     }
 
     /// Distinct address spaces among the mappings of this VMO's root,

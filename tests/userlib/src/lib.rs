@@ -11,6 +11,7 @@ pub use zx_abi::*;
 
 pub mod raw;
 pub mod rt;
+pub mod stream;
 pub mod sync;
 pub mod thread;
 

@@ -31,8 +31,8 @@ use el0_tests::hostile::{
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
 use zx::{
-    child_opt, obj_type, prop, rights, signals, stats, sys, topic, vm_opt, vmo_op, vmo_opt,
-    ArgKind, Handle, SyscallArg,
+    child_opt, obj_type, prop, rights, signals, stats, stream_opt, sys, topic, vm_opt, vmo_op,
+    vmo_opt, ArgKind, Handle, SyscallArg,
     ZxStatus::{self, *},
     ROOT_VMAR_SIZE, VMO_MAX_SIZE, ZX_TIME_INFINITE, ZX_TIME_INFINITE_PAST,
 };
@@ -1684,16 +1684,21 @@ impl Fuzz {
             6 => vmo_opt::RESIZABLE,
             7 => vmo_opt::DISCARDABLE,
             8 => vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE,
-            9 => self.rng.pick(&[1, 8, 0x10, 0x20, 0x8000_0000]),
+            9 => self.rng.pick(&[1, 8, 0x10, 0x20, 0x8000_0000, 0x14, 0x12]),
             10 => self.rng.next_u32(),
             _ => u32::MAX,
         };
         let (out, class) = self.out_ptr(4, 4);
         self.prepare_out(out, class);
         let known = vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE;
-        let exp = if options & !known != 0 {
+        let unbounded = options & vmo_opt::UNBOUNDED != 0;
+        let exp = if options & !(known | vmo_opt::UNBOUNDED) != 0
+            || (unbounded && options & vmo_opt::RESIZABLE != 0)
+        {
             Expect::exact(InvalidArgs)
-        } else if zx::vmo_round_size(size).is_none() {
+        } else if (unbounded && size > VMO_MAX_SIZE)
+            || (!unbounded && zx::vmo_round_size(size).is_none())
+        {
             Expect::exact(OutOfRange)
         } else if options == known {
             Expect::any()
@@ -1714,7 +1719,11 @@ impl Fuzz {
             let obj = self.new_obj(Obj {
                 refs: 0,
                 vmar: false,
-                size: zx::vmo_round_size(size).unwrap_or(0),
+                size: if unbounded {
+                    VMO_MAX_SIZE
+                } else {
+                    zx::vmo_round_size(size).unwrap_or(0)
+                },
                 resizable,
                 discardable: options & vmo_opt::DISCARDABLE != 0,
                 had_child: false,
@@ -2172,6 +2181,318 @@ impl Fuzz {
         }
     }
 
+    // ----- streams -----------------------------------------------------------
+
+    fn vmo_stream_size(&mut self) {
+        let h = self.pick_vmo();
+        if self.rng.chance(50) {
+            let (out, class) = self.out_ptr(8, 8);
+            let exp = match h.who {
+                Who::Bad => Expect::exact(BadHandle),
+                _ if self.is_vmar(h) => Expect::exact(WrongType),
+                _ if class == Class::Bad => Expect::exact(InvalidArgs),
+                _ => Expect::ok(),
+            };
+            let a = [h.value as u64, out, 0, 0, 0, 0, 0, 0];
+            self.issue(Call::vmo_get_stream_size, sys::VMO_GET_STREAM_SIZE, a, exp);
+            return;
+        }
+        let size = self.obj_of(h).map_or(P, |o| o.size);
+        let value = if self.rng.chance(80) {
+            self.around(size)
+        } else {
+            self.rng.next_u64()
+        };
+        let exp = match h.who {
+            Who::Bad => Expect::exact(BadHandle),
+            _ if self.is_vmar(h) => Expect::exact(WrongType),
+            _ if self.rights_of(h) & rights::WRITE == 0 => Expect::exact(AccessDenied),
+            // OK only if it already is the stream size (which may pass the
+            // VMO's size through ZX_PROP_VMO_CONTENT_SIZE).
+            _ if value > size => Expect::narrow(Statuses::ok_or(&[OutOfRange])),
+            _ => Expect::narrow(Statuses::ok_or(&[NoMemory])),
+        };
+        let a = [h.value as u64, value, 0, 0, 0, 0, 0, 0];
+        self.issue(Call::vmo_set_stream_size, sys::VMO_SET_STREAM_SIZE, a, exp);
+    }
+
+    /// A stream over a picked handle, a few operations on it (and on other
+    /// handles, which are not streams), then it is closed: the model never
+    /// holds a stream.
+    fn stream_session(&mut self) {
+        self.room_for_handle();
+        let v = self.pick_vmo();
+        let modes = match self.rng.below(10) {
+            0..=7 => self.rng.below(8) as u32,
+            8 => 1 << self.rng.range(3, 31),
+            _ => self.rng.next_u32(),
+        };
+        let vsize = self.obj_of(v).map_or(P, |o| o.size);
+        let at = self.around(vsize);
+        let (out, class) = self.out_ptr(4, 4);
+        self.prepare_out(out, class);
+        let mut need = 0;
+        if modes & stream_opt::MODE_READ != 0 {
+            need |= rights::READ;
+        }
+        if modes & stream_opt::MODE_WRITE != 0 {
+            need |= rights::WRITE;
+        }
+        let exp = if modes & !stream_opt::CREATE_MASK != 0 {
+            Expect::exact(InvalidArgs)
+        } else {
+            match v.who {
+                Who::Bad => Expect::exact(BadHandle),
+                _ if self.is_vmar(v) => Expect::exact(WrongType),
+                _ if self.rights_of(v) & need != need => Expect::exact(AccessDenied),
+                _ if class == Class::Bad => {
+                    Expect::narrow(Statuses::only(&[InvalidArgs, NoMemory]))
+                }
+                _ => Expect::narrow(Statuses::ok_or(&[NoMemory])),
+            }
+        }
+        .no_ok_if(
+            class == Class::Bad,
+            "succeeded with an out-pointer it cannot write",
+        );
+        let a = [modes as u64, v.value as u64, at, out, 0, 0, 0, 0];
+        if self.issue(Call::stream_create, sys::STREAM_CREATE, a, exp) != 0 {
+            return;
+        }
+        let s = self.new_handle_at(Call::stream_create, &a, out);
+        let mut srights = rights::DEFAULT_STREAM;
+        if modes & stream_opt::MODE_READ != 0 {
+            srights |= rights::READ;
+        }
+        if modes & stream_opt::MODE_WRITE != 0 {
+            srights |= rights::WRITE;
+        }
+        let ops = self.rng.range(1, 8);
+        for _ in 0..ops {
+            self.stream_op(s, srights);
+        }
+        self.issue(
+            Call::handle_close,
+            sys::HANDLE_CLOSE,
+            [s as u64, 0, 0, 0, 0, 0, 0, 0],
+            Expect::ok(),
+        );
+        // Writes may have grown a resizable VMO.
+        if let Who::Live(i) = v.who {
+            if let Ok(size) = zx::vmo_get_size(v.value) {
+                let obj = self.held(i).obj;
+                self.objs[obj].size = size;
+            }
+        }
+    }
+
+    /// A buffer for one vector: never one of the fuzzer's own (possibly
+    /// huge) mappings, so that a transfer stays small.
+    fn stream_buffer(&mut self, capacity: u64, dir: Dir) -> (u64, Class) {
+        loop {
+            let (a, c) = self.ptr(capacity.min(2 * P), dir, 1);
+            if c != Class::Unknown {
+                return (a, c);
+            }
+        }
+    }
+
+    /// Writes a vector array into scratch memory (or picks a bad place for
+    /// it); returns its address, count and whether the kernel can read it.
+    fn stream_vectors(&mut self, dir: Dir) -> (u64, u64, bool) {
+        let some = self.rng.below(64);
+        let count = self.rng.pick(&[0, 1, 1, 1, 2, 2, 3, 8, some, 1 << 20]);
+        if self.rng.chance(15) {
+            let (a, c) = self.ptr(16 * count.min(64), Dir::In, 8);
+            return (a, count, c != Class::Bad);
+        }
+        let room = (Fixtures::RW_LEN as u64 / 2) / 16;
+        let n = count.min(room);
+        let base_off = self.rng.below(Fixtures::RW_LEN as u64 / 2 / 8) * 8;
+        for i in 0..n {
+            let small = self.rng.below(256);
+            let any = self.rng.next_u64();
+            let capacity = if self.rng.chance(10) {
+                self.rng.pick(&[i64::MAX as u64, u64::MAX, any])
+            } else {
+                self.rng.pick(&[0, 1, 7, 16, P, 3 * P, small])
+            };
+            let (buffer, _) = self.stream_buffer(capacity, dir);
+            let off = (base_off + 16 * i) as usize;
+            for (j, b) in buffer.to_le_bytes().iter().enumerate() {
+                self.fx.write_u8(off + j, *b);
+            }
+            for (j, b) in capacity.to_le_bytes().iter().enumerate() {
+                self.fx.write_u8(off + 8 + j, *b);
+            }
+        }
+        // Past what was written the kernel reads whatever scratch holds.
+        (FIXTURE_BASE as u64 + base_off, count, true)
+    }
+
+    fn stream_op(&mut self, s: Handle, srights: u32) {
+        // Mostly the stream; sometimes a handle that is not one.
+        let (target, who) = if self.rng.chance(90) {
+            (s, None)
+        } else {
+            let h = self.pick_handle(false);
+            (h.value, Some(h.who))
+        };
+        let handle_exp = |needed: u32| match who {
+            Some(Who::Bad) => Some(Expect::exact(BadHandle)),
+            Some(_) => Some(Expect::exact(WrongType)),
+            None if srights & needed == 0 => Some(Expect::exact(AccessDenied)),
+            None => None,
+        };
+        match self.rng.below(7) {
+            k @ 0..=3 => {
+                let write = k >= 2;
+                let at = k % 2 == 1;
+                let dir = if write { Dir::In } else { Dir::Out };
+                let (vectors, count, readable) = self.stream_vectors(dir);
+                let vectors = if self.rng.chance(5) { 0 } else { vectors };
+                let options = match self.rng.below(20) {
+                    0..=15 => 0,
+                    16 | 17 if write && !at => stream_opt::APPEND,
+                    _ => self.rng.next_u32(),
+                };
+                let valid = if write && !at { stream_opt::APPEND } else { 0 };
+                let (actual, aclass) = self.opt_ptr(8, 8);
+                let near = self.rng.pick(&[0, P, VMO_MAX_SIZE, 1 << 50]);
+                let offset = self.around(near);
+                let needed = if write { rights::WRITE } else { rights::READ };
+                let exp = if options & !valid != 0 || vectors == 0 {
+                    Expect::exact(InvalidArgs)
+                } else if let Some(e) = handle_exp(needed) {
+                    e
+                } else {
+                    Expect::any()
+                        .no_ok_if(aclass == Class::Bad, "succeeded with a bad actual pointer")
+                        .no_ok_if(
+                            !readable && count > 0,
+                            "succeeded with vectors it cannot read",
+                        )
+                };
+                let (call, number, a) = match k {
+                    0 => (
+                        Call::stream_readv,
+                        sys::STREAM_READV,
+                        [
+                            target as u64,
+                            options as u64,
+                            vectors,
+                            count,
+                            actual,
+                            0,
+                            0,
+                            0,
+                        ],
+                    ),
+                    1 => (
+                        Call::stream_readv_at,
+                        sys::STREAM_READV_AT,
+                        [
+                            target as u64,
+                            options as u64,
+                            offset,
+                            vectors,
+                            count,
+                            actual,
+                            0,
+                            0,
+                        ],
+                    ),
+                    2 => (
+                        Call::stream_writev,
+                        sys::STREAM_WRITEV,
+                        [
+                            target as u64,
+                            options as u64,
+                            vectors,
+                            count,
+                            actual,
+                            0,
+                            0,
+                            0,
+                        ],
+                    ),
+                    _ => (
+                        Call::stream_writev_at,
+                        sys::STREAM_WRITEV_AT,
+                        [
+                            target as u64,
+                            options as u64,
+                            offset,
+                            vectors,
+                            count,
+                            actual,
+                            0,
+                            0,
+                        ],
+                    ),
+                };
+                self.issue(call, number, a, exp);
+            }
+            4 => {
+                let any = self.rng.next_u32();
+                let whence = self.rng.pick(&[0, 1, 2, 0, 1, 2, 3, any]);
+                let any = self.rng.next_u64() as i64;
+                let offset =
+                    self.rng
+                        .pick(&[0, 1, -1, P as i64, -(P as i64), i64::MAX, i64::MIN, any]);
+                let (out, class) = self.opt_ptr(8, 8);
+                let exp = if let Some(e) = handle_exp(rights::READ | rights::WRITE) {
+                    e
+                } else if whence > stream_opt::SEEK_ORIGIN_END
+                    || (whence == stream_opt::SEEK_ORIGIN_START && offset < 0)
+                {
+                    Expect::exact(InvalidArgs)
+                } else {
+                    Expect::narrow(Statuses::ok_or(&[InvalidArgs]))
+                        .no_ok_if(class == Class::Bad, "succeeded with a bad out-pointer")
+                };
+                let a = [target as u64, whence as u64, offset as u64, out, 0, 0, 0, 0];
+                self.issue(Call::stream_seek, sys::STREAM_SEEK, a, exp);
+            }
+            5 => {
+                let size = self.rng.pick(&[0, 23, 24, 25, P]);
+                let (buf, class) = self.ptr(size.min(24), Dir::Out, 1);
+                let exp = match who {
+                    Some(Who::Bad) => Expect::exact(BadHandle),
+                    Some(_) => Expect::any(),
+                    None if size < 24 => Expect::exact(BufferTooSmall),
+                    None => Expect::narrow(Statuses::ok_or(&[InvalidArgs]))
+                        .no_ok_if(class == Class::Bad, "succeeded with a bad buffer"),
+                };
+                let a = [target as u64, topic::STREAM as u64, buf, size, 0, 0, 0, 0];
+                self.issue(Call::object_get_info, sys::OBJECT_GET_INFO, a, exp);
+            }
+            _ => {
+                let (value, class) = self.ptr(1, Dir::In, 1);
+                let size = self.rng.pick(&[0, 1, 1, 8]);
+                let exp = match who {
+                    Some(Who::Bad) if value != 0 => Expect::exact(BadHandle),
+                    Some(_) => Expect::any(),
+                    None if value == 0 => Expect::exact(InvalidArgs),
+                    None if size == 0 => Expect::exact(BufferTooSmall),
+                    None => Expect::narrow(Statuses::ok_or(&[InvalidArgs]))
+                        .no_ok_if(class == Class::Bad, "succeeded with a bad value pointer"),
+                };
+                let a = [
+                    target as u64,
+                    prop::STREAM_MODE_APPEND as u64,
+                    value,
+                    size,
+                    0,
+                    0,
+                    0,
+                    0,
+                ];
+                self.issue(Call::object_set_property, sys::OBJECT_SET_PROPERTY, a, exp);
+            }
+        }
+    }
+
     // ----- whole-run management --------------------------------------------
 
     /// Closes every handle and unmaps every range the fuzzer mapped.
@@ -2464,46 +2785,51 @@ impl Fuzz {
             self.vmo_create();
             return;
         }
-        let w = [
-            3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8, 3, 2, 3,
-            2,
-        ];
-        match self.rng.weighted(&w) {
-            20 => self.handle_close_many(),
-            21 => self.object_signal(),
-            0 => self.debug_write(),
-            1 => self.handle_close(),
-            2 => self.handle_duplicate(),
-            3 => self.handle_replace(),
-            4 => self.object_wait_one(),
-            5 => self.object_get_property(),
-            6 => self.object_set_property(),
-            7 => self.object_get_info(),
-            8 => self.vmar_map(),
-            9 => self.vmar_unmap(),
-            10 => self.vmo_create(),
-            11 => self.vmo_read_write(false),
-            12 => self.vmo_read_write(true),
-            13 => self.vmo_get_size(),
-            14 => self.vmo_set_size(),
-            15 => self.vmo_op_range(),
-            16 => self.vmo_create_child(),
-            17 => self.vmo_replace_as_executable(),
-            18 => self.kernel_stats(),
-            19 => self.unknown(),
-            22 => self.futex_wake(),
-            23 => self.futex_wait(),
-            24 => self.sleep_and_clock(),
-            26 => self.vmar_allocate(),
-            28 => self.vmo_transfer_data(),
-            29 => self.vmo_set_cache_policy(),
-            27 => self.vmar_calls_refused(),
-            _ => {
+        // Each generator with its weight: how often it runs, relatively.
+        type Step = fn(&mut Fuzz);
+        const STEPS: &[(u32, Step)] = &[
+            (3, |f| f.debug_write()),
+            (8, |f| f.handle_close()),
+            (7, |f| f.handle_duplicate()),
+            (4, |f| f.handle_replace()),
+            (5, |f| f.object_wait_one()),
+            (5, |f| f.object_get_property()),
+            (5, |f| f.object_set_property()),
+            (6, |f| f.object_get_info()),
+            (9, |f| f.vmar_map()),
+            (6, |f| f.vmar_unmap()),
+            (8, |f| f.vmo_create()),
+            (7, |f| f.vmo_read_write(false)),
+            (7, |f| f.vmo_read_write(true)),
+            (4, |f| f.vmo_get_size()),
+            (4, |f| f.vmo_set_size()),
+            (9, |f| f.vmo_op_range()),
+            (7, |f| f.vmo_create_child()),
+            (3, |f| f.vmo_replace_as_executable()),
+            (2, |f| f.kernel_stats()),
+            (3, |f| f.unknown()),
+            (3, |f| f.handle_close_many()),
+            (4, |f| f.object_signal()),
+            (2, |f| f.futex_wake()),
+            (3, |f| f.futex_wait()),
+            (1, |f| f.sleep_and_clock()),
+            (8, |f| {
                 for _ in 0..4 {
-                    self.touch();
+                    f.touch();
                 }
-            }
-        }
+            }),
+            // VMARs and the VMO surface.
+            (3, |f| f.vmar_allocate()),
+            (2, |f| f.vmar_calls_refused()),
+            (3, |f| f.vmo_transfer_data()),
+            (2, |f| f.vmo_set_cache_policy()),
+            // Streams.
+            (3, |f| f.vmo_stream_size()),
+            (4, |f| f.stream_session()),
+        ];
+        let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
+        let pick = self.rng.weighted(&weights);
+        (STEPS[pick].1)(self);
     }
 
     fn report(&self, ticks: u64) {

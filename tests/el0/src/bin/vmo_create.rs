@@ -64,7 +64,8 @@ fn options() {
         let h = vmo(4096, opts);
         close(h);
     }
-    let known = vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE;
+    // UNBOUNDED has its own test (vmo_stream_size).
+    let known = vmo_opt::RESIZABLE | vmo_opt::DISCARDABLE | vmo_opt::UNBOUNDED;
     for bit in 0..32 {
         let opt = 1u32 << bit;
         if opt & known != 0 {
