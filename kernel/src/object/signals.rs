@@ -71,14 +71,18 @@ impl SignalState {
         let old = self.get();
         let new = f(&old);
         self.bits.store(new.bits(), Ordering::Release);
-        if new != old && self.observed.load(Ordering::Acquire) {
+        // Zircon's rule: only a signal becoming active notifies (a change
+        // that only clears cannot satisfy a waiter that was not already).
+        if !(new - old).is_empty() && self.observed.load(Ordering::Acquire) {
             let key = self.key();
             REGISTRY.lock().retain(|(k, w)| match w.upgrade() {
                 Some(o) => {
                     if *k == key && o.interest().intersects(new) {
                         o.notify(new);
                     }
-                    true
+                    drop(o);
+                    // A one-shot observer its owner dropped when notified.
+                    w.strong_count() > 0
                 }
                 None => false,
             });
@@ -107,13 +111,15 @@ impl SignalState {
         }
         let _guard = self.lock.lock();
         let key = self.key();
-        for (k, w) in REGISTRY.lock().iter() {
+        REGISTRY.lock().retain(|(k, w)| {
             if *k == key {
                 if let Some(o) = w.upgrade() {
                     o.handle_closed(owner, handle);
                 }
             }
-        }
+            // An observer its owner dropped when its handle closed.
+            w.strong_count() > 0
+        });
     }
 
     /// Removes `observer` (its wait ended).

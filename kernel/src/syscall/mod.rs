@@ -10,6 +10,7 @@
 
 mod handle;
 mod object;
+mod port;
 mod sync;
 mod task;
 mod user;
@@ -20,6 +21,7 @@ use crate::task::Thread;
 use handle::*;
 use object::*;
 use platform::arch::trap::UserContext;
+use port::*;
 use sync::*;
 use task::*;
 use vmar::*;

@@ -6,3 +6,4 @@
 
 pub mod futex;
 pub mod objects;
+pub mod port;
