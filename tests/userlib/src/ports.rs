@@ -58,14 +58,17 @@ pub fn heap_used() -> u64 {
     crate::kernel_stats()[crate::stats::HEAP_USED_BYTES]
 }
 
-/// Runs `f` twice (the first warms up the kernel's lists and tables) and
-/// checks that the second gives back all the kernel heap it took: what
-/// ports hold (packets, observers, waiters) must be freed with them. Only
-/// when this program runs alone (other programs use the heap too).
-pub fn assert_no_heap_leak(what: &str, mut f: impl FnMut()) {
-    f();
+/// Runs `f(2)` and then `f(1)` (`f(scale)` should do `scale` times as
+/// much) and checks that the second run gives back all the kernel heap it
+/// took: what ports hold (packets, observers, waiters) must be freed with
+/// them. The first, larger run warms up the kernel's lists and tables, and
+/// anything it left behind that the second cleans up shows as a
+/// difference too. Only when this program runs alone (other programs use
+/// the heap as well).
+pub fn assert_no_heap_leak(what: &str, mut f: impl FnMut(u64)) {
+    f(2);
     let before = heap_used();
-    f();
+    f(1);
     let after = heap_used();
     if crate::kernel_stats()[crate::stats::LIVE_PROCESSES] > 1 {
         crate::println!("{what}: heap check left out (other programs run)");

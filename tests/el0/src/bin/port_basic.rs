@@ -195,9 +195,9 @@ fn limit() {
 }
 
 fn closed_with_packets() {
-    assert_no_heap_leak("a port closed with packets", || {
+    assert_no_heap_leak("a port closed with packets", |scale| {
         let p = port_create(0).unwrap();
-        for i in 0..100 {
+        for i in 0..100 * scale {
             port_queue(p, &PortPacket::user(i, 0, [i; 4])).unwrap();
         }
         close(p);
