@@ -2,7 +2,9 @@
 //! want to hear when they change. Waiters (the blocking waits of the
 //! scheduler) register an [`Observer`]; every change notifies the observers
 //! whose interest it matches, under the state's lock, so that a waiter that
-//! registers and reads the bits under that lock cannot miss a change.
+//! registers and reads the bits under that lock cannot miss a change. As in
+//! Zircon, only a change that makes some signal active notifies (edge
+//! triggered port waits depend on it; a level waiter sees no difference).
 //!
 //! Lock order: an object's signal lock, then the observer registry; both
 //! are leaves otherwise (observers only record the wake-up).
