@@ -88,6 +88,9 @@ impl Rights {
         .union(Self::READ)
         .union(Self::WRITE)
         .union(Self::EXECUTE);
+    /// `ZX_DEFAULT_PORT_RIGHTS` (ports): BASIC without WAIT (a port is not
+    /// waitable), and IO.
+    pub const DEFAULT_PORT: Self = Self::BASIC.difference(Self::WAIT).union(Self::IO);
 
     /// The rights a derived handle gets (`zx_handle_duplicate`/`_replace`):
     /// all of `self` for `SAME_RIGHTS`, else `requested`, which may not add a
@@ -241,6 +244,8 @@ pub mod rights {
     pub const DEFAULT_EVENT: u32 = Rights::DEFAULT_EVENT.bits();
     // Streams.
     pub const DEFAULT_STREAM: u32 = Rights::DEFAULT_STREAM.bits();
+    // Ports.
+    pub const DEFAULT_PORT: u32 = Rights::DEFAULT_PORT.bits();
 }
 
 /// `zx_signals_t` bits as plain values.

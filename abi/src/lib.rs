@@ -172,6 +172,35 @@ pub mod thread_state {
     pub const BLOCKED_FUTEX: u32 = 0x0303;
     pub const BLOCKED_WAIT_ONE: u32 = 0x0603;
     pub const BLOCKED_WAIT_MANY: u32 = 0x0703;
+    // Ports.
+    pub const BLOCKED_PORT: u32 = 0x0403;
+}
+
+/// Ports: `zx_port_create` options, `zx_object_wait_async` options, packet
+/// types (`zx_port_packet_t.type`) and the queue limit.
+pub mod port {
+    /// `ZX_PORT_BIND_TO_INTERRUPT` (`zx_port_create`).
+    pub const BIND_TO_INTERRUPT: u32 = 1 << 0;
+    /// `ZX_WAIT_ASYNC_ONCE`: the only mode there is now (0; persistent
+    /// waits, the old `ZX_WAIT_ASYNC_REPEATING`, no longer exist).
+    pub const WAIT_ASYNC_ONCE: u32 = 0;
+    /// `ZX_WAIT_ASYNC_TIMESTAMP`: the packet carries the monotonic time of
+    /// the match.
+    pub const WAIT_ASYNC_TIMESTAMP: u32 = 1 << 0;
+    /// `ZX_WAIT_ASYNC_EDGE`: only a signal that becomes active after the
+    /// call queues a packet.
+    pub const WAIT_ASYNC_EDGE: u32 = 1 << 1;
+    /// `ZX_WAIT_ASYNC_BOOT_TIMESTAMP`: the time of the boot timeline (the
+    /// same as the monotonic one here: nothing suspends).
+    pub const WAIT_ASYNC_BOOT_TIMESTAMP: u32 = 1 << 2;
+    /// `ZX_PKT_TYPE_USER`.
+    pub const PKT_TYPE_USER: u32 = 0;
+    /// `ZX_PKT_TYPE_SIGNAL_ONE`.
+    pub const PKT_TYPE_SIGNAL_ONE: u32 = 1;
+    /// Zircon's `kMaxAllocatedPacketCountPerPort`: with more user packets
+    /// than this queued, `zx_port_queue` is `ZX_ERR_SHOULD_WAIT` (Zircon's
+    /// test is "more than", so one more than this fits).
+    pub const MAX_USER_PACKETS: usize = 4096;
 }
 
 /// `ZX_WAIT_MANY_MAX_ITEMS`.

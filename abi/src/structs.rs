@@ -316,3 +316,104 @@ const _: () = {
 impl Record for InfoMaps {}
 impl Record for InfoMapsV2 {}
 impl Record for InfoMapsV1 {}
+// Ports.
+
+/// `zx_packet_signal_t`: what a `zx_object_wait_async` packet says.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacketSignal {
+    /// The signals the wait asked for.
+    pub trigger: u32,
+    /// The object's signals when the wait matched.
+    pub observed: u32,
+    /// Always 1 (Zircon's deprecated message count).
+    pub count: u64,
+    /// The monotonic time of the match with `ZX_WAIT_ASYNC_TIMESTAMP`, else 0.
+    pub timestamp: i64,
+    pub reserved1: u64,
+}
+
+const _: () = {
+    assert!(size_of::<PacketSignal>() == 32);
+    assert!(offset_of!(PacketSignal, observed) == 4);
+    assert!(offset_of!(PacketSignal, count) == 8);
+    assert!(offset_of!(PacketSignal, timestamp) == 16);
+    assert!(offset_of!(PacketSignal, reserved1) == 24);
+};
+
+/// The union of `zx_port_packet_t`: `zx_packet_user_t` (32 bytes of the
+/// queuer's choosing, seen here as four `u64`s) or `zx_packet_signal_t`.
+/// Both views are plain data of the same size with no padding, so either
+/// may be read whatever was written (this crate has no `unsafe`: the EL0
+/// library reads them, the kernel only writes whole packets).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union PacketPayload {
+    pub user: [u64; 4],
+    pub signal: PacketSignal,
+}
+
+const _: () = {
+    assert!(size_of::<PacketPayload>() == 32);
+    assert!(core::mem::align_of::<PacketPayload>() == 8);
+};
+
+/// `zx_port_packet_t`: what `zx_port_queue` takes and `zx_port_wait` gives.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PortPacket {
+    pub key: u64,
+    /// `ZX_PKT_TYPE_*` (`port::PKT_TYPE_*`).
+    pub packet_type: u32,
+    /// `zx_status_t`: the queuer's for user packets, `ZX_OK` for the
+    /// kernel's.
+    pub status: i32,
+    pub payload: PacketPayload,
+}
+
+const _: () = {
+    assert!(size_of::<PortPacket>() == 48);
+    assert!(offset_of!(PortPacket, packet_type) == 8);
+    assert!(offset_of!(PortPacket, status) == 12);
+    assert!(offset_of!(PortPacket, payload) == 16);
+};
+
+impl PortPacket {
+    /// A user packet (`ZX_PKT_TYPE_USER`).
+    pub const fn user(key: u64, status: i32, user: [u64; 4]) -> Self {
+        Self {
+            key,
+            packet_type: crate::port::PKT_TYPE_USER,
+            status,
+            payload: PacketPayload { user },
+        }
+    }
+
+    /// A signal packet (`ZX_PKT_TYPE_SIGNAL_ONE`, status `ZX_OK`).
+    pub const fn signal(key: u64, signal: PacketSignal) -> Self {
+        Self {
+            key,
+            packet_type: crate::port::PKT_TYPE_SIGNAL_ONE,
+            status: 0,
+            payload: PacketPayload { signal },
+        }
+    }
+}
+
+impl Default for PortPacket {
+    fn default() -> Self {
+        Self::user(0, 0, [0; 4])
+    }
+}
+
+impl core::fmt::Debug for PortPacket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PortPacket")
+            .field("key", &self.key)
+            .field("packet_type", &self.packet_type)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Record for PortPacket {}

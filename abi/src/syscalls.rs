@@ -196,6 +196,22 @@ macro_rules! zx_syscalls {
                 requeue_ptr: $crate::UserIn<u32>, requeue_count: u32,
                 new_requeue_owner: $crate::Handle)
                 errors [InvalidArgs, BadHandle, WrongType, BadState];
+            // Ports.
+            $crate::sys::PORT_CREATE => port_create(options: u32,
+                out: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NoMemory];
+            $crate::sys::PORT_QUEUE => port_queue(handle: $crate::Handle,
+                packet: $crate::UserIn<$crate::PortPacket>)
+                errors [BadHandle, InvalidArgs, WrongType, AccessDenied, ShouldWait, NoMemory];
+            $crate::sys::PORT_WAIT => port_wait(handle: $crate::Handle, deadline: i64,
+                packet: $crate::UserOut<$crate::PortPacket>)
+                errors [BadHandle, InvalidArgs, WrongType, AccessDenied, TimedOut];
+            $crate::sys::PORT_CANCEL => port_cancel(handle: $crate::Handle,
+                source: $crate::Handle, key: u64)
+                errors [BadHandle, WrongType, AccessDenied, NotSupported, NotFound];
+            $crate::sys::OBJECT_WAIT_ASYNC => object_wait_async(handle: $crate::Handle,
+                port: $crate::Handle, key: u64, signals: u32, options: u32)
+                errors [InvalidArgs, BadHandle, WrongType, AccessDenied, NotSupported, NoMemory];
             $crate::sys::KERNEL_STATS => kernel_stats(out: $crate::UserOut<u64>, count: usize)
                 errors [InvalidArgs];
         }

@@ -7,6 +7,7 @@
 
 pub mod event;
 pub mod handle;
+pub mod port;
 pub mod signals;
 #[cfg(target_os = "none")]
 pub mod stream;

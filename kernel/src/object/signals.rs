@@ -2,7 +2,9 @@
 //! want to hear when they change. Waiters (the blocking waits of the
 //! scheduler) register an [`Observer`]; every change notifies the observers
 //! whose interest it matches, under the state's lock, so that a waiter that
-//! registers and reads the bits under that lock cannot miss a change.
+//! registers and reads the bits under that lock cannot miss a change. As in
+//! Zircon, only a change that makes some signal active notifies (edge
+//! triggered port waits depend on it; a level waiter sees no difference).
 //!
 //! Lock order: an object's signal lock, then the observer registry; both
 //! are leaves otherwise (observers only record the wake-up).
@@ -71,14 +73,18 @@ impl SignalState {
         let old = self.get();
         let new = f(&old);
         self.bits.store(new.bits(), Ordering::Release);
-        if new != old && self.observed.load(Ordering::Acquire) {
+        // Zircon's rule: only a signal becoming active notifies (a change
+        // that only clears cannot satisfy a waiter that was not already).
+        if !(new - old).is_empty() && self.observed.load(Ordering::Acquire) {
             let key = self.key();
             REGISTRY.lock().retain(|(k, w)| match w.upgrade() {
                 Some(o) => {
                     if *k == key && o.interest().intersects(new) {
                         o.notify(new);
                     }
-                    true
+                    drop(o);
+                    // A one-shot observer its owner dropped when notified.
+                    w.strong_count() > 0
                 }
                 None => false,
             });
@@ -107,13 +113,15 @@ impl SignalState {
         }
         let _guard = self.lock.lock();
         let key = self.key();
-        for (k, w) in REGISTRY.lock().iter() {
+        REGISTRY.lock().retain(|(k, w)| {
             if *k == key {
                 if let Some(o) = w.upgrade() {
                     o.handle_closed(owner, handle);
                 }
             }
-        }
+            // An observer its owner dropped when its handle closed.
+            w.strong_count() > 0
+        });
     }
 
     /// Removes `observer` (its wait ended).

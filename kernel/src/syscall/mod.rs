@@ -10,6 +10,7 @@
 
 mod handle;
 mod object;
+mod port;
 mod process_info;
 mod stream;
 mod sync;
@@ -22,6 +23,7 @@ use crate::task::Thread;
 use handle::*;
 use object::*;
 use platform::arch::trap::UserContext;
+use port::*;
 use stream::*;
 use sync::*;
 use task::*;

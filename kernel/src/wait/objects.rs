@@ -92,6 +92,19 @@ pub fn wait_any(
         states.push(object.base().signals.observe(&observer));
         waiters.push(w);
     }
+    // A handle closed between its lookup and the registration above found
+    // no observer to cancel: look again now that the waiters are in place
+    // (a close removes the handle before it cancels, so one of the two sees
+    // the other).
+    for ((object, _, handle), w) in items.iter().zip(&waiters) {
+        let same = t
+            .process
+            .get_any(*handle, zx_abi::Rights::NONE)
+            .is_ok_and(|(o, _)| core::ptr::addr_eq(Arc::as_ptr(&o), Arc::as_ptr(object)));
+        if !same {
+            w.canceled.store(true, Ordering::Release);
+        }
+    }
     let outcome = loop {
         if items
             .iter()

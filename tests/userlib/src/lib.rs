@@ -9,6 +9,7 @@
 
 pub use zx_abi::*;
 
+pub mod ports;
 pub mod raw;
 pub mod rt;
 pub mod stream;

@@ -31,8 +31,8 @@ use el0_tests::hostile::{
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
 use zx::{
-    child_opt, obj_type, prop, rights, signals, stats, stream_opt, sys, topic, vm_opt, vmo_op,
-    vmo_opt, ArgKind, Handle, SyscallArg,
+    child_opt, obj_type, port, prop, rights, signals, stats, stream_opt, sys, topic, vm_opt,
+    vmo_op, vmo_opt, ArgKind, Handle, SyscallArg,
     ZxStatus::{self, *},
     ROOT_VMAR_SIZE, VMO_MAX_SIZE, ZX_TIME_INFINITE, ZX_TIME_INFINITE_PAST,
 };
@@ -206,6 +206,14 @@ enum Who {
 struct Picked {
     value: Handle,
     who: Who,
+}
+
+/// A port call's handle argument: one of the step's own ports (with its
+/// rights) or a handle from the pool.
+#[derive(Clone, Copy)]
+enum PortArg {
+    Port(u32),
+    Pool(Picked),
 }
 
 /// What the arguments say about the status, beyond the documented set.
@@ -2493,6 +2501,239 @@ impl Fuzz {
         }
     }
 
+    // ----- ports -----------------------------------------------------------
+
+    /// A handle for a port argument or a waited object: one of the step's
+    /// own port handles (`ports`, value and rights), or anything the pool
+    /// gives (never a value equal to one of those ports).
+    fn port_arg(&mut self, ports: &[(Handle, u32)], own: u64) -> (Handle, PortArg) {
+        if !ports.is_empty() && self.rng.chance(own) {
+            let (h, r) = self.rng.pick(ports);
+            return (h, PortArg::Port(r));
+        }
+        loop {
+            let p = self.pick_handle(false);
+            if !ports.iter().any(|(h, _)| *h == p.value) {
+                return (p.value, PortArg::Pool(p));
+            }
+        }
+    }
+
+    /// The checks every port call makes of its port argument, in Zircon's
+    /// order: a handle, a port, with `right`.
+    fn port_checks(&self, arg: PortArg, right: u32) -> Option<Expect> {
+        match arg {
+            PortArg::Pool(p) if p.who == Who::Bad => Some(Expect::exact(BadHandle)),
+            PortArg::Pool(_) => Some(Expect::exact(WrongType)),
+            PortArg::Port(r) if r & right == 0 => Some(Expect::exact(AccessDenied)),
+            PortArg::Port(_) => None,
+        }
+    }
+
+    /// The checks of a waited object (`zx_object_wait_async`'s handle,
+    /// `zx_port_cancel`'s source): a handle with WAIT, waitable.
+    fn waited_checks(&self, arg: PortArg) -> Option<Expect> {
+        match arg {
+            PortArg::Pool(p) if p.who == Who::Bad => Some(Expect::exact(BadHandle)),
+            PortArg::Pool(p) if self.rights_of(p) & rights::WAIT == 0 => {
+                Some(Expect::exact(AccessDenied))
+            }
+            PortArg::Pool(p) if self.is_vmar(p) => Some(Expect::exact(NotSupported)),
+            PortArg::Pool(_) => None,
+            // Ports have no WAIT right (and are not waitable).
+            PortArg::Port(_) => Some(Expect::exact(AccessDenied)),
+        }
+    }
+
+    /// A port of the step's own, never in the pool and closed before the
+    /// step ends: `zx_port_create` with any options and out pointer, then
+    /// queues, waits with deadlines already past (the fuzzer never
+    /// blocks), waits armed on the pool's objects, and cancels, with
+    /// garbage, the pool's handles and reduced rights in every position.
+    /// The model knows how many packets are queued until a wait is armed
+    /// (it may match at once, or later).
+    fn ports(&mut self) {
+        self.room_for_handle();
+        let options = match self.rng.below(6) {
+            0..=2 => 0,
+            3 => port::BIND_TO_INTERRUPT,
+            4 => self.rng.pick(&[2, 3, 0x8000_0000]),
+            _ => self.rng.next_u32(),
+        };
+        let (out, class) = self.out_ptr(4, 4);
+        self.prepare_out(out, class);
+        let exp = if options > port::BIND_TO_INTERRUPT {
+            Expect::exact(InvalidArgs)
+        } else if class == Class::Bad {
+            Expect::narrow(Statuses::only(&[InvalidArgs, NoMemory]))
+        } else {
+            Expect::narrow(Statuses::ok_or(&[NoMemory]))
+        }
+        .no_ok_if(
+            class == Class::Bad,
+            "succeeded with an out-pointer it cannot write",
+        );
+        let a = [options as u64, out, 0, 0, 0, 0, 0, 0];
+        if self.issue(Call::port_create, sys::PORT_CREATE, a, exp) != 0 {
+            return;
+        }
+        let full = self.new_handle_at(Call::port_create, &a, out);
+        let mut ports = [(full, rights::DEFAULT_PORT); 2];
+        let mut n_ports = 1;
+        if self.rng.chance(40) {
+            let r = self
+                .rng
+                .pick(&[rights::READ, rights::WRITE, rights::INSPECT, 0]);
+            if let Ok(h) = zx::handle_duplicate(full, r) {
+                ports[1] = (h, r);
+                n_ports = 2;
+            }
+        }
+        let ports = &ports[..n_ports];
+        let mut known: Option<u64> = Some(0);
+        for _ in 0..self.rng.range(1, 12) {
+            match self.rng.below(4) {
+                0 => known = self.port_queue(ports, known),
+                1 => known = self.port_wait(ports, known),
+                2 => {
+                    if self.wait_async(ports) {
+                        known = None;
+                    }
+                }
+                _ => {
+                    if self.port_cancel(ports) {
+                        known = None;
+                    }
+                }
+            }
+        }
+        for (h, _) in ports {
+            self.issue(
+                Call::handle_close,
+                sys::HANDLE_CLOSE,
+                [*h as u64, 0, 0, 0, 0, 0, 0, 0],
+                Expect::ok(),
+            );
+        }
+    }
+
+    fn port_queue(&mut self, ports: &[(Handle, u32)], known: Option<u64>) -> Option<u64> {
+        let (h, arg) = self.port_arg(ports, 80);
+        let (packet, class) = self.ptr(48, Dir::In, 8);
+        let exp = match self.port_checks(arg, rights::WRITE) {
+            Some(e) => e,
+            None => match class {
+                Class::Bad => Expect::exact(InvalidArgs),
+                Class::Good => Expect::narrow(Statuses::ok_or(&[NoMemory])),
+                Class::Unknown => Expect::narrow(Statuses::ok_or(&[InvalidArgs, NoMemory])),
+            },
+        };
+        let a = [h as u64, packet, 0, 0, 0, 0, 0, 0];
+        let r = self.issue(Call::port_queue, sys::PORT_QUEUE, a, exp);
+        known.map(|n| n + u64::from(r == 0))
+    }
+
+    fn port_wait(&mut self, ports: &[(Handle, u32)], known: Option<u64>) -> Option<u64> {
+        let (h, arg) = self.port_arg(ports, 80);
+        let now = now_ns();
+        let deadline = match self.rng.below(5) {
+            0 => 0,
+            1 => ZX_TIME_INFINITE_PAST,
+            2 => -1 - self.rng.below(1 << 40) as i64,
+            _ => now - self.rng.below(1_000_000) as i64,
+        };
+        let (out, class) = self.out_ptr(48, 8);
+        let exp = match (self.port_checks(arg, rights::READ), known) {
+            (Some(e), _) => e,
+            (None, Some(0)) => Expect::exact(TimedOut),
+            (None, Some(_)) if class == Class::Good => Expect::ok(),
+            (None, Some(_)) => Expect::exact(InvalidArgs),
+            (None, None) if class == Class::Good => Expect::narrow(Statuses::ok_or(&[TimedOut])),
+            (None, None) => Expect::narrow(Statuses::only(&[InvalidArgs, TimedOut])),
+        }
+        .no_ok_if(
+            class == Class::Bad,
+            "succeeded with a packet pointer it cannot write",
+        );
+        let a = [h as u64, deadline as u64, out, 0, 0, 0, 0, 0];
+        let r = self.issue(Call::port_wait, sys::PORT_WAIT, a, exp);
+        if r == 0 {
+            let packet_type = self.read_back_u32(out + 8);
+            if packet_type != port::PKT_TYPE_USER && packet_type != port::PKT_TYPE_SIGNAL_ONE {
+                self.mismatch(
+                    Call::port_wait,
+                    &a,
+                    format_args!("a packet of type {packet_type:#x}"),
+                );
+            }
+        }
+        match (arg, known) {
+            // A packet was taken (or lost to the bad pointer).
+            (PortArg::Port(r), Some(n)) if r & rights::READ != 0 && n > 0 => Some(n - 1),
+            _ => known,
+        }
+    }
+
+    /// True if a wait was armed.
+    fn wait_async(&mut self, ports: &[(Handle, u32)]) -> bool {
+        let (object, object_arg) = self.port_arg(ports, 10);
+        let (port_h, port_arg) = self.port_arg(ports, 85);
+        let options = match self.rng.below(8) {
+            0..=2 => 0,
+            3 => port::WAIT_ASYNC_TIMESTAMP,
+            4 => port::WAIT_ASYNC_EDGE,
+            5 => port::WAIT_ASYNC_BOOT_TIMESTAMP | port::WAIT_ASYNC_EDGE,
+            6 => port::WAIT_ASYNC_TIMESTAMP | port::WAIT_ASYNC_BOOT_TIMESTAMP,
+            _ => self.rng.next_u32(),
+        };
+        let sigs = match self.rng.below(4) {
+            0 => signals::VMO_ZERO_CHILDREN,
+            1 => 0,
+            2 => u32::MAX,
+            _ => self.rng.next_u32(),
+        };
+        let known =
+            port::WAIT_ASYNC_TIMESTAMP | port::WAIT_ASYNC_EDGE | port::WAIT_ASYNC_BOOT_TIMESTAMP;
+        let both = port::WAIT_ASYNC_TIMESTAMP | port::WAIT_ASYNC_BOOT_TIMESTAMP;
+        let exp = if options & !known != 0 || options & both == both {
+            Expect::exact(InvalidArgs)
+        } else if let Some(e) = self.port_checks(port_arg, rights::WRITE) {
+            e
+        } else if let Some(e) = self.waited_checks(object_arg) {
+            e
+        } else {
+            Expect::narrow(Statuses::ok_or(&[NoMemory]))
+        };
+        let key = self.rng.below(4);
+        let a = [
+            object as u64,
+            port_h as u64,
+            key,
+            sigs as u64,
+            options as u64,
+            0,
+            0,
+            0,
+        ];
+        self.issue(Call::object_wait_async, sys::OBJECT_WAIT_ASYNC, a, exp) == 0
+    }
+
+    /// True if something was canceled.
+    fn port_cancel(&mut self, ports: &[(Handle, u32)]) -> bool {
+        let (port_h, port_arg) = self.port_arg(ports, 85);
+        let (source, source_arg) = self.port_arg(ports, 10);
+        let exp = if let Some(e) = self.port_checks(port_arg, rights::WRITE) {
+            e
+        } else if let Some(e) = self.waited_checks(source_arg) {
+            e
+        } else {
+            Expect::narrow(Statuses::ok_or(&[NotFound]))
+        };
+        let key = self.rng.below(4);
+        let a = [port_h as u64, source as u64, key, 0, 0, 0, 0, 0];
+        self.issue(Call::port_cancel, sys::PORT_CANCEL, a, exp) == 0
+    }
+
     // ----- whole-run management --------------------------------------------
 
     /// Closes every handle and unmaps every range the fuzzer mapped.
@@ -2826,6 +3067,8 @@ impl Fuzz {
             // Streams.
             (3, |f| f.vmo_stream_size()),
             (4, |f| f.stream_session()),
+            // Ports.
+            (3, |f| f.ports()),
         ];
         let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
         let pick = self.rng.weighted(&weights);
