@@ -66,12 +66,17 @@ pub mod obj_type {
     pub const EVENTPAIR: u32 = 16;
     pub const JOB: u32 = 17;
     pub const VMAR: u32 = 18;
+    // Sockets and event pairs.
+    pub const SOCKET: u32 = 14;
 }
 
 /// `zx_object_get/set_property` properties.
 pub mod prop {
     pub const NAME: u32 = 3;
     pub const VMO_CONTENT_SIZE: u32 = 17;
+    // Sockets: `size_t` thresholds for `ZX_SOCKET_READ/WRITE_THRESHOLD`.
+    pub const SOCKET_RX_THRESHOLD: u32 = 12;
+    pub const SOCKET_TX_THRESHOLD: u32 = 13;
 }
 
 /// `zx_object_get_info` topics.
@@ -86,6 +91,8 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
     pub const VMO_V3: u32 = 0x2000_0017;
+    // Sockets: `zx_info_socket_t`.
+    pub const SOCKET: u32 = 22;
 }
 
 /// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +

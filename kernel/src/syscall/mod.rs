@@ -10,6 +10,7 @@
 
 mod handle;
 mod object;
+mod peer;
 mod sync;
 mod task;
 mod user;
@@ -19,6 +20,7 @@ mod vmo;
 use crate::task::Thread;
 use handle::*;
 use object::*;
+use peer::*;
 use platform::arch::trap::UserContext;
 use sync::*;
 use task::*;

@@ -2,6 +2,7 @@
 //! `zx_object_wait_one` and `zx_object_signal`.
 
 use super::{user, SysResult};
+use crate::object::socket::Socket;
 use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
 use crate::task::Thread;
@@ -11,8 +12,8 @@ use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoThread, InfoThreadStats, InfoVmar,
-    InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoSocket, InfoThread, InfoThreadStats,
+    InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -57,6 +58,10 @@ pub fn object_get_property(
             Ok(user::write_bytes(t, value, &content.to_le_bytes())?)
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Sockets and event pairs.
+        (prop::NAME, None) | (prop::SOCKET_RX_THRESHOLD | prop::SOCKET_TX_THRESHOLD, _) => {
+            super::peer::get_property(t, h, property, value, size)
+        }
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -89,6 +94,10 @@ pub fn object_set_property(
             v.set_content_size(u64::from_le_bytes(bytes))
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Sockets.
+        (prop::SOCKET_RX_THRESHOLD | prop::SOCKET_TX_THRESHOLD, _) => {
+            super::peer::set_property(t, h, property, value, size)
+        }
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -117,6 +126,7 @@ enum InfoRecord {
     Vmo(InfoVmo, usize),
     ThreadStats(InfoThreadStats),
     Thread(InfoThread),
+    Socket(InfoSocket),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -145,6 +155,7 @@ pub fn object_get_info(
             koid: object.koid(),
             rights: rights.bits(),
             obj_type: object.obj_type(),
+            related_koid: object.related_koid(),
             ..Default::default()
         }),
         topic::HANDLE_COUNT => {
@@ -189,6 +200,7 @@ pub fn object_get_info(
             let len = InfoVmo::size_for_topic(t).unwrap_or(0);
             InfoRecord::Vmo(vmo_info(&v, rights), len)
         }
+        topic::SOCKET => InfoRecord::Socket(inspect::<Socket>(object, rights)?.info()),
         _ => return Err(ZxStatus::NotSupported),
     };
     // The bytes the topic returns: the whole record, or a VMO topic's prefix.
@@ -199,6 +211,7 @@ pub fn object_get_info(
         InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
         InfoRecord::ThreadStats(r) => record_as_bytes(r),
         InfoRecord::Thread(r) => record_as_bytes(r),
+        InfoRecord::Socket(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

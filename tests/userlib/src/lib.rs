@@ -13,6 +13,8 @@ pub mod raw;
 pub mod rt;
 pub mod sync;
 pub mod thread;
+// Sockets and event pairs.
+pub mod peer;
 
 pub use rt::{first_thread, process_self, root_vmar};
 
