@@ -2,17 +2,21 @@
 //! a writer thread pushes 1 MiB in chunks of varying size, waiting for
 //! WRITABLE whenever the socket is full, then closes its end; a reader
 //! thread reads in other sizes, waiting for READABLE, checks every byte's
-//! value and position, and ends on PEER_CLOSED. Then the same with
+//! value and position, and ends on PEER_CLOSED, which wakes it. Then the same with
 //! datagrams: every message arrives whole, in order, with its own length,
 //! the writer waiting on the write threshold (room for its largest message).
 //! Nothing is leaked (pages, VMOs, kernel heap).
 #![no_std]
 #![no_main]
 
+#[allow(dead_code)] // each program uses part of it
+#[path = "../peer_leak.rs"]
+mod leak;
+
 use core::sync::atomic::{AtomicUsize, Ordering};
-use el0_tests::{assert_no_leak, close, zx};
+use el0_tests::{close, zx};
 use zx::peer::{socket_create, socket_read, socket_write};
-use zx::{prop, signals, socket_opt, stats, thread, Handle, ZxStatus, ZX_TIME_INFINITE};
+use zx::{prop, signals, socket_opt, thread, thread_state, Handle, ZxStatus, ZX_TIME_INFINITE};
 
 const TOTAL: usize = 1 << 20;
 /// Datagram messages sent (lengths 1..=MAX_MESSAGE, varying).
@@ -23,6 +27,8 @@ const MAX_MESSAGE: usize = 1500;
 static RECEIVED: AtomicUsize = AtomicUsize::new(0);
 /// Times either side had to wait for a signal.
 static WAITS: AtomicUsize = AtomicUsize::new(0);
+/// The stream reader's wait ended with PEER_CLOSED.
+static WOKEN_BY_PEER_CLOSED: AtomicUsize = AtomicUsize::new(0);
 
 fn byte_at(i: usize) -> u8 {
     (i ^ (i >> 8) ^ (i >> 16)) as u8
@@ -60,7 +66,7 @@ fn stream_writer(h: usize) {
             Err(e) => panic!("socket_write: {}", e.name()),
         }
     }
-    close(h);
+    // The handle stays: `stream` closes it once the reader is blocked.
 }
 
 fn stream_reader(h: usize) {
@@ -79,7 +85,10 @@ fn stream_reader(h: usize) {
                 got += n;
             }
             Err(ZxStatus::ShouldWait) => {
-                wait_for(h, signals::SOCKET_READABLE | signals::SOCKET_PEER_CLOSED);
+                let seen = wait_for(h, signals::SOCKET_READABLE | signals::SOCKET_PEER_CLOSED);
+                if seen & signals::SOCKET_PEER_CLOSED != 0 {
+                    WOKEN_BY_PEER_CLOSED.store(1, Ordering::Relaxed);
+                }
             }
             Err(ZxStatus::PeerClosed) => break,
             Err(e) => panic!("socket_read: {}", e.name()),
@@ -163,8 +172,27 @@ fn run(options: u32, writer: fn(usize), reader: fn(usize)) -> usize {
 }
 
 fn stream() {
-    let got = run(socket_opt::STREAM, stream_writer, stream_reader);
-    assert_eq!(got, TOTAL, "every byte arrived");
+    WOKEN_BY_PEER_CLOSED.store(0, Ordering::Relaxed);
+    let (a, b) = socket_create(socket_opt::STREAM).unwrap();
+    RECEIVED.store(0, Ordering::Relaxed);
+    let r = thread::spawn("reader", stream_reader, b as usize).unwrap();
+    let w = thread::spawn("writer", stream_writer, a as usize).unwrap();
+    w.join().unwrap();
+    // Everything is written: the reader blocks only once it has read it
+    // all. Then the writer's end closes, which must wake it.
+    el0_tests::wait_for_thread_state(r.handle(), thread_state::BLOCKED_WAIT_ONE);
+    close(a);
+    r.join().unwrap();
+    assert_eq!(
+        RECEIVED.load(Ordering::Relaxed),
+        TOTAL,
+        "every byte arrived"
+    );
+    assert_eq!(
+        WOKEN_BY_PEER_CLOSED.load(Ordering::Relaxed),
+        1,
+        "the blocked reader was woken by PEER_CLOSED"
+    );
 }
 
 fn datagrams() {
@@ -172,31 +200,14 @@ fn datagrams() {
     assert_eq!(got, MESSAGES, "every message arrived");
 }
 
-/// Runs `f` twice and checks the second run: pages, VMOs and kernel heap
-/// bytes are all back (the first run grows tables that never shrink).
-fn no_leak(what: &str, f: fn()) {
-    f();
-    let before = zx::kernel_stats();
-    assert_no_leak(what, f);
-    let after = zx::kernel_stats();
-    if before[stats::LIVE_PROCESSES].max(after[stats::LIVE_PROCESSES]) == 1 {
-        assert_eq!(
-            before[stats::HEAP_USED_BYTES],
-            after[stats::HEAP_USED_BYTES],
-            "{}: kernel heap bytes before vs after",
-            what
-        );
-    }
-}
-
 fn main(_root: Handle) -> i64 {
     WAITS.store(0, Ordering::Relaxed);
-    no_leak("socket_threads: stream", stream);
+    leak::check("socket_threads: stream", leak::THREAD_SLACK, stream);
     zx::println!(
         "socket_threads: 2 x 1 MiB streamed between two threads, every byte checked ({} waits)",
         WAITS.load(Ordering::Relaxed)
     );
-    no_leak("socket_threads: datagrams", datagrams);
+    leak::check("socket_threads: datagrams", leak::THREAD_SLACK, datagrams);
     zx::println!(
         "socket_threads: 2 x {} datagrams arrived whole and in order",
         MESSAGES
