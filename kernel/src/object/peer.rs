@@ -283,6 +283,24 @@ mod tests {
         drop(t.remove(ha).unwrap());
     }
 
+    /// An object with no peer, whatever its rights.
+    struct Lonely {
+        base: ObjectBase,
+    }
+    crate::kernel_object!(Lonely, 5, Rights::BASIC.union(Rights::SIGNAL_PEER));
+
+    #[test]
+    fn objects_without_a_peer_do_not_support_signal_peer() {
+        let l = Lonely {
+            base: ObjectBase::default(),
+        };
+        assert_eq!(
+            l.signal_peer(Signals::empty(), Signals::USER_0),
+            Err(ZxStatus::NotSupported)
+        );
+        assert_eq!(l.related_koid(), 0);
+    }
+
     #[test]
     fn a_dying_table_closes_its_peers() {
         let (a, b) = pair();

@@ -164,7 +164,8 @@ fn is_peered(t: &Thread, h: Handle) -> Result<bool, ZxStatus> {
 /// `zx_object_get_property` on sockets and event pairs: the thresholds
 /// (`size_t`), and `ZX_PROP_NAME`, which reads as the empty name (Zircon's
 /// answer for objects without a name). Other objects: `NOT_SUPPORTED`, or
-/// `WRONG_TYPE` for a socket property.
+/// for a socket property `BUFFER_TOO_SMALL` (checked first) then
+/// `WRONG_TYPE`.
 pub fn get_property(
     t: &Thread,
     h: Handle,
@@ -181,10 +182,10 @@ pub fn get_property(
         }
         return Ok(user::write_bytes(t, value, &[0u8; ZX_MAX_NAME_LEN])?);
     }
-    let socket = socket_of(t, h)?.ok_or(ZxStatus::WrongType)?;
     if size < size_of::<usize>() {
         return Err(ZxStatus::BufferTooSmall);
     }
+    let socket = socket_of(t, h)?.ok_or(ZxStatus::WrongType)?;
     let v = match property {
         prop::SOCKET_RX_THRESHOLD => socket.read_threshold(),
         _ => socket.write_threshold(),
@@ -205,10 +206,10 @@ pub fn set_property(
     if property == prop::NAME {
         return Err(ZxStatus::NotSupported);
     }
-    let socket = socket_of(t, h)?.ok_or(ZxStatus::WrongType)?;
     if size < size_of::<usize>() {
         return Err(ZxStatus::BufferTooSmall);
     }
+    let socket = socket_of(t, h)?.ok_or(ZxStatus::WrongType)?;
     let mut bytes = [0u8; size_of::<usize>()];
     user::read_bytes(t, value, &mut bytes)?;
     let v = usize::from_le_bytes(bytes);
