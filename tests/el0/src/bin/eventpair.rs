@@ -238,8 +238,8 @@ fn main(root: Handle) -> i64 {
     create();
     signals_on_self_and_peer();
     rights_and_types(root);
-    leak::check("eventpair: create and close", leak::SLACK, create);
-    leak::check("eventpair: peer closed", leak::SLACK, peer_closed);
+    leak::check("eventpair: create and close", create);
+    leak::check("eventpair: peer closed", peer_closed);
     zx::println!("eventpair: PEER_CLOSED comes with the peer's last handle, not its first");
     // Pages and VMOs only: a thread's kernel memory is freed when the kernel
     // reaps it, which may come after its join, so the heap is not exact here.

@@ -493,21 +493,17 @@ fn large_transfer(root: Handle) {
 }
 
 fn main(root: Handle) -> i64 {
-    leak::check("socket_stream: create", leak::SLACK, create);
-    leak::check("socket_stream: bytes", leak::SLACK, bytes_and_signals);
+    leak::check("socket_stream: create", create);
+    leak::check("socket_stream: bytes", bytes_and_signals);
     zx::println!("socket_stream: bytes come back in order; PEEK leaves them; signals follow");
     argument_checks(root);
-    leak::check("socket_stream: fill and drain", leak::SLACK, fill_and_drain);
+    leak::check("socket_stream: fill and drain", fill_and_drain);
     zx::println!("socket_stream: SHOULD_WAIT when full, a short write into the last room");
-    leak::check("socket_stream: peer closed", leak::SLACK, peer_closed);
+    leak::check("socket_stream: peer closed", peer_closed);
     zx::println!("socket_stream: PEER_CLOSED refuses writes, leaves the rest to read");
-    leak::check(
-        "socket_stream: buffered bytes",
-        leak::SLACK,
-        close_with_bytes_buffered,
-    );
+    leak::check("socket_stream: buffered bytes", close_with_bytes_buffered);
     zx::println!("socket_stream: buffered bytes are freed with the socket");
-    leak::check("socket_stream: shutdown", leak::SLACK, shutdown);
+    leak::check("socket_stream: shutdown", shutdown);
     zx::println!("socket_stream: shutdown disables writes and then reads, as Zircon");
     properties();
     large_transfer(root);
