@@ -138,6 +138,68 @@ impl Signals {
     pub const THREAD_RUNNING: Self = Self::from_bits_retain(1 << 4);
 }
 
+/// Peered objects: sockets and event pairs (their own block).
+impl Signals {
+    /// `ZX_OBJECT_READABLE` (`ZX_SOCKET_READABLE`).
+    pub const READABLE: Self = Self::from_bits_retain(1 << 0);
+    /// `ZX_OBJECT_WRITABLE` (`ZX_SOCKET_WRITABLE`).
+    pub const WRITABLE: Self = Self::from_bits_retain(1 << 1);
+    /// `ZX_OBJECT_PEER_CLOSED`: the other endpoint has no handles left.
+    pub const PEER_CLOSED: Self = Self::from_bits_retain(1 << 2);
+    /// `ZX_EVENTPAIR_SIGNALED`.
+    pub const EVENTPAIR_SIGNALED: Self = Self::OBJECT_SIGNALED;
+    /// `ZX_SOCKET_PEER_WRITE_DISABLED` (`ZX_OBJECT_SIGNAL_4`).
+    pub const SOCKET_PEER_WRITE_DISABLED: Self = Self::from_bits_retain(1 << 4);
+    /// `ZX_SOCKET_WRITE_DISABLED` (`ZX_OBJECT_SIGNAL_5`).
+    pub const SOCKET_WRITE_DISABLED: Self = Self::from_bits_retain(1 << 5);
+    /// `ZX_SOCKET_READ_THRESHOLD` (`ZX_OBJECT_SIGNAL_10`).
+    pub const SOCKET_READ_THRESHOLD: Self = Self::from_bits_retain(1 << 10);
+    /// `ZX_SOCKET_WRITE_THRESHOLD` (`ZX_OBJECT_SIGNAL_11`).
+    pub const SOCKET_WRITE_THRESHOLD: Self = Self::from_bits_retain(1 << 11);
+}
+
+/// Peered objects: sockets and event pairs (their own block).
+impl Rights {
+    /// `ZX_DEFAULT_EVENTPAIR_RIGHTS`.
+    pub const DEFAULT_EVENTPAIR: Self = Self::BASIC.union(Self::SIGNAL).union(Self::SIGNAL_PEER);
+    /// `ZX_DEFAULT_SOCKET_RIGHTS`.
+    pub const DEFAULT_SOCKET: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::SIGNAL)
+        .union(Self::SIGNAL_PEER)
+        .union(Self::MANAGE_SOCKET);
+}
+
+bitflags! {
+    /// `zx_socket_create` options.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct SocketOptions: u32 {
+        /// `ZX_SOCKET_DATAGRAM` (`ZX_SOCKET_STREAM` is 0).
+        const DATAGRAM = 1 << 0;
+    }
+}
+
+bitflags! {
+    /// `zx_socket_read` options.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct SocketReadOptions: u32 {
+        /// `ZX_SOCKET_PEEK`: the bytes stay in the socket.
+        const PEEK = 1 << 3;
+    }
+}
+
+bitflags! {
+    /// `zx_socket_shutdown` options.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct SocketShutdown: u32 {
+        /// `ZX_SOCKET_SHUTDOWN_WRITE`.
+        const WRITE = 1 << 0;
+        /// `ZX_SOCKET_SHUTDOWN_READ`.
+        const READ = 1 << 1;
+    }
+}
+
 bitflags! {
     /// `zx_vmo_create` options.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +308,10 @@ pub mod rights {
     pub const DEFAULT_STREAM: u32 = Rights::DEFAULT_STREAM.bits();
     // Ports.
     pub const DEFAULT_PORT: u32 = Rights::DEFAULT_PORT.bits();
+    // Sockets and event pairs.
+    pub const MANAGE_SOCKET: u32 = Rights::MANAGE_SOCKET.bits();
+    pub const DEFAULT_EVENTPAIR: u32 = Rights::DEFAULT_EVENTPAIR.bits();
+    pub const DEFAULT_SOCKET: u32 = Rights::DEFAULT_SOCKET.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -268,6 +334,29 @@ pub mod signals {
     pub const PROCESS_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
     pub const EVENT_SIGNALED: u32 = Signals::EVENT_SIGNALED.bits();
     pub const THREAD_RUNNING: u32 = Signals::THREAD_RUNNING.bits();
+    // Sockets and event pairs.
+    pub const READABLE: u32 = Signals::READABLE.bits();
+    pub const WRITABLE: u32 = Signals::WRITABLE.bits();
+    pub const PEER_CLOSED: u32 = Signals::PEER_CLOSED.bits();
+    pub const EVENTPAIR_SIGNALED: u32 = Signals::EVENTPAIR_SIGNALED.bits();
+    pub const EVENTPAIR_PEER_CLOSED: u32 = Signals::PEER_CLOSED.bits();
+    pub const SOCKET_READABLE: u32 = Signals::READABLE.bits();
+    pub const SOCKET_WRITABLE: u32 = Signals::WRITABLE.bits();
+    pub const SOCKET_PEER_CLOSED: u32 = Signals::PEER_CLOSED.bits();
+    pub const SOCKET_PEER_WRITE_DISABLED: u32 = Signals::SOCKET_PEER_WRITE_DISABLED.bits();
+    pub const SOCKET_WRITE_DISABLED: u32 = Signals::SOCKET_WRITE_DISABLED.bits();
+    pub const SOCKET_READ_THRESHOLD: u32 = Signals::SOCKET_READ_THRESHOLD.bits();
+    pub const SOCKET_WRITE_THRESHOLD: u32 = Signals::SOCKET_WRITE_THRESHOLD.bits();
+}
+
+/// `zx_socket_*` options as plain values.
+pub mod socket_opt {
+    use super::{SocketOptions, SocketReadOptions, SocketShutdown};
+    pub const STREAM: u32 = 0;
+    pub const DATAGRAM: u32 = SocketOptions::DATAGRAM.bits();
+    pub const PEEK: u32 = SocketReadOptions::PEEK.bits();
+    pub const SHUTDOWN_WRITE: u32 = SocketShutdown::WRITE.bits();
+    pub const SHUTDOWN_READ: u32 = SocketShutdown::READ.bits();
 }
 
 /// `zx_vmo_create` options as plain values.

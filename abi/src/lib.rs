@@ -94,6 +94,8 @@ pub mod obj_type {
     pub const VMAR: u32 = 18;
     // Streams.
     pub const STREAM: u32 = 31;
+    // Sockets and event pairs.
+    pub const SOCKET: u32 = 14;
 }
 
 /// `zx_object_get/set_property` properties.
@@ -102,6 +104,9 @@ pub mod prop {
     pub const VMO_CONTENT_SIZE: u32 = 17;
     // Streams: a `u8`, nonzero when writes append.
     pub const STREAM_MODE_APPEND: u32 = 19;
+    // Sockets: `size_t` thresholds for `ZX_SOCKET_READ/WRITE_THRESHOLD`.
+    pub const SOCKET_RX_THRESHOLD: u32 = 12;
+    pub const SOCKET_TX_THRESHOLD: u32 = 13;
 }
 
 /// `zx_object_get_info` topics.
@@ -123,6 +128,8 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
     pub const VMO_V3: u32 = 0x2000_0017;
+    // Sockets: `zx_info_socket_t`.
+    pub const SOCKET: u32 = 22;
     // Streams: `zx_info_stream_t`.
     pub const STREAM: u32 = 26;
 }

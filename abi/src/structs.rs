@@ -417,3 +417,30 @@ impl core::fmt::Debug for PortPacket {
 }
 
 impl Record for PortPacket {}
+
+/// `zx_info_socket_t` (`ZX_INFO_SOCKET`): this endpoint's receive buffer
+/// and its peer's (the bytes this endpoint's writes go to).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoSocket {
+    /// The `zx_socket_create` options.
+    pub options: u32,
+    pub padding1: [u8; 4],
+    pub rx_buf_max: usize,
+    pub rx_buf_size: usize,
+    /// The bytes the next read returns at most: all for a stream socket,
+    /// the first datagram's for a datagram socket.
+    pub rx_buf_available: usize,
+    /// 0 once the peer is closed.
+    pub tx_buf_max: usize,
+    pub tx_buf_size: usize,
+}
+
+const _: () = {
+    assert!(size_of::<InfoSocket>() == 48);
+    assert!(offset_of!(InfoSocket, rx_buf_max) == 8);
+    assert!(offset_of!(InfoSocket, tx_buf_size) == 40);
+};
+
+// Sockets.
+impl Record for InfoSocket {}

@@ -168,6 +168,28 @@ macro_rules! zx_syscalls {
             $crate::sys::EVENT_CREATE => event_create(options: u32,
                 out: $crate::UserOut<$crate::Handle>)
                 errors [InvalidArgs, NoMemory];
+            // Sockets and event pairs (peered objects).
+            $crate::sys::EVENTPAIR_CREATE => eventpair_create(options: u32,
+                out0: $crate::UserOut<$crate::Handle>, out1: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NotSupported, NoMemory];
+            $crate::sys::OBJECT_SIGNAL_PEER => object_signal_peer(
+                handle: $crate::Handle, clear_mask: u32, set_mask: u32)
+                errors [BadHandle, AccessDenied, InvalidArgs, NotSupported, PeerClosed];
+            $crate::sys::SOCKET_CREATE => socket_create(options: u32,
+                out0: $crate::UserOut<$crate::Handle>, out1: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NoMemory];
+            $crate::sys::SOCKET_WRITE => socket_write(
+                handle: $crate::Handle, options: u32, buffer: $crate::UserIn<u8>,
+                buffer_size: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, BadState, WrongType, InvalidArgs, AccessDenied, ShouldWait,
+                        OutOfRange, PeerClosed, NoMemory];
+            $crate::sys::SOCKET_READ => socket_read(
+                handle: $crate::Handle, options: u32, buffer: $crate::UserOut<u8>,
+                buffer_size: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, BadState, WrongType, InvalidArgs, AccessDenied, ShouldWait,
+                        PeerClosed];
+            $crate::sys::SOCKET_SHUTDOWN => socket_shutdown(handle: $crate::Handle, options: u32)
+                errors [BadHandle, WrongType, InvalidArgs, AccessDenied];
             $crate::sys::NANOSLEEP => nanosleep(deadline: i64)
                 errors [];
             // Returns the time in x0, not a status.

@@ -166,9 +166,18 @@ impl HandleTable {
     }
 
     /// Removes a handle, returning what it held (drop it after releasing
-    /// the table's lock).
+    /// the table's lock). The object's last handle runs its zero-handles
+    /// hook here.
     #[inline]
     pub fn remove(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
+        let entry = self.take(h)?;
+        super::handle_released(&*entry.object);
+        Ok(entry)
+    }
+
+    /// Takes a handle out of its slot, still counted on its object.
+    #[inline]
+    fn take(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
         let (index, generation) = decode(h).ok_or(ZxStatus::BadHandle)?;
         let slot = self
             .slots
@@ -177,7 +186,6 @@ impl HandleTable {
             .ok_or(ZxStatus::BadHandle)?;
         let entry = slot.entry.take().ok_or(ZxStatus::BadHandle)?;
         slot.generation = (slot.generation + 1) & ((1 << GEN_BITS) - 1);
-        entry.object.base().count_handle(false);
         // Never allocates: `add` reserved room for every slot.
         self.free.push(index as u32);
         self.live -= 1;
@@ -209,13 +217,23 @@ impl HandleTable {
         h: Handle,
         requested: u32,
     ) -> Result<Handle, (ZxStatus, Option<Entry>)> {
-        let e = self.remove(h).map_err(|s| (s, None))?;
-        let rights = match e.rights.derive(requested) {
-            Ok(r) => r,
-            Err(s) => return Err((s, Some(e))),
-        };
-        self.add_entry(e.clone().with_rights(rights))
-            .map_err(|s| (s, Some(e)))
+        // The handle moves: its object's count never passes through zero on
+        // the way (that would run the zero-handles hook of a live object).
+        let e = self.take(h).map_err(|s| (s, None))?;
+        let result = e
+            .rights
+            .derive(requested)
+            .and_then(|rights| self.add_entry(e.clone().with_rights(rights)));
+        match result {
+            Ok(new) => {
+                e.object.base().count_handle(false);
+                Ok(new)
+            }
+            Err(s) => {
+                super::handle_released(&*e.object);
+                Err((s, Some(e)))
+            }
+        }
     }
 
     /// Handles currently held.
@@ -237,7 +255,7 @@ impl HandleTable {
     pub fn take_all(&mut self) -> Vec<Entry> {
         let entries: Vec<Entry> = self.slots.drain(..).filter_map(|s| s.entry).collect();
         for e in &entries {
-            e.object.base().count_handle(false);
+            super::handle_released(&*e.object);
         }
         self.free.clear();
         self.live = 0;

@@ -6,9 +6,12 @@
 //! Portable: host tests run it with stand-in objects.
 
 pub mod event;
+pub mod eventpair;
 pub mod handle;
+pub mod peer;
 pub mod port;
 pub mod signals;
+pub mod socket;
 #[cfg(target_os = "none")]
 pub mod stream;
 #[cfg(target_os = "none")]
@@ -18,7 +21,7 @@ use crate::sync::{Arc, AtomicU32, Ordering};
 use core::any::Any;
 // Not through `crate::sync`: a `static` counter that orders nothing.
 use core::sync::atomic::AtomicU64;
-use zx_abi::{Rights, Signals};
+use zx_abi::{Rights, Signals, ZxStatus};
 
 pub use handle::{HandleTable, MAX_HANDLES};
 pub use signals::SignalState;
@@ -66,6 +69,18 @@ impl ObjectBase {
     }
 }
 
+/// A handle table dropped a handle to `object`: the last one runs the
+/// object's [`KernelObject::on_zero_handles`]. The decrement is `AcqRel` so
+/// that the hook sees what every other table did before dropping its
+/// handle; exactly one decrement sees the count reach zero. Called under the
+/// table's lock.
+#[inline]
+pub(crate) fn handle_released(object: &dyn KernelObject) {
+    if object.base().handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+        object.on_zero_handles();
+    }
+}
+
 impl Default for ObjectBase {
     fn default() -> Self {
         Self::new(Signals::empty())
@@ -95,6 +110,24 @@ pub trait KernelObject: Any + Send + Sync {
 
     fn signals(&self) -> Signals {
         self.base().signals.get()
+    }
+
+    /// The last handle to the object is gone (Zircon's `on_zero_handles`);
+    /// runs once, as that handle leaves its table, under the table's lock:
+    /// it may take only the locks ordered after a handle lock
+    /// (docs/architecture.md), and must not drop the last reference to an
+    /// object whose drop takes more. Peered objects tell their peer here.
+    fn on_zero_handles(&self) {}
+
+    /// `related_koid` of `ZX_INFO_HANDLE_BASIC`: the peer's koid for a
+    /// peered object, else 0.
+    fn related_koid(&self) -> u64 {
+        0
+    }
+
+    /// `zx_object_signal_peer`: `NOT_SUPPORTED` for objects without a peer.
+    fn signal_peer(&self, _clear: Signals, _set: Signals) -> Result<(), ZxStatus> {
+        Err(ZxStatus::NotSupported)
     }
 }
 

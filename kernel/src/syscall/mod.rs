@@ -10,6 +10,7 @@
 
 mod handle;
 mod object;
+mod peer;
 mod port;
 mod process_info;
 mod stream;
@@ -22,6 +23,7 @@ mod vmo;
 use crate::task::Thread;
 use handle::*;
 use object::*;
+use peer::*;
 use platform::arch::trap::UserContext;
 use port::*;
 use stream::*;

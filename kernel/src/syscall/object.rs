@@ -2,6 +2,7 @@
 //! `zx_object_wait_one` and `zx_object_signal`.
 
 use super::{process_info, user, SysResult};
+use crate::object::socket::Socket;
 use crate::object::stream::StreamObject;
 use crate::object::vmar::VmarObject;
 use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
@@ -12,8 +13,9 @@ use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use zx_abi::{
-    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoStream, InfoThread, InfoThreadStats,
-    InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus, ZX_MAX_NAME_LEN,
+    prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoSocket, InfoStream, InfoThread,
+    InfoThreadStats, InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus,
+    ZX_MAX_NAME_LEN,
 };
 
 /// The common start of both property calls: a NULL value is `INVALID_ARGS`
@@ -60,6 +62,10 @@ pub fn object_get_property(
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
         // Streams.
         (prop::STREAM_MODE_APPEND, _) => super::stream::get_mode_append(t, h, value, size),
+        // Sockets and event pairs.
+        (prop::NAME, None) | (prop::SOCKET_RX_THRESHOLD | prop::SOCKET_TX_THRESHOLD, _) => {
+            super::peer::get_property(t, h, property, value, size)
+        }
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -94,6 +100,10 @@ pub fn object_set_property(
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
         // Streams.
         (prop::STREAM_MODE_APPEND, _) => super::stream::set_mode_append(t, h, value, size),
+        // Sockets.
+        (prop::SOCKET_RX_THRESHOLD | prop::SOCKET_TX_THRESHOLD, _) => {
+            super::peer::set_property(t, h, property, value, size)
+        }
         _ => Err(ZxStatus::NotSupported),
     }
 }
@@ -123,6 +133,7 @@ enum InfoRecord {
     ThreadStats(InfoThreadStats),
     Thread(InfoThread),
     Stream(InfoStream),
+    Socket(InfoSocket),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -156,6 +167,7 @@ pub fn object_get_info(
             koid: object.koid(),
             rights: rights.bits(),
             obj_type: object.obj_type(),
+            related_koid: object.related_koid(),
             ..Default::default()
         }),
         topic::HANDLE_COUNT => {
@@ -202,6 +214,7 @@ pub fn object_get_info(
         }
         // Streams.
         topic::STREAM => InfoRecord::Stream(inspect::<StreamObject>(object, rights)?.info()),
+        topic::SOCKET => InfoRecord::Socket(inspect::<Socket>(object, rights)?.info()),
         _ => return Err(ZxStatus::NotSupported),
     };
     // The bytes the topic returns: the whole record, or a VMO topic's prefix.
@@ -213,6 +226,7 @@ pub fn object_get_info(
         InfoRecord::ThreadStats(r) => record_as_bytes(r),
         InfoRecord::Thread(r) => record_as_bytes(r),
         InfoRecord::Stream(r) => record_as_bytes(r),
+        InfoRecord::Socket(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

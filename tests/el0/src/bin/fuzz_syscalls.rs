@@ -31,8 +31,8 @@ use el0_tests::hostile::{
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
 use zx::{
-    child_opt, obj_type, port, prop, rights, signals, stats, stream_opt, sys, topic, vm_opt,
-    vmo_op, vmo_opt, ArgKind, Handle, SyscallArg,
+    child_opt, obj_type, port, prop, rights, signals, socket_opt, stats, stream_opt, sys, topic,
+    vm_opt, vmo_op, vmo_opt, ArgKind, Handle, SyscallArg,
     ZxStatus::{self, *},
     ROOT_VMAR_SIZE, VMO_MAX_SIZE, ZX_TIME_INFINITE, ZX_TIME_INFINITE_PAST,
 };
@@ -3021,6 +3021,450 @@ impl Fuzz {
         zx::kernel_stats()[stats::FREE_PAGES]
     }
 
+    // ----- peered objects: event pairs and sockets ---------------------------
+    //
+    // A session of its own: the pair's handles never enter the model's table
+    // (whose calls expect VMOs and VMARs), and all are closed before the
+    // session returns. The session keeps a model of the pair (which sides
+    // still have handles, the shutdown flags) and checks the signals against
+    // it and against ZX_INFO_SOCKET.
+
+    /// A handle of the session, and its index; sometimes (and when the
+    /// session has none left) a value the process does not hold.
+    fn peer_handle(&mut self, s: &PeerSession) -> (Handle, Option<usize>) {
+        if s.n == 0 || self.rng.chance(5) {
+            let any = self.rng.next_u32();
+            let v = self.rng.pick(&[0x1234_5677, zx::ZX_HANDLE_INVALID, any]);
+            let held = s.index_of(v).is_some()
+                || self.classify(v) != Who::Bad
+                || self.fx.handles().contains(&v);
+            return (if held { zx::ZX_HANDLE_INVALID } else { v }, None);
+        }
+        let i = self.rng.below(s.n as u64) as usize;
+        (s.hs[i].0, Some(i))
+    }
+
+    /// Socket calls on the model's own handles: a VMO or VMAR is the wrong
+    /// type (after the argument checks), anything else a bad handle.
+    fn socket_call_on_model(&mut self) {
+        let h = self.pick_handle(false);
+        let wrong = match h.who {
+            Who::Bad => BadHandle,
+            _ => WrongType,
+        };
+        let (buf, _) = self.ptr(4, Dir::In, 1);
+        let len = if buf == 0 { 0 } else { 4 };
+        let (c, number, a) = match self.rng.below(4) {
+            0 => (
+                Call::socket_write,
+                sys::SOCKET_WRITE,
+                [h.value as u64, 0, buf, len, 0, 0, 0, 0],
+            ),
+            1 => (
+                Call::socket_read,
+                sys::SOCKET_READ,
+                [h.value as u64, 0, buf, len, 0, 0, 0, 0],
+            ),
+            2 => (
+                Call::socket_shutdown,
+                sys::SOCKET_SHUTDOWN,
+                [h.value as u64, 1, 0, 0, 0, 0, 0, 0],
+            ),
+            _ => {
+                // No handle the model holds has SIGNAL_PEER.
+                let exp = match h.who {
+                    Who::Bad => Expect::exact(BadHandle),
+                    _ => Expect::exact(AccessDenied),
+                };
+                let a = [h.value as u64, 0, signals::USER_0 as u64, 0, 0, 0, 0, 0];
+                self.issue(Call::object_signal_peer, sys::OBJECT_SIGNAL_PEER, a, exp);
+                return;
+            }
+        };
+        self.issue(c, number, a, Expect::exact(wrong));
+    }
+
+    fn peered(&mut self) {
+        if self.rng.chance(25) {
+            self.socket_call_on_model();
+            return;
+        }
+        let socket = self.rng.chance(70);
+        let any = self.rng.next_u32();
+        let (c, number, options) = if socket {
+            let o = self.rng.pick(&[
+                socket_opt::STREAM,
+                socket_opt::STREAM,
+                socket_opt::DATAGRAM,
+                socket_opt::DATAGRAM,
+                2,
+                1 << 31,
+                any,
+            ]);
+            (Call::socket_create, sys::SOCKET_CREATE, o)
+        } else {
+            (
+                Call::eventpair_create,
+                sys::EVENTPAIR_CREATE,
+                self.rng.pick(&[0, 0, 0, 1, any]),
+            )
+        };
+        let (p0, c0) = self.out_ptr(4, 4);
+        let (mut p1, mut c1) = self.out_ptr(4, 4);
+        if p1 == p0 {
+            // Two distinct slots, so that both handles can be read back.
+            let spare = FIXTURE_BASE as u64 + PEER_SCRATCH + 128;
+            p1 = if p0 == spare { spare + 4 } else { spare };
+            c1 = Class::Good;
+        }
+        self.prepare_out(p0, c0);
+        self.prepare_out(p1, c1);
+        let bad_options = if socket {
+            options & !socket_opt::DATAGRAM != 0
+        } else {
+            options != 0
+        };
+        let exp = if bad_options {
+            Expect::exact(if socket { InvalidArgs } else { NotSupported })
+        } else if c0 == Class::Bad || c1 == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::narrow(Statuses::ok_or(&[NoMemory]))
+        };
+        let a = [options as u64, p0, p1, 0, 0, 0, 0, 0];
+        if self.issue(c, number, a, exp) != 0 {
+            return;
+        }
+        let h0 = self.new_handle_at(c, &a, p0);
+        let h1 = self.new_handle_at(c, &a, p1);
+        if h0 == h1 {
+            self.mismatch(c, &a, format_args!("both endpoints got handle {:#x}", h0));
+        }
+        let full = if socket {
+            rights::DEFAULT_SOCKET
+        } else {
+            rights::DEFAULT_EVENTPAIR
+        };
+        let mut s = PeerSession {
+            socket,
+            datagram: options & socket_opt::DATAGRAM != 0,
+            hs: [(0, 0, 0); PeerSession::MAX],
+            n: 0,
+            pwd: [false; 2],
+            wd: [false; 2],
+        };
+        s.push(h0, 0, full);
+        s.push(h1, 1, full);
+        for _ in 0..self.rng.range(1, 10) {
+            match self.rng.weighted(&[5, 6, 6, 2, 2, 3, 2]) {
+                0 => self.peer_signal(&s),
+                1 => self.peer_write(&s),
+                2 => self.peer_read(&s),
+                3 => self.peer_shutdown(&mut s),
+                4 => self.peer_duplicate(&mut s),
+                5 => self.peer_check(&s),
+                _ if s.n > 0 => {
+                    let i = self.rng.below(s.n as u64) as usize;
+                    self.peer_close(&mut s, i);
+                }
+                _ => {}
+            }
+        }
+        self.peer_check(&s);
+        while s.n > 0 {
+            let last = s.n - 1;
+            self.peer_close(&mut s, last);
+        }
+    }
+
+    fn peer_signal(&mut self, s: &PeerSession) {
+        let (h, i) = self.peer_handle(s);
+        let mut mask = || match self.rng.below(5) {
+            0 => 0,
+            1 => signals::USER_ALL,
+            2 => signals::USER_0 << self.rng.below(8),
+            3 => 1 << self.rng.below(32),
+            _ => self.rng.next_u32(),
+        };
+        let (clear, set) = (mask(), mask());
+        let allowed = if s.socket {
+            signals::USER_ALL
+        } else {
+            signals::USER_ALL | signals::EVENTPAIR_SIGNALED
+        };
+        let exp = match i {
+            None => Expect::exact(BadHandle),
+            Some(i) if s.hs[i].2 & rights::SIGNAL_PEER == 0 => Expect::exact(AccessDenied),
+            Some(_) if (clear | set) & !allowed != 0 => Expect::exact(InvalidArgs),
+            Some(i) if !s.open(1 - s.hs[i].1) => Expect::exact(PeerClosed),
+            Some(_) => Expect::ok(),
+        };
+        let a = [h as u64, clear as u64, set as u64, 0, 0, 0, 0, 0];
+        self.issue(Call::object_signal_peer, sys::OBJECT_SIGNAL_PEER, a, exp);
+    }
+
+    /// A length for a socket read or write: small ones, one past any
+    /// socket buffer (`big`), and ones past 32 bits.
+    fn peer_len(&mut self, big: bool) -> u64 {
+        let small = self.rng.below(64);
+        let past = if big { 300_000 } else { 4096 };
+        self.rng
+            .pick(&[0, 1, 5, 100, 4096, past, 1 << 32, u64::MAX, small])
+    }
+
+    /// `zx_socket_write`. A session writes at most ten times 4 KiB into a
+    /// stream (a larger datagram is refused before any copy), far below the
+    /// buffer's size, so a write copies all it is given: one through a
+    /// pointer it cannot read must fail.
+    fn peer_write(&mut self, s: &PeerSession) {
+        let (h, i) = self.peer_handle(s);
+        let any = self.rng.next_u32();
+        let options = self.rng.pick(&[0, 0, 0, 0, 1, socket_opt::PEEK, any]);
+        let len = self.peer_len(s.datagram);
+        let (buf, bclass) = self.ptr(len.min(1 << 20), Dir::In, 1);
+        let (actual, aclass) = self.opt_ptr(8, 8);
+        let exp = match i {
+            _ if len > 0 && buf == 0 => Expect::exact(InvalidArgs),
+            _ if options != 0 => Expect::exact(InvalidArgs),
+            None => Expect::exact(BadHandle),
+            Some(_) if !s.socket => Expect::exact(WrongType),
+            Some(i) if s.hs[i].2 & rights::WRITE == 0 => Expect::exact(AccessDenied),
+            Some(i) if !s.open(1 - s.hs[i].1) => Expect::exact(PeerClosed),
+            Some(i) if s.wd[s.hs[i].1] => Expect::exact(BadState),
+            Some(_) if len == 0 && aclass == Class::Good => Expect::ok(),
+            Some(_) if len > u32::MAX as u64 => Expect::exact(InvalidArgs),
+            Some(_) if s.datagram => Expect::narrow(Statuses::ok_or(&[
+                ShouldWait,
+                OutOfRange,
+                InvalidArgs,
+                NoMemory,
+            ])),
+            Some(_) => Expect::narrow(Statuses::ok_or(&[ShouldWait, InvalidArgs, NoMemory])),
+        }
+        .no_ok_if(
+            len > 0 && bclass == Class::Bad,
+            "wrote from a buffer it cannot read",
+        )
+        .no_ok_if(
+            aclass == Class::Bad,
+            "succeeded with an actual it cannot write",
+        );
+        let a = [h as u64, options as u64, buf, len, actual, 0, 0, 0];
+        self.issue(Call::socket_write, sys::SOCKET_WRITE, a, exp);
+    }
+
+    /// `zx_socket_read`. A buffer that runs off its mapping may still
+    /// succeed (fewer bytes were waiting), so only the checks before the
+    /// copy are exact.
+    fn peer_read(&mut self, s: &PeerSession) {
+        let (h, i) = self.peer_handle(s);
+        let any = self.rng.next_u32();
+        let options = self
+            .rng
+            .pick(&[0, 0, 0, socket_opt::PEEK, socket_opt::PEEK, 1, any]);
+        let len = self.peer_len(true);
+        let (buf, _) = self.ptr(len.min(1 << 20), Dir::Out, 1);
+        let (actual, aclass) = self.opt_ptr(8, 8);
+        let exp = match i {
+            _ if len > 0 && buf == 0 => Expect::exact(InvalidArgs),
+            _ if options & !socket_opt::PEEK != 0 => Expect::exact(InvalidArgs),
+            None => Expect::exact(BadHandle),
+            Some(_) if !s.socket => Expect::exact(WrongType),
+            Some(i) if s.hs[i].2 & rights::READ == 0 => Expect::exact(AccessDenied),
+            Some(_) if len > u32::MAX as u64 => Expect::exact(InvalidArgs),
+            Some(i) => {
+                let side = s.hs[i].1;
+                let mut st = Statuses::ok_or(&[ShouldWait, InvalidArgs, NoMemory]);
+                if !s.open(1 - side) {
+                    st = st.with(&[PeerClosed]);
+                }
+                if s.pwd[side] {
+                    st = st.with(&[BadState]);
+                }
+                Expect::narrow(st)
+            }
+        }
+        .no_ok_if(
+            aclass == Class::Bad,
+            "succeeded with an actual it cannot write",
+        );
+        let a = [h as u64, options as u64, buf, len, actual, 0, 0, 0];
+        self.issue(Call::socket_read, sys::SOCKET_READ, a, exp);
+    }
+
+    /// `zx_socket_shutdown`, with the model following Zircon's rules.
+    fn peer_shutdown(&mut self, s: &mut PeerSession) {
+        let (h, i) = self.peer_handle(s);
+        let any = self.rng.next_u32();
+        let how = self.rng.pick(&[
+            socket_opt::SHUTDOWN_WRITE,
+            socket_opt::SHUTDOWN_READ,
+            socket_opt::SHUTDOWN_WRITE | socket_opt::SHUTDOWN_READ,
+            0,
+            4,
+            any,
+        ]);
+        let exp = match i {
+            _ if how & !(socket_opt::SHUTDOWN_WRITE | socket_opt::SHUTDOWN_READ) != 0 => {
+                Expect::exact(InvalidArgs)
+            }
+            None => Expect::exact(BadHandle),
+            Some(_) if !s.socket => Expect::exact(WrongType),
+            Some(i) if s.hs[i].2 & rights::WRITE == 0 => Expect::exact(AccessDenied),
+            Some(_) => Expect::ok(),
+        };
+        let a = [h as u64, how as u64, 0, 0, 0, 0, 0, 0];
+        if self.issue(Call::socket_shutdown, sys::SOCKET_SHUTDOWN, a, exp) != 0 {
+            return;
+        }
+        let side = s.hs[i.expect("a session handle")].1;
+        let (read, write) = (
+            how & socket_opt::SHUTDOWN_READ != 0,
+            how & socket_opt::SHUTDOWN_WRITE != 0,
+        );
+        if (read, write) == (s.pwd[side], s.wd[side]) {
+            return; // Already so: Zircon changes nothing.
+        }
+        let peer = s.open(1 - side);
+        if read {
+            s.pwd[side] = true;
+            if peer {
+                s.wd[1 - side] = true;
+            }
+        }
+        if write {
+            s.wd[side] = true;
+            if peer {
+                s.pwd[1 - side] = true;
+            }
+        }
+    }
+
+    fn peer_duplicate(&mut self, s: &mut PeerSession) {
+        if s.n == 0 || s.n >= PeerSession::MAX {
+            return;
+        }
+        let i = self.rng.below(s.n as u64) as usize;
+        let (h, side, cur) = s.hs[i];
+        let req = self.rights_for(cur);
+        let out = FIXTURE_BASE as u64 + PEER_SCRATCH;
+        self.prepare_out(out, Class::Good);
+        let exp = if cur & rights::DUPLICATE == 0 {
+            Expect::exact(AccessDenied)
+        } else if !Self::rights_valid(req, cur) {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::narrow(Statuses::ok_or(&[NoMemory]))
+        };
+        let a = [h as u64, req as u64, out, 0, 0, 0, 0, 0];
+        if self.issue(Call::handle_duplicate, sys::HANDLE_DUPLICATE, a, exp) == 0 {
+            let new = self.new_handle_at(Call::handle_duplicate, &a, out);
+            s.push(
+                new,
+                side,
+                if req == rights::SAME_RIGHTS { cur } else { req },
+            );
+        }
+    }
+
+    fn peer_close(&mut self, s: &mut PeerSession, i: usize) {
+        let (h, _, _) = s.hs[i];
+        let a = [h as u64, 0, 0, 0, 0, 0, 0, 0];
+        self.issue(Call::handle_close, sys::HANDLE_CLOSE, a, Expect::ok());
+        s.hs[i] = s.hs[s.n - 1];
+        s.n -= 1;
+    }
+
+    /// Checks each side's signals, through a handle that may wait and
+    /// inspect, against the model and (sockets) ZX_INFO_SOCKET.
+    fn peer_check(&mut self, s: &PeerSession) {
+        for side in 0..2 {
+            let Some(i) = (0..s.n).find(|&i| {
+                s.hs[i].1 == side
+                    && s.hs[i].2 & (rights::WAIT | rights::INSPECT)
+                        == rights::WAIT | rights::INSPECT
+            }) else {
+                continue;
+            };
+            let h = s.hs[i].0;
+            let scratch = FIXTURE_BASE as u64 + PEER_SCRATCH;
+            let observed = scratch + 64;
+            let a = [
+                h as u64,
+                0,
+                ZX_TIME_INFINITE_PAST as u64,
+                observed,
+                0,
+                0,
+                0,
+                0,
+            ];
+            self.issue(
+                Call::object_wait_one,
+                sys::OBJECT_WAIT_ONE,
+                a,
+                Expect::exact(TimedOut),
+            );
+            let seen = self.read_back_u32(observed);
+            let peer_closed = !s.open(1 - side);
+            let mut wrong = None;
+            if (seen & signals::PEER_CLOSED != 0) != peer_closed {
+                wrong = Some("PEER_CLOSED is not whether the peer has handles");
+            }
+            if s.socket {
+                let info = [h as u64, topic::SOCKET as u64, scratch, 48, 0, 0, 0, 0];
+                self.issue(
+                    Call::object_get_info,
+                    sys::OBJECT_GET_INFO,
+                    info,
+                    Expect::ok(),
+                );
+                let rx_size = self.read_back_u64(scratch + 16);
+                let tx_max = self.read_back_u64(scratch + 32);
+                let tx_size = self.read_back_u64(scratch + 40);
+                let writable = !peer_closed && !s.wd[side] && tx_size < tx_max;
+                let checks = [
+                    (
+                        (seen & signals::SOCKET_READABLE != 0) == (rx_size > 0),
+                        "READABLE is not whether bytes are waiting",
+                    ),
+                    (
+                        (tx_max == 0) == peer_closed,
+                        "tx_buf_max is not 0 exactly when the peer is closed",
+                    ),
+                    (
+                        (seen & signals::SOCKET_WRITABLE != 0) == writable,
+                        "WRITABLE is not: peer open, writes enabled, room left",
+                    ),
+                    (
+                        (seen & signals::SOCKET_WRITE_DISABLED != 0) == s.wd[side],
+                        "WRITE_DISABLED differs from the shutdowns",
+                    ),
+                    (
+                        (seen & signals::SOCKET_PEER_WRITE_DISABLED != 0) == s.pwd[side],
+                        "PEER_WRITE_DISABLED differs from the shutdowns",
+                    ),
+                ];
+                if let Some((_, why)) = checks.iter().find(|(ok, _)| !ok) {
+                    wrong = wrong.or(Some(why));
+                }
+            }
+            if let Some(why) = wrong {
+                self.mismatch(
+                    Call::object_wait_one,
+                    &a,
+                    format_args!(
+                        "side {} of a {}: signals {:#x}: {}",
+                        side,
+                        if s.socket { "socket" } else { "event pair" },
+                        seen,
+                        why
+                    ),
+                );
+            }
+        }
+    }
+
     fn step(&mut self) {
         if self.live < 4 {
             self.vmo_create();
@@ -3069,6 +3513,8 @@ impl Fuzz {
             (4, |f| f.stream_session()),
             // Ports.
             (3, |f| f.ports()),
+            // Sockets and event pairs.
+            (6, |f| f.peered()),
         ];
         let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
         let pick = self.rng.weighted(&weights);
@@ -3116,6 +3562,42 @@ impl Fuzz {
             }
             let _ = writeln!(w);
         }
+    }
+}
+
+/// Where in the read-write fixture pages the peered-object session puts
+/// the records it reads back (the second page; other calls' scratch use is
+/// random and never read back across a call).
+const PEER_SCRATCH: u64 = P + 512;
+
+/// The fuzzer's model of one event pair or socket pair (`Fuzz::peered`).
+struct PeerSession {
+    socket: bool,
+    datagram: bool,
+    /// Handles: value, side (0 or 1), rights.
+    hs: [(Handle, usize, u32); PeerSession::MAX],
+    n: usize,
+    /// Per side: `ZX_SOCKET_PEER_WRITE_DISABLED` (reads end once empty).
+    pwd: [bool; 2],
+    /// Per side: `ZX_SOCKET_WRITE_DISABLED`.
+    wd: [bool; 2],
+}
+
+impl PeerSession {
+    const MAX: usize = 6;
+
+    fn push(&mut self, h: Handle, side: usize, rights: u32) {
+        self.hs[self.n] = (h, side, rights);
+        self.n += 1;
+    }
+
+    /// Whether `side` still has a handle.
+    fn open(&self, side: usize) -> bool {
+        self.hs[..self.n].iter().any(|&(_, s, _)| s == side)
+    }
+
+    fn index_of(&self, h: Handle) -> Option<usize> {
+        self.hs[..self.n].iter().position(|&(v, _, _)| v == h)
     }
 }
 
