@@ -85,6 +85,19 @@ impl Rights {
         .union(Self::READ)
         .union(Self::WRITE)
         .union(Self::EXECUTE);
+    // Processes and jobs.
+    /// `ZX_DEFAULT_JOB_RIGHTS`.
+    pub const DEFAULT_JOB: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::GET_POLICY)
+        .union(Self::SET_POLICY)
+        .union(Self::ENUMERATE)
+        .union(Self::DESTROY)
+        .union(Self::SIGNAL)
+        .union(Self::MANAGE_JOB)
+        .union(Self::MANAGE_PROCESS)
+        .union(Self::MANAGE_THREAD);
 
     /// The rights a derived handle gets (`zx_handle_duplicate`/`_replace`):
     /// all of `self` for `SAME_RIGHTS`, else `requested`, which may not add a
@@ -231,6 +244,9 @@ pub mod rights {
     pub const DEFAULT_PROCESS: u32 = Rights::DEFAULT_PROCESS.bits();
     pub const DEFAULT_THREAD: u32 = Rights::DEFAULT_THREAD.bits();
     pub const DEFAULT_EVENT: u32 = Rights::DEFAULT_EVENT.bits();
+    // Processes and jobs.
+    pub const MANAGE_JOB: u32 = Rights::MANAGE_JOB.bits();
+    pub const DEFAULT_JOB: u32 = Rights::DEFAULT_JOB.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -253,6 +269,9 @@ pub mod signals {
     pub const PROCESS_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
     pub const EVENT_SIGNALED: u32 = Signals::EVENT_SIGNALED.bits();
     pub const THREAD_RUNNING: u32 = Signals::THREAD_RUNNING.bits();
+    // Processes and jobs.
+    /// `ZX_JOB_TERMINATED`.
+    pub const JOB_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
 }
 
 /// `zx_vmo_create` options as plain values.

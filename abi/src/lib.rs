@@ -95,6 +95,9 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
     pub const VMO_V3: u32 = 0x2000_0017;
+    // Processes and jobs.
+    pub const PROCESS: u32 = 3;
+    pub const JOB: u32 = 4;
 }
 
 /// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +
@@ -136,6 +139,22 @@ pub const MAX_NAME_LEN: usize = 32;
 /// `ZX_TASK_RETCODE_SYSCALL_KILL`: a process's return code after
 /// `zx_task_kill`.
 pub const TASK_RETCODE_SYSCALL_KILL: i64 = -1024;
+
+/// Processes and jobs: `ZX_TASK_RETCODE_EXCEPTION_KILL`, a process's return
+/// code after the kernel killed it (a fault with no handler, and this
+/// kernel's time-limit and blocked-forever kills).
+pub const TASK_RETCODE_EXCEPTION_KILL: i64 = -1025;
+
+/// The most `zx_process_read_memory`/`_write_memory` copy in one call
+/// (64 MiB; more is `ZX_ERR_INVALID_ARGS`).
+pub const PROCESS_MEMORY_MAX: usize = 64 * 1024 * 1024;
+
+/// `zx_info_process_t.flags` (`ZX_INFO_PROCESS_FLAG_*`).
+pub mod info_process_flags {
+    pub const STARTED: u32 = 1 << 0;
+    pub const EXITED: u32 = 1 << 1;
+    pub const DEBUGGER_ATTACHED: u32 = 1 << 2;
+}
 
 /// The largest VMO: `ROUNDDOWN(u64::MAX, 2 * 16 * PAGE_SIZE)` = 2^64 - 2^17.
 pub const VMO_MAX_SIZE: u64 = u64::MAX - ((2 * 16 * PAGE_SIZE) - 1);

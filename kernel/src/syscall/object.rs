@@ -117,6 +117,9 @@ enum InfoRecord {
     Vmo(InfoVmo, usize),
     ThreadStats(InfoThreadStats),
     Thread(InfoThread),
+    // Processes and jobs.
+    Process(zx_abi::InfoProcess),
+    Job(zx_abi::InfoJob),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -189,6 +192,24 @@ pub fn object_get_info(
             let len = InfoVmo::size_for_topic(t).unwrap_or(0);
             InfoRecord::Vmo(vmo_info(&v, rights), len)
         }
+        // Processes and jobs.
+        topic::PROCESS => {
+            let process = inspect::<crate::task::Process>(object, rights)?;
+            InfoRecord::Process(process.info())
+        }
+        topic::JOB => {
+            let job = inspect::<crate::task::Job>(object, rights)?;
+            let killed = job.is_killed();
+            InfoRecord::Job(zx_abi::InfoJob {
+                return_code: if killed {
+                    zx_abi::TASK_RETCODE_SYSCALL_KILL
+                } else {
+                    0
+                },
+                exited: u8::from(killed),
+                ..Default::default()
+            })
+        }
         _ => return Err(ZxStatus::NotSupported),
     };
     // The bytes the topic returns: the whole record, or a VMO topic's prefix.
@@ -199,6 +220,8 @@ pub fn object_get_info(
         InfoRecord::Vmo(r, len) => &record_as_bytes(r)[..*len],
         InfoRecord::ThreadStats(r) => record_as_bytes(r),
         InfoRecord::Thread(r) => record_as_bytes(r),
+        InfoRecord::Process(r) => record_as_bytes(r),
+        InfoRecord::Job(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

@@ -9,12 +9,13 @@
 
 pub use zx_abi::*;
 
+pub mod process;
 pub mod raw;
 pub mod rt;
 pub mod sync;
 pub mod thread;
 
-pub use rt::{first_thread, process_self, root_vmar};
+pub use rt::{default_job, first_thread, process_self, root_vmar};
 
 use core::fmt::{self, Write};
 use core::sync::atomic::AtomicU32;
