@@ -138,7 +138,7 @@ pub fn process_create(
         return Err(ZxStatus::InvalidArgs);
     }
     let (job, _) = t.process.get::<Job>(job, Rights::MANAGE_PROCESS)?;
-    let (process, vmar) = Process::create(&name, &job, t.process.thread_body())?;
+    let (process, vmar) = Process::create(&name, &job, &t.process)?;
     let ph = t.process.add_handle(process, Rights::DEFAULT_PROCESS)?;
     let vh = match t.process.add_handle(vmar, Rights::ROOT_VMAR) {
         Ok(vh) => vh,

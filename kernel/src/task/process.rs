@@ -283,12 +283,14 @@ impl Process {
 
     /// `zx_process_create`: an empty process of `job` (no mappings, no
     /// handles, no threads), and its root VMAR. Its threads run what the
-    /// creator's run.
+    /// creator's run, and it has the creator's time limit (a core running
+    /// it must give the runner its turn when the program's time is up).
     pub fn create(
         name: &str,
         job: &Arc<Job>,
-        body: fn(&Thread),
+        creator: &Process,
     ) -> Result<(Arc<Self>, Arc<VmarObject>), ZxStatus> {
+        let body = creator.thread_body;
         let aspace = AddressSpace::new()?;
         let root = VmarObject::new(
             aspace.clone(),
@@ -297,13 +299,9 @@ impl Process {
             ROOT_VMAR_SIZE,
         );
         let process = Self::new(name, aspace, job.clone(), body, false);
+        process.set_time_limit(creator.deadline(), creator.time_limit_seconds());
         job.add_process(&process)?;
         Ok((process, root))
-    }
-
-    /// What its threads run.
-    pub fn thread_body(&self) -> fn(&Thread) {
-        self.thread_body
     }
 
     /// Starts the first thread, with handles to the process, to the thread
@@ -507,6 +505,10 @@ impl Process {
             }
         }
         self.terminate();
+        if self.counted {
+            // A program's children end with it (docs/syscall-abi.md).
+            self.job.kill();
+        }
         self.finished.store(true, Ordering::Release);
         self.base
             .signals

@@ -13,61 +13,13 @@
 #![no_std]
 #![no_main]
 
+use el0_tests::process::{child_exit_code, prepared_child, soon, CODE_OFFSET};
 use el0_tests::{assert_err, assert_no_leak, close, dup, handle_basic, vmo, zx, GARBAGE_HANDLE};
 use el0_tests::{PAGE, ROOT_BASE};
 use zx::process::{process_create, process_info, process_start, read_memory, write_memory};
-use zx::{info_process_flags, obj_type, rights, signals, sys, vm_opt, Handle, ZxStatus};
+use zx::{info_process_flags, obj_type, rights, signals, vm_opt, Handle, ZxStatus};
 
-// The child's code, copied into its address space by the parent. At entry
-// x0 is the bootstrap handle and x1 the second argument: it signals
-// nothing on the handle (an event's) and exits with x1 plus that call's
-// status (0: it holds the handle).
-core::arch::global_asm!(
-    ".section .rodata.child_code, \"a\"",
-    ".balign 4",
-    ".global CHILD_EXIT",
-    "CHILD_EXIT:",
-    "    mov x19, x1",
-    "    mov x1, #0",
-    "    mov x2, #0",
-    "    mov x16, #{signal}",
-    "    svc #0",
-    "    add x0, x0, x19",
-    "    mov x16, #{exit}",
-    "    svc #0",
-    "    brk #0",
-    ".global CHILD_EXIT_END",
-    "CHILD_EXIT_END:",
-    signal = const sys::OBJECT_SIGNAL,
-    exit = const sys::PROCESS_EXIT,
-);
-
-unsafe extern "C" {
-    static CHILD_EXIT: u8;
-    static CHILD_EXIT_END: u8;
-}
-
-/// The child's code bytes.
-fn child_code() -> &'static [u8] {
-    // SAFETY: both symbols mark the ends of one read-only block of bytes
-    // in this image, the end after the start.
-    unsafe {
-        let start = &raw const CHILD_EXIT;
-        let end = &raw const CHILD_EXIT_END;
-        core::slice::from_raw_parts(start, end as usize - start as usize)
-    }
-}
-
-/// Where the child's code and stack go in its root VMAR (offsets).
-const CODE_OFFSET: usize = 0x10_0000;
-const STACK_OFFSET: usize = 0x20_0000;
 const EXIT_ARG: usize = 42;
-
-/// A deadline far enough for a child to run, not forever (a wait with no
-/// deadline for another process would count as blocked forever).
-fn soon() -> i64 {
-    zx::deadline_after(10_000_000_000)
-}
 
 fn create_checks() {
     let job = zx::default_job();
@@ -248,41 +200,8 @@ fn memory_checks() {
     zx::println!("process_basic: read and write memory, cut at the mapping's end, errors");
 }
 
-/// A new process with the child's code and a stack mapped, and a thread of
-/// it: (process, thread, entry, stack top).
-fn prepared_child(name: &str) -> (Handle, Handle, usize, usize) {
-    let (p, vmar) = process_create(zx::default_job(), name).expect("process_create");
-    let code = vmo(PAGE as u64, 0);
-    el0_tests::write(code, child_code(), 0);
-    let code = zx::vmo_replace_as_executable(code, 0).expect("replace_as_executable");
-    let entry = zx::vmar_map(
-        vmar,
-        vm_opt::PERM_READ | vm_opt::PERM_EXECUTE | vm_opt::SPECIFIC,
-        CODE_OFFSET,
-        code,
-        0,
-        PAGE,
-    )
-    .expect("map the child's code");
-    let stack = vmo(PAGE as u64, 0);
-    let stack_base = zx::vmar_map(
-        vmar,
-        el0_tests::RW | vm_opt::SPECIFIC,
-        STACK_OFFSET,
-        stack,
-        0,
-        PAGE,
-    )
-    .expect("map the child's stack");
-    let t = zx::thread_create(p, "child-main").expect("thread_create");
-    for h in [code, stack, vmar] {
-        close(h);
-    }
-    (p, t, entry, stack_base + PAGE)
-}
-
 fn start_checks() {
-    let (p, t, entry, sp) = prepared_child("started");
+    let (p, t, entry, sp) = prepared_child(zx::default_job(), "started", child_exit_code());
     let event = || zx::event_create().expect("event_create");
     let gone = |h: Handle, what: &str| {
         assert_err(zx::handle_close(h), ZxStatus::BadHandle, what);
@@ -378,7 +297,7 @@ fn start_checks() {
 
     // An invalid argument handle is no error: the child gets none, and its
     // object_signal on x0 fails with BAD_HANDLE.
-    let (p, t, entry, sp) = prepared_child("no-arg");
+    let (p, t, entry, sp) = prepared_child(zx::default_job(), "no-arg", child_exit_code());
     assert_eq!(process_start(p, t, entry, sp, 0, EXIT_ARG), Ok(()));
     assert_eq!(
         zx::object_wait_one(p, signals::PROCESS_TERMINATED, soon()).0,
