@@ -35,6 +35,11 @@ pub mod sys {
     /// Not part of Zircon: kernel statistics for tests (free pages and more).
     /// Outside Zircon's range so that it can never collide with a real call.
     pub const KERNEL_STATS: u64 = 0x1000;
+
+    /// Processes and jobs. Not part of Zircon: a VMO holding a copy of a
+    /// file of the boot's initrd (what Zircon's bootfs gives a launcher),
+    /// so that a program can load another program from it.
+    pub const INITRD_FILE: u64 = 0x1001;
 }
 
 /// `zx_vmo_op_range` operations.
@@ -203,7 +208,7 @@ mod tests {
     #[test]
     fn every_call_has_zircons_number_and_name() {
         for call in SYSCALLS {
-            if call.number == sys::KERNEL_STATS {
+            if call.number == sys::KERNEL_STATS || call.number == sys::INITRD_FILE {
                 continue;
             }
             let zircon = sys::ZIRCON_CALLS.iter().find(|(n, _)| *n == call.number);

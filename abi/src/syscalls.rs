@@ -162,6 +162,10 @@ macro_rules! zx_syscalls {
                 handle: $crate::Handle, vaddr: usize, buffer: $crate::UserIn<u8>,
                 buffer_size: usize, actual: $crate::UserOut<usize>)
                 errors [BadHandle, WrongType, AccessDenied, BadState, InvalidArgs, NoMemory];
+            // Not Zircon's: see `sys::INITRD_FILE`.
+            $crate::sys::INITRD_FILE => initrd_file(
+                name: $crate::UserIn<u8>, name_size: usize, out: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NotFound, NoMemory];
             $crate::sys::FUTEX_WAIT => futex_wait(
                 value_ptr: $crate::UserIn<u32>, current_value: u32, new_futex_owner: $crate::Handle,
                 deadline: i64)

@@ -1,7 +1,7 @@
 //! Threads, processes and jobs: `zx_thread_create`, `zx_thread_start`,
 //! `zx_thread_exit`, `zx_task_kill`, `zx_process_exit`, `zx_job_create`,
 //! `zx_process_create`, `zx_process_start`, `zx_process_read_memory` and
-//! `zx_process_write_memory`.
+//! `zx_process_write_memory`; and `initrd_file` (not Zircon's).
 
 use super::{user, SysResult};
 use crate::object::downcast;
@@ -292,4 +292,32 @@ pub fn process_write_memory(
     let process = memory_target(t, handle, buffer_size)?;
     let n = copy_memory(t, &process, vaddr as u64, buffer.addr(), buffer_size, false)?;
     Ok(user::write(t, actual, &n)?)
+}
+
+/// The longest file name `initrd_file` looks up.
+const INITRD_NAME_MAX: usize = 255;
+
+/// `initrd_file` (not a Zircon call, see `zx_abi::sys::INITRD_FILE`): a new
+/// VMO (default rights and EXECUTE, as Zircon's bootfs VMOs have) with a
+/// copy of the initrd's file `name`.
+pub fn initrd_file(
+    t: &Thread,
+    name: UserIn<u8>,
+    name_size: usize,
+    out: UserOut<Handle>,
+) -> SysResult {
+    if name_size > INITRD_NAME_MAX {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let mut bytes = [0u8; INITRD_NAME_MAX];
+    user::read_bytes(t, name, &mut bytes[..name_size])?;
+    let data = crate::runner::initrd_file(&bytes[..name_size]).ok_or(ZxStatus::NotFound)?;
+    let size = zx_abi::vmo_round_size(data.len() as u64).ok_or(ZxStatus::NoMemory)?;
+    let mut vmo = mm::vmo::Vmo::create(&crate::memory::FRAMES, size, 0)?;
+    vmo.write(0, data)?;
+    let h = t.process.add_handle(
+        crate::vm::VmoObject::new(vmo),
+        Rights::DEFAULT_VMO | Rights::EXECUTE,
+    )?;
+    user::give_handle(t, out, h)
 }

@@ -97,3 +97,6 @@ pub fn prepared_child(job: Handle, name: &str, code: &[u8]) -> (Handle, Handle, 
     }
     (p, t, entry, stack_base + PAGE)
 }
+
+/// What `process_launch` passes `process_child` in x1.
+pub const LAUNCH_MAGIC: u32 = 0x600d_f00d;

@@ -9,6 +9,7 @@
 
 pub use zx_abi::*;
 
+pub mod elf;
 pub mod process;
 pub mod raw;
 pub mod rt;

@@ -78,3 +78,12 @@ pub fn process_info(process: Handle) -> Result<InfoProcess, ZxStatus> {
 pub fn job_info(job: Handle) -> Result<InfoJob, ZxStatus> {
     info_record(job, topic::JOB)
 }
+
+/// `initrd_file` (not a Zircon call): a VMO with a copy of the boot's
+/// initrd file `name`, with the default rights and EXECUTE.
+pub fn initrd_file(name: &str) -> Result<Handle, ZxStatus> {
+    let mut out = 0;
+    // SAFETY: the name is a live slice, `out` a live local.
+    status(unsafe { raw::initrd_file(name.as_ptr(), name.len(), &mut out) })?;
+    Ok(out)
+}
