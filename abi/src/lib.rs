@@ -39,7 +39,7 @@ pub mod sys {
     /// Processes and jobs. Not part of Zircon: a VMO holding a copy of a
     /// file of the boot's initrd (what Zircon's bootfs gives a launcher),
     /// so that a program can load another program from it.
-    pub const INITRD_FILE: u64 = 0x1001;
+    pub const INITRD_FILE: u64 = 0x1002;
 }
 
 /// `zx_vmo_op_range` operations.
