@@ -91,6 +91,19 @@ impl Rights {
     /// `ZX_DEFAULT_PORT_RIGHTS` (ports): BASIC without WAIT (a port is not
     /// waitable), and IO.
     pub const DEFAULT_PORT: Self = Self::BASIC.difference(Self::WAIT).union(Self::IO);
+    // Processes and jobs.
+    /// `ZX_DEFAULT_JOB_RIGHTS`.
+    pub const DEFAULT_JOB: Self = Self::BASIC
+        .union(Self::IO)
+        .union(Self::PROPERTY)
+        .union(Self::GET_POLICY)
+        .union(Self::SET_POLICY)
+        .union(Self::ENUMERATE)
+        .union(Self::DESTROY)
+        .union(Self::SIGNAL)
+        .union(Self::MANAGE_JOB)
+        .union(Self::MANAGE_PROCESS)
+        .union(Self::MANAGE_THREAD);
 
     /// The rights a derived handle gets (`zx_handle_duplicate`/`_replace`):
     /// all of `self` for `SAME_RIGHTS`, else `requested`, which may not add a
@@ -312,6 +325,9 @@ pub mod rights {
     pub const MANAGE_SOCKET: u32 = Rights::MANAGE_SOCKET.bits();
     pub const DEFAULT_EVENTPAIR: u32 = Rights::DEFAULT_EVENTPAIR.bits();
     pub const DEFAULT_SOCKET: u32 = Rights::DEFAULT_SOCKET.bits();
+    // Processes and jobs.
+    pub const MANAGE_JOB: u32 = Rights::MANAGE_JOB.bits();
+    pub const DEFAULT_JOB: u32 = Rights::DEFAULT_JOB.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -334,6 +350,9 @@ pub mod signals {
     pub const PROCESS_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
     pub const EVENT_SIGNALED: u32 = Signals::EVENT_SIGNALED.bits();
     pub const THREAD_RUNNING: u32 = Signals::THREAD_RUNNING.bits();
+    // Processes and jobs.
+    /// `ZX_JOB_TERMINATED`.
+    pub const JOB_TERMINATED: u32 = Signals::TASK_TERMINATED.bits();
     // Sockets and event pairs.
     pub const READABLE: u32 = Signals::READABLE.bits();
     pub const WRITABLE: u32 = Signals::WRITABLE.bits();

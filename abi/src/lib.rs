@@ -35,6 +35,11 @@ pub mod sys {
     /// Not part of Zircon: kernel statistics for tests (free pages and more).
     /// Outside Zircon's range so that it can never collide with a real call.
     pub const KERNEL_STATS: u64 = 0x1000;
+
+    /// Processes and jobs. Not part of Zircon: a VMO holding a copy of a
+    /// file of the boot's initrd (what Zircon's bootfs gives a launcher),
+    /// so that a program can load another program from it.
+    pub const INITRD_FILE: u64 = 0x1002;
 }
 
 /// `zx_vmo_op_range` operations.
@@ -128,6 +133,10 @@ pub mod topic {
     pub const VMO_V1: u32 = 23;
     pub const VMO_V2: u32 = 0x1000_0017;
     pub const VMO_V3: u32 = 0x2000_0017;
+    // Processes and jobs: `zx_info_process_t` (`__ZX_INFO_TOPIC(3, 1)`, the
+    // current 24-byte layout) and `zx_info_job_t`.
+    pub const PROCESS: u32 = 0x1000_0003;
+    pub const JOB: u32 = 24;
     // Sockets: `zx_info_socket_t`.
     pub const SOCKET: u32 = 22;
     // Streams: `zx_info_stream_t`.
@@ -218,6 +227,22 @@ pub const MAX_NAME_LEN: usize = 32;
 /// `zx_task_kill`.
 pub const TASK_RETCODE_SYSCALL_KILL: i64 = -1024;
 
+/// Processes and jobs: `ZX_TASK_RETCODE_EXCEPTION_KILL`, a process's return
+/// code after the kernel killed it (a fault with no handler, and this
+/// kernel's time-limit and blocked-forever kills).
+pub const TASK_RETCODE_EXCEPTION_KILL: i64 = -1025;
+
+/// The most `zx_process_read_memory`/`_write_memory` copy in one call
+/// (64 MiB; more is `ZX_ERR_INVALID_ARGS`).
+pub const PROCESS_MEMORY_MAX: usize = 64 * 1024 * 1024;
+
+/// `zx_info_process_t.flags` (`ZX_INFO_PROCESS_FLAG_*`).
+pub mod info_process_flags {
+    pub const STARTED: u32 = 1 << 0;
+    pub const EXITED: u32 = 1 << 1;
+    pub const DEBUGGER_ATTACHED: u32 = 1 << 2;
+}
+
 /// The largest VMO: `ROUNDDOWN(u64::MAX, 2 * 16 * PAGE_SIZE)` = 2^64 - 2^17.
 pub const VMO_MAX_SIZE: u64 = u64::MAX - ((2 * 16 * PAGE_SIZE) - 1);
 
@@ -265,7 +290,7 @@ mod tests {
     #[test]
     fn every_call_has_zircons_number_and_name() {
         for call in SYSCALLS {
-            if call.number == sys::KERNEL_STATS {
+            if call.number == sys::KERNEL_STATS || call.number == sys::INITRD_FILE {
                 continue;
             }
             let zircon = sys::ZIRCON_CALLS.iter().find(|(n, _)| *n == call.number);

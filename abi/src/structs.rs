@@ -444,3 +444,41 @@ const _: () = {
 
 // Sockets.
 impl Record for InfoSocket {}
+
+/// Processes and jobs: `zx_info_process_t` (`ZX_INFO_PROCESS`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoProcess {
+    /// Valid once `EXITED` is set.
+    pub return_code: i64,
+    /// Monotonic time its first thread started (0 before).
+    pub start_time: i64,
+    /// `info_process_flags`.
+    pub flags: u32,
+    pub padding: [u8; 4],
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<InfoProcess>() == 24);
+    assert!(core::mem::offset_of!(InfoProcess, flags) == 16);
+};
+
+impl Record for InfoProcess {}
+
+/// `zx_info_job_t` (`ZX_INFO_JOB`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfoJob {
+    pub return_code: i64,
+    /// Killed (bool).
+    pub exited: u8,
+    pub kill_on_oom: u8,
+    pub debugger_attached: u8,
+    pub padding: [u8; 5],
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<InfoJob>() == 16);
+};
+
+impl Record for InfoJob {}

@@ -207,6 +207,31 @@ macro_rules! zx_syscalls {
                 errors [];
             $crate::sys::TASK_KILL => task_kill(handle: $crate::Handle)
                 errors [BadHandle, WrongType, AccessDenied];
+            $crate::sys::JOB_CREATE => job_create(
+                parent_job: $crate::Handle, options: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, OutOfRange, BadState,
+                        NoMemory];
+            $crate::sys::PROCESS_CREATE => process_create(
+                job: $crate::Handle, name: $crate::UserIn<u8>, name_size: usize, options: u32,
+                proc_handle: $crate::UserOut<$crate::Handle>,
+                vmar_handle: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BadState, NoMemory];
+            $crate::sys::PROCESS_START => process_start(
+                handle: $crate::Handle, thread: $crate::Handle, entry: usize, stack: usize,
+                arg1: $crate::Handle, arg2: usize)
+                errors [BadHandle, WrongType, AccessDenied, BadState, InvalidArgs, NoMemory];
+            $crate::sys::PROCESS_READ_MEMORY => process_read_memory(
+                handle: $crate::Handle, vaddr: usize, buffer: $crate::UserOut<u8>,
+                buffer_size: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, BadState, InvalidArgs, NoMemory];
+            $crate::sys::PROCESS_WRITE_MEMORY => process_write_memory(
+                handle: $crate::Handle, vaddr: usize, buffer: $crate::UserIn<u8>,
+                buffer_size: usize, actual: $crate::UserOut<usize>)
+                errors [BadHandle, WrongType, AccessDenied, BadState, InvalidArgs, NoMemory];
+            // Not Zircon's: see `sys::INITRD_FILE`.
+            $crate::sys::INITRD_FILE => initrd_file(
+                name: $crate::UserIn<u8>, name_size: usize, out: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NotFound, NoMemory];
             $crate::sys::FUTEX_WAIT => futex_wait(
                 value_ptr: $crate::UserIn<u32>, current_value: u32, new_futex_owner: $crate::Handle,
                 deadline: i64)

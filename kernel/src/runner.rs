@@ -9,11 +9,16 @@
 //! as soon as a slot is free, and lines come in the order they end. A
 //! program's own page count cannot be told apart from its neighbours' then,
 //! so only the boot's check at the end (every page back) judges leaks.
+//!
+//! The runner owns the root job. Each program runs in a default job of its
+//! own under it (x3 at start); when the program ends that job is killed and
+//! the runner waits until everything in it has ended, so that the
+//! processes a program started never outlive it (nor its leak check).
 
 use crate::cpio::{Archive, Entry};
 use crate::manifest::{self, Ending, FaultKind, Manifest};
 use crate::memory::FRAMES;
-use crate::task::{Process, StartState, Stop};
+use crate::task::{Job, Process, StartState, Stop};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -56,9 +61,22 @@ pub fn parallel_from(bootargs: Option<&str>) -> usize {
         .max(1)
 }
 
+/// The initrd the programs came from (for `initrd_file`).
+static INITRD: spin::Once<&'static [u8]> = spin::Once::new();
+
+/// The contents of the initrd's file `name` (`zx_abi::sys::INITRD_FILE`).
+pub fn initrd_file(name: &[u8]) -> Option<&'static [u8]> {
+    let initrd = INITRD.get()?;
+    Archive::new(initrd)
+        .map_while(Result::ok)
+        .find(|e| e.name.as_bytes() == name)
+        .map(|e| e.data)
+}
+
 /// Runs the programs of a cpio archive, each for at most `limit_s`
 /// seconds when the timer interrupt works, `parallel` at a time.
-pub fn run_all(initrd: &[u8], limit_s: Option<u64>, parallel: usize) -> Summary {
+pub fn run_all(initrd: &'static [u8], limit_s: Option<u64>, parallel: usize) -> Summary {
+    INITRD.call_once(|| initrd);
     let mut summary = Summary::default();
     let mut archive = Archive::new(initrd);
     let manifest = match read_manifest(archive.next()) {
@@ -79,12 +97,20 @@ pub fn run_all(initrd: &[u8], limit_s: Option<u64>, parallel: usize) -> Summary 
             None
         }
     });
+    let root = Job::new_root();
     if parallel > 1 {
         println!("el0: up to {parallel} programs at once (leaks judged at the end only)");
-        run_parallel(&mut entries, limit_s, parallel, &manifest, &mut summary);
+        run_parallel(
+            &mut entries,
+            &root,
+            limit_s,
+            parallel,
+            &manifest,
+            &mut summary,
+        );
     } else {
         for entry in entries {
-            if run_one(entry.name, entry.data, limit_s, &manifest) {
+            if run_one(entry.name, entry.data, &root, limit_s, &manifest) {
                 summary.passed += 1;
             } else {
                 summary.failed += 1;
@@ -116,12 +142,34 @@ fn read_manifest<'a>(
     }
 }
 
+/// Loads a program into a new default job under `root`.
+fn load(name: &str, image: &[u8], root: &Arc<Job>) -> Result<(Arc<Process>, StartState), String> {
+    let job = root
+        .create_child()
+        .map_err(|e| format!("no job: {}", e.name()))?;
+    Process::load(name, image, &job, crate::el0::run).map_err(|e| format!("{e}"))
+}
+
+/// The program has ended: its default job is killed, and this core runs
+/// threads until everything in it has ended too.
+fn end_job(process: &Process) {
+    process.job.kill();
+    let job = &process.job;
+    crate::sched::run_cpu(&|| job.all_dead(), &|| u64::MAX);
+}
+
 /// Runs one program; true if it passed.
-fn run_one(name: &str, image: &[u8], limit_s: Option<u64>, manifest: &Manifest<'_>) -> bool {
+fn run_one(
+    name: &str,
+    image: &[u8],
+    root: &Arc<Job>,
+    limit_s: Option<u64>,
+    manifest: &Manifest<'_>,
+) -> bool {
     let free_before = FRAMES.free_pages();
-    let end = match Process::load(name, image, crate::el0::run) {
+    let end = match load(name, image, root) {
         Ok((process, start)) => run(process, &start, limit_s),
-        Err(e) => End::NotLoaded(format!("{e}")),
+        Err(why) => End::NotLoaded(why),
     };
     let leaked = free_before as i64 - FRAMES.free_pages() as i64;
     let (passed, verdict) = verdict(name, &end, leaked, manifest);
@@ -160,6 +208,7 @@ fn tally(summary: &mut Summary, passed: bool) {
 /// Runs the programs `parallel` at a time (see the module's description).
 fn run_parallel<'a>(
     entries: &mut dyn Iterator<Item = Entry<'a>>,
+    root: &Arc<Job>,
     limit_s: Option<u64>,
     parallel: usize,
     manifest: &Manifest<'_>,
@@ -169,18 +218,16 @@ fn run_parallel<'a>(
     loop {
         while running.len() < parallel {
             let Some(entry) = entries.next() else { break };
-            let started = Process::load(entry.name, entry.data, crate::el0::run)
-                .map_err(|e| format!("{e}"))
-                .and_then(|(process, start)| {
-                    set_limit(&process, limit_s);
-                    match process.start(&start) {
-                        Ok(()) => Ok(process),
-                        Err(e) => {
-                            process.terminate();
-                            Err(format!("no thread: {}", e.name()))
-                        }
+            let started = load(entry.name, entry.data, root).and_then(|(process, start)| {
+                set_limit(&process, limit_s);
+                match process.start(&start) {
+                    Ok(()) => Ok(process),
+                    Err(e) => {
+                        process.terminate();
+                        Err(format!("no thread: {}", e.name()))
                     }
-                });
+                }
+            });
             match started {
                 Ok(process) => running.push((entry.name, process)),
                 Err(why) => {
@@ -204,6 +251,7 @@ fn run_parallel<'a>(
         crate::sched::run_cpu(&done, &wake_at);
         running.retain(|(name, p)| {
             let Some(end) = p.end() else { return true };
+            end_job(p);
             let (passed, verdict) = verdict(name, &ending(end), 0, manifest);
             println!("test {name} ... {verdict}");
             tally(summary, passed);
@@ -248,6 +296,7 @@ fn run(process: Arc<Process>, start: &StartState, limit_s: Option<u64>) -> End {
         return End::NotLoaded(format!("no thread: {}", e.name()));
     }
     crate::sched::run_cpu(&|| has_ended(&process), &|| process.deadline());
+    end_job(&process);
     match process.end() {
         Some(stop) => ending(stop),
         None => End::Killed(None, String::from("ended without a reason")),

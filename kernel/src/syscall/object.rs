@@ -134,6 +134,9 @@ enum InfoRecord {
     Thread(InfoThread),
     Stream(InfoStream),
     Socket(InfoSocket),
+    // Processes and jobs.
+    Process(zx_abi::InfoProcess),
+    Job(zx_abi::InfoJob),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -215,6 +218,24 @@ pub fn object_get_info(
         // Streams.
         topic::STREAM => InfoRecord::Stream(inspect::<StreamObject>(object, rights)?.info()),
         topic::SOCKET => InfoRecord::Socket(inspect::<Socket>(object, rights)?.info()),
+        // Processes and jobs.
+        topic::PROCESS => {
+            let process = inspect::<crate::task::Process>(object, rights)?;
+            InfoRecord::Process(process.info())
+        }
+        topic::JOB => {
+            let job = inspect::<crate::task::Job>(object, rights)?;
+            let killed = job.is_killed();
+            InfoRecord::Job(zx_abi::InfoJob {
+                return_code: if killed {
+                    zx_abi::TASK_RETCODE_SYSCALL_KILL
+                } else {
+                    0
+                },
+                exited: u8::from(killed),
+                ..Default::default()
+            })
+        }
         _ => return Err(ZxStatus::NotSupported),
     };
     // The bytes the topic returns: the whole record, or a VMO topic's prefix.
@@ -227,6 +248,8 @@ pub fn object_get_info(
         InfoRecord::Thread(r) => record_as_bytes(r),
         InfoRecord::Stream(r) => record_as_bytes(r),
         InfoRecord::Socket(r) => record_as_bytes(r),
+        InfoRecord::Process(r) => record_as_bytes(r),
+        InfoRecord::Job(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

@@ -3,9 +3,11 @@
 //! on, and the cores that come online to run them.
 
 pub mod cpus;
+pub mod job;
 pub mod kstack;
 pub mod process;
 pub mod thread;
 
+pub use job::Job;
 pub use process::{LoadError, Process, StartState, Stop};
 pub use thread::Thread;

@@ -2,7 +2,9 @@
 //! Created from an ELF image: each `PT_LOAD` segment becomes a VMO mapped at
 //! its link address with the segment's permissions, and the stack is a VMO
 //! with a guard page below; the first thread starts at the entry point with
-//! x0 = the root VMAR, x1 = the process, x2 = the thread.
+//! x0 = the root VMAR, x1 = the process, x2 = the thread, x3 = its default
+//! job. Or created empty (`zx_process_create`: no mappings, no threads) in
+//! a job, and started by its creator (`zx_process_start`).
 //!
 //! The process ends when its last started thread has been reaped: its end
 //! (the first exit or kill asked for, else exit 0) is recorded, threads
@@ -15,6 +17,7 @@
 //! object's signal lock (a waiter woken there leaves the forever count);
 //! under it only run-queue locks are taken.
 
+use super::job::Job;
 use super::thread::Thread;
 use crate::elf::{Elf, ElfError};
 use crate::manifest::FaultKind;
@@ -26,9 +29,9 @@ use crate::vm::aspace::Placement;
 use crate::vm::{AddressSpace, VmoObject};
 use alloc::format;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
 use platform::arch::user_pt::UserPerms;
 use platform::println;
@@ -62,12 +65,21 @@ pub struct Process {
     finished: AtomicBool,
     /// What its threads run (see `load`).
     thread_body: fn(&Thread),
+    /// The job it belongs to.
+    pub job: Arc<Job>,
+    /// Counted in [`LIVE`] (a program the runner loaded, not a process a
+    /// program created).
+    counted: bool,
+    /// Monotonic time its first thread started (ns; 0 before).
+    start_time: AtomicI64,
 }
 
-/// Processes loaded and not yet ended.
+/// Programs loaded by the runner and not yet ended.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// Processes loaded and not yet ended.
+/// Programs loaded by the runner and not yet ended (the processes they
+/// create are not counted: `KERNEL_STATS` tells programs running in
+/// parallel apart with it).
 pub fn live_count() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
@@ -94,7 +106,11 @@ enum Phase {
 
 struct Tasks {
     phase: Phase,
+    /// Started threads not yet reaped.
     threads: Vec<Arc<Thread>>,
+    /// Threads not started yet: held by their handles only, so that a
+    /// thread (and a process) nobody can start any more goes away.
+    unstarted: Vec<Weak<Thread>>,
     /// Started threads not yet reaped.
     running: usize,
     /// Of those, the ones in a wait with no deadline that nothing woke.
@@ -159,6 +175,7 @@ impl Process {
     pub fn load(
         name: &str,
         image: &[u8],
+        job: &Arc<Job>,
         body: fn(&Thread),
     ) -> Result<(Arc<Self>, StartState), LoadError> {
         let elf = Elf::parse(image).map_err(LoadError::Elf)?;
@@ -214,32 +231,15 @@ impl Process {
             Placement::Specific(stack_base),
         )?;
 
-        let mut handles = HandleTable::new();
         let root = VmarObject::new(
             aspace.clone(),
             crate::vm::vmar::ROOT,
             ROOT_VMAR_BASE,
             ROOT_VMAR_SIZE,
         );
-        let root_handle = handles.add(root, Rights::ROOT_VMAR)?;
-        let process = Arc::new(Self {
-            base: ObjectBase::new(Signals::empty()),
-            name: String::from(name),
-            aspace,
-            handles: Mutex::new(handles),
-            tasks: Mutex::new(Tasks {
-                phase: Phase::Initial,
-                threads: Vec::new(),
-                running: 0,
-                waiting_forever: 0,
-            }),
-            end: Mutex::new(None),
-            deadline: AtomicU64::new(u64::MAX),
-            limit_seconds: AtomicU64::new(0),
-            finished: AtomicBool::new(false),
-            thread_body: body,
-        });
-        LIVE.fetch_add(1, Ordering::Relaxed);
+        let process = Self::new(name, aspace, job.clone(), body, true);
+        job.add_process(&process)?;
+        let root_handle = process.add_handle(root, Rights::ROOT_VMAR)?;
         let start = StartState {
             entry: elf.entry,
             stack_top: STACK_TOP,
@@ -248,26 +248,90 @@ impl Process {
         Ok((process, start))
     }
 
-    /// Starts the first thread, with handles to the process and to the
-    /// thread (Zircon's default rights) in x1 and x2.
+    /// The object, not yet in its job (`counted`: in [`LIVE`]).
+    fn new(
+        name: &str,
+        aspace: Arc<AddressSpace>,
+        job: Arc<Job>,
+        body: fn(&Thread),
+        counted: bool,
+    ) -> Arc<Self> {
+        if counted {
+            LIVE.fetch_add(1, Ordering::Relaxed);
+        }
+        Arc::new(Self {
+            base: ObjectBase::new(Signals::empty()),
+            name: String::from(name),
+            aspace,
+            handles: Mutex::new(HandleTable::new()),
+            tasks: Mutex::new(Tasks {
+                phase: Phase::Initial,
+                threads: Vec::new(),
+                unstarted: Vec::new(),
+                running: 0,
+                waiting_forever: 0,
+            }),
+            end: Mutex::new(None),
+            deadline: AtomicU64::new(u64::MAX),
+            limit_seconds: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+            thread_body: body,
+            job,
+            counted,
+            start_time: AtomicI64::new(0),
+        })
+    }
+
+    /// `zx_process_create`: an empty process of `job` (no mappings, no
+    /// handles, no threads), and its root VMAR. Its threads run what the
+    /// creator's run, and it has the creator's time limit (a core running
+    /// it must give the runner its turn when the program's time is up).
+    pub fn create(
+        name: &str,
+        job: &Arc<Job>,
+        creator: &Process,
+    ) -> Result<(Arc<Self>, Arc<VmarObject>), ZxStatus> {
+        let body = creator.thread_body;
+        let aspace = AddressSpace::new()?;
+        let root = VmarObject::new(
+            aspace.clone(),
+            crate::vm::vmar::ROOT,
+            ROOT_VMAR_BASE,
+            ROOT_VMAR_SIZE,
+        );
+        let process = Self::new(name, aspace, job.clone(), body, false);
+        process.set_time_limit(creator.deadline(), creator.time_limit_seconds());
+        job.add_process(&process)?;
+        Ok((process, root))
+    }
+
+    /// Starts the first thread, with handles to the process, to the thread
+    /// (Zircon's default rights) and to its job (`ZX_DEFAULT_JOB_RIGHTS`)
+    /// in x1, x2 and x3.
     pub fn start(self: &Arc<Self>, start: &StartState) -> Result<(), ZxStatus> {
         let thread = self.new_thread(String::from("initial-thread"))?;
-        let started = self
-            .add_handle(self.clone(), Rights::DEFAULT_PROCESS)
+        self.add_handle(self.clone(), Rights::DEFAULT_PROCESS)
             .and_then(|p| Ok((p, self.add_handle(thread.clone(), Rights::DEFAULT_THREAD)?)))
             .and_then(|(p, t)| {
+                Ok((
+                    p,
+                    t,
+                    self.add_handle(self.job.clone(), Rights::DEFAULT_JOB)?,
+                ))
+            })
+            .and_then(|(p, t, j)| {
                 thread.start(
                     start.entry,
                     start.stack_top,
-                    [u64::from(start.root_vmar), u64::from(p), u64::from(t)],
+                    &[
+                        u64::from(start.root_vmar),
+                        u64::from(p),
+                        u64::from(t),
+                        u64::from(j),
+                    ],
+                    true,
                 )
-            });
-        if started.is_err() {
-            // Nothing runs: drop the thread (it holds the process).
-            let threads = core::mem::take(&mut self.tasks.lock().threads);
-            drop(threads);
-        }
-        started
+            })
     }
 
     /// A new thread of this process, not started (`BadState` once the
@@ -278,25 +342,99 @@ impl Process {
         if matches!(tasks.phase, Phase::Dying | Phase::Dead) {
             return Err(ZxStatus::BadState);
         }
+        tasks.unstarted.retain(|w| w.strong_count() > 0);
+        tasks
+            .unstarted
+            .try_reserve(1)
+            .map_err(|_| ZxStatus::NoMemory)?;
+        tasks.unstarted.push(Arc::downgrade(&thread));
+        Ok(thread)
+    }
+
+    /// A thread is starting: the first one (`initial`) only while no
+    /// thread has started, any other only after (`BadState` otherwise, and
+    /// once the process is ending), as in Zircon.
+    pub(crate) fn thread_started(&self, t: &Thread, initial: bool) -> Result<(), ZxStatus> {
+        let mut tasks = self.tasks.lock();
         tasks
             .threads
             .try_reserve(1)
             .map_err(|_| ZxStatus::NoMemory)?;
-        tasks.threads.push(thread.clone());
-        Ok(thread)
+        match (tasks.phase, initial) {
+            (Phase::Initial, true) => {
+                let now = crate::sched::ticks_to_ns(platform::arch::cpu::counter());
+                self.start_time.store(now.max(1), Ordering::Relaxed);
+            }
+            (Phase::Running, false) => {}
+            _ => return Err(ZxStatus::BadState),
+        }
+        tasks.phase = Phase::Running;
+        tasks.running += 1;
+        tasks.threads.push(t.arc());
+        tasks.unstarted.retain(|w| !core::ptr::eq(w.as_ptr(), t));
+        Ok(())
     }
 
-    /// A thread is starting (`BadState` if the process is ending).
-    pub(crate) fn thread_started(&self) -> Result<(), ZxStatus> {
-        let mut tasks = self.tasks.lock();
-        match tasks.phase {
-            Phase::Dying | Phase::Dead => Err(ZxStatus::BadState),
-            _ => {
-                tasks.phase = Phase::Running;
-                tasks.running += 1;
-                Ok(())
-            }
+    /// Whether a thread of it was ever started.
+    pub fn has_started(&self) -> bool {
+        self.start_time.load(Ordering::Relaxed) != 0
+    }
+
+    /// `ZX_INFO_PROCESS`: return code (once it has ended), start time
+    /// (0 before), and the STARTED and EXITED flags.
+    pub fn info(&self) -> zx_abi::InfoProcess {
+        use zx_abi::info_process_flags::{EXITED, STARTED};
+        let start_time = self.start_time.load(Ordering::Relaxed);
+        let mut flags = 0;
+        if start_time != 0 {
+            flags |= STARTED;
         }
+        let return_code = match self.end() {
+            Some(end) => {
+                flags |= EXITED;
+                match end {
+                    Stop::Exit(code) => code,
+                    Stop::Kill(..) => zx_abi::TASK_RETCODE_EXCEPTION_KILL,
+                }
+            }
+            None => 0,
+        };
+        zx_abi::InfoProcess {
+            return_code,
+            start_time,
+            flags,
+            ..Default::default()
+        }
+    }
+
+    /// Where `zx_process_read_memory` and `zx_process_write_memory` at
+    /// `vaddr` go: the root VMO and offset behind the one mapping at
+    /// `vaddr` (whatever its protection), and how many of `len` bytes lie
+    /// in that mapping and its VMO. `BadState` once the process has ended,
+    /// `NoMemory` if nothing is mapped at `vaddr` (or its VMO ends first).
+    pub fn memory_at(&self, vaddr: u64, len: u64) -> Result<(Arc<VmoObject>, u64, u64), ZxStatus> {
+        if self.tasks.lock().phase == Phase::Dead {
+            return Err(ZxStatus::BadState);
+        }
+        let end = ROOT_VMAR_BASE + ROOT_VMAR_SIZE;
+        if !(ROOT_VMAR_BASE..end).contains(&vaddr) {
+            return Err(ZxStatus::NoMemory);
+        }
+        let len = len.min(end - vaddr);
+        let (segments, _) = self
+            .aspace
+            .segments(crate::vm::vmar::ROOT, vaddr, len)
+            .map_err(|_| ZxStatus::NoMemory)?;
+        let Some(seg) = segments.first().filter(|s| s.va == vaddr) else {
+            return Err(ZxStatus::NoMemory);
+        };
+        let object_size = seg.object.size();
+        if seg.object_offset >= object_size {
+            return Err(ZxStatus::NoMemory);
+        }
+        let n = seg.len.min(object_size - seg.object_offset);
+        let (root, offset) = seg.object.root(seg.object_offset);
+        Ok((root, offset, n))
     }
 
     /// Ends the process: records `stop` (unless an end was asked for
@@ -323,12 +461,61 @@ impl Process {
             if tasks.phase == Phase::Dead {
                 return;
             }
+            if tasks.running == 0 && tasks.phase == Phase::Initial {
+                // No thread ever started: nothing will be reaped, so it
+                // ends here.
+                let orphans = self.mark_dead(&mut tasks);
+                drop(tasks);
+                self.finish(orphans);
+                return;
+            }
             tasks.phase = Phase::Dying;
             tasks.threads.clone()
         };
+        // Unstarted threads cannot start any more (the phase says so);
+        // they end with the process.
         for t in &threads {
             t.request_stop();
         }
+    }
+
+    /// The process is dead (under its task lock): its threads that never
+    /// started, to end.
+    fn mark_dead(&self, tasks: &mut Tasks) -> Vec<Arc<Thread>> {
+        tasks.phase = Phase::Dead;
+        if self.counted {
+            LIVE.fetch_sub(1, Ordering::Relaxed);
+        }
+        let mut orphans = core::mem::take(&mut tasks.threads);
+        orphans.extend(tasks.unstarted.drain(..).filter_map(|w| w.upgrade()));
+        orphans
+    }
+
+    /// The end of a dead process: its unstarted threads end, its end is
+    /// recorded (exit 0 unless something else was), its handles and
+    /// address space go, and `ZX_PROCESS_TERMINATED` is asserted.
+    fn finish(&self, orphans: Vec<Arc<Thread>>) {
+        for o in &orphans {
+            o.end_unstarted();
+        }
+        drop(orphans);
+        {
+            let mut end = self.end.lock();
+            if end.is_none() {
+                *end = Some(Stop::Exit(0));
+            }
+        }
+        self.terminate();
+        if self.counted {
+            // A program's children end with it (docs/syscall-abi.md).
+            self.job.kill();
+        }
+        self.finished.store(true, Ordering::Release);
+        self.base
+            .signals
+            .update(Signals::empty(), Signals::TASK_TERMINATED);
+        // The boot core's runner waits for processes to end.
+        crate::sched::kick(0);
     }
 
     /// The process overran its time limit (the boot core and the
@@ -413,9 +600,7 @@ impl Process {
             tasks.threads.retain(|x| !core::ptr::eq(Arc::as_ptr(x), t));
             tasks.running -= 1;
             if tasks.running == 0 {
-                tasks.phase = Phase::Dead;
-                LIVE.fetch_sub(1, Ordering::Relaxed);
-                (true, core::mem::take(&mut tasks.threads), false)
+                (true, self.mark_dead(&mut tasks), false)
             } else {
                 let all = tasks.waiting_forever == tasks.running;
                 (false, Vec::new(), all)
@@ -428,26 +613,9 @@ impl Process {
                 String::from("blocked forever: the threads left wait for what none of them can do"),
             ));
         }
-        if !ended {
-            return;
+        if ended {
+            self.finish(orphans);
         }
-        for o in &orphans {
-            o.end_unstarted();
-        }
-        drop(orphans);
-        {
-            let mut end = self.end.lock();
-            if end.is_none() {
-                *end = Some(Stop::Exit(0));
-            }
-        }
-        self.terminate();
-        self.finished.store(true, Ordering::Release);
-        self.base
-            .signals
-            .update(Signals::empty(), Signals::TASK_TERMINATED);
-        // The boot core's runner waits for processes to end.
-        crate::sched::kick(0);
     }
 
     /// The `T` behind `h` if the handle has every right in `needed`, and the
@@ -526,7 +694,7 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if self.tasks.get_mut().phase != Phase::Dead {
+        if self.counted && self.tasks.get_mut().phase != Phase::Dead {
             // It never ran to its end (it could not be started).
             LIVE.fetch_sub(1, Ordering::Relaxed);
         }

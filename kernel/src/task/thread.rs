@@ -131,20 +131,23 @@ impl Thread {
         self.me.upgrade().expect("a live thread has a reference")
     }
 
-    /// Starts the thread at `pc` with stack `sp` and x0..x2 = `args`
-    /// (`BadState` if it was started before or its process is ending).
-    pub fn start(&self, pc: u64, sp: u64, args: [u64; 3]) -> Result<(), ZxStatus> {
+    /// Starts the thread at `pc` with stack `sp` and x0.. = `args` (at
+    /// most four), as its process's first thread (`initial`) or a later
+    /// one (`BadState` if it was started before, if its process has or has
+    /// not started yet, or if it is ending).
+    pub fn start(&self, pc: u64, sp: u64, args: &[u64], initial: bool) -> Result<(), ZxStatus> {
+        let args = &args[..args.len().min(4)];
         self.lifecycle
             .compare_exchange(NEW, STARTED, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| ZxStatus::BadState)?;
-        if let Err(e) = self.process.thread_started() {
+        if let Err(e) = self.process.thread_started(self, initial) {
             self.lifecycle.store(NEW, Ordering::Release);
             return Err(e);
         }
         // SAFETY: the thread has never run (it was NEW), and only this call
         // won the switch to STARTED: nothing else uses its context.
         let ctx = unsafe { &mut *self.ctx.get() };
-        ctx.x[..3].copy_from_slice(&args);
+        ctx.x[..args.len()].copy_from_slice(args);
         ctx.sp = sp;
         ctx.pc = pc;
         self.base

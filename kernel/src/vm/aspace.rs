@@ -906,7 +906,14 @@ impl AddressSpace {
             (inner.table.take(), inner.mappings.take_all())
         };
         if let Some(t) = table {
-            platform::arch::mmu::clear_user_table();
+            // Only this core's own table goes: a process may tear down
+            // another's address space (one it created and never started).
+            let current = platform::arch::percpu::this_cpu()
+                .user_ttbr0
+                .load(core::sync::atomic::Ordering::Relaxed);
+            if current & ((1 << 48) - 1) == t.root() {
+                platform::arch::mmu::clear_user_table();
+            }
             // The ASID's TLB entries go before the table pages are freed.
             self.asid.release(&ASIDS);
             t.destroy(&mut FrameTables);

@@ -13,6 +13,7 @@
 pub use zx;
 
 pub mod hostile;
+pub mod process;
 pub mod smp;
 
 use core::arch::asm;

@@ -9,7 +9,9 @@
 
 pub use zx_abi::*;
 
+pub mod elf;
 pub mod ports;
+pub mod process;
 pub mod raw;
 pub mod rt;
 pub mod stream;
@@ -18,7 +20,7 @@ pub mod thread;
 // Sockets and event pairs.
 pub mod peer;
 
-pub use rt::{first_thread, process_self, root_vmar};
+pub use rt::{default_job, first_thread, process_self, root_vmar};
 
 use core::fmt::{self, Write};
 use core::sync::atomic::AtomicU32;

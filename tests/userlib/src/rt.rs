@@ -1,8 +1,8 @@
 //! Program start and panics. The kernel starts a program at `_start` with
 //! the root VMAR handle in x0, the process's own handle in x1, its first
-//! thread's in x2, and a 16-byte aligned stack; `_start` records the three
-//! (see [`root_vmar`], [`process_self`], [`thread_self`]... for threads
-//! started later, `thread_self` is the first thread) and calls the
+//! thread's in x2, its default job's in x3, and a 16-byte aligned stack;
+//! `_start` records the four (see [`root_vmar`], [`process_self`],
+//! [`first_thread`], [`default_job`]) and calls the
 //! program's `main` (declared with `zx::entry!`), then exits with its result.
 
 use crate::Handle;
@@ -12,10 +12,12 @@ use core::sync::atomic::{AtomicU32, Ordering};
 static ROOT_VMAR: AtomicU32 = AtomicU32::new(0);
 static PROCESS_SELF: AtomicU32 = AtomicU32::new(0);
 static FIRST_THREAD: AtomicU32 = AtomicU32::new(0);
+static DEFAULT_JOB: AtomicU32 = AtomicU32::new(0);
 
 /// Records the start handles (called by `entry!` before `main`).
 #[doc(hidden)]
-pub fn set_start_handles(root_vmar: Handle, process: Handle, thread: Handle) {
+pub fn set_start_handles(root_vmar: Handle, process: Handle, thread: Handle, job: Handle) {
+    DEFAULT_JOB.store(job, Ordering::Relaxed);
     ROOT_VMAR.store(root_vmar, Ordering::Relaxed);
     PROCESS_SELF.store(process, Ordering::Relaxed);
     FIRST_THREAD.store(thread, Ordering::Relaxed);
@@ -34,6 +36,13 @@ pub fn process_self() -> Handle {
 /// A handle to the first thread (x2 at start; `ZX_DEFAULT_THREAD_RIGHTS`).
 pub fn first_thread() -> Handle {
     FIRST_THREAD.load(Ordering::Relaxed)
+}
+
+/// A handle to the program's default job (x3 at start;
+/// `ZX_DEFAULT_JOB_RIGHTS`). A process started with `zx_process_start` gets
+/// no job handle: whatever x3 held.
+pub fn default_job() -> Handle {
+    DEFAULT_JOB.load(Ordering::Relaxed)
 }
 
 core::arch::global_asm!(
@@ -57,8 +66,9 @@ macro_rules! entry {
             root_vmar: $crate::Handle,
             process: $crate::Handle,
             thread: $crate::Handle,
+            job: $crate::Handle,
         ) -> i64 {
-            $crate::rt::set_start_handles(root_vmar, process, thread);
+            $crate::rt::set_start_handles(root_vmar, process, thread, job);
             let f: fn($crate::Handle) -> i64 = $main;
             f(root_vmar)
         }

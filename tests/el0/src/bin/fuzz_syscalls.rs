@@ -403,8 +403,9 @@ impl Fuzz {
             }
             _ => self.rng.next_u32(),
         };
-        if self.fx.handles().contains(&value) {
-            // The fixtures' handles stay out of the fuzzer's reach.
+        if self.fx.handles().contains(&value) || value == zx::default_job() {
+            // The fixtures' handles (and the default job, which the
+            // process calls use) stay out of the fuzzer's reach.
             return Picked {
                 value: zx::ZX_HANDLE_INVALID,
                 who: Who::Bad,
@@ -3515,10 +3516,181 @@ impl Fuzz {
             (3, |f| f.ports()),
             // Sockets and event pairs.
             (6, |f| f.peered()),
+            // Processes and jobs.
+            (2, |f| f.job_create()),
+            (2, |f| f.process_calls()),
         ];
         let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
         let pick = self.rng.weighted(&weights);
         (STEPS[pick].1)(self);
+    }
+
+    // ----- processes and jobs -----------------------------------------------
+    // What these make is closed again at once (the model never holds a
+    // process or a job), and no process is ever started: every
+    // `zx_process_start` they make must fail.
+
+    /// A job handle (the default job) or a picked one, and whether it is
+    /// the job.
+    fn pick_job(&mut self) -> (Picked, bool) {
+        if self.rng.chance(60) {
+            let job = Picked {
+                value: zx::default_job(),
+                who: Who::Bad,
+            };
+            return (job, true);
+        }
+        (self.pick_handle(false), false)
+    }
+
+    /// The status a call on a picked non-job handle must give: BAD_HANDLE
+    /// for one the program does not hold, else WRONG_TYPE (it holds VMOs
+    /// and VMARs only).
+    fn not_a_job(p: Picked) -> ZxStatus {
+        match p.who {
+            Who::Bad => BadHandle,
+            _ => WrongType,
+        }
+    }
+
+    /// `zx_job_create` with a random parent, options and out-pointer.
+    fn job_create(&mut self) {
+        let (parent, is_job) = self.pick_job();
+        let any = u64::from(self.rng.next_u32());
+        let options = self.rng.pick(&[0, 0, 0, 1, 1 << 31, any]);
+        let (out, class) = self.out_ptr(4, 4);
+        self.prepare_out(out, class);
+        let exp = if options != 0 {
+            Expect::exact(InvalidArgs)
+        } else if !is_job {
+            Expect::exact(Self::not_a_job(parent))
+        } else if class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::ok()
+        };
+        let a = [parent.value as u64, options, out, 0, 0, 0, 0, 0];
+        if self.issue(Call::job_create, sys::JOB_CREATE, a, exp) == 0 {
+            let h = self.new_handle_at(Call::job_create, &a, out);
+            let _ = zx::handle_close(h);
+        }
+    }
+
+    /// `zx_process_create` with random arguments; a process it makes is
+    /// probed with `zx_process_read_memory`/`_write_memory` (nothing is
+    /// mapped in it) and `zx_process_start` (with a thread of another
+    /// process, or an entry past user space), then closed.
+    fn process_calls(&mut self) {
+        let (job, is_job) = self.pick_job();
+        let any = self.rng.below(1 << 20);
+        let name_size = self.rng.pick(&[0, 1, 5, 31, 32, 100, any]);
+        let (name, name_class) = self.ptr(name_size.min(31), Dir::In, 1);
+        let any = u64::from(self.rng.next_u32());
+        let options = self.rng.pick(&[0, 0, 0, 1, any]);
+        let (p_out, p_class) = self.out_ptr(4, 4);
+        let (v_out, v_class) = loop {
+            let (a, c) = self.out_ptr(4, 4);
+            if a.abs_diff(p_out) >= 4 {
+                break (a, c);
+            }
+        };
+        self.prepare_out(p_out, p_class);
+        self.prepare_out(v_out, v_class);
+        let exp = if name_size > 0 && name_class == Class::Unknown {
+            Expect::any()
+        } else if (name_size > 0 && name_class == Class::Bad) || options != 0 {
+            Expect::exact(InvalidArgs)
+        } else if !is_job {
+            Expect::exact(Self::not_a_job(job))
+        } else if p_class == Class::Bad || v_class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::ok()
+        };
+        let a = [
+            job.value as u64,
+            name,
+            name_size,
+            options,
+            p_out,
+            v_out,
+            0,
+            0,
+        ];
+        if self.issue(Call::process_create, sys::PROCESS_CREATE, a, exp) != 0 {
+            return;
+        }
+        let process = self.new_handle_at(Call::process_create, &a, p_out);
+        let vmar = self.new_handle_at(Call::process_create, &a, v_out);
+        self.process_memory(process);
+        self.process_start_refused(process);
+        let _ = zx::handle_close(vmar);
+        let _ = zx::handle_close(process);
+    }
+
+    /// `zx_process_read_memory` or `_write_memory` on `process`, which has
+    /// nothing mapped.
+    fn process_memory(&mut self, process: Handle) {
+        let write = self.rng.chance(50);
+        let any = self.rng.next_u64();
+        let max = zx::PROCESS_MEMORY_MAX as u64;
+        let size = self.rng.pick(&[0, 1, P, max, max + 1, any]);
+        let dir = if write { Dir::In } else { Dir::Out };
+        let (buf, _) = self.ptr(size.min(P), dir, 1);
+        let (actual, _) = self.out_ptr(8, 8);
+        let any = self.rng.next_u64();
+        let vaddr = self
+            .rng
+            .pick(&[0, ROOT_BASE as u64, REGION_LO, USER_END as u64, any]);
+        let exp = if size == 0 || size > zx::PROCESS_MEMORY_MAX as u64 {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::exact(NoMemory)
+        };
+        let a = [process as u64, vaddr, buf, size, actual, 0, 0, 0];
+        if write {
+            self.issue(
+                Call::process_write_memory,
+                sys::PROCESS_WRITE_MEMORY,
+                a,
+                exp,
+            );
+        } else {
+            self.issue(Call::process_read_memory, sys::PROCESS_READ_MEMORY, a, exp);
+        }
+    }
+
+    /// `zx_process_start` on `process` that must fail: with a thread of
+    /// another new process, or with its own thread and an entry past user
+    /// space.
+    fn process_start_refused(&mut self, process: Handle) {
+        let stack = self.rng.next_u64();
+        let arg2 = self.rng.next_u64();
+        let other = if self.rng.chance(50) {
+            zx::process::process_create(zx::default_job(), "fuzz-other").ok()
+        } else {
+            None
+        };
+        let owner = other.map_or(process, |(p, _)| p);
+        if let Ok(thread) = zx::thread_create(owner, "fuzz") {
+            let (entry, exp) = if other.is_some() {
+                (self.rng.next_u64(), AccessDenied)
+            } else {
+                (USER_END as u64 | self.rng.next_u64(), InvalidArgs)
+            };
+            let a = [process as u64, thread as u64, entry, stack, 0, arg2, 0, 0];
+            self.issue(
+                Call::process_start,
+                sys::PROCESS_START,
+                a,
+                Expect::exact(exp),
+            );
+            let _ = zx::handle_close(thread);
+        }
+        if let Some((p, vmar)) = other {
+            let _ = zx::handle_close(vmar);
+            let _ = zx::handle_close(p);
+        }
     }
 
     fn report(&self, ticks: u64) {
