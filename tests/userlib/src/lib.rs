@@ -15,6 +15,8 @@ pub mod sync;
 pub mod thread;
 // Sockets and event pairs.
 pub mod peer;
+// Channels.
+pub mod channel;
 
 pub use rt::{first_thread, process_self, root_vmar};
 

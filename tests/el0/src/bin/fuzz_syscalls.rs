@@ -2158,6 +2158,310 @@ impl Fuzz {
         }
     }
 
+    // ----- channels ---------------------------------------------------------
+
+    /// Handles for a message: up to three picks (live ones, sometimes the
+    /// same one twice, or bad values); returns the count and whether the
+    /// kernel must refuse the list (and with which status first).
+    /// The pair's own endpoints (`ends`) never go in: a guess that hits one
+    /// becomes ZX_HANDLE_INVALID.
+    fn channel_handle_list(
+        &mut self,
+        values: &mut [Handle; 3],
+        ends: [Handle; 2],
+    ) -> (usize, Option<ZxStatus>, [Option<usize>; 3]) {
+        let n = self.rng.below(4) as usize;
+        let mut live: [Option<usize>; 3] = [None; 3];
+        let mut first = None;
+        for i in 0..n {
+            let h = if i > 0 && self.rng.chance(10) {
+                Picked {
+                    value: values[i - 1],
+                    who: Who::Bad,
+                }
+            } else {
+                self.pick_handle(true)
+            };
+            let h = if h.value != 0 && ends.contains(&h.value) {
+                Picked {
+                    value: zx::ZX_HANDLE_INVALID,
+                    who: Who::Bad,
+                }
+            } else {
+                h
+            };
+            values[i] = h.value;
+            let status = match h.who {
+                Who::Live(slot) if !live[..i].contains(&Some(slot)) => {
+                    live[i] = Some(slot);
+                    if self.held(slot).rights & rights::TRANSFER == 0 {
+                        Some(AccessDenied)
+                    } else {
+                        None
+                    }
+                }
+                _ => Some(BadHandle),
+            };
+            if first.is_none() {
+                first = status;
+            }
+        }
+        (n, first, live)
+    }
+
+    /// A channel pair made for one round (the fuzzer does not keep them):
+    /// `zx_channel_create` with good or bad arguments, then writes, reads
+    /// and calls with a deadline in the past (never blocking) through it,
+    /// sometimes with the peer closed first, and sometimes closing the
+    /// endpoint with messages (and handles) still queued.
+    fn channel_ops(&mut self) {
+        let options = if self.rng.chance(90) {
+            0
+        } else {
+            self.rng.next_u32() | 1
+        };
+        let (out0, c0) = self.out_ptr(4, 4);
+        let (out1, c1) = self.out_ptr(4, 4);
+        self.prepare_out(out0, c0);
+        self.prepare_out(out1, c1);
+        if out0 == out1 && c0 == Class::Good {
+            return; // Both values would land in one place.
+        }
+        let exp = if options != 0 || c0 == Class::Bad || c1 == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::ok()
+        };
+        let r = self.issue(
+            Call::channel_create,
+            sys::CHANNEL_CREATE,
+            [options as u64, out0, out1, 0, 0, 0, 0, 0],
+            exp,
+        );
+        if r != 0 {
+            return;
+        }
+        let a = self.new_handle_at(Call::channel_create, &[0; 8], out0);
+        let b = self.new_handle_at(Call::channel_create, &[0; 8], out1);
+        if self.rng.chance(15) {
+            self.issue(
+                Call::handle_close,
+                sys::HANDLE_CLOSE,
+                [b as u64, 0, 0, 0, 0, 0, 0, 0],
+                Expect::ok(),
+            );
+            self.channel_round(a, b, true);
+        } else {
+            self.channel_round(a, b, false);
+            self.issue(
+                Call::handle_close,
+                sys::HANDLE_CLOSE,
+                [b as u64, 0, 0, 0, 0, 0, 0, 0],
+                Expect::ok(),
+            );
+        }
+        self.issue(
+            Call::handle_close,
+            sys::HANDLE_CLOSE,
+            [a as u64, 0, 0, 0, 0, 0, 0, 0],
+            Expect::ok(),
+        );
+    }
+
+    /// A few writes, reads and calls on endpoint `a` (peer `b`, already
+    /// closed if `closed`).
+    fn channel_round(&mut self, a: Handle, b: Handle, closed: bool) {
+        for _ in 0..self.rng.range(1, 4) {
+            match self.rng.below(4) {
+                0 | 1 => self.channel_write_one(a, b, closed),
+                2 if !closed => self.channel_read_one(b),
+                _ => self.channel_call_one(a, b, closed),
+            }
+        }
+    }
+
+    fn channel_write_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let len = self
+            .rng
+            .pick(&[0u64, 1, 4, 16, 100, 65536, 65537, u32::MAX as u64]);
+        let (buf, class) = self.ptr(len.min(Fixtures::RW_LEN as u64), Dir::In, 1);
+        let mut values = [0 as Handle; 3];
+        let (n, handle_err, live) = self.channel_handle_list(&mut values, [a, b]);
+        let options = if self.rng.chance(95) {
+            0
+        } else {
+            self.rng.next_u32() | 1
+        };
+        let exp = if options != 0 {
+            Expect::exact(InvalidArgs)
+        } else if len > 65536 {
+            Expect::exact(OutOfRange)
+        } else if len > 0 && class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else if len > 0 && class == Class::Unknown {
+            Expect::any()
+        } else if let Some(e) = handle_err {
+            Expect::exact(e)
+        } else if peer_closed {
+            Expect::exact(PeerClosed)
+        } else {
+            Expect::ok()
+        };
+        // A good length but a buffer too short for it: Unknown class covers
+        // it; a length past the scratch memory is only good when refused.
+        let exp = if len > Fixtures::RW_LEN as u64 && len <= 65536 && class == Class::Good {
+            Expect::any()
+        } else {
+            exp
+        };
+        self.issue(
+            Call::channel_write,
+            sys::CHANNEL_WRITE,
+            [
+                a as u64,
+                options as u64,
+                buf,
+                len,
+                values.as_ptr() as u64,
+                n as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        // Every handle of the list is consumed, whatever the status.
+        for slot in live.iter().flatten() {
+            self.drop_handle(*slot);
+        }
+    }
+
+    fn channel_read_one(&mut self, b: Handle) {
+        let len = self.rng.pick(&[0u64, 4, 100, 65536]);
+        let (buf, class) = self.ptr(len.min(Fixtures::RW_LEN as u64), Dir::Out, 1);
+        let mut got = [0 as Handle; 3];
+        let any = self.rng.next_u32();
+        let options = self.rng.pick(&[0, zx::channel::READ_MAY_DISCARD, 2, any]);
+        let (nb, nbc) = self.opt_ptr(4, 4);
+        let exp = if options & !zx::channel::READ_MAY_DISCARD != 0 {
+            Expect::exact(NotSupported)
+        } else if nbc == Class::Good && (len == 0 || class == Class::Good) {
+            Expect::narrow(Statuses::ok_or(&[ShouldWait, BufferTooSmall]))
+        } else {
+            Expect::any()
+        };
+        let r = self.issue(
+            Call::channel_read,
+            sys::CHANNEL_READ,
+            [
+                b as u64,
+                options as u64,
+                buf,
+                got.as_mut_ptr() as u64,
+                len.min(Fixtures::RW_LEN as u64),
+                got.len() as u64,
+                nb,
+                0,
+            ],
+            exp,
+        );
+        if r == 0 {
+            // The handles received: closed (the fuzzer does not track them);
+            // unused slots hold 0, which closes as nothing.
+            for &h in &got {
+                self.issue(
+                    Call::handle_close,
+                    sys::HANDLE_CLOSE,
+                    [h as u64, 0, 0, 0, 0, 0, 0, 0],
+                    Expect::ok(),
+                );
+            }
+        }
+    }
+
+    /// `zx_channel_call_noretry` with a deadline in the past (it never
+    /// blocks: TIMED_OUT once the request is written), then
+    /// `zx_channel_call_finish`, which has no interrupted call to finish.
+    fn channel_call_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let mut values = [0 as Handle; 3];
+        let (n, handle_err, live) = self.channel_handle_list(&mut values, [a, b]);
+        let len = self.rng.pick(&[0u32, 3, 4, 16]);
+        let req = [0u8; 16];
+        let mut rep = [0u8; 16];
+        let args = zx::ChannelCallArgs {
+            wr_bytes: req.as_ptr() as u64,
+            wr_handles: values.as_ptr() as u64,
+            rd_bytes: rep.as_mut_ptr() as u64,
+            rd_handles: 0,
+            wr_num_bytes: len,
+            wr_num_handles: n as u32,
+            rd_num_bytes: rep.len() as u32,
+            rd_num_handles: 0,
+        };
+        let good = &args as *const zx::ChannelCallArgs as u64;
+        // Good or bad only: whether the handles were consumed must be known.
+        let (args_ptr, args_class) = match self.rng.chance(85) {
+            true => (good, Class::Good),
+            false => match self.ptr(size_of::<zx::ChannelCallArgs>() as u64, Dir::In, 8) {
+                (p, Class::Bad) => (p, Class::Bad),
+                _ => (good, Class::Good),
+            },
+        };
+        let deadline = self.rng.pick(&[zx::ZX_TIME_INFINITE_PAST, 0, 1]);
+        let (mut nb, mut nh) = (0u32, 0u32);
+        let exp = match args_class {
+            Class::Bad => Expect::exact(InvalidArgs),
+            Class::Unknown => Expect::any(),
+            Class::Good if len < 4 => Expect::exact(InvalidArgs),
+            Class::Good => match handle_err {
+                Some(e) => Expect::exact(e),
+                None if peer_closed => Expect::exact(PeerClosed),
+                None => Expect::exact(TimedOut),
+            },
+        };
+        self.issue(
+            Call::channel_call_noretry,
+            sys::CHANNEL_CALL_NORETRY,
+            [
+                a as u64,
+                0,
+                deadline as u64,
+                args_ptr,
+                &mut nb as *mut u32 as u64,
+                &mut nh as *mut u32 as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        if args_class == Class::Good {
+            // Consumed whatever the status (arguments that cannot be read
+            // leave them alone).
+            for slot in live.iter().flatten() {
+                self.drop_handle(*slot);
+            }
+        }
+        let exp = match args_class {
+            Class::Good => Expect::exact(BadState),
+            Class::Bad => Expect::exact(InvalidArgs),
+            Class::Unknown => Expect::narrow(Statuses::only(&[BadState, InvalidArgs])),
+        };
+        self.issue(
+            Call::channel_call_finish,
+            sys::CHANNEL_CALL_FINISH,
+            [
+                deadline as u64,
+                args_ptr,
+                &mut nb as *mut u32 as u64,
+                &mut nh as *mut u32 as u64,
+                0,
+                0,
+                0,
+                0,
+            ],
+            exp,
+        );
+    }
+
     // ----- whole-run management --------------------------------------------
 
     /// Closes every handle and unmaps every range the fuzzer mapped.
@@ -2194,6 +2498,8 @@ impl Fuzz {
         }
         let w = [
             3, 8, 7, 4, 5, 5, 5, 6, 9, 6, 8, 7, 7, 4, 4, 9, 7, 3, 2, 3, 3, 4, 2, 3, 1, 8,
+            // Channels.
+            6,
         ];
         match self.rng.weighted(&w) {
             20 => self.handle_close_many(),
@@ -2221,6 +2527,7 @@ impl Fuzz {
             22 => self.futex_wake(),
             23 => self.futex_wait(),
             24 => self.sleep_and_clock(),
+            26 => self.channel_ops(),
             _ => {
                 for _ in 0..4 {
                     self.touch();
