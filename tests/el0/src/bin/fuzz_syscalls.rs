@@ -30,6 +30,7 @@ use el0_tests::hostile::{
     status_name, svc, Fixtures, Rng, Statuses, FIXTURE_BASE, KERNEL_POINTERS, USER_END,
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
+use zx::channel as ch;
 use zx::{
     child_opt, obj_type, prop, rights, signals, stats, sys, topic, vm_opt, vmo_op, vmo_opt,
     ArgKind, Handle, SyscallArg,
@@ -2273,6 +2274,7 @@ impl Fuzz {
     fn channel_round(&mut self, a: Handle, b: Handle, closed: bool) {
         for _ in 0..self.rng.range(1, 4) {
             match self.rng.below(4) {
+                0 if self.rng.chance(50) => self.channel_write_etc_one(a, b, closed),
                 0 | 1 => self.channel_write_one(a, b, closed),
                 2 if !closed => self.channel_read_one(b),
                 _ => self.channel_call_one(a, b, closed),
@@ -2336,27 +2338,48 @@ impl Fuzz {
     }
 
     fn channel_read_one(&mut self, b: Handle) {
+        let etc = self.rng.chance(40);
+        self.channel_read_into(b, etc);
+    }
+
+    /// `zx_channel_read` (or `_etc`, with `zx_handle_info_t` records) from
+    /// `b`; handles received are closed again.
+    fn channel_read_into(&mut self, b: Handle, etc: bool) {
         let len = self.rng.pick(&[0u64, 4, 100, 65536]);
         let (buf, class) = self.ptr(len.min(Fixtures::RW_LEN as u64), Dir::Out, 1);
         let mut got = [0 as Handle; 3];
+        let mut infos = [zx::HandleInfo::default(); 3];
         let any = self.rng.next_u32();
-        let options = self.rng.pick(&[0, zx::channel::READ_MAY_DISCARD, 2, any]);
+        let options = self.rng.pick(&[0, ch::READ_MAY_DISCARD, 2, any]);
         let (nb, nbc) = self.opt_ptr(4, 4);
-        let exp = if options & !zx::channel::READ_MAY_DISCARD != 0 {
+        let exp = if options & !ch::READ_MAY_DISCARD != 0 {
             Expect::exact(NotSupported)
         } else if nbc == Class::Good && (len == 0 || class == Class::Good) {
             Expect::narrow(Statuses::ok_or(&[ShouldWait, BufferTooSmall]))
         } else {
             Expect::any()
         };
+        let (call, number, out) = if etc {
+            (
+                Call::channel_read_etc,
+                sys::CHANNEL_READ_ETC,
+                infos.as_mut_ptr() as u64,
+            )
+        } else {
+            (
+                Call::channel_read,
+                sys::CHANNEL_READ,
+                got.as_mut_ptr() as u64,
+            )
+        };
         let r = self.issue(
-            Call::channel_read,
-            sys::CHANNEL_READ,
+            call,
+            number,
             [
                 b as u64,
                 options as u64,
                 buf,
-                got.as_mut_ptr() as u64,
+                out,
                 len.min(Fixtures::RW_LEN as u64),
                 got.len() as u64,
                 nb,
@@ -2364,6 +2387,11 @@ impl Fuzz {
             ],
             exp,
         );
+        if etc {
+            for (g, i) in got.iter_mut().zip(&infos) {
+                *g = i.handle;
+            }
+        }
         if r == 0 {
             // The handles received: closed (the fuzzer does not track them);
             // unused slots hold 0, which closes as nothing.
@@ -2374,6 +2402,167 @@ impl Fuzz {
                     [h as u64, 0, 0, 0, 0, 0, 0, 0],
                     Expect::ok(),
                 );
+            }
+        }
+    }
+
+    /// The fuzzer's `zx_obj_type_t` for a live handle's object.
+    fn obj_type_of(&self, slot: usize) -> u32 {
+        if self.objs[self.held(slot).obj].vmar {
+            obj_type::VMAR
+        } else {
+            obj_type::VMO
+        }
+    }
+
+    /// `zx_channel_write_etc` with up to three dispositions (move,
+    /// duplicate or an unknown operation; a type to check; rights), each
+    /// entry's status predicted in Zircon's order and checked in `result`.
+    fn channel_write_etc_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let n = self.rng.below(4) as usize;
+        let mut list = [zx::HandleDisposition::default(); 3];
+        let mut slots: [Option<usize>; 3] = [None; 3];
+        for i in 0..n {
+            let h = if i > 0 && self.rng.chance(15) {
+                Picked {
+                    value: list[i - 1].handle,
+                    who: self.classify(list[i - 1].handle),
+                }
+            } else {
+                self.pick_handle(true)
+            };
+            let value = if h.value != 0 && [a, b].contains(&h.value) {
+                0
+            } else {
+                h.value
+            };
+            slots[i] = match h.who {
+                Who::Live(slot) if value != 0 => Some(slot),
+                _ => None,
+            };
+            let cur = slots[i].map_or(0, |s| self.held(s).rights);
+            let unknown_op = 2 + self.rng.below(8) as u32;
+            let op = self.rng.pick(&[
+                ch::HANDLE_OP_MOVE,
+                ch::HANDLE_OP_MOVE,
+                ch::HANDLE_OP_DUPLICATE,
+                unknown_op,
+            ]);
+            let ty = self.rng.pick(&[
+                obj_type::NONE,
+                obj_type::NONE,
+                obj_type::VMO,
+                obj_type::VMAR,
+                obj_type::CHANNEL,
+            ]);
+            let rights = self.rights_for(cur);
+            list[i] = zx::HandleDisposition {
+                operation: op,
+                handle: value,
+                obj_type: ty,
+                rights,
+                result: 0,
+            };
+        }
+        let len = self.rng.pick(&[0u64, 4, 16, 65537]);
+        let (buf, class) = self.ptr(len.min(16), Dir::In, 1);
+        let early = if len > 65536 {
+            Some(OutOfRange)
+        } else if len > 0 && class == Class::Bad {
+            Some(InvalidArgs)
+        } else if len > 0 && class == Class::Unknown {
+            return; // Whether the handles were consumed would not be known.
+        } else {
+            None
+        };
+        // Predict each entry in order; `gone` marks slots taken by an
+        // earlier entry.
+        let mut gone = [false; MAX_LIVE];
+        let mut results = [0i32; 3];
+        let mut first = None;
+        for i in 0..n {
+            let d = list[i];
+            let live = slots[i].filter(|&s| !gone[s]);
+            let status = match live {
+                None => Some(BadHandle),
+                Some(slot) => {
+                    let held = self.held(slot);
+                    let checks = if held.rights & rights::TRANSFER == 0 {
+                        Some(AccessDenied)
+                    } else if d.obj_type != obj_type::NONE && d.obj_type != self.obj_type_of(slot) {
+                        Some(WrongType)
+                    } else if !Self::rights_valid(d.rights, held.rights) {
+                        Some(InvalidArgs)
+                    } else {
+                        None
+                    };
+                    if d.operation == ch::HANDLE_OP_DUPLICATE {
+                        checks.or(if held.rights & rights::DUPLICATE == 0 {
+                            Some(AccessDenied)
+                        } else {
+                            None
+                        })
+                    } else {
+                        gone[slot] = true;
+                        if d.operation == ch::HANDLE_OP_MOVE {
+                            checks
+                        } else {
+                            Some(InvalidArgs)
+                        }
+                    }
+                }
+            };
+            if let Some(st) = status {
+                results[i] = st.raw();
+                first.get_or_insert(st);
+            }
+        }
+        let exp = match early {
+            Some(e) => Expect::exact(e),
+            None => match first {
+                Some(e) => Expect::exact(e),
+                None if peer_closed => Expect::exact(PeerClosed),
+                None => Expect::ok(),
+            },
+        };
+        self.issue(
+            Call::channel_write_etc,
+            sys::CHANNEL_WRITE_ETC,
+            [
+                a as u64,
+                0,
+                buf,
+                len,
+                list.as_mut_ptr() as u64,
+                n as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        if early.is_none() && first.is_some() {
+            for (i, d) in list[..n].iter().enumerate() {
+                if d.result != results[i] {
+                    self.mismatch(
+                        Call::channel_write_etc,
+                        &[a as u64, 0, buf, len, 0, n as u64, 0, 0],
+                        format_args!(
+                            "entry {} result {} where {} was due",
+                            i, d.result, results[i]
+                        ),
+                    );
+                }
+            }
+        }
+        // Moved (and unknown-operation) handles are gone whatever happened;
+        // duplicated sources stay.
+        let mut dropped = [false; MAX_LIVE];
+        for i in 0..n {
+            if let Some(slot) = slots[i] {
+                if list[i].operation != ch::HANDLE_OP_DUPLICATE && !dropped[slot] {
+                    dropped[slot] = true;
+                    self.drop_handle(slot);
+                }
             }
         }
     }
