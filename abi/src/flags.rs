@@ -184,6 +184,20 @@ impl Rights {
         .union(Self::MANAGE_SOCKET);
 }
 
+/// Channels (their own block).
+impl Rights {
+    /// `ZX_DEFAULT_CHANNEL_RIGHTS` (0xF00E): the basic rights without
+    /// DUPLICATE (a channel endpoint is not duplicated by default), I/O,
+    /// signal and signal peer.
+    pub const DEFAULT_CHANNEL: Self = Self::BASIC
+        .difference(Self::DUPLICATE)
+        .union(Self::IO)
+        .union(Self::SIGNAL)
+        .union(Self::SIGNAL_PEER);
+}
+
+const _: () = assert!(Rights::DEFAULT_CHANNEL.bits() == 0xF00E);
+
 bitflags! {
     /// `zx_socket_create` options.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -328,6 +342,8 @@ pub mod rights {
     // Processes and jobs.
     pub const MANAGE_JOB: u32 = Rights::MANAGE_JOB.bits();
     pub const DEFAULT_JOB: u32 = Rights::DEFAULT_JOB.bits();
+    // Channels.
+    pub const DEFAULT_CHANNEL: u32 = Rights::DEFAULT_CHANNEL.bits();
 }
 
 /// `zx_signals_t` bits as plain values.
@@ -366,6 +382,10 @@ pub mod signals {
     pub const SOCKET_WRITE_DISABLED: u32 = Signals::SOCKET_WRITE_DISABLED.bits();
     pub const SOCKET_READ_THRESHOLD: u32 = Signals::SOCKET_READ_THRESHOLD.bits();
     pub const SOCKET_WRITE_THRESHOLD: u32 = Signals::SOCKET_WRITE_THRESHOLD.bits();
+    // Channels.
+    pub const CHANNEL_READABLE: u32 = Signals::READABLE.bits();
+    pub const CHANNEL_WRITABLE: u32 = Signals::WRITABLE.bits();
+    pub const CHANNEL_PEER_CLOSED: u32 = Signals::PEER_CLOSED.bits();
 }
 
 /// `zx_socket_*` options as plain values.

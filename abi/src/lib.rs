@@ -158,6 +158,30 @@ pub mod stream_opt {
     pub const SEEK_ORIGIN_END: u32 = 2;
 }
 
+/// Channels: limits, options and handle operations.
+pub mod channel {
+    /// `ZX_CHANNEL_MAX_MSG_BYTES`.
+    pub const MAX_MSG_BYTES: u32 = 65536;
+    /// `ZX_CHANNEL_MAX_MSG_HANDLES`.
+    pub const MAX_MSG_HANDLES: u32 = 64;
+    /// `ZX_CHANNEL_READ_MAY_DISCARD`: a message too big for the buffers is
+    /// dropped instead of left queued.
+    pub const READ_MAY_DISCARD: u32 = 1;
+    /// `ZX_CHANNEL_WRITE_USE_IOVEC` (not supported here: `INVALID_ARGS`).
+    pub const WRITE_USE_IOVEC: u32 = 2;
+    /// `ZX_HANDLE_OP_MOVE`.
+    pub const HANDLE_OP_MOVE: u32 = 0;
+    /// `ZX_HANDLE_OP_DUPLICATE`.
+    pub const HANDLE_OP_DUPLICATE: u32 = 1;
+    /// Transaction ids from this one up are the kernel's
+    /// (`zx_channel_call`); user code picks ids below it.
+    pub const MIN_KERNEL_TXID: u32 = 0x8000_0000;
+    /// Messages one endpoint may have queued; one more is refused with
+    /// `ZX_ERR_SHOULD_WAIT` (Zircon raises a policy exception past
+    /// 3500, `kMaxPendingMessageCount`).
+    pub const MAX_PENDING_MESSAGES: usize = 3500;
+}
+
 /// The root VMAR every process gets: `[ROOT_VMAR_BASE, ROOT_VMAR_BASE +
 /// ROOT_VMAR_SIZE)`. `ZX_VM_SPECIFIC` offsets are relative to the base.
 pub const ROOT_VMAR_BASE: u64 = 0x1_0000;
@@ -188,6 +212,8 @@ pub mod thread_state {
     pub const BLOCKED_FUTEX: u32 = 0x0303;
     pub const BLOCKED_WAIT_ONE: u32 = 0x0603;
     pub const BLOCKED_WAIT_MANY: u32 = 0x0703;
+    // Channels: a thread in `zx_channel_call`.
+    pub const BLOCKED_CHANNEL: u32 = 0x0103;
     // Ports.
     pub const BLOCKED_PORT: u32 = 0x0403;
 }

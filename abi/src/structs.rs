@@ -482,3 +482,112 @@ const _: () = {
 };
 
 impl Record for InfoJob {}
+
+// Channels.
+
+/// `zx_handle_disposition_t`: one handle of `zx_channel_write_etc`, with
+/// what to do with it (`handle_op`), the type it must have (`NONE`: any),
+/// the rights it goes with (`SAME_RIGHTS` or a subset) and, written back
+/// when any entry fails, this entry's status.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandleDisposition {
+    /// `ZX_HANDLE_OP_MOVE` or `ZX_HANDLE_OP_DUPLICATE` (`handle_op`).
+    pub operation: u32,
+    pub handle: crate::Handle,
+    /// `zx_obj_type_t`.
+    pub obj_type: u32,
+    pub rights: u32,
+    /// `zx_status_t` (0 on entry).
+    pub result: i32,
+}
+
+const _: () = {
+    assert!(size_of::<HandleDisposition>() == 20);
+    assert!(offset_of!(HandleDisposition, handle) == 4);
+    assert!(offset_of!(HandleDisposition, obj_type) == 8);
+    assert!(offset_of!(HandleDisposition, rights) == 12);
+    assert!(offset_of!(HandleDisposition, result) == 16);
+};
+
+/// `zx_handle_info_t`: one handle `zx_channel_read_etc` received.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandleInfo {
+    pub handle: crate::Handle,
+    /// `zx_obj_type_t`.
+    pub obj_type: u32,
+    pub rights: u32,
+    pub unused: u32,
+}
+
+const _: () = {
+    assert!(size_of::<HandleInfo>() == 16);
+    assert!(offset_of!(HandleInfo, obj_type) == 4);
+    assert!(offset_of!(HandleInfo, rights) == 8);
+    assert!(offset_of!(HandleInfo, unused) == 12);
+};
+
+/// `zx_channel_call_args_t`: the request to write (bytes, handle values)
+/// and where the reply goes. The pointers are EL0 addresses.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChannelCallArgs {
+    /// `const void*`.
+    pub wr_bytes: u64,
+    /// `const zx_handle_t*`.
+    pub wr_handles: u64,
+    /// `void*`.
+    pub rd_bytes: u64,
+    /// `zx_handle_t*`.
+    pub rd_handles: u64,
+    pub wr_num_bytes: u32,
+    pub wr_num_handles: u32,
+    pub rd_num_bytes: u32,
+    pub rd_num_handles: u32,
+}
+
+const _: () = {
+    assert!(size_of::<ChannelCallArgs>() == 48);
+    assert!(offset_of!(ChannelCallArgs, wr_handles) == 8);
+    assert!(offset_of!(ChannelCallArgs, rd_bytes) == 16);
+    assert!(offset_of!(ChannelCallArgs, rd_handles) == 24);
+    assert!(offset_of!(ChannelCallArgs, wr_num_bytes) == 32);
+    assert!(offset_of!(ChannelCallArgs, wr_num_handles) == 36);
+    assert!(offset_of!(ChannelCallArgs, rd_num_bytes) == 40);
+    assert!(offset_of!(ChannelCallArgs, rd_num_handles) == 44);
+};
+
+/// `zx_channel_call_etc_args_t`: as [`ChannelCallArgs`], with handle
+/// dispositions to write and handle infos to read (the layout of
+/// `zx_channel_call_etc`, which this kernel's call table has no number for).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChannelCallEtcArgs {
+    /// `const void*`.
+    pub wr_bytes: u64,
+    /// `zx_handle_disposition_t*`.
+    pub wr_handles: u64,
+    /// `void*`.
+    pub rd_bytes: u64,
+    /// `zx_handle_info_t*`.
+    pub rd_handles: u64,
+    pub wr_num_bytes: u32,
+    pub wr_num_handles: u32,
+    pub rd_num_bytes: u32,
+    pub rd_num_handles: u32,
+}
+
+const _: () = {
+    assert!(size_of::<ChannelCallEtcArgs>() == 48);
+    assert!(offset_of!(ChannelCallEtcArgs, wr_handles) == 8);
+    assert!(offset_of!(ChannelCallEtcArgs, rd_bytes) == 16);
+    assert!(offset_of!(ChannelCallEtcArgs, rd_handles) == 24);
+    assert!(offset_of!(ChannelCallEtcArgs, wr_num_bytes) == 32);
+    assert!(offset_of!(ChannelCallEtcArgs, rd_num_handles) == 44);
+};
+
+impl Record for HandleDisposition {}
+impl Record for HandleInfo {}
+impl Record for ChannelCallArgs {}
+impl Record for ChannelCallEtcArgs {}

@@ -22,6 +22,43 @@ macro_rules! zx_syscalls {
         $callback! {
             $crate::sys::DEBUG_WRITE => debug_write(buffer: $crate::UserIn<u8>, buffer_size: usize)
                 errors [InvalidArgs];
+            // Channels.
+            $crate::sys::CHANNEL_CREATE => channel_create(options: u32,
+                out0: $crate::UserOut<$crate::Handle>, out1: $crate::UserOut<$crate::Handle>)
+                errors [InvalidArgs, NoMemory];
+            $crate::sys::CHANNEL_READ => channel_read(
+                handle: $crate::Handle, options: u32, bytes: $crate::UserOut<u8>,
+                handles: $crate::UserOut<$crate::Handle>, num_bytes: u32, num_handles: u32,
+                actual_bytes: $crate::UserOut<u32>, actual_handles: $crate::UserOut<u32>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported,
+                        ShouldWait, PeerClosed, BufferTooSmall, NoResources, NoMemory];
+            $crate::sys::CHANNEL_READ_ETC => channel_read_etc(
+                handle: $crate::Handle, options: u32, bytes: $crate::UserOut<u8>,
+                handles: $crate::UserOut<$crate::HandleInfo>, num_bytes: u32, num_handles: u32,
+                actual_bytes: $crate::UserOut<u32>, actual_handles: $crate::UserOut<u32>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported,
+                        ShouldWait, PeerClosed, BufferTooSmall, NoResources, NoMemory];
+            $crate::sys::CHANNEL_WRITE => channel_write(
+                handle: $crate::Handle, options: u32, bytes: $crate::UserIn<u8>, num_bytes: u32,
+                handles: $crate::UserIn<$crate::Handle>, num_handles: u32)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported,
+                        OutOfRange, PeerClosed, NoMemory];
+            $crate::sys::CHANNEL_WRITE_ETC => channel_write_etc(
+                handle: $crate::Handle, options: u32, bytes: $crate::UserIn<u8>, num_bytes: u32,
+                handles: $crate::UserInOut<$crate::HandleDisposition>, num_handles: u32)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported,
+                        OutOfRange, PeerClosed, NoMemory];
+            $crate::sys::CHANNEL_CALL_NORETRY => channel_call_noretry(
+                handle: $crate::Handle, options: u32, deadline: i64,
+                args: $crate::UserIn<$crate::ChannelCallArgs>,
+                actual_bytes: $crate::UserOut<u32>, actual_handles: $crate::UserOut<u32>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, NotSupported,
+                        OutOfRange, PeerClosed, TimedOut, Canceled, BufferTooSmall,
+                        NoResources, NoMemory];
+            $crate::sys::CHANNEL_CALL_FINISH => channel_call_finish(
+                deadline: i64, args: $crate::UserIn<$crate::ChannelCallArgs>,
+                actual_bytes: $crate::UserOut<u32>, actual_handles: $crate::UserOut<u32>)
+                errors [BadState, InvalidArgs];
             $crate::sys::HANDLE_CLOSE => handle_close(handle: $crate::Handle)
                 errors [BadHandle];
             $crate::sys::HANDLE_CLOSE_MANY => handle_close_many(

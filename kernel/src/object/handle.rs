@@ -236,6 +236,30 @@ impl HandleTable {
         }
     }
 
+    /// Takes a handle out to send it in a channel message: it stays
+    /// counted on its object (it is a handle in transit, so the object's
+    /// zero-handles hook does not run), and the caller owns that count.
+    pub fn take_for_transfer(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
+        self.take(h)
+    }
+
+    /// Installs a handle received from a channel message, which was
+    /// counted on its object all along. On failure the count is released
+    /// here and the entry returned for dropping after the table's lock.
+    pub fn add_transferred(&mut self, entry: Entry) -> Result<Handle, (ZxStatus, Entry)> {
+        let kept = entry.clone();
+        match self.add_entry(entry) {
+            Ok(h) => {
+                kept.object.base().count_handle(false);
+                Ok(h)
+            }
+            Err(s) => {
+                super::handle_released(&*kept.object);
+                Err((s, kept))
+            }
+        }
+    }
+
     /// Handles currently held.
     pub fn len(&self) -> usize {
         self.live

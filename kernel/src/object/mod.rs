@@ -5,6 +5,7 @@
 //!
 //! Portable: host tests run it with stand-in objects.
 
+pub mod channel;
 pub mod event;
 pub mod eventpair;
 pub mod handle;

@@ -8,6 +8,7 @@
 //! that folded into the wire value placed in x0.
 #![deny(unsafe_code)]
 
+mod channel;
 mod handle;
 mod object;
 mod peer;
@@ -21,6 +22,7 @@ mod vmar;
 mod vmo;
 
 use crate::task::Thread;
+use channel::*;
 use handle::*;
 use object::*;
 use peer::*;

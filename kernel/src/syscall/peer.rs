@@ -23,7 +23,7 @@ use zx_abi::{
 
 /// Installs handles to both endpoints and writes them out; on any failure
 /// neither handle stays behind (so the endpoints die with their `Arc`s).
-fn give_pair<T: ObjectType>(
+pub(super) fn give_pair<T: ObjectType>(
     t: &Thread,
     (a, b): (Arc<T>, Arc<T>),
     out0: UserOut<Handle>,

@@ -19,6 +19,8 @@ pub mod sync;
 pub mod thread;
 // Sockets and event pairs.
 pub mod peer;
+// Channels.
+pub mod channel;
 
 pub use rt::{default_job, first_thread, process_self, root_vmar};
 

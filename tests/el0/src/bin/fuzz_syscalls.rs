@@ -30,6 +30,7 @@ use el0_tests::hostile::{
     status_name, svc, Fixtures, Rng, Statuses, FIXTURE_BASE, KERNEL_POINTERS, USER_END,
 };
 use el0_tests::{now_ns, prefault_stack, ticks_to_ns_i64, zx, PAGE, ROOT_BASE};
+use zx::channel as ch;
 use zx::{
     child_opt, obj_type, port, prop, rights, signals, socket_opt, stats, stream_opt, sys, topic,
     vm_opt, vmo_op, vmo_opt, ArgKind, Handle, SyscallArg,
@@ -2735,6 +2736,498 @@ impl Fuzz {
         self.issue(Call::port_cancel, sys::PORT_CANCEL, a, exp) == 0
     }
 
+    // ----- channels ---------------------------------------------------------
+
+    /// Handles for a message: up to three picks (live ones, sometimes the
+    /// same one twice, or bad values); returns the count and whether the
+    /// kernel must refuse the list (and with which status first).
+    /// The pair's own endpoints (`ends`) never go in: a guess that hits one
+    /// becomes ZX_HANDLE_INVALID.
+    fn channel_handle_list(
+        &mut self,
+        values: &mut [Handle; 3],
+        ends: [Handle; 2],
+    ) -> (usize, Option<ZxStatus>, [Option<usize>; 3]) {
+        let n = self.rng.below(4) as usize;
+        let mut live: [Option<usize>; 3] = [None; 3];
+        let mut first = None;
+        for i in 0..n {
+            let h = if i > 0 && self.rng.chance(10) {
+                Picked {
+                    value: values[i - 1],
+                    who: Who::Bad,
+                }
+            } else {
+                self.pick_handle(true)
+            };
+            let h = if h.value != 0 && ends.contains(&h.value) {
+                Picked {
+                    value: zx::ZX_HANDLE_INVALID,
+                    who: Who::Bad,
+                }
+            } else {
+                h
+            };
+            values[i] = h.value;
+            let status = match h.who {
+                Who::Live(slot) if !live[..i].contains(&Some(slot)) => {
+                    live[i] = Some(slot);
+                    if self.held(slot).rights & rights::TRANSFER == 0 {
+                        Some(AccessDenied)
+                    } else {
+                        None
+                    }
+                }
+                _ => Some(BadHandle),
+            };
+            if first.is_none() {
+                first = status;
+            }
+        }
+        (n, first, live)
+    }
+
+    /// A channel pair made for one round (the fuzzer does not keep them):
+    /// `zx_channel_create` with good or bad arguments, then writes, reads
+    /// and calls with a deadline in the past (never blocking) through it,
+    /// sometimes with the peer closed first, and sometimes closing the
+    /// endpoint with messages (and handles) still queued.
+    fn channel_ops(&mut self) {
+        let options = if self.rng.chance(90) {
+            0
+        } else {
+            self.rng.next_u32() | 1
+        };
+        let (out0, c0) = self.out_ptr(4, 4);
+        let (out1, c1) = self.out_ptr(4, 4);
+        self.prepare_out(out0, c0);
+        self.prepare_out(out1, c1);
+        if out0 == out1 && c0 == Class::Good {
+            return; // Both values would land in one place.
+        }
+        let exp = if options != 0 || c0 == Class::Bad || c1 == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::ok()
+        };
+        let r = self.issue(
+            Call::channel_create,
+            sys::CHANNEL_CREATE,
+            [options as u64, out0, out1, 0, 0, 0, 0, 0],
+            exp,
+        );
+        if r != 0 {
+            return;
+        }
+        let a = self.new_handle_at(Call::channel_create, &[0; 8], out0);
+        let b = self.new_handle_at(Call::channel_create, &[0; 8], out1);
+        if self.rng.chance(15) {
+            self.issue(
+                Call::handle_close,
+                sys::HANDLE_CLOSE,
+                [b as u64, 0, 0, 0, 0, 0, 0, 0],
+                Expect::ok(),
+            );
+            self.channel_round(a, b, true);
+        } else {
+            self.channel_round(a, b, false);
+            self.issue(
+                Call::handle_close,
+                sys::HANDLE_CLOSE,
+                [b as u64, 0, 0, 0, 0, 0, 0, 0],
+                Expect::ok(),
+            );
+        }
+        self.issue(
+            Call::handle_close,
+            sys::HANDLE_CLOSE,
+            [a as u64, 0, 0, 0, 0, 0, 0, 0],
+            Expect::ok(),
+        );
+    }
+
+    /// A few writes, reads and calls on endpoint `a` (peer `b`, already
+    /// closed if `closed`).
+    fn channel_round(&mut self, a: Handle, b: Handle, closed: bool) {
+        for _ in 0..self.rng.range(1, 4) {
+            match self.rng.below(4) {
+                0 if self.rng.chance(50) => self.channel_write_etc_one(a, b, closed),
+                0 | 1 => self.channel_write_one(a, b, closed),
+                2 if !closed => self.channel_read_one(b),
+                _ => self.channel_call_one(a, b, closed),
+            }
+        }
+    }
+
+    fn channel_write_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let len = self
+            .rng
+            .pick(&[0u64, 1, 4, 16, 100, 65536, 65537, u32::MAX as u64]);
+        let (buf, class) = self.ptr(len.min(Fixtures::RW_LEN as u64), Dir::In, 1);
+        let mut values = [0 as Handle; 3];
+        let (n, handle_err, live) = self.channel_handle_list(&mut values, [a, b]);
+        let options = if self.rng.chance(95) {
+            0
+        } else {
+            self.rng.next_u32() | 1
+        };
+        let exp = if options != 0 {
+            Expect::exact(InvalidArgs)
+        } else if len > 65536 {
+            Expect::exact(OutOfRange)
+        } else if len > 0 && class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else if len > 0 && class == Class::Unknown {
+            Expect::any()
+        } else if let Some(e) = handle_err {
+            Expect::exact(e)
+        } else if peer_closed {
+            Expect::exact(PeerClosed)
+        } else {
+            Expect::ok()
+        };
+        // A good length but a buffer too short for it: Unknown class covers
+        // it; a length past the scratch memory is only good when refused.
+        let exp = if len > Fixtures::RW_LEN as u64 && len <= 65536 && class == Class::Good {
+            Expect::any()
+        } else {
+            exp
+        };
+        self.issue(
+            Call::channel_write,
+            sys::CHANNEL_WRITE,
+            [
+                a as u64,
+                options as u64,
+                buf,
+                len,
+                values.as_ptr() as u64,
+                n as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        // Every handle of the list is consumed, whatever the status.
+        for slot in live.iter().flatten() {
+            self.drop_handle(*slot);
+        }
+    }
+
+    fn channel_read_one(&mut self, b: Handle) {
+        let etc = self.rng.chance(40);
+        self.channel_read_into(b, etc);
+    }
+
+    /// `zx_channel_read` (or `_etc`, with `zx_handle_info_t` records) from
+    /// `b`; handles received are closed again.
+    fn channel_read_into(&mut self, b: Handle, etc: bool) {
+        let len = self.rng.pick(&[0u64, 4, 100, 65536]);
+        let (buf, class) = self.ptr(len.min(Fixtures::RW_LEN as u64), Dir::Out, 1);
+        let mut got = [0 as Handle; 3];
+        let mut infos = [zx::HandleInfo::default(); 3];
+        let any = self.rng.next_u32();
+        let options = self.rng.pick(&[0, ch::READ_MAY_DISCARD, 2, any]);
+        let (nb, nbc) = self.opt_ptr(4, 4);
+        let exp = if options & !ch::READ_MAY_DISCARD != 0 {
+            Expect::exact(NotSupported)
+        } else if nbc == Class::Good && (len == 0 || class == Class::Good) {
+            Expect::narrow(Statuses::ok_or(&[ShouldWait, BufferTooSmall]))
+        } else {
+            Expect::any()
+        };
+        let (call, number, out) = if etc {
+            (
+                Call::channel_read_etc,
+                sys::CHANNEL_READ_ETC,
+                infos.as_mut_ptr() as u64,
+            )
+        } else {
+            (
+                Call::channel_read,
+                sys::CHANNEL_READ,
+                got.as_mut_ptr() as u64,
+            )
+        };
+        let r = self.issue(
+            call,
+            number,
+            [
+                b as u64,
+                options as u64,
+                buf,
+                out,
+                len.min(Fixtures::RW_LEN as u64),
+                got.len() as u64,
+                nb,
+                0,
+            ],
+            exp,
+        );
+        if etc {
+            for (g, i) in got.iter_mut().zip(&infos) {
+                *g = i.handle;
+            }
+        }
+        if r == 0 {
+            // The handles received: closed (the fuzzer does not track them);
+            // unused slots hold 0, which closes as nothing.
+            for &h in &got {
+                self.issue(
+                    Call::handle_close,
+                    sys::HANDLE_CLOSE,
+                    [h as u64, 0, 0, 0, 0, 0, 0, 0],
+                    Expect::ok(),
+                );
+            }
+        }
+    }
+
+    /// The fuzzer's `zx_obj_type_t` for a live handle's object.
+    fn obj_type_of(&self, slot: usize) -> u32 {
+        if self.objs[self.held(slot).obj].vmar {
+            obj_type::VMAR
+        } else {
+            obj_type::VMO
+        }
+    }
+
+    /// `zx_channel_write_etc` with up to three dispositions (move,
+    /// duplicate or an unknown operation; a type to check; rights), each
+    /// entry's status predicted in Zircon's order and checked in `result`.
+    fn channel_write_etc_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let n = self.rng.below(4) as usize;
+        let mut list = [zx::HandleDisposition::default(); 3];
+        let mut slots: [Option<usize>; 3] = [None; 3];
+        for i in 0..n {
+            let h = if i > 0 && self.rng.chance(15) {
+                Picked {
+                    value: list[i - 1].handle,
+                    who: self.classify(list[i - 1].handle),
+                }
+            } else {
+                self.pick_handle(true)
+            };
+            let value = if h.value != 0 && [a, b].contains(&h.value) {
+                0
+            } else {
+                h.value
+            };
+            slots[i] = match h.who {
+                Who::Live(slot) if value != 0 => Some(slot),
+                _ => None,
+            };
+            let cur = slots[i].map_or(0, |s| self.held(s).rights);
+            let unknown_op = 2 + self.rng.below(8) as u32;
+            let op = self.rng.pick(&[
+                ch::HANDLE_OP_MOVE,
+                ch::HANDLE_OP_MOVE,
+                ch::HANDLE_OP_DUPLICATE,
+                unknown_op,
+            ]);
+            let ty = self.rng.pick(&[
+                obj_type::NONE,
+                obj_type::NONE,
+                obj_type::VMO,
+                obj_type::VMAR,
+                obj_type::CHANNEL,
+            ]);
+            let rights = self.rights_for(cur);
+            list[i] = zx::HandleDisposition {
+                operation: op,
+                handle: value,
+                obj_type: ty,
+                rights,
+                result: 0,
+            };
+        }
+        let len = self.rng.pick(&[0u64, 4, 16, 65537]);
+        let (buf, class) = self.ptr(len.min(16), Dir::In, 1);
+        let early = if len > 65536 {
+            Some(OutOfRange)
+        } else if len > 0 && class == Class::Bad {
+            Some(InvalidArgs)
+        } else if len > 0 && class == Class::Unknown {
+            return; // Whether the handles were consumed would not be known.
+        } else {
+            None
+        };
+        // Predict each entry in order; `gone` marks slots taken by an
+        // earlier entry.
+        let mut gone = [false; MAX_LIVE];
+        let mut results = [0i32; 3];
+        let mut first = None;
+        for i in 0..n {
+            let d = list[i];
+            let live = slots[i].filter(|&s| !gone[s]);
+            let status = match live {
+                None => Some(BadHandle),
+                Some(slot) => {
+                    let held = self.held(slot);
+                    let checks = if held.rights & rights::TRANSFER == 0 {
+                        Some(AccessDenied)
+                    } else if d.obj_type != obj_type::NONE && d.obj_type != self.obj_type_of(slot) {
+                        Some(WrongType)
+                    } else if !Self::rights_valid(d.rights, held.rights) {
+                        Some(InvalidArgs)
+                    } else {
+                        None
+                    };
+                    if d.operation == ch::HANDLE_OP_DUPLICATE {
+                        checks.or(if held.rights & rights::DUPLICATE == 0 {
+                            Some(AccessDenied)
+                        } else {
+                            None
+                        })
+                    } else {
+                        gone[slot] = true;
+                        if d.operation == ch::HANDLE_OP_MOVE {
+                            checks
+                        } else {
+                            Some(InvalidArgs)
+                        }
+                    }
+                }
+            };
+            if let Some(st) = status {
+                results[i] = st.raw();
+                first.get_or_insert(st);
+            }
+        }
+        let exp = match early {
+            Some(e) => Expect::exact(e),
+            None => match first {
+                Some(e) => Expect::exact(e),
+                None if peer_closed => Expect::exact(PeerClosed),
+                None => Expect::ok(),
+            },
+        };
+        self.issue(
+            Call::channel_write_etc,
+            sys::CHANNEL_WRITE_ETC,
+            [
+                a as u64,
+                0,
+                buf,
+                len,
+                list.as_mut_ptr() as u64,
+                n as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        if early.is_none() && first.is_some() {
+            for (i, d) in list[..n].iter().enumerate() {
+                if d.result != results[i] {
+                    self.mismatch(
+                        Call::channel_write_etc,
+                        &[a as u64, 0, buf, len, 0, n as u64, 0, 0],
+                        format_args!(
+                            "entry {} result {} where {} was due",
+                            i, d.result, results[i]
+                        ),
+                    );
+                }
+            }
+        }
+        // Moved (and unknown-operation) handles are gone whatever happened;
+        // duplicated sources stay.
+        let mut dropped = [false; MAX_LIVE];
+        for i in 0..n {
+            if let Some(slot) = slots[i] {
+                if list[i].operation != ch::HANDLE_OP_DUPLICATE && !dropped[slot] {
+                    dropped[slot] = true;
+                    self.drop_handle(slot);
+                }
+            }
+        }
+    }
+
+    /// `zx_channel_call_noretry` with a deadline in the past (it never
+    /// blocks: TIMED_OUT once the request is written), then
+    /// `zx_channel_call_finish`, which has no interrupted call to finish.
+    fn channel_call_one(&mut self, a: Handle, b: Handle, peer_closed: bool) {
+        let mut values = [0 as Handle; 3];
+        let (n, handle_err, live) = self.channel_handle_list(&mut values, [a, b]);
+        let len = self.rng.pick(&[0u32, 3, 4, 16]);
+        let req = [0u8; 16];
+        let mut rep = [0u8; 16];
+        let args = zx::ChannelCallArgs {
+            wr_bytes: req.as_ptr() as u64,
+            wr_handles: values.as_ptr() as u64,
+            rd_bytes: rep.as_mut_ptr() as u64,
+            rd_handles: 0,
+            wr_num_bytes: len,
+            wr_num_handles: n as u32,
+            rd_num_bytes: rep.len() as u32,
+            rd_num_handles: 0,
+        };
+        let good = &args as *const zx::ChannelCallArgs as u64;
+        // Good or bad only: whether the handles were consumed must be known.
+        let (args_ptr, args_class) = match self.rng.chance(85) {
+            true => (good, Class::Good),
+            false => match self.ptr(size_of::<zx::ChannelCallArgs>() as u64, Dir::In, 8) {
+                (p, Class::Bad) => (p, Class::Bad),
+                _ => (good, Class::Good),
+            },
+        };
+        let deadline = self.rng.pick(&[zx::ZX_TIME_INFINITE_PAST, 0, 1]);
+        let (mut nb, mut nh) = (0u32, 0u32);
+        let exp = match args_class {
+            Class::Bad => Expect::exact(InvalidArgs),
+            Class::Unknown => Expect::any(),
+            Class::Good if len < 4 => Expect::exact(InvalidArgs),
+            Class::Good => match handle_err {
+                Some(e) => Expect::exact(e),
+                None if peer_closed => Expect::exact(PeerClosed),
+                None => Expect::exact(TimedOut),
+            },
+        };
+        self.issue(
+            Call::channel_call_noretry,
+            sys::CHANNEL_CALL_NORETRY,
+            [
+                a as u64,
+                0,
+                deadline as u64,
+                args_ptr,
+                &mut nb as *mut u32 as u64,
+                &mut nh as *mut u32 as u64,
+                0,
+                0,
+            ],
+            exp,
+        );
+        if args_class == Class::Good {
+            // Consumed whatever the status (arguments that cannot be read
+            // leave them alone).
+            for slot in live.iter().flatten() {
+                self.drop_handle(*slot);
+            }
+        }
+        let exp = match args_class {
+            Class::Good => Expect::exact(BadState),
+            Class::Bad => Expect::exact(InvalidArgs),
+            Class::Unknown => Expect::narrow(Statuses::only(&[BadState, InvalidArgs])),
+        };
+        self.issue(
+            Call::channel_call_finish,
+            sys::CHANNEL_CALL_FINISH,
+            [
+                deadline as u64,
+                args_ptr,
+                &mut nb as *mut u32 as u64,
+                &mut nh as *mut u32 as u64,
+                0,
+                0,
+                0,
+                0,
+            ],
+            exp,
+        );
+    }
+
     // ----- whole-run management --------------------------------------------
 
     /// Closes every handle and unmaps every range the fuzzer mapped.
@@ -3519,6 +4012,8 @@ impl Fuzz {
             // Processes and jobs.
             (2, |f| f.job_create()),
             (2, |f| f.process_calls()),
+            // Channels.
+            (6, |f| f.channel_ops()),
         ];
         let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
         let pick = self.rng.weighted(&weights);
