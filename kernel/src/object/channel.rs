@@ -12,10 +12,13 @@
 //!
 //! Messages never drop under a lock: an endpoint that loses its last
 //! handle moves its queue to the graveyard, which [`reap`] empties (at the
-//! end of every channel call, and when an endpoint is dropped). Dropping a
+//! end of every channel call and of every handle close) and
+//! [`reap_nested`] helps empty (when an endpoint is dropped). Dropping a
 //! message may strand more messages (a channel inside a message inside a
 //! channel); they go to the graveyard too and the same loop takes them, so
-//! nesting costs no kernel stack.
+//! nesting costs no kernel stack. `reap` returns only once the graveyard
+//! was empty with no core emptying it, so what a close stranded is gone
+//! when the close returns (its peers already see `PEER_CLOSED`).
 //!
 //! Lock order: a process's handle lock, then the pair's lock, then an
 //! endpoint's signal lock (then the observer registry), then a waiting
@@ -178,23 +181,48 @@ fn bury(messages: VecDeque<Message>) {
     drop(messages);
 }
 
-/// Drops every stranded message (and what they strand in turn). Call with
-/// no lock held.
+/// Drops every stranded message (and what they strand in turn), and
+/// returns once none is left and no other core is still dropping one: a
+/// message another core took is gone too when this returns. Call with no
+/// lock held, and never from a drop (see [`reap_nested`]).
 pub fn reap() {
+    loop {
+        if REAPING.swap(true, Ordering::AcqRel) {
+            // Another core drops messages, maybe ours: wait for it.
+            while REAPING.load(Ordering::Acquire) {
+                core::hint::spin_loop();
+            }
+            continue;
+        }
+        drain_graveyard();
+        REAPING.store(false, Ordering::Release);
+        if GRAVEYARD.lock().is_empty() {
+            return;
+        }
+    }
+}
+
+/// [`reap`] for a drop, which may run inside a reap on this very core:
+/// when someone already reaps, it leaves the graveyard to them.
+pub fn reap_nested() {
     loop {
         if REAPING.swap(true, Ordering::AcqRel) {
             return; // Whoever reaps takes ours too.
         }
-        loop {
-            let next = GRAVEYARD.lock().pop();
-            match next {
-                Some(m) => drop(m),
-                None => break,
-            }
-        }
+        drain_graveyard();
         REAPING.store(false, Ordering::Release);
         if GRAVEYARD.lock().is_empty() {
             return;
+        }
+    }
+}
+
+fn drain_graveyard() {
+    loop {
+        let next = GRAVEYARD.lock().pop();
+        match next {
+            Some(m) => drop(m),
+            None => break,
         }
     }
 }
@@ -236,7 +264,7 @@ fn cancel_waiters(waiters: &mut Vec<Arc<CallWaiter>>, status: ZxStatus) {
 
 impl Drop for Channel {
     fn drop(&mut self) {
-        reap();
+        reap_nested();
     }
 }
 

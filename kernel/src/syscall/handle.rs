@@ -11,6 +11,9 @@ pub fn handle_close(t: &Thread, h: Handle) -> SysResult {
     }
     let entry = t.process.remove_handle(h)?;
     drop(entry);
+    // Messages stranded in a channel endpoint it closed are gone (and
+    // their handles closed) before the call returns.
+    crate::object::channel::reap();
     Ok(())
 }
 
@@ -61,6 +64,7 @@ pub fn handle_replace(t: &Thread, h: Handle, rights: u32, out: UserOut<Handle>) 
         }
         Err((status, old)) => {
             drop(old);
+            crate::object::channel::reap();
             Err(status)
         }
     }

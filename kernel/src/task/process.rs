@@ -76,12 +76,19 @@ pub struct Process {
 
 /// Programs loaded by the runner and not yet ended.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Programs the runner has loaded since boot (never decreases).
+static LOADED: AtomicUsize = AtomicUsize::new(0);
 
 /// Programs loaded by the runner and not yet ended (the processes they
 /// create are not counted: `KERNEL_STATS` tells programs running in
 /// parallel apart with it).
 pub fn live_count() -> usize {
     LIVE.load(Ordering::Relaxed)
+}
+
+/// Programs the runner has loaded since boot.
+pub fn loaded_count() -> usize {
+    LOADED.load(Ordering::Relaxed)
 }
 
 /// Why a process ended.
@@ -258,6 +265,7 @@ impl Process {
     ) -> Arc<Self> {
         if counted {
             LIVE.fetch_add(1, Ordering::Relaxed);
+            LOADED.fetch_add(1, Ordering::Relaxed);
         }
         Arc::new(Self {
             base: ObjectBase::new(Signals::empty()),
@@ -688,6 +696,9 @@ impl Process {
     pub fn terminate(&self) {
         let entries = self.handles.lock().take_all();
         drop(entries);
+        // May run inside a reap (a process object dropped with a message):
+        // the nested form, which never waits for a reap.
+        crate::object::channel::reap_nested();
         self.aspace.destroy();
     }
 }
