@@ -301,7 +301,10 @@ pub mod stats {
     pub const LIVE_PROCESSES: usize = 5;
     /// Cores taking threads.
     pub const CORES_ONLINE: usize = 6;
-    pub const COUNT: usize = 7;
+    /// Programs the runner has loaded since boot (a program that sees it
+    /// change knew another one ran beside it, however briefly).
+    pub const PROGRAMS_LOADED: usize = 7;
+    pub const COUNT: usize = 8;
 }
 
 #[cfg(test)]

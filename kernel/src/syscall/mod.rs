@@ -114,6 +114,7 @@ fn kernel_stats(t: &Thread, out: UserOut<u64>, count: usize) -> SysResult {
         crate::vm::vmo::RECLAIMED_PAGES.load(core::sync::atomic::Ordering::Relaxed);
     values[stats::LIVE_PROCESSES] = crate::task::process::live_count() as u64;
     values[stats::CORES_ONLINE] = crate::sched::cores_online() as u64;
+    values[stats::PROGRAMS_LOADED] = crate::task::process::loaded_count() as u64;
     let n = count.min(stats::COUNT);
     for (i, v) in values[..n].iter().enumerate() {
         user::write(t, out.add(i), v)?;

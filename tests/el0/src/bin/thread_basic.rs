@@ -261,7 +261,13 @@ fn spread_over_cores() {
     for s in j.iter_mut() {
         s.take().unwrap().join().unwrap();
     }
-    if others > 1 {
+    // A program may also have started (and even ended) while they were
+    // looked at: count the processes again, and every process made since.
+    let after = zx::kernel_stats();
+    let others = others.max(after[zx::stats::LIVE_PROCESSES]);
+    let started_meanwhile =
+        after[zx::stats::PROGRAMS_LOADED] != stats_now[zx::stats::PROGRAMS_LOADED];
+    if others > 1 || started_meanwhile {
         // Other programs' threads share the cores (el0.parallel).
         zx::println!("thread_basic: spread over cores not judged ({others} programs running)");
         return;
