@@ -61,22 +61,10 @@ pub fn parallel_from(bootargs: Option<&str>) -> usize {
         .max(1)
 }
 
-/// The initrd the programs came from (for `initrd_file`).
-static INITRD: spin::Once<&'static [u8]> = spin::Once::new();
-
-/// The contents of the initrd's file `name` (`zx_abi::sys::INITRD_FILE`).
-pub fn initrd_file(name: &[u8]) -> Option<&'static [u8]> {
-    let initrd = INITRD.get()?;
-    Archive::new(initrd)
-        .map_while(Result::ok)
-        .find(|e| e.name.as_bytes() == name)
-        .map(|e| e.data)
-}
-
 /// Runs the programs of a cpio archive, each for at most `limit_s`
 /// seconds when the timer interrupt works, `parallel` at a time.
 pub fn run_all(initrd: &'static [u8], limit_s: Option<u64>, parallel: usize) -> Summary {
-    INITRD.call_once(|| initrd);
+    crate::initrd::set(initrd);
     let mut summary = Summary::default();
     let mut archive = Archive::new(initrd);
     let manifest = match read_manifest(archive.next()) {

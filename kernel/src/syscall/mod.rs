@@ -20,6 +20,7 @@ mod task;
 mod user;
 mod vmar;
 mod vmo;
+mod vmo_info;
 
 use crate::task::Thread;
 use channel::*;

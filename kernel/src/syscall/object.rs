@@ -1,20 +1,19 @@
 //! `zx_object_get_property`, `zx_object_set_property`, `zx_object_get_info`,
 //! `zx_object_wait_one` and `zx_object_signal`.
 
+use super::vmo_info::{vmo_info, Via};
 use super::{process_info, user, SysResult};
 use crate::object::socket::Socket;
 use crate::object::stream::StreamObject;
 use crate::object::vmar::VmarObject;
-use crate::object::{downcast, KernelObject, ObjectRef, ObjectType};
+use crate::object::{downcast, ObjectRef, ObjectType};
 use crate::task::Thread;
 use crate::vm::fastcopy::record_as_bytes;
-use crate::vm::vmo::Kind;
 use crate::vm::VmoObject;
 use alloc::sync::Arc;
-use core::sync::atomic::Ordering;
 use zx_abi::{
     prop, topic, Handle, InfoHandleBasic, InfoHandleCount, InfoSocket, InfoStream, InfoThread,
-    InfoThreadStats, InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, VmoInfoFlags, ZxStatus,
+    InfoThreadStats, InfoVmar, InfoVmo, Rights, Signals, UserIn, UserOut, ZxStatus,
     ZX_MAX_NAME_LEN,
 };
 
@@ -257,67 +256,6 @@ pub fn object_get_info(
     }
     user::write_bytes(t, buffer, bytes)?;
     write_counts(t, actual, avail, 1, 1)
-}
-
-/// How a process reaches a VMO, for `zx_info_vmo_t.flags` and
-/// `handle_rights`.
-#[derive(Clone, Copy)]
-pub(super) enum Via {
-    Handle(Rights),
-    Mapping,
-}
-
-/// A `zx_info_vmo_t`.
-pub(super) fn vmo_info(v: &Arc<VmoObject>, via: Via) -> InfoVmo {
-    let (name, size, usage, options) = {
-        let inner = v.inner.lock();
-        let vmo = &inner.vmo;
-        (*vmo.name(), vmo.size(), vmo.attribution(), vmo.options())
-    };
-    let (mut flags, handle_rights) = match via {
-        Via::Handle(rights) => (VmoInfoFlags::VIA_HANDLE, rights),
-        Via::Mapping => (VmoInfoFlags::VIA_MAPPING, Rights::NONE),
-    };
-    flags |= VmoInfoFlags::TYPE_PAGED;
-    if options.contains(mm::vmo::VmoOptions::RESIZABLE) {
-        flags |= VmoInfoFlags::RESIZABLE;
-    }
-    if options.contains(mm::vmo::VmoOptions::DISCARDABLE) {
-        flags |= VmoInfoFlags::DISCARDABLE;
-    }
-    if let Kind::Snapshot { immutable } = v.kind {
-        flags |= VmoInfoFlags::IS_COW_CLONE;
-        if immutable {
-            flags |= VmoInfoFlags::IMMUTABLE;
-        }
-    }
-    let mappings = v.mapping_count.load(Ordering::Acquire) as u64;
-    InfoVmo {
-        koid: v.koid(),
-        name,
-        size_bytes: size,
-        parent_koid: v.parent.as_ref().map_or(0, |(_, koid)| *koid),
-        num_children: v.child_count() as u64,
-        num_mappings: mappings,
-        share_count: if mappings == 0 {
-            0
-        } else {
-            v.mapping_address_spaces()
-        },
-        flags: flags.bits(),
-        committed_bytes: usage.committed_bytes,
-        handle_rights: handle_rights.bits(),
-        cache_policy: v.cache_policy(),
-        metadata_bytes: usage.metadata_bytes,
-        populated_bytes: usage.populated_bytes,
-        committed_private_bytes: usage.committed_private_bytes,
-        populated_private_bytes: usage.populated_private_bytes,
-        committed_scaled_bytes: usage.committed_scaled_bytes,
-        populated_scaled_bytes: usage.populated_scaled_bytes,
-        committed_fractional_scaled_bytes: usage.committed_fractional_scaled_bytes,
-        populated_fractional_scaled_bytes: usage.populated_fractional_scaled_bytes,
-        ..Default::default()
-    }
 }
 
 /// `zx_object_signal`: clears then sets user signals on the object.

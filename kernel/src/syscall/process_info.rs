@@ -6,7 +6,7 @@
 //! gathered first, under the locks of the address space, the handle table
 //! and each VMO in turn, and copied out afterwards.
 
-use super::object::{vmo_info, Via};
+use super::vmo_info::{vmo_info, Via};
 use crate::object::{downcast, KernelObject, ObjectRef};
 use crate::task::process::Process;
 use crate::vm::aspace::MapsNode;

@@ -311,7 +311,7 @@ pub fn initrd_file(
     }
     let mut bytes = [0u8; INITRD_NAME_MAX];
     user::read_bytes(t, name, &mut bytes[..name_size])?;
-    let data = crate::runner::initrd_file(&bytes[..name_size]).ok_or(ZxStatus::NotFound)?;
+    let data = crate::initrd::file(&bytes[..name_size]).ok_or(ZxStatus::NotFound)?;
     let size = zx_abi::vmo_round_size(data.len() as u64).ok_or(ZxStatus::NoMemory)?;
     let mut vmo = mm::vmo::Vmo::create(&crate::memory::FRAMES, size, 0)?;
     vmo.write(0, data)?;
