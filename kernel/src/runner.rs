@@ -255,6 +255,9 @@ fn has_ended(process: &Process) -> bool {
     if cpu::counter() >= process.deadline() && !process.is_dead() {
         process.time_limit_reached();
     }
+    if !process.is_dead() {
+        process.check_blocked_forever();
+    }
     process.is_dead()
 }
 

@@ -122,6 +122,8 @@ struct Tasks {
     running: usize,
     /// Of those, the ones in a wait with no deadline that nothing woke.
     waiting_forever: usize,
+    /// The program's count, which these two are also added to.
+    group: Group,
 }
 
 impl Tasks {
@@ -129,8 +131,28 @@ impl Tasks {
     fn stop_waiting_forever(&mut self, t: &Thread) {
         if t.forever.swap(false, Ordering::AcqRel) {
             self.waiting_forever -= 1;
+            self.group.fetch_sub(ONE_WAITING, Ordering::AcqRel);
         }
     }
+}
+
+/// A program's processes (the one the runner loaded and every process made
+/// below it) share one count: their started, not yet reaped threads (high
+/// half) and how many of those wait with no deadline (low half), in one
+/// word so that one load sees both at one instant. Only these processes can
+/// hold each other's objects (programs share no handle), so only they can
+/// wake each other.
+pub type Group = Arc<AtomicU64>;
+const ONE_RUNNING: u64 = 1 << 32;
+const ONE_WAITING: u64 = 1;
+
+/// Whether every thread of the group waits with no deadline: then nothing
+/// can wake any of them (only a running thread, or a process's end, wakes a
+/// waiter; a process's last thread leaves the count only once its end has
+/// been signalled).
+fn nobody_can_wake(group: &AtomicU64) -> bool {
+    let v = group.load(Ordering::Acquire);
+    v >> 32 == v & 0xffff_ffff
 }
 
 crate::kernel_object!(Process, obj_type::PROCESS, Rights::DEFAULT_PROCESS);
@@ -244,7 +266,7 @@ impl Process {
             ROOT_VMAR_BASE,
             ROOT_VMAR_SIZE,
         );
-        let process = Self::new(name, aspace, job.clone(), body, true);
+        let process = Self::new(name, aspace, job.clone(), body, true, Group::default());
         job.add_process(&process)?;
         let root_handle = process.add_handle(root, Rights::ROOT_VMAR)?;
         let start = StartState {
@@ -262,6 +284,7 @@ impl Process {
         job: Arc<Job>,
         body: fn(&Thread),
         counted: bool,
+        group: Group,
     ) -> Arc<Self> {
         if counted {
             LIVE.fetch_add(1, Ordering::Relaxed);
@@ -278,6 +301,7 @@ impl Process {
                 unstarted: Vec::new(),
                 running: 0,
                 waiting_forever: 0,
+                group,
             }),
             end: Mutex::new(None),
             deadline: AtomicU64::new(u64::MAX),
@@ -307,7 +331,8 @@ impl Process {
             ROOT_VMAR_BASE,
             ROOT_VMAR_SIZE,
         );
-        let process = Self::new(name, aspace, job.clone(), body, false);
+        let group = creator.tasks.lock().group.clone();
+        let process = Self::new(name, aspace, job.clone(), body, false, group);
         process.set_time_limit(creator.deadline(), creator.time_limit_seconds());
         job.add_process(&process)?;
         Ok((process, root))
@@ -378,6 +403,7 @@ impl Process {
         }
         tasks.phase = Phase::Running;
         tasks.running += 1;
+        tasks.group.fetch_add(ONE_RUNNING, Ordering::AcqRel);
         tasks.threads.push(t.arc());
         tasks.unstarted.retain(|w| !core::ptr::eq(w.as_ptr(), t));
         Ok(())
@@ -571,9 +597,11 @@ impl Process {
     /// says something already ended that wait (looked at under the task
     /// lock, which wakers take to leave the count, so a wake-up either is
     /// seen here or comes after and takes the thread out again). If every
-    /// thread of the process now waits so, nothing can ever wake them (no
-    /// other process holds its objects: handles cannot be sent yet), and it
-    /// is killed.
+    /// thread of the process now waits so, and so does every thread of
+    /// every other process (any of which could hold the process's objects),
+    /// nothing can ever wake them, and it is killed. When other processes
+    /// still run, the runner looks again as they end
+    /// ([`Self::check_blocked_forever`]).
     pub(crate) fn wait_forever(&self, t: &Thread, woken: &dyn Fn() -> bool) {
         let all = {
             let mut tasks = self.tasks.lock();
@@ -582,8 +610,9 @@ impl Process {
             }
             if !t.forever.swap(true, Ordering::AcqRel) {
                 tasks.waiting_forever += 1;
+                tasks.group.fetch_add(ONE_WAITING, Ordering::AcqRel);
             }
-            tasks.waiting_forever == tasks.running
+            tasks.waiting_forever == tasks.running && nobody_can_wake(&tasks.group)
         };
         if all {
             t.kill(
@@ -592,6 +621,26 @@ impl Process {
                     "blocked forever: every thread waits with no deadline for what none of them can do",
                 ),
             );
+        }
+    }
+
+    /// Kills the process as blocked forever if every thread of it, and of
+    /// every other process, waits with no deadline (the runner asks as
+    /// processes end).
+    pub fn check_blocked_forever(&self) {
+        let stuck = {
+            let tasks = self.tasks.lock();
+            tasks.running > 0
+                && tasks.waiting_forever == tasks.running
+                && nobody_can_wake(&tasks.group)
+        };
+        if stuck {
+            self.kill(Stop::Kill(
+                Some(FaultKind::BlockedForever),
+                String::from(
+                    "blocked forever: every thread waits with no deadline for what no thread anywhere can do",
+                ),
+            ));
         }
     }
 
@@ -608,9 +657,12 @@ impl Process {
             tasks.threads.retain(|x| !core::ptr::eq(Arc::as_ptr(x), t));
             tasks.running -= 1;
             if tasks.running == 0 {
+                // Still counted in EVERYONE until the end is signalled:
+                // waiters elsewhere may be waiting for exactly that.
                 (true, self.mark_dead(&mut tasks), false)
             } else {
-                let all = tasks.waiting_forever == tasks.running;
+                tasks.group.fetch_sub(ONE_RUNNING, Ordering::AcqRel);
+                let all = tasks.waiting_forever == tasks.running && nobody_can_wake(&tasks.group);
                 (false, Vec::new(), all)
             }
         };
@@ -623,6 +675,10 @@ impl Process {
         }
         if ended {
             self.finish(orphans);
+            let group = self.tasks.lock().group.clone();
+            group.fetch_sub(ONE_RUNNING, Ordering::AcqRel);
+            // The runner looks at who is left.
+            crate::sched::kick(0);
         }
     }
 

@@ -8,10 +8,11 @@
 #![no_std]
 #![no_main]
 
-use el0_tests::process::{soon, LAUNCH_MAGIC};
+use el0_tests::process::LAUNCH_MAGIC;
 use el0_tests::{assert_err, assert_no_leak, close, dup, vmo, zx, PAGE};
 use zx::elf::{self, LoadError};
 use zx::process::{initrd_file, job_create, process_info};
+use zx::ZX_TIME_INFINITE;
 use zx::{info_process_flags, rights, signals, Handle, ZxStatus};
 
 const CODE: u64 = 77;
@@ -50,7 +51,13 @@ fn launch() {
     el0_tests::write(boot, &CODE.to_le_bytes(), 0);
     let mine = dup(boot, rights::SAME_RIGHTS);
     assert_eq!(loaded.start(boot, LAUNCH_MAGIC as usize), Ok(()));
-    let (s, _) = zx::object_wait_one(loaded.process, signals::PROCESS_TERMINATED, soon());
+    // With no deadline, as a launcher waits: the child's threads can still
+    // run, so the parent is not blocked forever.
+    let (s, _) = zx::object_wait_one(
+        loaded.process,
+        signals::PROCESS_TERMINATED,
+        ZX_TIME_INFINITE,
+    );
     assert_eq!(s, Ok(()), "the child ends");
     let info = process_info(loaded.process).expect("ZX_INFO_PROCESS");
     assert_eq!(info.return_code, CODE as i64, "the child's exit code");
