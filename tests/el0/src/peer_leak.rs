@@ -31,10 +31,15 @@ pub const SLACK: u64 = 1024;
 /// receive buffer the body filled, far more than this.
 pub const THREAD_SLACK: u64 = 16 * 1024;
 
-fn heap_used() -> (u64, u64) {
+/// Kernel heap bytes in use, programs running, programs loaded so far.
+fn heap_used() -> (u64, u64, u64) {
     zx::nanosleep(zx::deadline_after(2_000_000));
     let s = zx::kernel_stats();
-    (s[stats::HEAP_USED_BYTES], s[stats::LIVE_PROCESSES])
+    (
+        s[stats::HEAP_USED_BYTES],
+        s[stats::LIVE_PROCESSES],
+        s[stats::PROGRAMS_LOADED],
+    )
 }
 
 /// Runs `f` once, then `REPEATS` times checking that pages, VMOs and (to
@@ -51,15 +56,17 @@ pub fn check_threads(what: &str, f: impl Fn()) {
 
 fn check_runs(what: &str, repeats: usize, slack: u64, f: impl Fn()) {
     f();
-    let (before, others_before) = heap_used();
+    let (before, others_before, loaded_before) = heap_used();
     assert_no_leak(what, || {
         for _ in 0..repeats {
             f();
         }
     });
-    let (after, others_after) = heap_used();
-    if others_before.max(others_after) > 1 {
-        return; // Other programs run (el0.parallel): their heap use mixes in.
+    let (after, others_after, loaded_after) = heap_used();
+    if others_before.max(others_after) > 1 || loaded_before != loaded_after {
+        // Other programs run, or ran meanwhile (el0.parallel): their heap
+        // use mixes in.
+        return;
     }
     assert!(
         after.abs_diff(before) <= slack,
