@@ -250,6 +250,28 @@ fn report(t: &Thread, actual: UserOut<usize>, done: u64) -> SysResult {
     Ok(user::write(t, actual, &(done as usize))?)
 }
 
+/// The common course of the four transfers: the stream and its vectors
+/// (`right` needed), their total length, then `moved(stream, vectors,
+/// total)` unless there is nothing to move, and the bytes moved reported
+/// through `actual`.
+fn transfer(
+    t: &Thread,
+    h: Handle,
+    vectors: u64,
+    count: usize,
+    right: Rights,
+    actual: UserOut<usize>,
+    moved: impl FnOnce(&Arc<StreamObject>, Vectors, u64) -> Result<u64, ZxStatus>,
+) -> SysResult {
+    let (stream, vectors) = target(t, h, vectors, count, right)?;
+    let total = vectors.total(t)?;
+    if total == 0 {
+        return report(t, actual, 0);
+    }
+    let done = moved(&stream, vectors, total)?;
+    report(t, actual, done)
+}
+
 pub fn stream_writev(
     t: &Thread,
     h: Handle,
@@ -261,20 +283,23 @@ pub fn stream_writev(
     if options & !stream_opt::APPEND != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let (stream, vectors) = target(t, h, vectors.addr(), count, Rights::WRITE)?;
-    let total = vectors.total(t)?;
-    if total == 0 {
-        return report(t, actual, 0);
-    }
-    let done = if options & stream_opt::APPEND != 0 || stream.is_append() {
-        append(t, &stream, vectors, total)?
-    } else {
-        let mut seek = stream.seek();
-        let done = write_at(t, &stream, vectors, total, *seek)?;
-        *seek += done;
-        done
-    };
-    report(t, actual, done)
+    transfer(
+        t,
+        h,
+        vectors.addr(),
+        count,
+        Rights::WRITE,
+        actual,
+        |stream, vectors, total| {
+            if options & stream_opt::APPEND != 0 || stream.is_append() {
+                return append(t, stream, vectors, total);
+            }
+            let mut seek = stream.seek();
+            let done = write_at(t, stream, vectors, total, *seek)?;
+            *seek += done;
+            Ok(done)
+        },
+    )
 }
 
 pub fn stream_writev_at(
@@ -289,13 +314,15 @@ pub fn stream_writev_at(
     if options != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let (stream, vectors) = target(t, h, vectors.addr(), count, Rights::WRITE)?;
-    let total = vectors.total(t)?;
-    if total == 0 {
-        return report(t, actual, 0);
-    }
-    let done = write_at(t, &stream, vectors, total, offset)?;
-    report(t, actual, done)
+    transfer(
+        t,
+        h,
+        vectors.addr(),
+        count,
+        Rights::WRITE,
+        actual,
+        |stream, vectors, total| write_at(t, stream, vectors, total, offset),
+    )
 }
 
 pub fn stream_readv(
@@ -309,16 +336,20 @@ pub fn stream_readv(
     if options != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let (stream, vectors) = target(t, h, vectors.addr(), count, Rights::READ)?;
-    let total = vectors.total(t)?;
-    if total == 0 {
-        return report(t, actual, 0);
-    }
-    let mut seek = stream.seek();
-    let done = read_at(t, &stream, vectors, total, *seek)?;
-    *seek += done;
-    drop(seek);
-    report(t, actual, done)
+    transfer(
+        t,
+        h,
+        vectors.addr(),
+        count,
+        Rights::READ,
+        actual,
+        |stream, vectors, total| {
+            let mut seek = stream.seek();
+            let done = read_at(t, stream, vectors, total, *seek)?;
+            *seek += done;
+            Ok(done)
+        },
+    )
 }
 
 pub fn stream_readv_at(
@@ -333,13 +364,15 @@ pub fn stream_readv_at(
     if options != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let (stream, vectors) = target(t, h, vectors.addr(), count, Rights::READ)?;
-    let total = vectors.total(t)?;
-    if total == 0 {
-        return report(t, actual, 0);
-    }
-    let done = read_at(t, &stream, vectors, total, offset)?;
-    report(t, actual, done)
+    transfer(
+        t,
+        h,
+        vectors.addr(),
+        count,
+        Rights::READ,
+        actual,
+        |stream, vectors, total| read_at(t, stream, vectors, total, offset),
+    )
 }
 
 /// Needs READ or WRITE (either).
