@@ -32,19 +32,25 @@ const KNOWN: u32 = PERMS
 const DEFINED: u32 =
     KNOWN & !vm_opt::ALIGN_MASK | vm_opt::COMPACT | CAN_MAP | vm_opt::PERM_READ_IF_XOM_UNSUPPORTED;
 
-/// The rights a handle needs for the requested permissions.
-fn rights_for(options: u32) -> Rights {
+/// READ, WRITE and EXECUTE, as many as asked for.
+fn rwx_rights(read: bool, write: bool, execute: bool) -> Rights {
     let mut r = Rights::NONE;
-    if options & vm_opt::PERM_READ != 0 {
-        r |= Rights::READ;
-    }
-    if options & vm_opt::PERM_WRITE != 0 {
-        r |= Rights::WRITE;
-    }
-    if options & vm_opt::PERM_EXECUTE != 0 {
-        r |= Rights::EXECUTE;
+    for (wanted, right) in [
+        (read, Rights::READ),
+        (write, Rights::WRITE),
+        (execute, Rights::EXECUTE),
+    ] {
+        if wanted {
+            r |= right;
+        }
     }
     r
+}
+
+/// The rights a handle needs for the requested permissions.
+fn rights_for(options: u32) -> Rights {
+    let p = perms_of(options);
+    rwx_rights(p.read, p.write, p.execute)
 }
 
 /// The `ZX_VM_PERM_*` bits as page permissions.
@@ -266,17 +272,16 @@ pub fn vmar_allocate(
     addr_out: UserOut<usize>,
 ) -> SysResult {
     let (offset, size) = (offset as u64, size as u64);
-    let mut needed = Rights::NONE;
-    for (cap, right) in [
-        (vm_opt::CAN_MAP_READ, Rights::READ),
-        (vm_opt::CAN_MAP_WRITE, Rights::WRITE),
-        (vm_opt::CAN_MAP_EXECUTE, Rights::EXECUTE),
-    ] {
-        if options & cap != 0 {
-            needed |= right;
-        }
-    }
-    let (parent, _) = t.process.get::<VmarObject>(parent_h, needed)?;
+    let caps = Caps {
+        read: options & vm_opt::CAN_MAP_READ != 0,
+        write: options & vm_opt::CAN_MAP_WRITE != 0,
+        execute: options & vm_opt::CAN_MAP_EXECUTE != 0,
+        specific: options & vm_opt::CAN_MAP_SPECIFIC != 0,
+        compact: options & vm_opt::COMPACT != 0,
+    };
+    // What the region may map, the parent's handle must allow.
+    let can_map = rwx_rights(caps.read, caps.write, caps.execute);
+    let (parent, _) = t.process.get::<VmarObject>(parent_h, can_map)?;
     if options & !vm_opt::ALIGN_MASK & !DEFINED != 0 {
         return Err(ZxStatus::InvalidArgs);
     }
@@ -291,13 +296,6 @@ pub fn vmar_allocate(
     if size == 0 {
         return Err(ZxStatus::InvalidArgs);
     }
-    let caps = Caps {
-        read: options & vm_opt::CAN_MAP_READ != 0,
-        write: options & vm_opt::CAN_MAP_WRITE != 0,
-        execute: options & vm_opt::CAN_MAP_EXECUTE != 0,
-        specific: options & vm_opt::CAN_MAP_SPECIFIC != 0,
-        compact: options & vm_opt::COMPACT != 0,
-    };
     if !caps.rwx_within(&parent_caps) {
         return Err(ZxStatus::AccessDenied);
     }
@@ -337,16 +335,7 @@ pub fn vmar_allocate(
     crate::heap::ensure_headroom()?;
     let (id, base) = parent.aspace.allocate(parent.id, size, caps, placement)?;
     let child = VmarObject::new(parent.aspace.clone(), id, base, size);
-    let mut rights = Rights::DEFAULT_VMAR;
-    for (has, right) in [
-        (caps.read, Rights::READ),
-        (caps.write, Rights::WRITE),
-        (caps.execute, Rights::EXECUTE),
-    ] {
-        if has {
-            rights |= right;
-        }
-    }
+    let rights = Rights::DEFAULT_VMAR | can_map;
     let given = t.process.add_handle(child, rights).and_then(|h| {
         user::give_handle(t, child_out, h)?;
         if let Err(e) = user::write(t, addr_out, &(base as usize)) {
