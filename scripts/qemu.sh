@@ -17,7 +17,7 @@
 #                       then writes one /memory node per NUMA node, laid out
 #                       from 0x40000000 in order; CPU 0 is in node 0
 #   --smp N             cores (default 4, as on a Raspberry Pi 4; the kernel
-#                       brings every core online, where it idles: no scheduler yet)
+#                       schedules threads on every one)
 #   --gic 2|3           virt: the GIC version (-M virt,gic-version=N; default
 #                       QEMU's: 2 for up to 8 cores, 3 for more)
 #   --gdb               start halted and wait for a debugger: QEMU's gdb stub

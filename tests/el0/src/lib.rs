@@ -835,9 +835,24 @@ pub fn thread_state(h: Handle) -> u32 {
 
 /// Waits until thread `h` is in `state` (as Zircon's own tests wait for a
 /// thread to block), checking every 100 us; the kernel's time limit for
-/// the program bounds it.
+/// the program bounds it. A thread that ends first fails the test at once
+/// (it will never get there).
 pub fn wait_for_thread_state(h: Handle, state: u32) {
-    while thread_state(h) != state {
-        zx::nanosleep(zx::deadline_after(100_000));
+    let reached = wait_for_thread_state_or_end(h, state);
+    assert_eq!(
+        reached, state,
+        "the thread ended before it reached state {state:#x}"
+    );
+}
+
+/// Waits until thread `h` is in `state` or has ended
+/// (`ZX_THREAD_STATE_DEAD`), and says which: for a thread whose wait may
+/// finish on its own (a deadline) before this thread looks.
+pub fn wait_for_thread_state_or_end(h: Handle, state: u32) -> u32 {
+    loop {
+        match thread_state(h) {
+            s if s == state || s == zx::thread_state::DEAD => return s,
+            _ => zx::nanosleep(zx::deadline_after(100_000)),
+        }
     }
 }
