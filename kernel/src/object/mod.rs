@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod event;
 pub mod eventpair;
+pub mod exception;
 pub mod handle;
 pub mod peer;
 pub mod port;

@@ -7,7 +7,7 @@
 use super::{user, SysResult};
 use crate::object::channel::Channel;
 use crate::object::downcast;
-use crate::task::exception::Exception;
+use crate::object::exception::Exception;
 use crate::task::{Job, Process, Thread};
 use crate::vm::fastcopy::{record_as_bytes, record_as_bytes_mut};
 use alloc::sync::Arc;
@@ -78,8 +78,7 @@ pub fn task_create_exception_channel(
 /// `zx_exception_get_thread`: the thread that raised the exception.
 pub fn exception_get_thread(t: &Thread, handle: Handle, out: UserOut<Handle>) -> SysResult {
     let (exception, _) = t.process.get::<Exception>(handle, Rights::NONE)?;
-    let (thread, rights) = exception.thread();
-    let h = t.process.add_handle(thread, rights)?;
+    let h = t.process.add_entry(exception.thread())?;
     user::give_handle(t, out, h)
 }
 
@@ -87,8 +86,7 @@ pub fn exception_get_thread(t: &Thread, handle: Handle, out: UserOut<Handle>) ->
 /// thread's channel).
 pub fn exception_get_process(t: &Thread, handle: Handle, out: UserOut<Handle>) -> SysResult {
     let (exception, _) = t.process.get::<Exception>(handle, Rights::NONE)?;
-    let (process, rights) = exception.process()?;
-    let h = t.process.add_handle(process, rights)?;
+    let h = t.process.add_entry(exception.process()?)?;
     user::give_handle(t, out, h)
 }
 

@@ -8,8 +8,8 @@
 //! Locks: a job's children lock is taken alone; processes are killed after
 //! it is released.
 
-use super::exception::{self, Exceptionate};
 use super::process::{Process, Stop};
+use crate::object::exception::Exceptionate;
 use crate::object::ObjectBase;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -59,7 +59,7 @@ impl Job {
                 jobs: Vec::new(),
                 processes: Vec::new(),
             }),
-            exceptionate: Exceptionate::new(exception::JOB),
+            exceptionate: Exceptionate::new(zx_abi::exception::CHANNEL_TYPE_JOB),
             debuggers: Mutex::new(Vec::new()),
         }
     }

@@ -17,12 +17,12 @@
 //! object's signal lock (a waiter woken there leaves the forever count);
 //! under it only run-queue locks are taken.
 
-use super::exception::{self, Exceptionate};
 use super::job::Job;
 use super::thread::Thread;
 use crate::elf::{Elf, ElfError};
 use crate::manifest::FaultKind;
 use crate::memory::FRAMES;
+use crate::object::exception::Exceptionate;
 use crate::object::handle::Entry;
 use crate::object::vmar::VmarObject;
 use crate::object::{HandleTable, ObjectBase, ObjectRef, ObjectType};
@@ -315,8 +315,8 @@ impl Process {
             job,
             counted,
             start_time: AtomicI64::new(0),
-            exceptionate: Exceptionate::new(exception::PROCESS),
-            debug_exceptionate: Exceptionate::new(exception::DEBUGGER),
+            exceptionate: Exceptionate::new(zx_abi::exception::CHANNEL_TYPE_PROCESS),
+            debug_exceptionate: Exceptionate::new(zx_abi::exception::CHANNEL_TYPE_DEBUGGER),
         })
     }
 

@@ -9,10 +9,10 @@
 //! it stops; the scheduler that ran it last reaps it: its kernel stack is
 //! freed, `ZX_THREAD_TERMINATED` asserted, and the process told.
 
-use super::exception::{self, Exceptionate, Stopped};
 use super::kstack::KernelStack;
 use super::process::{Process, Stop};
 use crate::manifest::FaultKind;
+use crate::object::exception::{ExceptionWaiter, Exceptionate};
 use crate::object::ObjectBase;
 use crate::sched::{self, park::Park, Switch};
 use alloc::string::String;
@@ -90,6 +90,24 @@ unsafe impl Sync for Thread {}
 
 crate::kernel_object!(Thread, obj_type::THREAD, Rights::DEFAULT_THREAD);
 
+/// A thread stopped in an exception, as debuggers see it (see
+/// `crate::task::exception`).
+pub struct Stopped {
+    pub report: zx_abi::ExceptionReport,
+    /// The kind of channel whose answer it waits for (0: none yet).
+    pub channel_kind: u32,
+    pub regs: zx_abi::GeneralRegs,
+    /// `zx_thread_write_state` changed `regs`.
+    pub regs_written: bool,
+}
+
+/// An exception the thread waits on was answered.
+impl ExceptionWaiter for Thread {
+    fn answered(&self) {
+        self.wake();
+    }
+}
+
 impl Thread {
     /// A new thread of `process`, not started.
     pub fn new(
@@ -118,7 +136,7 @@ impl Thread {
             blocked: AtomicU32::new(0),
             body,
             forever: AtomicBool::new(false),
-            exceptionate: Exceptionate::new(exception::THREAD),
+            exceptionate: Exceptionate::new(zx_abi::exception::CHANNEL_TYPE_THREAD),
             stopped: Mutex::new(None),
             exception_channel: AtomicU32::new(0),
             initial: AtomicBool::new(false),
