@@ -1948,7 +1948,10 @@ impl Fuzz {
         }
         let a = [h.value as u64, options as u64, offset, size, out, 0, 0, 0];
         let r = self.issue(Call::vmo_create_child, sys::VMO_CREATE_CHILD, a, exp);
-        if r == 0 {
+        if r == 0 && options & child_opt::REFERENCE != 0 {
+            // Stray bits may make a reference (0x40, random options).
+            self.adopt_reference(h, options, &a, out);
+        } else if r == 0 {
             let new = self.new_handle_at(Call::vmo_create_child, &a, out);
             let Some(rounded) = zx::vmo_round_size(size) else {
                 self.mismatch(
@@ -2045,27 +2048,33 @@ impl Fuzz {
         let a = [h.value as u64, options as u64, offset, size, out, 0, 0, 0];
         let ret = self.issue(Call::vmo_create_child, sys::VMO_CREATE_CHILD, a, exp);
         if ret == 0 {
-            let new = self.new_handle_at(Call::vmo_create_child, &a, out);
-            let Who::Live(i) = h.who else {
-                self.mismatch(
-                    Call::vmo_create_child,
-                    &a,
-                    format_args!("a reference of something not a live VMO"),
-                );
-            };
-            // The parent handle's rights minus RESIZE plus the property
-            // rights; RESIZE only if asked for; no WRITE added.
-            let mut granted =
-                (self.rights_of(h) & !rights::RESIZE) | rights::GET_PROPERTY | rights::SET_PROPERTY;
-            if options & child_opt::RESIZABLE != 0 {
-                granted |= rights::RESIZE;
-            }
-            if options & child_opt::NO_WRITE != 0 {
-                granted &= !rights::WRITE;
-            }
-            let obj = self.held(i).obj;
-            self.add_handle(new, obj, granted);
+            self.adopt_reference(h, options, &a, out);
         }
+    }
+
+    /// Records the reference a successful `zx_vmo_create_child` of `h`
+    /// with `options` left at `out`: a handle to the parent's model object.
+    fn adopt_reference(&mut self, h: Picked, options: u32, a: &[u64; 8], out: u64) {
+        let new = self.new_handle_at(Call::vmo_create_child, a, out);
+        let Who::Live(i) = h.who else {
+            self.mismatch(
+                Call::vmo_create_child,
+                a,
+                format_args!("a reference of something not a live VMO"),
+            );
+        };
+        // The parent handle's rights minus RESIZE plus the property
+        // rights; RESIZE only if asked for; no WRITE added.
+        let mut granted =
+            (self.rights_of(h) & !rights::RESIZE) | rights::GET_PROPERTY | rights::SET_PROPERTY;
+        if options & child_opt::RESIZABLE != 0 {
+            granted |= rights::RESIZE;
+        }
+        if options & child_opt::NO_WRITE != 0 {
+            granted &= !rights::WRITE;
+        }
+        let obj = self.held(i).obj;
+        self.add_handle(new, obj, granted);
     }
 
     fn vmo_replace_as_executable(&mut self) {
