@@ -7,7 +7,8 @@
 //! gets `ZX_RIGHT_RESIZE`, and only a resizable parent may be asked for
 //! one); the rights; `ZX_INFO_VMO` (not a copy-on-write clone, the parent's
 //! koid, the shared size, nothing attributed to the reference, even with
-//! the parent gone) and `ZX_INFO_PROCESS_VMOS`; the documented errors;
+//! the parent gone), `ZX_INFO_PROCESS_VMOS` and `ZX_INFO_PROCESS_MAPS`;
+//! the documented errors;
 //! snapshots, slices and streams of a reference; closing parent and
 //! reference in both orders (with a mapping and nested references) with no
 //! page, VMO or heap byte left; and four threads racing through the
@@ -26,8 +27,8 @@ use el0_tests::{
 };
 use zx::stream::{self, vmo_get_stream_size, vmo_set_stream_size};
 use zx::{
-    cache_policy, child_opt as c, rights, stats, stream_opt, topic, vmo_op as op, vmo_opt, Handle,
-    InfoVmo, ZxStatus,
+    cache_policy, child_opt as c, maps_type, rights, stats, stream_opt, topic, vmo_op as op,
+    vmo_opt, Handle, InfoMaps, InfoVmo, ZxStatus,
 };
 
 const P: u64 = PAGE as u64;
@@ -435,6 +436,18 @@ fn process_vmos() -> ([InfoVmo; 32], usize) {
     (out, actual)
 }
 
+fn process_maps() -> ([InfoMaps; 32], usize) {
+    let mut out = [InfoMaps::default(); 32];
+    let (actual, avail) = zx::object_get_info(
+        zx::process_self(),
+        topic::PROCESS_MAPS,
+        pod_slice_bytes_mut(&mut out),
+    )
+    .expect("PROCESS_MAPS");
+    assert_eq!(actual, avail, "every record fits");
+    (out, actual)
+}
+
 fn info(root: Handle) {
     assert_no_leak("info", || {
         let parent = vmo(2 * P, 0);
@@ -486,6 +499,20 @@ fn info(root: Handle) {
             .find(|v| v.koid == ri.koid && v.flags & f::VIA_MAPPING != 0)
             .expect("the reference listed by mapping");
         assert_eq!((rm.committed_bytes, rm.num_mappings), (0, 1));
+        // PROCESS_MAPS: a mapping of the reference is attributed nothing,
+        // one of the parent its pages.
+        let mp = Mapping::new(root, parent, PAGE, RW);
+        let (maps, n) = process_maps();
+        let mapping_of = |k: u64| {
+            maps[..n]
+                .iter()
+                .find(|e| e.r#type == maps_type::MAPPING && e.mapping.vmo_koid == k)
+                .map(|e| (e.mapping.committed_bytes, e.mapping.committed_private_bytes))
+                .expect("the mapping listed")
+        };
+        assert_eq!(mapping_of(ri.koid), (0, 0), "a mapping of the reference");
+        assert_eq!(mapping_of(pi.koid), (P, P), "a mapping of the parent");
+        mp.unmap();
         m.unmap();
 
         // The parent gone: still nothing attributed, still its pages.
