@@ -561,6 +561,28 @@ fn children_of_a_reference() {
         assert_eq!((read_byte(parent, 0), read_byte(r, 0)), (0xee, 0xee));
         close(slice);
 
+        // A reference of a snapshot is that snapshot's pages: its writes
+        // stay out of the snapshot's parent, and it cannot decommit (as the
+        // snapshot cannot).
+        let snap = child(parent, c::SNAPSHOT, 0, P);
+        let rs = reference(snap, 0);
+        write(rs, &[0x12], 0);
+        assert_eq!(read_byte(snap, 0), 0x12, "written into the snapshot");
+        assert_eq!(read_byte(parent, 0), 0xee, "not into its parent");
+        assert_err(
+            op_range(rs, op::DECOMMIT, 0, P),
+            ZxStatus::NotSupported,
+            "DECOMMIT through a reference of a snapshot",
+        );
+        assert_eq!(
+            vmo_info(rs).flags & f::IS_COW_CLONE,
+            0,
+            "the reference is no clone"
+        );
+        close(snap);
+        assert_eq!(read_byte(rs, 0), 0x12, "the snapshot outlives its handle");
+        close(rs);
+
         // A slice of a reference of a resizable VMO is refused as one of
         // the VMO itself would be.
         let resizable = vmo(P, vmo_opt::RESIZABLE);
