@@ -91,6 +91,18 @@ impl Rights {
     /// `ZX_DEFAULT_PORT_RIGHTS` (ports): BASIC without WAIT (a port is not
     /// waitable), and IO.
     pub const DEFAULT_PORT: Self = Self::BASIC.difference(Self::WAIT).union(Self::IO);
+    /// `ZX_DEFAULT_EXCEPTION_RIGHTS`: TRANSFER, the property rights and
+    /// INSPECT (no DUPLICATE: one handle resolves the exception).
+    pub const DEFAULT_EXCEPTION: Self = Self::TRANSFER.union(Self::PROPERTY).union(Self::INSPECT);
+    /// What `zx_task_create_exception_channel` leaves on the user's end:
+    /// exception channels are read-only to user code.
+    pub const EXCEPTION_CHANNEL: Self = Self::TRANSFER.union(Self::WAIT).union(Self::READ);
+    /// What a task handle needs to create an exception channel (a job or
+    /// a process also needs ENUMERATE).
+    pub const CREATE_EXCEPTION_CHANNEL: Self = Self::INSPECT
+        .union(Self::DUPLICATE)
+        .union(Self::TRANSFER)
+        .union(Self::MANAGE_THREAD);
     // Processes and jobs.
     /// `ZX_DEFAULT_JOB_RIGHTS`.
     pub const DEFAULT_JOB: Self = Self::BASIC
@@ -347,6 +359,8 @@ pub mod rights {
     pub const DEFAULT_JOB: u32 = Rights::DEFAULT_JOB.bits();
     // Channels.
     pub const DEFAULT_CHANNEL: u32 = Rights::DEFAULT_CHANNEL.bits();
+    // Exceptions.
+    pub const DEFAULT_EXCEPTION: u32 = Rights::DEFAULT_EXCEPTION.bits();
 }
 
 /// `zx_signals_t` bits as plain values.

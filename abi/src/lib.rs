@@ -101,6 +101,8 @@ pub mod obj_type {
     pub const STREAM: u32 = 31;
     // Sockets and event pairs.
     pub const SOCKET: u32 = 14;
+    // Exceptions.
+    pub const EXCEPTION: u32 = 29;
 }
 
 /// `zx_object_get/set_property` properties.
@@ -112,6 +114,10 @@ pub mod prop {
     // Sockets: `size_t` thresholds for `ZX_SOCKET_READ/WRITE_THRESHOLD`.
     pub const SOCKET_RX_THRESHOLD: u32 = 12;
     pub const SOCKET_TX_THRESHOLD: u32 = 13;
+    // Exceptions: a `u32`, `ZX_EXCEPTION_STATE_*` and
+    // `ZX_EXCEPTION_STRATEGY_*`.
+    pub const EXCEPTION_STATE: u32 = 16;
+    pub const EXCEPTION_STRATEGY: u32 = 18;
 }
 
 /// `zx_object_get_info` topics.
@@ -141,6 +147,10 @@ pub mod topic {
     pub const SOCKET: u32 = 22;
     // Streams: `zx_info_stream_t`.
     pub const STREAM: u32 = 26;
+    // Exceptions: `zx_exception_report_t` of a thread in an exception, in
+    // its first layout (32 bytes, no synthetic code) and the current one.
+    pub const THREAD_EXCEPTION_REPORT_V1: u32 = 11;
+    pub const THREAD_EXCEPTION_REPORT: u32 = 0x1000_000b;
 }
 
 /// Streams: `zx_stream_create` modes, the `zx_stream_writev` option and
@@ -213,9 +223,59 @@ pub mod thread_state {
     pub const BLOCKED_WAIT_ONE: u32 = 0x0603;
     pub const BLOCKED_WAIT_MANY: u32 = 0x0703;
     // Channels: a thread in `zx_channel_call`.
-    pub const BLOCKED_CHANNEL: u32 = 0x0103;
+    pub const BLOCKED_CHANNEL: u32 = 0x0503;
+    // Exceptions: a thread waiting for a handler's answer.
+    pub const BLOCKED_EXCEPTION: u32 = 0x0103;
     // Ports.
     pub const BLOCKED_PORT: u32 = 0x0403;
+}
+
+/// Exceptions: types (`zx_excp_type_t`), channel options and kinds, the
+/// states and strategies of `ZX_PROP_EXCEPTION_*`, and
+/// `zx_thread_read_state`'s kinds.
+pub mod exception {
+    // Architectural exceptions.
+    pub const GENERAL: u32 = 0x008;
+    /// The fault's status is the report's `synth_code`.
+    pub const FATAL_PAGE_FAULT: u32 = 0x108;
+    pub const UNDEFINED_INSTRUCTION: u32 = 0x208;
+    pub const SW_BREAKPOINT: u32 = 0x308;
+    pub const HW_BREAKPOINT: u32 = 0x408;
+    pub const UNALIGNED_ACCESS: u32 = 0x508;
+    /// Set in every synthetic type.
+    pub const SYNTH: u32 = 0x8000;
+    /// Sent to a process's debugger channel only.
+    pub const THREAD_STARTING: u32 = 0x008 | SYNTH;
+    pub const THREAD_EXITING: u32 = 0x108 | SYNTH;
+    pub const POLICY_ERROR: u32 = 0x208 | SYNTH;
+    /// Sent to job debugger channels only.
+    pub const PROCESS_STARTING: u32 = 0x308 | SYNTH;
+
+    /// `ZX_EXCEPTION_CHANNEL_DEBUGGER` (`zx_task_create_exception_channel`).
+    pub const CHANNEL_DEBUGGER: u32 = 1;
+    /// `ZX_EXCEPTION_CHANNEL_TYPE_*` (`zx_info_thread_t`).
+    pub const CHANNEL_TYPE_NONE: u32 = 0;
+    pub const CHANNEL_TYPE_DEBUGGER: u32 = 1;
+    pub const CHANNEL_TYPE_THREAD: u32 = 2;
+    pub const CHANNEL_TYPE_PROCESS: u32 = 3;
+    pub const CHANNEL_TYPE_JOB: u32 = 4;
+    pub const CHANNEL_TYPE_JOB_DEBUGGER: u32 = 5;
+    /// `ZX_EXCEPTION_CHANNEL_JOB_DEBUGGER_MAX_COUNT`.
+    pub const JOB_DEBUGGER_MAX_COUNT: usize = 32;
+
+    /// `ZX_EXCEPTION_STATE_*`: what closing the exception does.
+    pub const STATE_TRY_NEXT: u32 = 0;
+    pub const STATE_HANDLED: u32 = 1;
+    pub const STATE_THREAD_EXIT: u32 = 2;
+    /// `ZX_EXCEPTION_STRATEGY_*` (set only through a process debugger's
+    /// exception).
+    pub const STRATEGY_FIRST_CHANCE: u32 = 0;
+    pub const STRATEGY_SECOND_CHANCE: u32 = 1;
+
+    /// `ZX_THREAD_STATE_GENERAL_REGS` (`zx_thread_read_state` kinds).
+    pub const THREAD_STATE_GENERAL_REGS: u32 = 0;
+    /// The bits of `cpsr` a debugger may change (NZCV); the rest stay.
+    pub const CPSR_USER_FLAGS: u64 = 0xf000_0000;
 }
 
 /// Ports: `zx_port_create` options, `zx_object_wait_async` options, packet

@@ -591,3 +591,103 @@ impl Record for HandleDisposition {}
 impl Record for HandleInfo {}
 impl Record for ChannelCallArgs {}
 impl Record for ChannelCallEtcArgs {}
+
+/// Exceptions: `zx_exception_info_t`, the bytes of the message an
+/// exception channel carries (with the exception's handle).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExceptionInfo {
+    pub pid: u64,
+    pub tid: u64,
+    /// `zx_excp_type_t` (see `exception`).
+    pub type_: u32,
+    pub padding1: [u8; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<ExceptionInfo>() == 24);
+
+/// `zx_exception_header_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExceptionHeader {
+    /// The report's size in bytes, this header included.
+    pub size: u32,
+    pub type_: u32,
+}
+
+/// `zx_arm64_exc_data_t`: ESR_EL1 and FAR_EL1 of the fault.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Arm64ExcData {
+    pub esr: u32,
+    pub padding1: [u8; 4],
+    pub far: u64,
+    /// The union's size (x86-64's member is 24 bytes).
+    pub padding2: [u8; 8],
+}
+
+/// `zx_exception_report_t` (`ZX_INFO_THREAD_EXCEPTION_REPORT`), arm64's
+/// member of the architecture union.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExceptionReport {
+    pub header: ExceptionHeader,
+    pub arch: Arm64ExcData,
+    /// A fatal page fault's `zx_status_t` (as a u32); a policy
+    /// exception's code.
+    pub synth_code: u32,
+    pub synth_data: u32,
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<ExceptionReport>() == 40);
+    assert!(core::mem::offset_of!(ExceptionReport, synth_code) == 32);
+};
+
+/// `zx_exception_report_v1_t` (`ZX_INFO_THREAD_EXCEPTION_REPORT_V1`): the
+/// same without the synthetic fields.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExceptionReportV1 {
+    pub header: ExceptionHeader,
+    pub arch: Arm64ExcData,
+}
+
+const _: () = assert!(core::mem::size_of::<ExceptionReportV1>() == 32);
+
+impl Record for ExceptionReport {}
+impl Record for ExceptionReportV1 {}
+
+impl From<ExceptionReport> for ExceptionReportV1 {
+    fn from(r: ExceptionReport) -> Self {
+        Self {
+            header: ExceptionHeader {
+                size: core::mem::size_of::<Self>() as u32,
+                type_: r.header.type_,
+            },
+            arch: r.arch,
+        }
+    }
+}
+
+/// `zx_thread_state_general_regs_t` (arm64), `ZX_THREAD_STATE_GENERAL_REGS`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GeneralRegs {
+    /// x0..x29.
+    pub r: [u64; 30],
+    /// x30.
+    pub lr: u64,
+    pub sp: u64,
+    pub pc: u64,
+    pub cpsr: u64,
+    /// TPIDR_EL0.
+    pub tpidr: u64,
+}
+
+impl Record for GeneralRegs {}
+
+const _: () = {
+    assert!(core::mem::size_of::<GeneralRegs>() == 280);
+    assert!(core::mem::offset_of!(GeneralRegs, pc) == 256);
+};

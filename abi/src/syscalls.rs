@@ -244,6 +244,26 @@ macro_rules! zx_syscalls {
                 errors [];
             $crate::sys::TASK_KILL => task_kill(handle: $crate::Handle)
                 errors [BadHandle, WrongType, AccessDenied];
+            $crate::sys::TASK_CREATE_EXCEPTION_CHANNEL => task_create_exception_channel(
+                handle: $crate::Handle, options: u32, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, AlreadyBound, BadState,
+                        NoResources, NoMemory];
+            $crate::sys::EXCEPTION_GET_THREAD => exception_get_thread(
+                handle: $crate::Handle, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, NoMemory];
+            $crate::sys::EXCEPTION_GET_PROCESS => exception_get_process(
+                handle: $crate::Handle, out: $crate::UserOut<$crate::Handle>)
+                errors [BadHandle, WrongType, AccessDenied, NoMemory];
+            $crate::sys::THREAD_READ_STATE => thread_read_state(
+                handle: $crate::Handle, kind: u32, buffer: $crate::UserOut<u8>,
+                buffer_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BadState,
+                        BufferTooSmall, NotSupported, NoMemory];
+            $crate::sys::THREAD_WRITE_STATE => thread_write_state(
+                handle: $crate::Handle, kind: u32, buffer: $crate::UserIn<u8>,
+                buffer_size: usize)
+                errors [BadHandle, WrongType, AccessDenied, InvalidArgs, BadState,
+                        BufferTooSmall, NotSupported, NoMemory];
             $crate::sys::JOB_CREATE => job_create(
                 parent_job: $crate::Handle, options: u32, out: $crate::UserOut<$crate::Handle>)
                 errors [BadHandle, WrongType, AccessDenied, InvalidArgs, OutOfRange, BadState,

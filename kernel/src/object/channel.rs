@@ -48,6 +48,13 @@ impl InFlight {
         Self(Some(entry))
     }
 
+    /// A handle to a new `object` with `rights`, made by the kernel for a
+    /// message of its own (an exception's): counted now.
+    pub fn fresh<T: super::ObjectType>(object: Arc<T>, rights: Rights) -> Self {
+        object.base().count_handle(true);
+        Self(Some(Entry::new(object, rights)))
+    }
+
     /// A second handle to `entry`'s object with `rights` (a duplicate in
     /// transit): counted now.
     pub fn duplicate(entry: &Entry, rights: Rights) -> Self {

@@ -35,6 +35,16 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A handle's worth of `object` with `rights`, in no table yet (the
+    /// kernel's own messages carry these).
+    pub fn new<T: ObjectType>(object: Arc<T>, rights: Rights) -> Self {
+        Self {
+            object,
+            rights,
+            type_id: TypeId::of::<T>(),
+        }
+    }
+
     /// The same object with other rights.
     pub fn with_rights(mut self, rights: Rights) -> Self {
         self.rights = rights;
@@ -83,11 +93,7 @@ impl HandleTable {
         object: Arc<T>,
         rights: Rights,
     ) -> Result<Handle, ZxStatus> {
-        self.add_entry(Entry {
-            object,
-            rights,
-            type_id: TypeId::of::<T>(),
-        })
+        self.add_entry(Entry::new(object, rights))
     }
 
     /// Installs a handle for what another handle held (moved or derived).

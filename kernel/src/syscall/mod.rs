@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 mod channel;
+mod exception;
 mod handle;
 mod object;
 mod peer;
@@ -24,6 +25,7 @@ mod vmo_info;
 
 use crate::task::Thread;
 use channel::*;
+use exception::*;
 use handle::*;
 use object::*;
 use peer::*;

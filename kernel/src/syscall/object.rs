@@ -59,6 +59,10 @@ pub fn object_get_property(
             Ok(user::write_bytes(t, value, &content.to_le_bytes())?)
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Exceptions.
+        (prop::EXCEPTION_STATE | prop::EXCEPTION_STRATEGY, _) => {
+            super::exception::get_property(t, h, property, value, size)
+        }
         // Streams.
         (prop::STREAM_MODE_APPEND, _) => super::stream::get_mode_append(t, h, value, size),
         // Sockets and event pairs.
@@ -97,6 +101,10 @@ pub fn object_set_property(
             v.set_content_size(u64::from_le_bytes(bytes))
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),
+        // Exceptions.
+        (prop::EXCEPTION_STATE | prop::EXCEPTION_STRATEGY, _) => {
+            super::exception::set_property(t, h, property, value, size)
+        }
         // Streams.
         (prop::STREAM_MODE_APPEND, _) => super::stream::set_mode_append(t, h, value, size),
         // Sockets.
@@ -136,6 +144,9 @@ enum InfoRecord {
     // Processes and jobs.
     Process(zx_abi::InfoProcess),
     Job(zx_abi::InfoJob),
+    // Exceptions.
+    ExceptionReport(zx_abi::ExceptionReport),
+    ExceptionReportV1(zx_abi::ExceptionReportV1),
 }
 
 /// The object as a `T` a topic describes, which the handle may inspect
@@ -195,7 +206,7 @@ pub fn object_get_info(
             }
             InfoRecord::Thread(InfoThread {
                 state: thread.state(),
-                wait_exception_channel_type: 0,
+                wait_exception_channel_type: thread.exception_channel(),
                 cpu_affinity_mask: mask,
             })
         }
@@ -232,8 +243,18 @@ pub fn object_get_info(
                     0
                 },
                 exited: u8::from(killed),
+                debugger_attached: u8::from(!job.debuggers().is_empty()),
                 ..Default::default()
             })
+        }
+        // Exceptions: the report of a thread stopped in one.
+        topic::THREAD_EXCEPTION_REPORT => {
+            let thread = inspect::<Thread>(object, rights)?;
+            InfoRecord::ExceptionReport(thread.with_stopped(|s| s.report)?)
+        }
+        topic::THREAD_EXCEPTION_REPORT_V1 => {
+            let thread = inspect::<Thread>(object, rights)?;
+            InfoRecord::ExceptionReportV1(thread.with_stopped(|s| s.report)?.into())
         }
         _ => return Err(ZxStatus::NotSupported),
     };
@@ -249,6 +270,8 @@ pub fn object_get_info(
         InfoRecord::Socket(r) => record_as_bytes(r),
         InfoRecord::Process(r) => record_as_bytes(r),
         InfoRecord::Job(r) => record_as_bytes(r),
+        InfoRecord::ExceptionReport(r) => record_as_bytes(r),
+        InfoRecord::ExceptionReportV1(r) => record_as_bytes(r),
     };
     if buffer_size < bytes.len() {
         write_counts(t, actual, avail, 0, 1)?;

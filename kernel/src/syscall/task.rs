@@ -4,6 +4,7 @@
 //! `zx_process_write_memory`; and `initrd_file` (not Zircon's).
 
 use super::{user, SysResult};
+use crate::object::channel::InFlight;
 use crate::object::downcast;
 use crate::task::{Job, Process, Stop, Thread};
 use alloc::string::String;
@@ -183,15 +184,32 @@ pub fn process_start(
                 Err(ZxStatus::AccessDenied)
             }
         });
-    // The argument leaves the caller whatever happens next.
-    let arg = t.process.remove_handle(arg1).ok();
+    // The argument leaves the caller whatever happens next, as a handle in
+    // transit: still counted on its object, so moving a peered object's
+    // last handle does not close it on the way (its peer would see
+    // PEER_CLOSED). Dropping it closes it.
+    let arg = t
+        .process
+        .with_handles(|table| table.take_for_transfer(arg1))
+        .ok()
+        .map(|entry| {
+            t.process.handle_gone(arg1, &entry.object);
+            InFlight::new(entry)
+        });
     let (process, thread) = looked_up?;
     let mut arg_value = ZX_HANDLE_INVALID;
-    if let Some(entry) = arg {
-        if !entry.rights.contains(Rights::TRANSFER) {
+    if let Some(moving) = arg {
+        if !moving.entry().rights.contains(Rights::TRANSFER) {
             return Err(ZxStatus::AccessDenied);
         }
-        arg_value = process.add_entry(entry)?;
+        arg_value = process
+            .with_handles(|table| table.add_transferred(moving.into_entry()))
+            .map_err(|(status, entry)| {
+                // Already uncounted by `add_transferred`: only the entry
+                // is left to drop, outside the table's lock.
+                drop(entry);
+                status
+            })?;
     }
     let started = check_entry(entry as u64).and_then(|()| {
         thread.start(

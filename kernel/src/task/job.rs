@@ -8,6 +8,7 @@
 //! Locks: a job's children lock is taken alone; processes are killed after
 //! it is released.
 
+use super::exception::{self, Exceptionate};
 use super::process::{Process, Stop};
 use crate::object::ObjectBase;
 use alloc::sync::{Arc, Weak};
@@ -25,6 +26,11 @@ pub struct Job {
     /// How many more levels of jobs may go below this one.
     height: u32,
     children: Mutex<Children>,
+    /// Its exception channel (faults no thread or process handler took).
+    pub exceptionate: Exceptionate,
+    /// Its debuggers' channels (`ZX_EXCP_PROCESS_STARTING` only), at most
+    /// `JOB_DEBUGGER_MAX_COUNT` bound at once.
+    debuggers: Mutex<Vec<Arc<Exceptionate>>>,
 }
 
 struct Children {
@@ -53,6 +59,8 @@ impl Job {
                 jobs: Vec::new(),
                 processes: Vec::new(),
             }),
+            exceptionate: Exceptionate::new(exception::JOB),
+            debuggers: Mutex::new(Vec::new()),
         }
     }
 
@@ -102,6 +110,12 @@ impl Job {
         for j in &jobs {
             j.kill();
         }
+        self.exceptionate.shutdown();
+        let debuggers = core::mem::take(&mut *self.debuggers.lock());
+        for d in &debuggers {
+            d.shutdown();
+        }
+        drop(debuggers);
         self.base
             .signals
             .update(Signals::empty(), Signals::TASK_TERMINATED);
@@ -123,6 +137,59 @@ impl Job {
             (jobs, processes)
         };
         processes.iter().all(|p| p.is_dead()) && jobs.iter().all(|j| j.all_dead())
+    }
+
+    /// A new debugger channel (`ZX_EXCEPTION_CHANNEL_DEBUGGER` on a job):
+    /// `NO_RESOURCES` with `JOB_DEBUGGER_MAX_COUNT` bound, `BAD_STATE` once
+    /// the job is killed.
+    pub fn create_debug_channel(
+        &self,
+        thread_rights: Rights,
+        process_rights: Rights,
+    ) -> Result<Arc<crate::object::channel::Channel>, ZxStatus> {
+        if self.is_killed() {
+            return Err(ZxStatus::BadState);
+        }
+        let slot = Arc::new(Exceptionate::new(
+            zx_abi::exception::CHANNEL_TYPE_JOB_DEBUGGER,
+        ));
+        let user = slot.create_channel(thread_rights, process_rights)?;
+        // What leaves the list is dropped after its lock (a channel's drop
+        // may reap messages).
+        let (gone, refused) = {
+            let mut list = self.debuggers.lock();
+            let (live, gone): (Vec<_>, Vec<_>) = list.drain(..).partition(|d| d.is_bound());
+            *list = live;
+            let refused = if list.len() >= zx_abi::exception::JOB_DEBUGGER_MAX_COUNT {
+                Some((ZxStatus::NoResources, slot))
+            } else if list.try_reserve(1).is_err() {
+                Some((ZxStatus::NoMemory, slot))
+            } else {
+                list.push(slot);
+                None
+            };
+            (gone, refused)
+        };
+        for d in &gone {
+            d.shutdown();
+        }
+        match refused {
+            Some((status, slot)) => {
+                slot.shutdown();
+                Err(status)
+            }
+            None => Ok(user),
+        }
+    }
+
+    /// Its debuggers' channels bound now.
+    pub fn debuggers(&self) -> Vec<Arc<Exceptionate>> {
+        self.debuggers
+            .lock()
+            .iter()
+            .filter(|d| d.is_bound())
+            .cloned()
+            .collect()
     }
 
     /// The job above this one (None for a root).

@@ -3,6 +3,7 @@
 //! on, and the cores that come online to run them.
 
 pub mod cpus;
+pub mod exception;
 pub mod job;
 pub mod kstack;
 pub mod process;

@@ -17,6 +17,7 @@
 //! object's signal lock (a waiter woken there leaves the forever count);
 //! under it only run-queue locks are taken.
 
+use super::exception::{self, Exceptionate};
 use super::job::Job;
 use super::thread::Thread;
 use crate::elf::{Elf, ElfError};
@@ -72,6 +73,9 @@ pub struct Process {
     counted: bool,
     /// Monotonic time its first thread started (ns; 0 before).
     start_time: AtomicI64,
+    /// Its exception channels: the process's own, and its debugger's.
+    pub exceptionate: Exceptionate,
+    pub debug_exceptionate: Exceptionate,
 }
 
 /// Programs loaded by the runner and not yet ended.
@@ -311,6 +315,8 @@ impl Process {
             job,
             counted,
             start_time: AtomicI64::new(0),
+            exceptionate: Exceptionate::new(exception::PROCESS),
+            debug_exceptionate: Exceptionate::new(exception::DEBUGGER),
         })
     }
 
@@ -415,13 +421,16 @@ impl Process {
     }
 
     /// `ZX_INFO_PROCESS`: return code (once it has ended), start time
-    /// (0 before), and the STARTED and EXITED flags.
+    /// (0 before), and the STARTED, EXITED and DEBUGGER_ATTACHED flags.
     pub fn info(&self) -> zx_abi::InfoProcess {
-        use zx_abi::info_process_flags::{EXITED, STARTED};
+        use zx_abi::info_process_flags::{DEBUGGER_ATTACHED, EXITED, STARTED};
         let start_time = self.start_time.load(Ordering::Relaxed);
         let mut flags = 0;
         if start_time != 0 {
             flags |= STARTED;
+        }
+        if self.debug_exceptionate.is_bound() {
+            flags |= DEBUGGER_ATTACHED;
         }
         let return_code = match self.end() {
             Some(end) => {
@@ -540,6 +549,8 @@ impl Process {
             }
         }
         self.terminate();
+        self.exceptionate.shutdown();
+        self.debug_exceptionate.shutdown();
         if self.counted {
             // A program's children end with it (docs/syscall-abi.md).
             self.job.kill();

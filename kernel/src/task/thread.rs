@@ -9,6 +9,7 @@
 //! it stops; the scheduler that ran it last reaps it: its kernel stack is
 //! freed, `ZX_THREAD_TERMINATED` asserted, and the process told.
 
+use super::exception::{self, Exceptionate, Stopped};
 use super::kstack::KernelStack;
 use super::process::{Process, Stop};
 use crate::manifest::FaultKind;
@@ -23,6 +24,7 @@ use platform::arch::trap;
 use platform::arch::trap::{FpState, KernelContext, UserContext};
 use platform::irq;
 use platform::println;
+use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus};
 
 /// Created, not yet started.
@@ -70,6 +72,14 @@ pub struct Thread {
     /// In a wait with no deadline that nothing has woken yet (the process
     /// counts these; see `Process::wait_forever`).
     pub(crate) forever: AtomicBool,
+    /// `zx_task_create_exception_channel` on the thread.
+    pub exceptionate: Exceptionate,
+    /// Set while the thread is stopped in an exception.
+    stopped: Mutex<Option<Stopped>>,
+    /// `ZX_EXCEPTION_CHANNEL_TYPE_*` whose answer it waits for (0: none).
+    exception_channel: AtomicU32,
+    /// Started as its process's first thread.
+    initial: AtomicBool,
 }
 
 // SAFETY: the `UnsafeCell`s are only used by the core that runs the thread
@@ -108,6 +118,10 @@ impl Thread {
             blocked: AtomicU32::new(0),
             body,
             forever: AtomicBool::new(false),
+            exceptionate: Exceptionate::new(exception::THREAD),
+            stopped: Mutex::new(None),
+            exception_channel: AtomicU32::new(0),
+            initial: AtomicBool::new(false),
         });
         let kctx = KernelContext::new_thread(top, thread_entry, Arc::as_ptr(&thread) as usize);
         // SAFETY: the thread has not run yet: nothing else uses its context.
@@ -144,6 +158,7 @@ impl Thread {
             self.lifecycle.store(NEW, Ordering::Release);
             return Err(e);
         }
+        self.initial.store(initial, Ordering::Release);
         // SAFETY: the thread has never run (it was NEW), and only this call
         // won the switch to STARTED: nothing else uses its context.
         let ctx = unsafe { &mut *self.ctx.get() };
@@ -155,6 +170,11 @@ impl Thread {
             .update(Signals::empty(), Signals::THREAD_RUNNING);
         sched::enqueue(self.arc());
         Ok(())
+    }
+
+    /// Whether it was started as its process's first thread.
+    pub fn is_initial(&self) -> bool {
+        self.initial.load(Ordering::Acquire)
     }
 
     /// Whether the thread was started (and may still run).
@@ -218,6 +238,35 @@ impl Thread {
         }
     }
 
+    /// The thread stops in an exception, with these registers and report.
+    pub(crate) fn enter_exception(&self, stopped: Stopped) {
+        *self.stopped.lock() = Some(stopped);
+    }
+
+    /// The thread goes on: what a debugger may have changed.
+    pub(crate) fn leave_exception(&self) -> Option<Stopped> {
+        self.stopped.lock().take()
+    }
+
+    /// Runs `f` on the thread's stopped state: `BAD_STATE` unless it is
+    /// stopped in an exception.
+    pub fn with_stopped<R>(&self, f: impl FnOnce(&mut Stopped) -> R) -> Result<R, ZxStatus> {
+        self.stopped
+            .lock()
+            .as_mut()
+            .map(f)
+            .ok_or(ZxStatus::BadState)
+    }
+
+    pub(crate) fn set_exception_channel(&self, kind: u32) {
+        self.exception_channel.store(kind, Ordering::Release);
+    }
+
+    /// `zx_info_thread_t.wait_exception_channel_type`.
+    pub fn exception_channel(&self) -> u32 {
+        self.exception_channel.load(Ordering::Acquire)
+    }
+
     /// The core it last ran on.
     pub fn last_cpu(&self) -> usize {
         self.last_cpu.load(Ordering::Relaxed)
@@ -255,6 +304,7 @@ impl Thread {
             .compare_exchange(NEW, DEAD, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
+            self.exceptionate.shutdown();
             self.base
                 .signals
                 .update(Signals::empty(), Signals::TASK_TERMINATED);
@@ -336,6 +386,7 @@ impl sched::Runnable for Thread {
         // nowhere and is on no queue, so nothing uses its stack.
         drop(unsafe { (*self.kstack.get()).take() });
         self.lifecycle.store(DEAD, Ordering::Release);
+        self.exceptionate.shutdown();
         self.base
             .signals
             .update(Signals::THREAD_RUNNING, Signals::TASK_TERMINATED);

@@ -100,3 +100,7 @@ pub fn prepared_child(job: Handle, name: &str, code: &[u8]) -> (Handle, Handle, 
 
 /// What `process_launch` passes `process_child` in x1.
 pub const LAUNCH_MAGIC: u32 = 0x600d_f00d;
+
+/// `user_story`'s child: the bytes it upper-cases, and its exit code.
+pub const STORY_LEN: usize = 5;
+pub const STORY_EXIT: i64 = 0x55;

@@ -21,6 +21,8 @@ pub mod thread;
 pub mod peer;
 // Channels.
 pub mod channel;
+// Exceptions.
+pub mod exception;
 
 pub use rt::{default_job, first_thread, process_self, root_vmar};
 

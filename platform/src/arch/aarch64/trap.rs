@@ -70,14 +70,17 @@ impl KernelContext {
     }
 }
 
-/// An EL0 thread's FP/SIMD registers while another thread has the core.
-/// Zero is the state a new thread starts with.
+/// The EL0 registers a thread keeps while another thread has the core
+/// beyond those every trap saves: FP/SIMD, and TPIDR_EL0 (its thread
+/// pointer, which EL0 writes without trapping). Zero is the state a new
+/// thread starts with.
 #[repr(C, align(16))]
 #[derive(Clone, Debug, Default)]
 pub struct FpState {
     pub q: [u128; 32],
     pub fpcr: u64,
     pub fpsr: u64,
+    pub tpidr: u64,
 }
 
 /// Stack space `run_user` keeps for the kernel's callee-saved registers and
@@ -105,6 +108,7 @@ const _: () = {
     assert!(offset_of!(KernelFrame, esr) + 8 == offset_of!(KernelFrame, far));
     assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
+    assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
 };
 
 core::arch::global_asm!(
@@ -123,6 +127,7 @@ core::arch::global_asm!(
     RUN_USER_FRAME = const RUN_USER_FRAME,
     FP_Q = const offset_of!(FpState, q),
     FP_FPCR = const offset_of!(FpState, fpcr),
+    FP_TPIDR = const offset_of!(FpState, tpidr),
     TRAP_SYNC = const Trap::Sync as u64,
     TRAP_IRQ = const Trap::Irq as u64,
     TRAP_FIQ = const Trap::Fiq as u64,
@@ -166,6 +171,23 @@ pub fn save_fp(state: &mut FpState) {
     // assembly uses (offsets are const operands); only memory it names is
     // written.
     unsafe { save_fp_state(state) }
+}
+
+/// This core's TPIDR_EL0: the thread pointer of the EL0 thread it runs
+/// (`zx_thread_read_state`'s `tpidr`).
+pub fn user_thread_pointer() -> u64 {
+    let v: u64;
+    // SAFETY: reading TPIDR_EL0 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, tpidr_el0", out(reg) v, options(nomem, nostack)) };
+    v
+}
+
+/// Sets this core's TPIDR_EL0, for the EL0 thread it runs (a debugger's
+/// `zx_thread_write_state`).
+pub fn set_user_thread_pointer(v: u64) {
+    // SAFETY: TPIDR_EL0 is EL0's own register; the kernel keeps nothing in
+    // it.
+    unsafe { core::arch::asm!("msr tpidr_el0, {}", in(reg) v, options(nomem, nostack)) };
 }
 
 /// Loads this core's FP/SIMD registers from `state`, for the EL0 thread

@@ -200,8 +200,9 @@ kernel_thread_start:
     blr     x19
     brk     #0x3                    // the function must not return
 
-// void clear_fp_state(void): zeroes every FP/SIMD register, FPCR and FPSR,
-// so that a new program starts clean and sees nothing of the previous one.
+// void clear_fp_state(void): zeroes every FP/SIMD register, FPCR, FPSR and
+// TPIDR_EL0, so that a new program starts clean and sees nothing of the
+// previous one.
 .global clear_fp_state
 clear_fp_state:
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -209,10 +210,11 @@ clear_fp_state:
     .endr
     msr     fpcr, xzr
     msr     fpsr, xzr
+    msr     tpidr_el0, xzr
     ret
 
-// void save_fp_state(FpState *s): stores q0..q31, FPCR and FPSR, so that a
-// thread switched out keeps its FP/SIMD state while another runs.
+// void save_fp_state(FpState *s): stores q0..q31, FPCR, FPSR and TPIDR_EL0,
+// so that a thread switched out keeps them while another runs.
 .global save_fp_state
 save_fp_state:
     stp     q0, q1, [x0, #{FP_Q} + 0]
@@ -235,6 +237,8 @@ save_fp_state:
     mrs     x2, fpsr
     add     x0, x0, #{FP_FPCR}
     stp     x1, x2, [x0]
+    mrs     x1, tpidr_el0
+    str     x1, [x0, #({FP_TPIDR} - {FP_FPCR})]
     ret
 
 // void load_fp_state(const FpState *s): the inverse of save_fp_state.
@@ -260,4 +264,6 @@ load_fp_state:
     ldp     x1, x2, [x0]
     msr     fpcr, x1
     msr     fpsr, x2
+    ldr     x1, [x0, #({FP_TPIDR} - {FP_FPCR})]
+    msr     tpidr_el0, x1
     ret

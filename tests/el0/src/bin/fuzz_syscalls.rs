@@ -4110,6 +4110,8 @@ impl Fuzz {
             (2, |f| f.process_calls()),
             // Channels.
             (6, |f| f.channel_ops()),
+            // Exceptions.
+            (3, |f| f.exception_calls()),
         ];
         let weights: [u32; STEPS.len()] = core::array::from_fn(|i| STEPS[i].0);
         let pick = self.rng.weighted(&weights);
@@ -4281,6 +4283,114 @@ impl Fuzz {
         if let Some((p, vmar)) = other {
             let _ = zx::handle_close(vmar);
             let _ = zx::handle_close(p);
+        }
+    }
+
+    // ----- exceptions ----------------------------------------------------------
+    // Channels are bound on a new, never started process, its unstarted
+    // thread, or the default job, and closed again at once; no thread ever
+    // runs, so the state calls must all refuse.
+
+    /// `zx_task_create_exception_channel` with a random task, options and
+    /// out-pointer; then the exception and state calls on what it made.
+    fn exception_calls(&mut self) {
+        let Ok((process, vmar)) = zx::process::process_create(zx::default_job(), "fuzz-exc") else {
+            return;
+        };
+        let _ = zx::handle_close(vmar);
+        let Ok(thread) = zx::thread_create(process, "fuzz-exception") else {
+            let _ = zx::handle_close(process);
+            return;
+        };
+        let k = self.rng.below(4);
+        let (task, kind) = match k {
+            0 => (thread, Some(obj_type::THREAD)),
+            1 => (process, Some(obj_type::PROCESS)),
+            2 => (zx::default_job(), Some(obj_type::JOB)),
+            _ => {
+                let p = self.pick_handle(false);
+                (
+                    p.value,
+                    if matches!(p.who, Who::Bad) {
+                        None
+                    } else {
+                        Some(0)
+                    },
+                )
+            }
+        };
+        let any = u64::from(self.rng.next_u32());
+        let options = self.rng.pick(&[0, 0, 1, 2, any]);
+        let (out, class) = self.out_ptr(4, 4);
+        self.prepare_out(out, class);
+        let exp = if options & !1 != 0 {
+            Expect::exact(InvalidArgs)
+        } else {
+            match kind {
+                None => Expect::exact(BadHandle),
+                // A VMO or VMAR lacks the rights, which come first.
+                Some(0) => Expect::exact(AccessDenied),
+                Some(obj_type::THREAD) if options != 0 => Expect::exact(InvalidArgs),
+                _ if class == Class::Bad => Expect::exact(InvalidArgs),
+                _ => Expect::ok(),
+            }
+        };
+        let a = [task as u64, options, out, 0, 0, 0, 0, 0];
+        if self.issue(
+            Call::task_create_exception_channel,
+            sys::TASK_CREATE_EXCEPTION_CHANNEL,
+            a,
+            exp,
+        ) == 0
+        {
+            let ch = self.new_handle_at(Call::task_create_exception_channel, &a, out);
+            // A channel is no exception.
+            let (o, _) = self.out_ptr(4, 4);
+            let a = [ch as u64, o, 0, 0, 0, 0, 0, 0];
+            let call = if self.rng.chance(50) {
+                (Call::exception_get_thread, sys::EXCEPTION_GET_THREAD)
+            } else {
+                (Call::exception_get_process, sys::EXCEPTION_GET_PROCESS)
+            };
+            self.issue(call.0, call.1, a, Expect::exact(WrongType));
+            let _ = zx::handle_close(ch);
+        }
+        self.thread_state_refused(thread);
+        let _ = zx::handle_close(thread);
+        let _ = zx::handle_close(process);
+    }
+
+    /// `zx_thread_read_state`/`_write_state` on a thread that is not
+    /// stopped: every answer is a refusal.
+    fn thread_state_refused(&mut self, thread: Handle) {
+        let write = self.rng.chance(50);
+        let any = self.rng.next_u32();
+        let kind = self.rng.pick(&[0, 0, 1, 2, 4, 5, 3, any]);
+        let any = self.rng.below(1 << 16);
+        let size = self.rng.pick(&[0, 8, 279, 280, 281, 4096, 4097, any]);
+        let dir = if write { Dir::In } else { Dir::Out };
+        // The kernel touches only the registers' 280 bytes.
+        let (buf, class) = self.ptr(size.min(280), dir, 1);
+        let exp = if size > 4096 {
+            Expect::exact(InvalidArgs)
+        } else if matches!(kind, 1 | 2 | 4 | 5) {
+            Expect::exact(NotSupported)
+        } else if kind != 0 {
+            Expect::exact(InvalidArgs)
+        } else if size < 280 {
+            Expect::exact(BufferTooSmall)
+        } else if write && class == Class::Unknown {
+            Expect::any()
+        } else if write && class == Class::Bad {
+            Expect::exact(InvalidArgs)
+        } else {
+            Expect::exact(BadState)
+        };
+        let a = [thread as u64, u64::from(kind), buf, size, 0, 0, 0, 0];
+        if write {
+            self.issue(Call::thread_write_state, sys::THREAD_WRITE_STATE, a, exp);
+        } else {
+            self.issue(Call::thread_read_state, sys::THREAD_READ_STATE, a, exp);
         }
     }
 
