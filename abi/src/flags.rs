@@ -260,6 +260,9 @@ bitflags! {
         const SLICE = 1 << 3;
         const SNAPSHOT_AT_LEAST_ON_WRITE = 1 << 4;
         const NO_WRITE = 1 << 5;
+        /// The child sees the parent's pages, size and content size
+        /// themselves (offset and size must be 0).
+        const REFERENCE = 1 << 6;
         /// For VMOs without a pager, the same as `SNAPSHOT`.
         const SNAPSHOT_MODIFIED = 1 << 7;
     }
@@ -428,6 +431,7 @@ pub mod child_opt {
     pub const SLICE: u32 = ChildOptions::SLICE.bits();
     pub const SNAPSHOT_AT_LEAST_ON_WRITE: u32 = ChildOptions::SNAPSHOT_AT_LEAST_ON_WRITE.bits();
     pub const NO_WRITE: u32 = ChildOptions::NO_WRITE.bits();
+    pub const REFERENCE: u32 = ChildOptions::REFERENCE.bits();
     pub const SNAPSHOT_MODIFIED: u32 = ChildOptions::SNAPSHOT_MODIFIED.bits();
 }
 

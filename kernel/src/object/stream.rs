@@ -99,7 +99,7 @@ impl StreamObject {
     /// `ZX_INFO_STREAM`.
     pub fn info(&self) -> InfoStream {
         let seek = self.seek.lock();
-        let _content = self.vmo.stream_lock.lock();
+        let _content = self.vmo.stream_lock().lock();
         InfoStream {
             options: self.modes.load(Ordering::Acquire),
             _padding1: 0,

@@ -222,7 +222,13 @@ fn maps_records(process: &Arc<Process>, nodes: Vec<MapsNode>) -> Vec<InfoMaps> {
             } => {
                 let (name, usage): ([u8; ZX_MAX_NAME_LEN], Attribution) = {
                     let name = *object.inner.lock().vmo.name();
-                    let usage = vmo.inner.lock().vmo.attribution_in_range(vmo_offset, size);
+                    // A reference is attributed nothing, so neither is a
+                    // mapping of it (Zircon's rule; its root counts the pages).
+                    let usage = if object.reference_root().is_some() {
+                        Attribution::default()
+                    } else {
+                        vmo.inner.lock().vmo.attribution_in_range(vmo_offset, size)
+                    };
                     (name, usage)
                 };
                 InfoMaps {

@@ -155,7 +155,7 @@ fn write_at(
     offset: u64,
 ) -> Result<u64, ZxStatus> {
     let vmo = &stream.vmo;
-    let _content = vmo.stream_lock.lock();
+    let _content = vmo.stream_lock().lock();
     let end = offset.checked_add(total).ok_or(ZxStatus::FileBig)?;
     let old_content = vmo.content_size();
     // As in Zircon, always: the content size may already pass the VMO's.
@@ -185,7 +185,7 @@ fn append(
 ) -> Result<u64, ZxStatus> {
     let vmo = &stream.vmo;
     let mut seek = stream.seek();
-    let _content = vmo.stream_lock.lock();
+    let _content = vmo.stream_lock().lock();
     let offset = vmo.content_size();
     let end = offset.checked_add(total).ok_or(ZxStatus::OutOfRange)?;
     let (size, grow_error) = expand(stream, end);
@@ -210,7 +210,7 @@ fn read_at(
     offset: u64,
 ) -> Result<u64, ZxStatus> {
     let vmo = &stream.vmo;
-    let _content = vmo.stream_lock.lock();
+    let _content = vmo.stream_lock().lock();
     let limit = vmo.content_size().min(offset.saturating_add(total));
     if limit <= offset {
         return Ok(0);

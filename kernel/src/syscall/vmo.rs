@@ -189,15 +189,18 @@ pub fn vmo_write(t: &Thread, h: Handle, buf: UserIn<u8>, offset: u64, len: usize
 
 pub fn vmo_get_size(t: &Thread, h: Handle, out: UserOut<u64>) -> SysResult {
     let (vmo, _) = t.process.get::<VmoObject>(h, Rights::NONE)?;
-    let size = vmo.inner.lock().vmo.size();
+    let size = vmo.size();
     Ok(user::write(t, out, &size)?)
 }
 
 pub fn vmo_set_size(t: &Thread, h: Handle, size: u64) -> SysResult {
     let (vmo, handle_rights) = t.process.get::<VmoObject>(h, Rights::WRITE)?;
     // The content size changes too: not in the middle of a stream write.
-    let _stream = vmo.stream_lock.lock();
-    let mut v = vmo.inner.lock();
+    let _stream = vmo.stream_lock().lock();
+    // A reference resizes its root, which every reference of it follows;
+    // the root's mappings (which include the reference's) lose the pages
+    // past the new end.
+    let mut v = vmo.size_holder().inner.lock();
     if !v.vmo.is_resizable() {
         return Err(ZxStatus::Unavailable);
     }
@@ -283,11 +286,12 @@ pub fn vmo_op_range(
 
 /// `ZX_VMO_OP_DECOMMIT` of `[offset, offset + size)` of `object` (in
 /// range): refused for snapshots and their parents, whose pages may be
-/// shared.
+/// shared. A reference is judged by its root, whose pages it decommits.
 pub(super) fn decommit(object: &Arc<VmoObject>, offset: u64, size: u64) -> SysResult {
+    let owner = object.reference_root().unwrap_or(object);
     let has_snapshot_children =
-        object.has_cow.load(core::sync::atomic::Ordering::Acquire) && !object.has_zero_children();
-    if matches!(object.kind, Kind::Snapshot { .. }) || has_snapshot_children {
+        owner.has_cow.load(core::sync::atomic::Ordering::Acquire) && !owner.has_zero_children();
+    if matches!(owner.kind, Kind::Snapshot { .. }) || has_snapshot_children {
         return Err(ZxStatus::NotSupported);
     }
     if !offset.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) {
@@ -371,7 +375,9 @@ fn child_rights(parent: Rights, options: ChildOptions) -> Rights {
     }
     if options.contains(ChildOptions::NO_WRITE) {
         r -= Rights::WRITE;
-    } else if !options.contains(ChildOptions::SLICE) {
+    } else if !options.intersects(ChildOptions::SLICE | ChildOptions::REFERENCE) {
+        // Only a copy-on-write child may be written whatever the parent
+        // handle allowed (at the cost of EXECUTE).
         r = (r | Rights::WRITE) - Rights::EXECUTE;
     }
     r
@@ -392,11 +398,8 @@ pub fn vmo_create_child(
     if options.contains(C::NO_WRITE | C::RESIZABLE) {
         return Err(ZxStatus::InvalidArgs);
     }
-    if (options & (C::SNAPSHOT | C::SNAPSHOT_AT_LEAST_ON_WRITE | C::SNAPSHOT_MODIFIED | C::SLICE))
-        .bits()
-        .count_ones()
-        != 1
-    {
+    let kinds = C::SNAPSHOT | C::SNAPSHOT_AT_LEAST_ON_WRITE | C::SNAPSHOT_MODIFIED | C::SLICE;
+    if (options & (kinds | C::REFERENCE)).bits().count_ones() != 1 {
         return Err(ZxStatus::InvalidArgs);
     }
     if options.contains(C::SLICE | C::RESIZABLE) {
@@ -405,17 +408,25 @@ pub fn vmo_create_child(
     let (parent, parent_rights) = t
         .process
         .get::<VmoObject>(h, Rights::DUPLICATE | Rights::READ)?;
+    if options.contains(C::REFERENCE) {
+        let child = create_reference(&parent, parent_rights, options, offset, size)?;
+        let new = t
+            .process
+            .add_handle(child, child_rights(parent_rights, options))?;
+        return user::give_handle(t, out, new);
+    }
     let (root, root_offset) = parent.root(0);
     if parent.cache_policy() != cache_policy::CACHED {
         return Err(ZxStatus::BadState);
     }
-    let (parent_size, mut parent_resizable, parent_name) = {
+    let (mut parent_resizable, parent_name) = {
         let v = parent.inner.lock();
         if v.vmo.options().contains(VmoOptions::DISCARDABLE) {
             return Err(ZxStatus::NotSupported);
         }
-        (v.vmo.size(), v.vmo.is_resizable(), *v.vmo.name())
+        (v.vmo.is_resizable(), *v.vmo.name())
     };
+    let parent_size = parent.size();
     if parent.window.is_some() {
         parent_resizable |= root.inner.lock().vmo.is_resizable();
     }
@@ -459,9 +470,11 @@ pub fn vmo_create_child(
         // The child sees the parent's window of the root (all of it for a
         // plain VMO), zero past the window's end; offsets that would pass
         // 2^64 in the root are INVALID_ARGS (mm checks every sum).
-        let window_size = if parent.window.is_some() {
+        let window_size = if parent.kind == Kind::Slice {
             parent_size
         } else {
+            // A plain VMO or a reference: all of the root, as big as it is
+            // now (a reference's root may be resizable).
             v.vmo.size()
         };
         let mut vmo = v.remove_pages(root_offset.saturating_add(offset), rounded, |vmo| {
@@ -478,6 +491,54 @@ pub fn vmo_create_child(
         .process
         .add_handle(child, child_rights(parent_rights, options))?;
     user::give_handle(t, out, new)
+}
+
+/// `ZX_VMO_CHILD_REFERENCE` after the options (only `RESIZABLE` and
+/// `NO_WRITE` may come with it), the handle and its rights: Zircon's checks
+/// in its order (a discardable parent, a range, a slice parent, `RESIZABLE`
+/// of a parent that is not, the cache policy),
+/// then a reference to all of `parent`'s root, named as the parent when the
+/// handle may read its name.
+fn create_reference(
+    parent: &Arc<VmoObject>,
+    parent_rights: Rights,
+    options: ChildOptions,
+    offset: u64,
+    size: u64,
+) -> Result<Arc<VmoObject>, ZxStatus> {
+    use ChildOptions as C;
+    // One lock at a time: a reference parent's record and its root's.
+    let root_options = parent.size_holder().inner.lock().vmo.options();
+    let parent_name = *parent.inner.lock().vmo.name();
+    if root_options.contains(VmoOptions::DISCARDABLE) {
+        return Err(ZxStatus::NotSupported);
+    }
+    if offset != 0 || size != 0 {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    if parent.kind == Kind::Slice {
+        return Err(ZxStatus::NotSupported);
+    }
+    let resizable = root_options.contains(VmoOptions::RESIZABLE);
+    if options.contains(C::RESIZABLE) && !resizable {
+        return Err(ZxStatus::NotSupported);
+    }
+    if parent.cache_policy() != cache_policy::CACHED {
+        return Err(ZxStatus::BadState);
+    }
+    crate::heap::ensure_headroom()?;
+    // The reference is resizable exactly when its root is (whether its
+    // handle may resize is the RESIZE right's business).
+    let own = if resizable {
+        zx_abi::vmo_opt::RESIZABLE
+    } else {
+        0
+    };
+    let mut shape = Vmo::create(&FRAMES, 0, own)?;
+    if parent_rights.contains(Rights::GET_PROPERTY) {
+        shape.set_name(&parent_name);
+    }
+    Ok(VmoObject::new_reference(shape, parent))
 }
 
 /// The handle is consumed whatever happens once it is found.
@@ -571,8 +632,10 @@ pub fn vmo_transfer_data(
     check_range(dst.size(), offset, length)?;
     let pages = length / PAGE_SIZE;
     // Backwards when the destination lies above the source in one VMO, so
-    // that no source page is overwritten before it is copied.
-    let same = dst.koid() == src.koid();
+    // that no source page is overwritten before it is copied. A reference
+    // and its root (or two references of it) are one VMO here: the same
+    // pages at the same offsets.
+    let same = core::ptr::eq(dst.size_holder(), src.size_holder());
     let backwards = same && offset > src_offset;
     for k in 0..pages {
         let i = if backwards { pages - 1 - k } else { k };

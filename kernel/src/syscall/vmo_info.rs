@@ -19,11 +19,15 @@ pub enum Via {
 
 /// A `zx_info_vmo_t`.
 pub fn vmo_info(v: &Arc<VmoObject>, via: Via) -> InfoVmo {
-    let (name, size, usage, options) = {
+    // A reference's own record holds no page: nothing is attributed to it
+    // (Zircon's rule; its root counts the pages). Its size is its root's,
+    // read after this lock is dropped (one VMO lock at a time).
+    let (name, usage, options) = {
         let inner = v.inner.lock();
         let vmo = &inner.vmo;
-        (*vmo.name(), vmo.size(), vmo.attribution(), vmo.options())
+        (*vmo.name(), vmo.attribution(), vmo.options())
     };
+    let size = v.size();
     let (mut flags, handle_rights) = match via {
         Via::Handle(rights) => (VmoInfoFlags::VIA_HANDLE, rights),
         Via::Mapping => (VmoInfoFlags::VIA_MAPPING, Rights::NONE),

@@ -20,7 +20,9 @@
 //! 1. a process's handle table (never held across the calls below);
 //! 2. VMO locks: at most two at once (`vmo_read`/`vmo_write` whose buffer is
 //!    a mapping of another VMO), taken in koid order ([`lock_two`]),
-//!    whatever the direction of the copy;
+//!    whatever the direction of the copy. A reference's pages, size and
+//!    content size are its root's, under the root's lock; its own lock
+//!    (its name) is never held together with the root's;
 //! 3. an address space's lock (mappings and page table);
 //! 4. leaves: signal state, the ASID allocator, the page allocator, the heap.
 //!

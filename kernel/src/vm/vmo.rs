@@ -14,6 +14,14 @@
 //! onto a root VMO (slices of slices point at the root directly), and every
 //! page operation goes to the root. Mappings are always recorded on the root,
 //! with root offsets, so unmapping pages there covers slices too.
+//!
+//! A reference (`ZX_VMO_CHILD_REFERENCE`) is a window onto the whole of its
+//! root that also takes the root's size, content size and `stream_lock`: it
+//! is the root seen through another object (its own koid, name, rights,
+//! children and signals). Its own record holds no page, so nothing is
+//! attributed to it (Zircon's rule), and every page, size or content-size
+//! change goes to the root under the root's locks: no lock of its own is
+//! ever taken together with the root's.
 
 use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
 use crate::object::ObjectBase;
@@ -84,21 +92,24 @@ pub enum Kind {
         immutable: bool,
     },
     Slice,
+    /// A `ZX_VMO_CHILD_REFERENCE` child: the whole root, sized as it is.
+    Reference,
 }
 
 pub struct VmoObject {
     base: ObjectBase,
     pub kind: Kind,
     pub inner: Mutex<VmoInner>,
-    /// For a slice: the root VMO and where the window starts in it.
+    /// For a slice or reference: the root VMO and where the window starts
+    /// in it (0 for a reference).
     pub window: Option<(Arc<VmoObject>, u64)>,
     /// The VMO this one was created from, and its koid.
     pub parent: Option<(Weak<VmoObject>, u64)>,
-    /// For a slice: its parent, kept alive while the slice lives (as in
-    /// Zircon), so a grandparent's `ZX_VMO_ZERO_CHILDREN` stays off while
-    /// any descendant exists.
+    /// For a slice or reference: its parent, kept alive while the child
+    /// lives, so a grandparent's `ZX_VMO_ZERO_CHILDREN` stays off while any
+    /// descendant exists.
     /// Held, never read: the reference is the point.
-    _slice_parent: Option<Arc<VmoObject>>,
+    _kept_parent: Option<Arc<VmoObject>>,
     /// Live children (their handles or mappings keep them alive); changed
     /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
     children: AtomicU32,
@@ -112,8 +123,9 @@ pub struct VmoObject {
     /// value for its whole life.
     cache_policy: AtomicU32,
     /// Held by whatever changes the content size (streams): taken before
-    /// `inner`, never while holding it.
-    pub stream_lock: Mutex<()>,
+    /// `inner`, never while holding it. A reference uses its root's
+    /// (see [`VmoObject::stream_lock`]).
+    own_stream_lock: Mutex<()>,
 }
 
 static LIVE_VMOS: AtomicUsize = AtomicUsize::new(0);
@@ -155,12 +167,14 @@ impl VmoObject {
             }),
             window,
             parent: parent.map(|p| (Arc::downgrade(p), p.base.koid)),
-            _slice_parent: parent.filter(|_| kind == Kind::Slice).cloned(),
+            _kept_parent: parent
+                .filter(|_| matches!(kind, Kind::Slice | Kind::Reference))
+                .cloned(),
             children: AtomicU32::new(0),
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
             cache_policy: AtomicU32::new(zx_abi::cache_policy::CACHED),
-            stream_lock: Mutex::new(()),
+            own_stream_lock: Mutex::new(()),
         });
         if discardable {
             let mut list = DISCARDABLE.lock();
@@ -179,6 +193,10 @@ impl VmoObject {
     /// `mm::Vmo::snapshot` from the parent's pages).
     pub fn new_snapshot(vmo: Vmo, parent: &Arc<VmoObject>, immutable: bool) -> Arc<Self> {
         parent.has_cow.store(true, Ordering::Release);
+        // The pages shared are the root's when the parent is a reference.
+        if let Some(root) = parent.reference_root() {
+            root.has_cow.store(true, Ordering::Release);
+        }
         Self::build(vmo, Kind::Snapshot { immutable }, None, Some(parent))
     }
 
@@ -186,6 +204,36 @@ impl VmoObject {
     pub fn new_slice(shape: Vmo, parent: &Arc<VmoObject>, offset: u64) -> Arc<Self> {
         let (root, base) = parent.root(offset);
         Self::build(shape, Kind::Slice, Some((root, base)), Some(parent))
+    }
+
+    /// A reference to `parent` (not a slice; the caller checked): a window
+    /// onto all of `parent`'s root. `shape` carries its name and the root's
+    /// resizability; its size is never read.
+    pub fn new_reference(shape: Vmo, parent: &Arc<VmoObject>) -> Arc<Self> {
+        debug_assert!(parent.kind != Kind::Slice);
+        let (root, _) = parent.root(0);
+        Self::build(shape, Kind::Reference, Some((root, 0)), Some(parent))
+    }
+
+    /// For a reference: the root whose pages, size and content size it
+    /// shows.
+    pub fn reference_root(&self) -> Option<&Arc<VmoObject>> {
+        match (&self.window, self.kind) {
+            (Some((root, _)), Kind::Reference) => Some(root),
+            _ => None,
+        }
+    }
+
+    /// The object whose record holds this one's size and content size: the
+    /// root for a reference, else itself.
+    pub fn size_holder(&self) -> &VmoObject {
+        self.reference_root().map_or(self, |root| root)
+    }
+
+    /// The lock whatever changes the content size holds (a reference's is
+    /// its root's: they share the content size).
+    pub fn stream_lock(&self) -> &Mutex<()> {
+        &self.size_holder().own_stream_lock
     }
 
     /// The VMO holding the pages at `offset` of this one, and the offset
@@ -197,9 +245,10 @@ impl VmoObject {
         }
     }
 
-    /// The page-rounded size (a slice's own, not its root's).
+    /// The page-rounded size (a slice's own, not its root's; a reference's
+    /// root's).
     pub fn size(&self) -> u64 {
-        self.inner.lock().vmo.size()
+        self.size_holder().inner.lock().vmo.size()
     }
 
     /// `ZX_CACHE_POLICY_*` of the VMO's pages.
@@ -270,7 +319,10 @@ impl VmoObject {
     /// root for a slice), the page-table entries of pages that may go
     /// removed first, under the same hold of the root's lock.
     pub fn set_content_size(self: &Arc<Self>, content: u64) -> Result<(), ZxStatus> {
-        let _stream = self.stream_lock.lock();
+        if let Some(root) = self.reference_root() {
+            return root.set_content_size(content);
+        }
+        let _stream = self.own_stream_lock.lock();
         self.zero_tail_and_set(content, content)
     }
 
@@ -279,7 +331,10 @@ impl VmoObject {
     /// old and new stream size to the VMO's end becomes zero, so a grown
     /// stream reads zeroes past its old end.
     pub fn set_stream_size(self: &Arc<Self>, stream_size: u64) -> Result<(), ZxStatus> {
-        let _stream = self.stream_lock.lock();
+        if let Some(root) = self.reference_root() {
+            return root.set_stream_size(stream_size);
+        }
+        let _stream = self.own_stream_lock.lock();
         let old = self.content_size();
         if stream_size == old {
             return Ok(());
@@ -310,13 +365,17 @@ impl VmoObject {
 
     /// The content (stream) size.
     pub fn content_size(&self) -> u64 {
-        self.inner.lock().vmo.content_size()
+        self.size_holder().inner.lock().vmo.content_size()
     }
 
     /// Records the content size a stream write reached (no byte changes).
     /// The caller holds `stream_lock`.
     pub fn record_content_size(&self, content: u64) {
-        self.inner.lock().vmo.record_content_size(content);
+        self.size_holder()
+            .inner
+            .lock()
+            .vmo
+            .record_content_size(content);
     }
 
     /// Zeroes `[offset, offset + len)` (through the root for a slice),
@@ -334,7 +393,7 @@ impl VmoObject {
     /// now) for a stream write, keeping its content size. The caller holds
     /// `stream_lock`.
     pub fn grow_for_stream(&self, size: u64) -> Result<(), ZxStatus> {
-        let mut v = self.inner.lock();
+        let mut v = self.size_holder().inner.lock();
         let content = v.vmo.content_size();
         v.vmo.set_size(size)?;
         v.vmo.record_content_size(content);

@@ -1948,7 +1948,10 @@ impl Fuzz {
         }
         let a = [h.value as u64, options as u64, offset, size, out, 0, 0, 0];
         let r = self.issue(Call::vmo_create_child, sys::VMO_CREATE_CHILD, a, exp);
-        if r == 0 {
+        if r == 0 && options & child_opt::REFERENCE != 0 {
+            // Stray bits may make a reference (0x40, random options).
+            self.adopt_reference(h, options, &a, out);
+        } else if r == 0 {
             let new = self.new_handle_at(Call::vmo_create_child, &a, out);
             let Some(rounded) = zx::vmo_round_size(size) else {
                 self.mismatch(
@@ -1980,6 +1983,98 @@ impl Fuzz {
             });
             self.add_handle(new, obj, r);
         }
+    }
+
+    /// `zx_vmo_create_child` with `ZX_VMO_CHILD_REFERENCE`: mostly offset
+    /// and size 0, sometimes a range, a second kind of child or stray bits
+    /// (never OK then). A reference is its parent's object in the model:
+    /// one size (a resize through either is one), one resizability.
+    fn vmo_create_reference(&mut self) {
+        self.room_for_handle();
+        let h = self.pick_vmo();
+        let r = child_opt::REFERENCE;
+        let options = match self.rng.below(10) {
+            0..=4 => r,
+            5 | 6 => r | child_opt::RESIZABLE,
+            7 => r | child_opt::NO_WRITE,
+            8 => {
+                r | self.rng.pick(&[
+                    child_opt::SNAPSHOT,
+                    child_opt::SLICE,
+                    child_opt::SNAPSHOT_MODIFIED,
+                    child_opt::NO_WRITE | child_opt::RESIZABLE,
+                    1 << 1,
+                ])
+            }
+            _ => r | self.rng.next_u32(),
+        };
+        let psize = self.obj_of(h).map_or(P, |o| o.size);
+        let (offset, size) = if self.rng.chance(80) {
+            (0, 0)
+        } else {
+            match self.rng.below(3) {
+                0 => (self.rng.range(1, 4) * P, 0),
+                1 => (0, self.around(psize)),
+                _ => (self.rng.next_u64(), self.rng.next_u64()),
+            }
+        };
+        let (out, class) = self.out_ptr(4, 4);
+        self.prepare_out(out, class);
+        let allowed = r | child_opt::RESIZABLE | child_opt::NO_WRITE;
+        let both = child_opt::NO_WRITE | child_opt::RESIZABLE;
+        let parent = self.obj_of(h);
+        let exp = Expect::any()
+            .no_ok_if(
+                class == Class::Bad,
+                "succeeded with an out-pointer it cannot write",
+            )
+            .no_ok_if(offset != 0 || size != 0, "a reference with a range")
+            .no_ok_if(
+                options & !allowed != 0 || options & both == both,
+                "a reference with other options",
+            )
+            .no_ok_if(
+                options & child_opt::RESIZABLE != 0 && parent.is_some_and(|o| !o.resizable),
+                "a resizable reference of a VMO that is not resizable",
+            )
+            .no_ok_if(
+                parent.is_some_and(|o| o.discardable),
+                "a reference of a discardable VMO",
+            );
+        if let Who::Live(i) = h.who {
+            let obj = self.held(i).obj;
+            self.objs[obj].had_child = true;
+        }
+        let a = [h.value as u64, options as u64, offset, size, out, 0, 0, 0];
+        let ret = self.issue(Call::vmo_create_child, sys::VMO_CREATE_CHILD, a, exp);
+        if ret == 0 {
+            self.adopt_reference(h, options, &a, out);
+        }
+    }
+
+    /// Records the reference a successful `zx_vmo_create_child` of `h`
+    /// with `options` left at `out`: a handle to the parent's model object.
+    fn adopt_reference(&mut self, h: Picked, options: u32, a: &[u64; 8], out: u64) {
+        let new = self.new_handle_at(Call::vmo_create_child, a, out);
+        let Who::Live(i) = h.who else {
+            self.mismatch(
+                Call::vmo_create_child,
+                a,
+                format_args!("a reference of something not a live VMO"),
+            );
+        };
+        // The parent handle's rights minus RESIZE plus the property
+        // rights; RESIZE only if asked for; no WRITE added.
+        let mut granted =
+            (self.rights_of(h) & !rights::RESIZE) | rights::GET_PROPERTY | rights::SET_PROPERTY;
+        if options & child_opt::RESIZABLE != 0 {
+            granted |= rights::RESIZE;
+        }
+        if options & child_opt::NO_WRITE != 0 {
+            granted &= !rights::WRITE;
+        }
+        let obj = self.held(i).obj;
+        self.add_handle(new, obj, granted);
     }
 
     fn vmo_replace_as_executable(&mut self) {
@@ -3984,6 +4079,7 @@ impl Fuzz {
             (4, |f| f.vmo_set_size()),
             (9, |f| f.vmo_op_range()),
             (7, |f| f.vmo_create_child()),
+            (3, |f| f.vmo_create_reference()),
             (3, |f| f.vmo_replace_as_executable()),
             (2, |f| f.kernel_stats()),
             (3, |f| f.unknown()),
