@@ -55,7 +55,8 @@ pub fn object_get_property(
             if size < 8 {
                 return Err(ZxStatus::BufferTooSmall);
             }
-            let content = v.inner.lock().vmo.content_size();
+            // A reference's is its root's.
+            let content = v.content_size();
             Ok(user::write_bytes(t, value, &content.to_le_bytes())?)
         }
         (prop::VMO_CONTENT_SIZE, None) => Err(ZxStatus::WrongType),

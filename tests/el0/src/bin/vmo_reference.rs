@@ -20,10 +20,10 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use el0_tests::smp::{rounds, Group, Rng};
 use el0_tests::{
-    assert_err, assert_no_leak, assert_vmo_bytes, child, close, commit, committed, dup,
-    info_vmo_flags as f, koid, op_range, pod_slice_bytes_mut, prefault_stack, read_byte, rights_of,
-    set_content_size, set_name, size_of, touch_stack, vmo, vmo_info, write, zero_children, zx,
-    Mapping, PAGE, RESIZABLE_VMO_RIGHTS, RW,
+    assert_err, assert_no_leak, assert_vmo_bytes, child, close, commit, committed, content_size,
+    dup, info_vmo_flags as f, koid, op_range, pod_slice_bytes_mut, prefault_stack, read_byte,
+    rights_of, set_content_size, set_name, size_of, touch_stack, vmo, vmo_info, write,
+    zero_children, zx, Mapping, PAGE, RESIZABLE_VMO_RIGHTS, RW,
 };
 use zx::stream::{self, vmo_get_stream_size, vmo_set_stream_size};
 use zx::{
@@ -395,6 +395,8 @@ fn sizes() {
         assert_eq!(vmo_get_stream_size(r), Ok(200));
         assert_eq!(set_content_size(r, 300), Ok(()));
         assert_eq!(vmo_get_stream_size(parent), Ok(300));
+        assert_eq!(content_size(r), 300, "the property through the reference");
+        assert_eq!(content_size(parent), 300);
 
         // A reference without RESIZE may not resize, yet follows.
         let fixed = reference(parent, 0);
