@@ -2,10 +2,19 @@
 //! non-overlapping extents ordered by base, the search for a free gap
 //! (first fit, aligned, within bounds), overlap tests, and how an unmap
 //! range cuts an extent into what survives on either side. The address
-//! space keeps its mappings in a [`Regions`]; everything here runs under
-//! `cargo test` on the host.
+//! space keeps its mappings in a [`Regions`], and each region its
+//! sub-regions; everything here runs under `cargo test` on the host.
+//!
+//! The set is an AVL tree ordered by base in which every node also records,
+//! for its subtree, the lowest base, the highest end and the largest free
+//! gap between two neighbouring extents. The gap search skips every subtree
+//! that cannot hold the request, so choosing an address costs a walk down
+//! the tree, not a walk over every extent (which it did when the set was a
+//! `BTreeMap`: 10 000 mappings made each kernel-chosen map 80 times dearer).
+//! The result is the same as that walk's: the lowest aligned address that
+//! fits. Iteration uses a fixed stack, never the heap.
 
-use alloc::collections::BTreeMap;
+use alloc::boxed::Box;
 use core::ops::Range;
 
 /// Something occupying `[base, end)`.
@@ -14,16 +23,290 @@ pub trait Extent {
     fn end(&self) -> u64;
 }
 
+type Link<T> = Option<Box<Node<T>>>;
+
+struct Node<T> {
+    item: T,
+    left: Link<T>,
+    right: Link<T>,
+    /// The subtree's lowest base and highest end (extents never overlap:
+    /// the end of its last extent).
+    lo: u64,
+    hi: u64,
+    /// The largest free space between neighbouring extents of the subtree.
+    gap: u64,
+    height: u8,
+}
+
+fn height<T>(l: &Link<T>) -> u8 {
+    l.as_ref().map_or(0, |n| n.height)
+}
+
+impl<T: Extent> Node<T> {
+    fn leaf(item: T) -> Box<Self> {
+        let (lo, hi) = (item.base(), item.end());
+        Box::new(Self {
+            item,
+            left: None,
+            right: None,
+            lo,
+            hi,
+            gap: 0,
+            height: 1,
+        })
+    }
+
+    /// Recomputes the subtree facts from the children's.
+    fn update(&mut self) {
+        let (base, end) = (self.item.base(), self.item.end());
+        let (mut lo, mut hi, mut gap, mut h) = (base, end, 0, 0);
+        if let Some(l) = &self.left {
+            lo = l.lo;
+            gap = gap.max(l.gap).max(base - l.hi);
+            h = l.height;
+        }
+        if let Some(r) = &self.right {
+            hi = r.hi;
+            gap = gap.max(r.gap).max(r.lo - end);
+            h = h.max(r.height);
+        }
+        (self.lo, self.hi, self.gap, self.height) = (lo, hi, gap, h + 1);
+    }
+}
+
+fn rotate_right<T: Extent>(mut n: Box<Node<T>>) -> Box<Node<T>> {
+    let mut l = n.left.take().expect("a left child to rotate");
+    n.left = l.right.take();
+    n.update();
+    l.right = Some(n);
+    l.update();
+    l
+}
+
+fn rotate_left<T: Extent>(mut n: Box<Node<T>>) -> Box<Node<T>> {
+    let mut r = n.right.take().expect("a right child to rotate");
+    n.right = r.left.take();
+    n.update();
+    r.left = Some(n);
+    r.update();
+    r
+}
+
+/// Restores the AVL balance at `n` (its children are balanced) and its
+/// subtree facts.
+fn balance<T: Extent>(mut n: Box<Node<T>>) -> Box<Node<T>> {
+    n.update();
+    let (hl, hr) = (height(&n.left), height(&n.right));
+    if hl > hr + 1 {
+        let l = n.left.take().expect("taller left");
+        n.left = Some(if height(&l.left) < height(&l.right) {
+            rotate_left(l)
+        } else {
+            l
+        });
+        return rotate_right(n);
+    }
+    if hr > hl + 1 {
+        let r = n.right.take().expect("taller right");
+        n.right = Some(if height(&r.right) < height(&r.left) {
+            rotate_right(r)
+        } else {
+            r
+        });
+        return rotate_left(n);
+    }
+    n
+}
+
+fn insert<T: Extent>(link: Link<T>, item: T) -> Box<Node<T>> {
+    match link {
+        None => Node::leaf(item),
+        Some(mut n) => {
+            if item.base() < n.item.base() {
+                n.left = Some(insert(n.left.take(), item));
+            } else {
+                n.right = Some(insert(n.right.take(), item));
+            }
+            balance(n)
+        }
+    }
+}
+
+/// Takes the lowest node out of `n`: it, and what remains.
+fn take_min<T: Extent>(mut n: Box<Node<T>>) -> (Box<Node<T>>, Link<T>) {
+    match n.left.take() {
+        None => {
+            let rest = n.right.take();
+            (n, rest)
+        }
+        Some(l) => {
+            let (min, rest) = take_min(l);
+            n.left = rest;
+            (min, Some(balance(n)))
+        }
+    }
+}
+
+fn remove<T: Extent>(link: &mut Link<T>, base: u64) -> Option<T> {
+    let mut n = link.take()?;
+    let here = n.item.base();
+    if base != here {
+        let side = if base < here {
+            &mut n.left
+        } else {
+            &mut n.right
+        };
+        let found = remove(side, base);
+        *link = Some(balance(n));
+        return found;
+    }
+    *link = match (n.left.take(), n.right.take()) {
+        (None, None) => None,
+        (Some(c), None) | (None, Some(c)) => Some(c),
+        (Some(l), Some(r)) => {
+            let (mut min, rest) = take_min(r);
+            min.left = Some(l);
+            min.right = rest;
+            Some(balance(min))
+        }
+    };
+    Some(n.item)
+}
+
+/// Where [`Regions::find_gap`]'s walk stands.
+enum Walk {
+    Found(u64),
+    /// Nothing at or after this point can fit.
+    Stop,
+    Go,
+}
+
+/// The gap search's fixed inputs.
+struct Want {
+    hi: u64,
+    len: u64,
+    align: u64,
+}
+
+impl Want {
+    fn up(&self, x: u64) -> Option<u64> {
+        x.checked_add(self.align - 1).map(|v| v & !(self.align - 1))
+    }
+
+    /// What the gap `[from, next)` gives: `next` is the base of the next
+    /// extent (or the bound).
+    fn gap(&self, from: u64, next: u64) -> Walk {
+        let Some(end) = self.up(from).and_then(|c| c.checked_add(self.len)) else {
+            return Walk::Stop;
+        };
+        if end > self.hi {
+            // Every later candidate starts at or after this one.
+            return Walk::Stop;
+        }
+        if end <= next {
+            Walk::Found(end - self.len)
+        } else {
+            Walk::Go
+        }
+    }
+
+    /// In-order walk of `n` with `from` the lowest address still free (the
+    /// end of the extent before, or the search's start), skipping subtrees
+    /// that end below it or hold no gap large enough.
+    fn walk<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> Walk {
+        if n.hi <= *from {
+            return Walk::Go;
+        }
+        match self.gap(*from, n.lo) {
+            // Free up to the subtree's first extent, and that fits.
+            found @ (Walk::Found(_) | Walk::Stop) => return found,
+            Walk::Go if n.gap < self.len => {
+                // No two neighbouring extents of it leave room: past it.
+                *from = (*from).max(n.hi);
+                return Walk::Go;
+            }
+            Walk::Go => {}
+        }
+        if let Some(l) = &n.left {
+            match self.walk(l, from) {
+                Walk::Go => {}
+                done => return done,
+            }
+        }
+        match self.gap(*from, n.item.base()) {
+            Walk::Go => {}
+            done => return done,
+        }
+        *from = (*from).max(n.item.end());
+        match &n.right {
+            Some(r) => self.walk(r, from),
+            None => Walk::Go,
+        }
+    }
+}
+
+/// The deepest an AVL tree of this many extents can be, with room to spare
+/// (an AVL tree of height 64 holds more than 2^44 nodes).
+const MAX_DEPTH: usize = 64;
+
+/// In-order iteration from a point, with the path kept in a fixed array.
+pub struct Iter<'a, T> {
+    stack: [Option<&'a Node<T>>; MAX_DEPTH],
+    depth: usize,
+}
+
+impl<'a, T: Extent> Iter<'a, T> {
+    /// The extents whose base is at least `from`, in order.
+    fn from(root: &'a Link<T>, from: u64) -> Self {
+        let mut it = Self {
+            stack: [None; MAX_DEPTH],
+            depth: 0,
+        };
+        let mut at = root.as_deref();
+        while let Some(n) = at {
+            if n.item.base() >= from {
+                it.push(n);
+                at = n.left.as_deref();
+            } else {
+                at = n.right.as_deref();
+            }
+        }
+        it
+    }
+
+    fn push(&mut self, n: &'a Node<T>) {
+        self.stack[self.depth] = Some(n);
+        self.depth += 1;
+    }
+}
+
+impl<'a, T: Extent> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        if self.depth == 0 {
+            return None;
+        }
+        self.depth -= 1;
+        let n = self.stack[self.depth].take()?;
+        let mut at = n.right.as_deref();
+        while let Some(c) = at {
+            self.push(c);
+            at = c.left.as_deref();
+        }
+        Some(&n.item)
+    }
+}
+
 /// Non-overlapping extents, by base address.
 pub struct Regions<T> {
-    by_base: BTreeMap<u64, T>,
+    root: Link<T>,
+    len: usize,
 }
 
 impl<T> Default for Regions<T> {
     fn default() -> Self {
-        Self {
-            by_base: BTreeMap::new(),
-        }
+        Self { root: None, len: 0 }
     }
 }
 
@@ -32,86 +315,100 @@ impl<T: Extent> Regions<T> {
         Self::default()
     }
 
+    /// The extent with the highest base for which `below(base)` holds
+    /// (`below` holds for every base up to some point, and for none after).
+    fn last_where(&self, below: impl Fn(u64) -> bool) -> Option<&T> {
+        let mut best = None;
+        let mut at = self.root.as_deref();
+        while let Some(n) = at {
+            if below(n.item.base()) {
+                best = Some(&n.item);
+                at = n.right.as_deref();
+            } else {
+                at = n.left.as_deref();
+            }
+        }
+        best
+    }
+
+    /// The extent with the highest base below `end`.
+    fn before(&self, end: u64) -> Option<&T> {
+        self.last_where(|base| base < end)
+    }
+
     /// The extent containing `va`.
     pub fn find(&self, va: u64) -> Option<&T> {
-        self.by_base
-            .range(..=va)
-            .next_back()
-            .map(|(_, m)| m)
-            .filter(|m| va < m.end())
+        self.last_where(|base| base <= va).filter(|m| va < m.end())
     }
 
     /// Whether any extent intersects `[start, end)`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.by_base
-            .range(..end)
-            .next_back()
-            .is_some_and(|(_, m)| m.end() > start)
+        self.before(end).is_some_and(|m| m.end() > start)
     }
 
     /// The lowest `align`-aligned address `a` in `[lo, hi)` with `[a, a +
     /// len)` free and inside `[lo, hi)`; `align` is a power of two.
     pub fn find_gap(&self, lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
         debug_assert!(align.is_power_of_two());
-        let up = |x: u64| x.checked_add(align - 1).map(|v| v & !(align - 1));
-        let mut candidate = up(lo)?;
-        // An extent that starts before `candidate` may still cover it.
-        if let Some((_, m)) = self.by_base.range(..candidate).next_back() {
-            if m.end() > candidate {
-                candidate = up(m.end())?;
+        let want = Want { hi, len, align };
+        let mut from = lo;
+        if let Some(root) = &self.root {
+            match want.walk(root, &mut from) {
+                Walk::Found(a) => return Some(a),
+                Walk::Stop => return None,
+                Walk::Go => {}
             }
         }
-        for (_, m) in self.by_base.range(candidate..) {
-            if candidate.checked_add(len)? <= m.base() {
-                break;
-            }
-            candidate = candidate.max(up(m.end())?);
+        match want.gap(from, hi) {
+            Walk::Found(a) => Some(a),
+            _ => None,
         }
-        (candidate.checked_add(len)? <= hi).then_some(candidate)
     }
 
     /// Adds an extent; the caller has checked that it overlaps none.
     pub fn insert(&mut self, item: T) {
         debug_assert!(!self.overlaps(item.base(), item.end()));
-        self.by_base.insert(item.base(), item);
+        self.root = Some(insert(self.root.take(), item));
+        self.len += 1;
     }
 
     /// The base of the highest extent that intersects `[start, end)`.
     pub fn last_intersecting(&self, start: u64, end: u64) -> Option<u64> {
-        self.by_base
-            .range(..end)
-            .next_back()
-            .filter(|(_, m)| m.end() > start)
-            .map(|(base, _)| *base)
+        self.before(end)
+            .filter(|m| m.end() > start)
+            .map(|m| m.base())
     }
 
     /// The extents that intersect `[start, end)`, in address order.
     pub fn intersecting(&self, start: u64, end: u64) -> impl Iterator<Item = &T> {
         let first = self
-            .by_base
-            .range(..start)
-            .next_back()
-            .map(|(_, m)| m)
+            .before(start)
             .filter(|m| m.end() > start && start < end);
+        let end = end.max(start);
         first
             .into_iter()
-            .chain(self.by_base.range(start..end.max(start)).map(|(_, m)| m))
+            .chain(Iter::from(&self.root, start).take_while(move |m| m.base() < end))
     }
 
     pub fn remove(&mut self, base: u64) -> Option<T> {
-        self.by_base.remove(&base)
+        let found = remove(&mut self.root, base);
+        if found.is_some() {
+            self.len -= 1;
+        }
+        found
     }
 
+    /// Every extent, in address order.
     pub fn values(&self) -> impl Iterator<Item = &T> {
-        self.by_base.values()
+        Iter::from(&self.root, 0)
     }
 
     pub fn len(&self) -> usize {
-        self.by_base.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_base.is_empty()
+        self.len == 0
     }
 
     /// Takes every extent out.
@@ -221,6 +518,87 @@ mod tests {
         assert_eq!(bases(4 * P, 6 * P), [] as [u64; 0]);
         assert_eq!(bases(2 * P, 2 * P), [] as [u64; 0]);
         assert_eq!(bases(7 * P, 2 * P), [] as [u64; 0]);
+    }
+
+    /// The first-fit walk over every extent that the tree replaced: the
+    /// reference the tree's answers must equal.
+    fn linear_gap(sorted: &[(u64, u64)], lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
+        let up = |x: u64| x.checked_add(align - 1).map(|v| v & !(align - 1));
+        let mut candidate = up(lo)?;
+        for &(b, e) in sorted {
+            if e <= candidate {
+                continue;
+            }
+            if candidate.checked_add(len)? <= b {
+                break;
+            }
+            candidate = candidate.max(up(e)?);
+        }
+        (candidate.checked_add(len)? <= hi).then_some(candidate)
+    }
+
+    #[test]
+    fn tree_matches_the_linear_walk_under_random_changes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut r: Regions<E> = Regions::new();
+        let mut model: alloc::vec::Vec<(u64, u64)> = alloc::vec::Vec::new();
+        for step in 0..4000 {
+            let base = rand(512) * P;
+            let end = base + (1 + rand(8)) * P;
+            let free = !model.iter().any(|&(b, e)| b < end && e > base);
+            if free && rand(3) != 0 {
+                r.insert(E(base, end));
+                model.push((base, end));
+                model.sort();
+            } else if !model.is_empty() {
+                let (b, _) = model.remove(rand(model.len() as u64) as usize);
+                assert_eq!(r.remove(b).map(|e| e.0), Some(b));
+            }
+            assert_eq!(r.len(), model.len());
+            // Balanced: an AVL tree of n nodes is below 1.45 log2(n + 2).
+            let bound = 1.45 * ((model.len() + 2) as f64).log2();
+            assert!(f64::from(height(&r.root)) <= bound, "step {step}: too tall");
+            let got: alloc::vec::Vec<(u64, u64)> = r.values().map(|e| (e.0, e.1)).collect();
+            assert_eq!(got, model, "step {step}");
+            for _ in 0..8 {
+                let lo = rand(600) * P;
+                let hi = lo + rand(600) * P;
+                let len = (1 + rand(12)) * P;
+                let align = P << rand(4);
+                assert_eq!(
+                    r.find_gap(lo, hi, len, align),
+                    linear_gap(&model, lo, hi, len, align),
+                    "step {step}: gap in [{lo:#x}, {hi:#x}) of {len:#x} aligned {align:#x}"
+                );
+                let va = rand(600 * P);
+                let want = model.iter().find(|&&(b, e)| b <= va && va < e).map(|m| m.0);
+                assert_eq!(r.find(va).map(|e| e.0), want);
+                let (a, b) = (rand(600) * P, rand(600) * P);
+                let want: alloc::vec::Vec<u64> = model
+                    .iter()
+                    .filter(|&&(mb, me)| mb < b && me > a && a < b)
+                    .map(|m| m.0)
+                    .collect();
+                let got: alloc::vec::Vec<u64> = r.intersecting(a, b).map(|e| e.0).collect();
+                assert_eq!(got, want);
+                assert_eq!(
+                    r.overlaps(a, b),
+                    model.iter().any(|&(mb, me)| mb < b && me > a)
+                );
+                let last = model
+                    .iter()
+                    .rev()
+                    .find(|&&(mb, _)| mb < b)
+                    .filter(|m| m.1 > a);
+                assert_eq!(r.last_intersecting(a, b), last.map(|m| m.0));
+            }
+        }
     }
 
     #[test]
