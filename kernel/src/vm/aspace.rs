@@ -676,22 +676,28 @@ impl AddressSpace {
         // program can split one mapping over and over).
         let splits = {
             let inner = self.inner.lock();
-            let first = inner.mappings.find(addr).is_some_and(|m| m.base < addr);
-            let last = inner
-                .mappings
-                .find(end.saturating_sub(1))
-                .is_some_and(|m| m.end() > end);
-            first || last
+            let first = inner.mappings.find(addr);
+            let last = match first {
+                // One mapping covers the whole range (unmapping exactly one
+                // mapping, usually): no second lookup.
+                Some(m) if m.end() >= end => Some(m),
+                _ => inner.mappings.find(end.saturating_sub(1)),
+            };
+            first.is_some_and(|m| m.base < addr) || last.is_some_and(|m| m.end() > end)
         };
         if splits {
             crate::heap::ensure_headroom()?;
         }
         let mut removed_any = false;
-        loop {
+        // Set once the mapping across `addr` (or the lowest one in the
+        // range) is gone: nothing else can intersect the range, so no
+        // further search is needed.
+        let mut done = false;
+        while !done {
             let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(BATCH);
             {
                 let mut inner = self.inner.lock();
-                while changes.len() < BATCH {
+                while !done && changes.len() < BATCH {
                     // The last mapping that still intersects the range; the
                     // pieces left of `addr` and right of `end` never do.
                     let Some(key) = inner.mappings.last_intersecting(addr, end) else {
@@ -699,6 +705,7 @@ impl AddressSpace {
                     };
                     let m = inner.mappings.remove(key).expect("key was just found");
                     inner.removals += 1;
+                    done = m.base <= addr;
                     let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
                     let (left, right) = surviving_pieces(m.base, m.end(), addr, end);
                     let pieces: Vec<Mapping> = [left, right]
