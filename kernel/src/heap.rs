@@ -136,10 +136,12 @@ static HEAP: CachedHeap = CachedHeap {
     }),
 };
 
-/// Heap size for a machine with `ram_bytes` of RAM: 1/64th, between 4 and
+/// Heap size for a machine with `ram_bytes` of RAM: 1/32nd, between 4 and
 /// 64 MiB, so that large VMO page maps fit without starving user memory.
+/// (1/64th was too little for 100 000 one-page mappings, 256 heap bytes
+/// each, on a 1 GiB board: scripts/bench.sh's bench_scaling.)
 pub fn size_for(ram_bytes: u64) -> u64 {
-    (ram_bytes / 64).clamp(4 << 20, 64 << 20) & !0xfff
+    (ram_bytes / 32).clamp(4 << 20, 64 << 20) & !0xfff
 }
 
 /// Hands `[start, start + size)` (kernel virtual addresses) to the heap.

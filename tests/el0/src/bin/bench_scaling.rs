@@ -14,7 +14,7 @@
 //!   before, per close) leaf first, root first and interleaved (every even
 //!   link, then every odd one): the worst order against the best;
 //! - kernel heap bytes per one-page mapping and per handle, and whether
-//!   100 000 one-page mappings fit (the kernel heap is 1/64th of RAM: 16 MiB
+//!   100 000 one-page mappings fit (the kernel heap is 1/32nd of RAM: 32 MiB
 //!   on a 1 GiB board).
 //!
 //! Output: a `bench:` table and `benchrow: KEY VALUE` lines; the ratios are
