@@ -28,7 +28,6 @@
 //! copy runs while a VMO lock is held, except the fast copies, which never
 //! take a lock (a fault in them only makes them stop).
 
-use super::region::{Extent, Regions};
 use alloc::sync::Weak;
 
 /// Something with page-table entries for VMO pages: an address space.
@@ -52,63 +51,18 @@ pub struct MappingRef {
     pub len: u64,
 }
 
-/// A [`MappingRef`] as [`MappingRefs`] orders it: by id.
-struct ById(MappingRef);
+/// Records per chunk of [`MappingRefs`]: as many as fill a 2 KiB heap
+/// block (the heap rounds to powers of two).
+const CHUNK: usize = 2048 / core::mem::size_of::<MappingRef>();
 
-impl Extent for ById {
-    // The tree orders by `base`: here the id, a one-wide extent.
-    #[allow(clippy::misnamed_getters)]
-    fn base(&self) -> u64 {
-        self.0.id
-    }
-    fn end(&self) -> u64 {
-        self.0.id + 1
+impl super::by_id::Keyed for MappingRef {
+    fn id(&self) -> u64 {
+        self.id
     }
 }
 
-/// A VMO's mappings, by mapping id: removing one is logarithmic however
-/// many there are. One tree node per mapping (the address space's
-/// [`Regions`] tree, ids as one-wide extents): a `BTreeMap` filled in id
-/// order left its leaves half empty, and a VMO mapped 100 000 times then
-/// held twice the heap its records need.
-#[derive(Default)]
-pub struct MappingRefs(Regions<ById>);
-
-impl MappingRefs {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records mapping `id`; ids are never reused, so it is not there yet.
-    pub fn insert(&mut self, id: u64, r: MappingRef) {
-        debug_assert_eq!(id, r.id);
-        self.0.insert(ById(r));
-    }
-
-    pub fn remove(&mut self, id: &u64) -> Option<MappingRef> {
-        self.0.remove(*id).map(|r| r.0)
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &MappingRef> {
-        self.0.values().map(|r| &r.0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl Extend<(u64, MappingRef)> for MappingRefs {
-    fn extend<I: IntoIterator<Item = (u64, MappingRef)>>(&mut self, iter: I) {
-        for (id, r) in iter {
-            self.insert(id, r);
-        }
-    }
-}
+/// A VMO's mappings, by mapping id (see `vm::by_id`).
+pub type MappingRefs = super::by_id::ById<MappingRef, CHUNK>;
 
 /// Step 1 of the protocol: drops the page-table entries of `mappings` that
 /// show root pages in `[offset, offset + len)`.
