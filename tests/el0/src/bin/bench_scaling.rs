@@ -194,6 +194,20 @@ fn main(root: Handle) -> i64 {
         "ratio"
     );
     let page = zx::vmo_create(PAGE as u64, 0).expect("vmo_create");
+    let addrs = Words::new(HUGE);
+
+    // ---- heap per handle, first: later phases grow the handle table ----
+    let heap0 = heap_used();
+    for i in 0..MANY {
+        addrs.set(
+            i,
+            zx::handle_duplicate(page, zx::rights::SAME_RIGHTS).expect("dup") as usize,
+        );
+    }
+    let per_handle = (heap_used() - heap0) / MANY as u64;
+    for i in 0..MANY {
+        zx::handle_close(addrs.get(i) as Handle).expect("close dup");
+    }
 
     // ---- few objects ----
     let map_few = map_unmap(root, page);
@@ -201,7 +215,6 @@ fn main(root: Handle) -> i64 {
     let create_fresh = create_close();
 
     // ---- 10 000 mappings ----
-    let addrs = Words::new(HUGE);
     let heap0 = heap_used();
     for i in 0..MANY {
         addrs.set(
@@ -228,19 +241,6 @@ fn main(root: Handle) -> i64 {
     let create_frag = create_close();
     for i in (1..MANY).step_by(2) {
         zx::handle_close(addrs.get(i) as Handle).expect("close");
-    }
-
-    // ---- heap per handle ----
-    let heap0 = heap_used();
-    for i in 0..MANY {
-        addrs.set(
-            i,
-            zx::handle_duplicate(page, zx::rights::SAME_RIGHTS).expect("dup") as usize,
-        );
-    }
-    let per_handle = (heap_used() - heap0) / MANY as u64;
-    for i in 0..MANY {
-        zx::handle_close(addrs.get(i) as Handle).expect("close dup");
     }
 
     // ---- snapshot chains ----
