@@ -34,6 +34,16 @@
 #       Linux: futex(FUTEX_WAIT/WAKE_PRIVATE), both threads pinned to CPU 0
 #   scaling, -smp 1 -m 2G: scaling_costs.rs (fault and page alloc/free cost
 #     with memory nearly empty and nearly full)
+#   object scaling, -smp 1 -m 1G, this kernel only: bench_scaling.rs, costs
+#     that must not grow with the number of objects a program holds, as
+#     pairs and ratios (few / many, with the target): map+unmap at a
+#     kernel-chosen address and first-touch fault with 1 and with 10 000
+#     mappings; vmo create+write+close (64 at a time) on a fresh heap and
+#     on one fragmented by closing every other one of 10 000 VMOs; a
+#     10 000-deep snapshot chain
+#     closed leaf first, root first and interleaved (worst / best order);
+#     kernel heap bytes per mapping and per handle, and whether 100 000
+#     one-page mappings fit in a 1 GiB board's heap
 #   threads, -smp 2 -m 1G: thread_costs.rs again; its ping-pong is the futex
 #     wake/wait round trip between two cores. Linux pins the two threads to
 #     CPUs 0 and 1; this kernel has no affinity call, its scheduler puts a
@@ -104,11 +114,12 @@ rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 ||
 if [ "$build" = 1 ]; then
     bash scripts/build.sh >/dev/null
 fi
-for p in build/kernel8.img build/el0/{vmo_costs,scaling_costs,thread_costs,thread_scaling}; do
+for p in build/kernel8.img build/el0/{vmo_costs,scaling_costs,bench_scaling,thread_costs,thread_scaling}; do
     [ -f "$p" ] || { log "missing $p (run without --no-build)"; exit 1; }
 done
 bash scripts/mkinitrd.sh "$work/zk-main.cpio" build/el0/vmo_costs build/el0/thread_costs
 bash scripts/mkinitrd.sh "$work/zk-scaling.cpio" build/el0/scaling_costs
+bash scripts/mkinitrd.sh "$work/zk-objscale.cpio" build/el0/bench_scaling
 bash scripts/mkinitrd.sh "$work/zk-threads.cpio" build/el0/thread_costs
 bash scripts/mkinitrd.sh "$work/zk-fscale.cpio" build/el0/thread_scaling
 
@@ -220,6 +231,7 @@ DONE="vmo_costs thread_costs" MACHINE=virt,virtualization=on \
 run linux-main 1G 1 icount "${lx[@]}" -append "$lx_cmdline -- main threads"
 DONE=scaling_costs run zk-scaling 2G 1 icount "${zk[@]}" -initrd "$work/zk-scaling.cpio"
 run linux-scaling 2G 1 icount "${lx[@]}" -append "$lx_cmdline -- scaling"
+DONE=bench_scaling run zk-objscale 1G 1 icount "${zk[@]}" -initrd "$work/zk-objscale.cpio"
 DONE=thread_costs run zk-threads 1G 2 icount "${zk[@]}" -initrd "$work/zk-threads.cpio"
 run linux-threads 1G 2 icount "${lx[@]}" -append "$lx_cmdline -- threads"
 DONE=thread_scaling run zk-fscale 1G 4 wall "${zk[@]}" -initrd "$work/zk-fscale.cpio"
@@ -285,6 +297,16 @@ line thread_create_join_smp2 "thread create+start+join / pthread_create+join"
 line futex_pingpong_smp2 "futex wake/wait round trip, 2 cores"
 
 echo
+echo "object scaling, zkernel only, -smp 1 -m 1G (bench_scaling.rs): few / many objects"
+printf '%-56s %9s %9s %7s %8s\n' operation few many ratio target
+sed -n 's/^bench: \(.*(target <= .*\)$/\1/p' "$work/zk-objscale.log" |
+    sed 's/ (target <= \(.*\))$/ \1/' | awk '{ t = $NF; r = $(NF-1); m = $(NF-2); f = $(NF-3)
+        $NF = ""; $(NF-1) = ""; $(NF-2) = ""; $(NF-3) = ""; sub(/ +$/, "")
+        printf "%-56s %9s %9s %7s %8s\n", $0, f, m, r, "<= " t }'
+grep -h '^bench: \(snapshot chain\|kernel heap bytes\|one-page mappings made\)' "$work/zk-objscale.log" |
+    sed 's/^bench: /  /'
+
+echo
 echo "fault throughput, N threads faulting disjoint pages of one 64 MiB VMO / anonymous mapping"
 echo "wall clock: -smp 4 -m 1G -accel tcg,thread=multi, no -icount; median of 5; NOISY"
 echo "(this host has $(nproc) CPU(s), shared with whatever else runs); ratio = throughput / 1 thread's"
@@ -304,4 +326,4 @@ for f in zk-threads zk-fscale; do
 done
 grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log "$work"/linux-*.log |
     sed 's/^benchinfo: /note: /'
-echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale}.log, $work/zk-main-el2.log"
+echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale}.log, $work/zk-main-el2.log, $work/zk-objscale.log"

@@ -1,11 +1,12 @@
-//! The kernel heap: `buddy_system_allocator`'s heap over a block of RAM
-//! carved out at boot, sized from the amount of RAM, with a small cache of
-//! recently freed blocks per size class in front of it. A system call that
+//! The kernel heap: a buddy allocator (`crate::buddy`, whose free does not
+//! walk a free list) over a block of RAM carved out at boot, sized from the
+//! amount of RAM, with a small cache of recently freed blocks per size class
+//! in front of it. A system call that
 //! creates and closes an object would otherwise make the buddy allocator
 //! split and merge the same blocks every time (its cost then depends on
 //! whether a block's buddy happens to be free).
 
-use buddy_system_allocator::LockedHeap;
+use crate::buddy::Buddy;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
 use spin::Mutex;
@@ -31,7 +32,7 @@ struct Cache {
 unsafe impl Send for Cache {}
 
 struct CachedHeap {
-    buddy: LockedHeap<32>,
+    buddy: Mutex<Buddy>,
     cache: Mutex<Cache>,
 }
 
@@ -68,11 +69,9 @@ unsafe impl GlobalAlloc for CachedHeap {
                 return block.as_ptr().cast();
             }
             drop(cache);
-            // SAFETY: a valid, non-zero layout.
-            return unsafe { self.buddy.alloc(class_layout(class)) };
+            return self.buddy_alloc(class_layout(class));
         }
-        // SAFETY: forwarded as is.
-        unsafe { self.buddy.alloc(layout) }
+        self.buddy_alloc(layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -94,14 +93,30 @@ unsafe impl GlobalAlloc for CachedHeap {
             }
             drop(cache);
             // SAFETY: the block was allocated with the class layout.
-            return unsafe { self.buddy.dealloc(ptr, class_layout(class)) };
+            return unsafe { self.buddy_dealloc(ptr, class_layout(class)) };
         }
         // SAFETY: forwarded as is.
-        unsafe { self.buddy.dealloc(ptr, layout) }
+        unsafe { self.buddy_dealloc(ptr, layout) }
     }
 }
 
 impl CachedHeap {
+    fn buddy_alloc(&self, layout: Layout) -> *mut u8 {
+        self.buddy
+            .lock()
+            .alloc(layout)
+            .map_or(core::ptr::null_mut(), NonNull::as_ptr)
+    }
+
+    /// # Safety
+    /// As [`Buddy::dealloc`].
+    unsafe fn buddy_dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(p) = NonNull::new(ptr) {
+            // SAFETY: the caller's promise.
+            unsafe { self.buddy.lock().dealloc(p, layout) };
+        }
+    }
+
     /// Bytes held in the cache (allocated from the buddy allocator, free
     /// for the kernel).
     fn cached_bytes(&self) -> usize {
@@ -110,25 +125,23 @@ impl CachedHeap {
             .map(|c| cache.counts[c] * (SMALLEST << c))
             .sum()
     }
-
-    fn lock(&self) -> impl core::ops::Deref<Target = buddy_system_allocator::Heap<32>> + '_ {
-        self.buddy.lock()
-    }
 }
 
 #[global_allocator]
 static HEAP: CachedHeap = CachedHeap {
-    buddy: LockedHeap::empty(),
+    buddy: Mutex::new(Buddy::new()),
     cache: Mutex::new(Cache {
         heads: [None; CLASSES],
         counts: [0; CLASSES],
     }),
 };
 
-/// Heap size for a machine with `ram_bytes` of RAM: 1/64th, between 4 and
+/// Heap size for a machine with `ram_bytes` of RAM: 1/32nd, between 4 and
 /// 64 MiB, so that large VMO page maps fit without starving user memory.
+/// (1/64th was too little for 100 000 one-page mappings, 256 heap bytes
+/// each, on a 1 GiB board: scripts/bench.sh's bench_scaling.)
 pub fn size_for(ram_bytes: u64) -> u64 {
-    (ram_bytes / 64).clamp(4 << 20, 64 << 20) & !0xfff
+    (ram_bytes / 32).clamp(4 << 20, 64 << 20) & !0xfff
 }
 
 /// Hands `[start, start + size)` (kernel virtual addresses) to the heap.
@@ -145,7 +158,7 @@ pub unsafe fn init(start: usize, size: usize) {
 /// counted).
 pub fn used_bytes() -> usize {
     let cached = HEAP.cached_bytes();
-    HEAP.lock().stats_alloc_actual() - cached
+    HEAP.buddy.lock().allocated() - cached
 }
 
 /// Bytes the heap keeps free for the kernel's own needs: object-creating
@@ -162,8 +175,8 @@ pub fn ensure_headroom() -> Result<(), zx_abi::ZxStatus> {
 /// remain. Paths that commit pages call this first: page-list nodes live on
 /// the heap, so committing pages sparsely costs heap as well as pages.
 pub fn ensure_headroom_for(bytes: usize) -> Result<(), zx_abi::ZxStatus> {
-    let heap = HEAP.lock();
-    let free = heap.stats_total_bytes() - heap.stats_alloc_actual();
+    let heap = HEAP.buddy.lock();
+    let free = heap.total() - heap.allocated();
     if free < RESERVE.saturating_add(bytes) {
         Err(zx_abi::ZxStatus::NoMemory)
     } else {

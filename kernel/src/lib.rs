@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+pub mod buddy;
 pub mod cpio;
 pub mod elf;
 pub mod manifest;

@@ -674,31 +674,52 @@ impl AddressSpace {
         // Only the mappings across `addr` or `end` are split, and splitting
         // allocates: make sure it can, before anything changes (a hostile
         // program can split one mapping over and over).
-        let splits = {
-            let inner = self.inner.lock();
-            let first = inner.mappings.find(addr).is_some_and(|m| m.base < addr);
-            let last = inner
-                .mappings
-                .find(end.saturating_sub(1))
-                .is_some_and(|m| m.end() > end);
-            first || last
+        let mut held = Some(self.inner.lock());
+        let (splits, exact) = {
+            let inner = held.as_ref().expect("just taken");
+            let first = inner.mappings.find(addr);
+            let last = match first {
+                // One mapping covers the whole range (unmapping exactly one
+                // mapping, usually): no second lookup.
+                Some(m) if m.end() >= end => Some(m),
+                _ => inner.mappings.find(end.saturating_sub(1)),
+            };
+            let splits =
+                first.is_some_and(|m| m.base < addr) || last.is_some_and(|m| m.end() > end);
+            // The range is exactly one mapping: its base is the key, found
+            // under this same hold of the lock.
+            let exact = first.filter(|m| m.base == addr && m.end() == end);
+            (splits, exact.map(|m| m.base))
         };
+        let mut exact = exact;
         if splits {
+            drop(held.take());
             crate::heap::ensure_headroom()?;
         }
         let mut removed_any = false;
-        loop {
+        // Set once the mapping across `addr` (or the lowest one in the
+        // range) is gone: nothing else can intersect the range, so no
+        // further search is needed.
+        let mut done = false;
+        while !done {
             let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(BATCH);
             {
-                let mut inner = self.inner.lock();
-                while changes.len() < BATCH {
+                let mut inner = match held.take() {
+                    Some(guard) => guard,
+                    None => self.inner.lock(),
+                };
+                while !done && changes.len() < BATCH {
                     // The last mapping that still intersects the range; the
                     // pieces left of `addr` and right of `end` never do.
-                    let Some(key) = inner.mappings.last_intersecting(addr, end) else {
+                    let found = exact
+                        .take()
+                        .or_else(|| inner.mappings.last_intersecting(addr, end));
+                    let Some(key) = found else {
                         break;
                     };
                     let m = inner.mappings.remove(key).expect("key was just found");
                     inner.removals += 1;
+                    done = m.base <= addr;
                     let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
                     let (left, right) = surviving_pieces(m.base, m.end(), addr, end);
                     let pieces: Vec<Mapping> = [left, right]

@@ -30,7 +30,6 @@
 //! copy runs while a VMO lock is held, except the fast copies, which never
 //! take a lock (a fault in them only makes them stop).
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Weak;
 
 /// Something with page-table entries for VMO pages: an address space.
@@ -54,9 +53,18 @@ pub struct MappingRef {
     pub len: u64,
 }
 
-/// A VMO's mappings, by mapping id: removing one is logarithmic however
-/// many there are.
-pub type MappingRefs = BTreeMap<u64, MappingRef>;
+/// Records per chunk of [`MappingRefs`]: as many as fill a 2 KiB heap
+/// block (the heap rounds to powers of two).
+const CHUNK: usize = 2048 / core::mem::size_of::<MappingRef>();
+
+impl super::by_id::Keyed for MappingRef {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// A VMO's mappings, by mapping id (see `vm::by_id`).
+pub type MappingRefs = super::by_id::ById<MappingRef, CHUNK>;
 
 /// Step 1 of the protocol: drops the page-table entries of `mappings` that
 /// show root pages in `[offset, offset + len)`.

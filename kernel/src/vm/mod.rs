@@ -3,6 +3,7 @@
 //! handler and the user-copy routines), and ASIDs.
 
 pub mod asid;
+pub mod by_id;
 pub mod region;
 pub mod vmar;
 

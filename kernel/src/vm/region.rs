@@ -213,34 +213,55 @@ impl Want {
     /// In-order walk of `n` with `from` the lowest address still free (the
     /// end of the extent before, or the search's start), skipping subtrees
     /// that end below it or hold no gap large enough.
-    fn walk<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> Walk {
-        if n.hi <= *from {
-            return Walk::Go;
-        }
-        match self.gap(*from, n.lo) {
-            // Free up to the subtree's first extent, and that fits.
-            found @ (Walk::Found(_) | Walk::Stop) => return found,
-            Walk::Go if n.gap < self.len => {
-                // No two neighbouring extents of it leave room: past it.
-                *from = (*from).max(n.hi);
-                return Walk::Go;
+    fn walk<T: Extent>(&self, mut n: &Node<T>, from: &mut u64) -> Walk {
+        // The right child is walked by the loop, the left one by recursion,
+        // each only if it may hold a fit.
+        loop {
+            match self.enter(n, from) {
+                Walk::Go => {}
+                Walk::Stop => return Walk::Stop,
+                Walk::Found(a) => return Walk::Found(a),
             }
-            Walk::Go => {}
-        }
-        if let Some(l) = &n.left {
-            match self.walk(l, from) {
+            if let Some(l) = &n.left {
+                if self.may_hold(l, from) {
+                    match self.walk(l, from) {
+                        Walk::Go => {}
+                        done => return done,
+                    }
+                }
+            }
+            match self.gap(*from, n.item.base()) {
                 Walk::Go => {}
                 done => return done,
             }
+            *from = (*from).max(n.item.end());
+            match &n.right {
+                Some(r) if self.may_hold(r, from) => n = r,
+                _ => return Walk::Go,
+            }
         }
-        match self.gap(*from, n.item.base()) {
-            Walk::Go => {}
-            done => return done,
+    }
+
+    /// Whether the walk must enter subtree `n`: false when it lies below
+    /// `from`, or holds no gap large enough and the space before it is too
+    /// small (then `from` moves past it).
+    fn may_hold<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> bool {
+        if n.hi <= *from {
+            return false;
         }
-        *from = (*from).max(n.item.end());
-        match &n.right {
-            Some(r) => self.walk(r, from),
-            None => Walk::Go,
+        if n.gap < self.len && !matches!(self.gap(*from, n.lo), Walk::Found(_) | Walk::Stop) {
+            *from = (*from).max(n.hi);
+            return false;
+        }
+        true
+    }
+
+    /// On entering subtree `n`: the fit in the free space before its first
+    /// extent, if there is one, or the end of the search.
+    fn enter<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> Walk {
+        match self.gap(*from, n.lo) {
+            Walk::Go => Walk::Go,
+            done => done,
         }
     }
 }
@@ -352,7 +373,7 @@ impl<T: Extent> Regions<T> {
         debug_assert!(align.is_power_of_two());
         let want = Want { hi, len, align };
         let mut from = lo;
-        if let Some(root) = &self.root {
+        if let Some(root) = self.root.as_deref().filter(|r| want.may_hold(r, &mut from)) {
             match want.walk(root, &mut from) {
                 Walk::Found(a) => return Some(a),
                 Walk::Stop => return None,

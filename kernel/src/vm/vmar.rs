@@ -99,8 +99,7 @@ impl Node {
     /// The sub-regions that overlap `[start, end)`: `(base, end, id)`.
     pub fn children_overlapping(&self, start: u64, end: u64) -> Vec<(u64, u64, VmarId)> {
         self.children
-            .values()
-            .filter(|c| c.base < end && c.end > start)
+            .intersecting(start, end)
             .map(|c| (c.base, c.end, c.id))
             .collect()
     }
