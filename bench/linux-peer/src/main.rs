@@ -117,9 +117,18 @@ fn read_4k() -> u64 {
     ns
 }
 
+/// The work closest to `map_cycle` here: an anonymous 4 KiB mapping made
+/// and unmapped, no page touched (one `mmap` and one `munmap`).
+fn map_cycle_4k() -> u64 {
+    median_ns_per_unit(500, 1, |_| {
+        drop(AnonMap::new(PAGE, false).expect("mmap"));
+    })
+}
+
 fn main_set() {
     row("null_syscall", null_syscall());
     row("create_4k", create_close(4096));
+    row("map_cycle_4k", map_cycle_4k());
     row("create_1t", create_close(1 << 40));
     row("fault_64m", first_touch());
     row("write_4k", write_4k());

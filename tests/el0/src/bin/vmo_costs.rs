@@ -26,6 +26,18 @@ fn create_close(size: u64) -> u64 {
     })
 }
 
+/// A 4 KiB VMO made, mapped, unmapped and closed, no page touched: the
+/// nearest equal of Linux's anonymous `mmap` + `munmap`.
+fn map_cycle(root: Handle) -> u64 {
+    let rw = vm_opt::PERM_READ | vm_opt::PERM_WRITE;
+    median_ns_per_op(BATCHES, 500, |_| {
+        let vmo = zx::vmo_create(4096, 0).expect("vmo_create");
+        let base = zx::vmar_map(root, rw, 0, vmo, 0, 4096).expect("map");
+        zx::vmar_unmap(root, base, 4096).expect("unmap");
+        zx::handle_close(vmo).expect("close");
+    })
+}
+
 /// First touch of each page of a fresh 64 MiB mapping, per page.
 fn first_touch(root: Handle) -> u64 {
     const SIZE: u64 = 64 << 20;
@@ -118,6 +130,12 @@ fn main(root: Handle) -> i64 {
         "zx_vmo_create 4 KiB + zx_handle_close",
         create_close(4096),
         11_000,
+    );
+    t.keyed_row(
+        "map_cycle_4k",
+        "zx_vmo_create 4 KiB + map + unmap + close",
+        map_cycle(root),
+        0,
     );
     t.keyed_row(
         "create_1t",
