@@ -197,9 +197,15 @@ enum Answer {
 /// Sends the exception to `handler` and waits for its answer; None if the
 /// handler is not bound (or its end went away before the message landed).
 fn answer(thread: &Thread, handler: &Exceptionate, excp_type: u32) -> Option<Answer> {
-    let exception = handler.send(raised(thread, excp_type))?;
+    // Blocked before the message can be read: a handler that reads it
+    // sees the thread waiting for it.
     thread.set_exception_channel(handler.kind());
     thread.set_blocked(zx_abi::thread_state::BLOCKED_EXCEPTION);
+    let Some(exception) = handler.send(raised(thread, excp_type)) else {
+        thread.set_blocked(0);
+        thread.set_exception_channel(0);
+        return None;
+    };
     let answer = loop {
         if exception.is_closed() {
             break Answer::Closed {
