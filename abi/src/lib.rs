@@ -272,8 +272,15 @@ pub mod exception {
     pub const STRATEGY_FIRST_CHANCE: u32 = 0;
     pub const STRATEGY_SECOND_CHANCE: u32 = 1;
 
-    /// `ZX_THREAD_STATE_GENERAL_REGS` (`zx_thread_read_state` kinds).
+    /// `ZX_THREAD_STATE_*` (`zx_thread_read_state` kinds): the general
+    /// registers (the only kind supported here), then Zircon's others.
     pub const THREAD_STATE_GENERAL_REGS: u32 = 0;
+    pub const THREAD_STATE_FP_REGS: u32 = 1;
+    pub const THREAD_STATE_VECTOR_REGS: u32 = 2;
+    pub const THREAD_STATE_DEBUG_REGS: u32 = 4;
+    pub const THREAD_STATE_SINGLE_STEP: u32 = 5;
+    /// Zircon's `kMaxThreadStateSize`: a larger buffer is `INVALID_ARGS`.
+    pub const THREAD_STATE_MAX_SIZE: usize = 4096;
     /// The bits of `cpsr` a debugger may change (NZCV); the rest stay.
     pub const CPSR_USER_FLAGS: u64 = 0xf000_0000;
 }

@@ -11,7 +11,10 @@ use crate::object::exception::Exception;
 use crate::task::{Job, Process, Thread};
 use crate::vm::fastcopy::{record_as_bytes, record_as_bytes_mut};
 use alloc::sync::Arc;
-use zx_abi::exception::{CHANNEL_DEBUGGER, THREAD_STATE_GENERAL_REGS};
+use zx_abi::exception::{
+    CHANNEL_DEBUGGER, THREAD_STATE_DEBUG_REGS, THREAD_STATE_FP_REGS, THREAD_STATE_GENERAL_REGS,
+    THREAD_STATE_MAX_SIZE, THREAD_STATE_SINGLE_STEP, THREAD_STATE_VECTOR_REGS,
+};
 use zx_abi::{obj_type, prop, GeneralRegs, Handle, Rights, UserIn, UserOut, ZxStatus};
 
 /// `zx_task_create_exception_channel`: binds a channel to the task's
@@ -90,9 +93,6 @@ pub fn exception_get_process(t: &Thread, handle: Handle, out: UserOut<Handle>) -
     user::give_handle(t, out, h)
 }
 
-/// Zircon's `kMaxThreadStateSize`: a larger buffer is `INVALID_ARGS`.
-const MAX_THREAD_STATE_SIZE: usize = 4096;
-
 /// The thread a state call names, and a check of its kind and size: only
 /// the general registers are supported (the other kinds Zircon has are
 /// `NOT_SUPPORTED`, unknown kinds `INVALID_ARGS`).
@@ -104,13 +104,15 @@ fn state_target(
     size: usize,
 ) -> Result<Arc<Thread>, ZxStatus> {
     let (thread, _) = t.process.get::<Thread>(handle, right)?;
-    if size > MAX_THREAD_STATE_SIZE {
+    if size > THREAD_STATE_MAX_SIZE {
         return Err(ZxStatus::InvalidArgs);
     }
     match kind {
         THREAD_STATE_GENERAL_REGS => {}
-        // FP, vector, debug registers and single step.
-        1 | 2 | 4 | 5 => return Err(ZxStatus::NotSupported),
+        THREAD_STATE_FP_REGS
+        | THREAD_STATE_VECTOR_REGS
+        | THREAD_STATE_DEBUG_REGS
+        | THREAD_STATE_SINGLE_STEP => return Err(ZxStatus::NotSupported),
         _ => return Err(ZxStatus::InvalidArgs),
     }
     if size < size_of::<GeneralRegs>() {

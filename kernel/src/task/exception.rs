@@ -95,7 +95,6 @@ pub fn raise(
     report.arch.far = far;
     thread.enter_exception(Stopped {
         report,
-        channel_kind: 0,
         regs: regs_of(ctx),
         regs_written: false,
     });

@@ -94,8 +94,6 @@ crate::kernel_object!(Thread, obj_type::THREAD, Rights::DEFAULT_THREAD);
 /// `crate::task::exception`).
 pub struct Stopped {
     pub report: zx_abi::ExceptionReport,
-    /// The kind of channel whose answer it waits for (0: none yet).
-    pub channel_kind: u32,
     pub regs: zx_abi::GeneralRegs,
     /// `zx_thread_write_state` changed `regs`.
     pub regs_written: bool,

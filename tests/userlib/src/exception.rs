@@ -7,9 +7,9 @@
 
 use crate::channel::channel_read;
 use crate::{
-    handle_close, object_get_info, object_set_property, object_wait_one, process_self, prop, raw,
-    signals, thread_create, thread_start, to_result, topic, ExceptionInfo, ExceptionReport,
-    GeneralRegs, Handle, Status, ZxStatus, ZX_TIME_INFINITE,
+    handle_close, object_set_property, object_wait_one, process_self, prop, raw, signals,
+    thread_create, thread_start, to_result, topic, ExceptionInfo, ExceptionReport, GeneralRegs,
+    Handle, Status, ZxStatus, ZX_TIME_INFINITE,
 };
 // The ABI's exception constants, here too (this module's name hides the
 // ABI's through `zx::*`).
@@ -69,16 +69,7 @@ pub fn write_regs(thread: Handle, regs: &GeneralRegs) -> Status {
 
 /// `ZX_INFO_THREAD_EXCEPTION_REPORT` of a thread stopped in an exception.
 pub fn exception_report(thread: Handle) -> Result<ExceptionReport, ZxStatus> {
-    let mut bytes = [0u8; size_of::<ExceptionReport>()];
-    object_get_info(thread, topic::THREAD_EXCEPTION_REPORT, &mut bytes)?;
-    let mut r = ExceptionReport::default();
-    r.header.size = u32::from_le_bytes(bytes[0..4].try_into().unwrap());
-    r.header.type_ = u32::from_le_bytes(bytes[4..8].try_into().unwrap());
-    r.arch.esr = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
-    r.arch.far = u64::from_le_bytes(bytes[16..24].try_into().unwrap());
-    r.synth_code = u32::from_le_bytes(bytes[32..36].try_into().unwrap());
-    r.synth_data = u32::from_le_bytes(bytes[36..40].try_into().unwrap());
-    Ok(r)
+    crate::process::info_record(thread, topic::THREAD_EXCEPTION_REPORT)
 }
 
 /// Sets `ZX_PROP_EXCEPTION_STATE`.

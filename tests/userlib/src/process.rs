@@ -59,7 +59,7 @@ pub fn write_memory(process: Handle, vaddr: usize, buf: &[u8]) -> Result<usize, 
 }
 
 /// Reads one `#[repr(C)]` info record of `topic`.
-fn info_record<T: crate::Record>(h: Handle, topic: u32) -> Result<T, ZxStatus> {
+pub(crate) fn info_record<T: crate::Record>(h: Handle, topic: u32) -> Result<T, ZxStatus> {
     let mut record = T::default();
     let size = core::mem::size_of::<T>();
     // SAFETY: `record` is a live local of `size` bytes; the kernel writes

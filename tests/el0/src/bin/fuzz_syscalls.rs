@@ -4365,19 +4365,39 @@ impl Fuzz {
     fn thread_state_refused(&mut self, thread: Handle) {
         let write = self.rng.chance(50);
         let any = self.rng.next_u32();
-        let kind = self.rng.pick(&[0, 0, 1, 2, 4, 5, 3, any]);
+        use zx::exception as x;
+        let kind = self.rng.pick(&[
+            x::THREAD_STATE_GENERAL_REGS,
+            x::THREAD_STATE_GENERAL_REGS,
+            x::THREAD_STATE_FP_REGS,
+            x::THREAD_STATE_VECTOR_REGS,
+            x::THREAD_STATE_DEBUG_REGS,
+            x::THREAD_STATE_SINGLE_STEP,
+            3,
+            any,
+        ]);
+        let regs = size_of::<zx::GeneralRegs>() as u64;
+        let max = x::THREAD_STATE_MAX_SIZE as u64;
         let any = self.rng.below(1 << 16);
-        let size = self.rng.pick(&[0, 8, 279, 280, 281, 4096, 4097, any]);
+        let size = self
+            .rng
+            .pick(&[0, 8, regs - 1, regs, regs + 1, max, max + 1, any]);
         let dir = if write { Dir::In } else { Dir::Out };
-        // The kernel touches only the registers' 280 bytes.
-        let (buf, class) = self.ptr(size.min(280), dir, 1);
-        let exp = if size > 4096 {
+        // The kernel touches only the registers' bytes.
+        let (buf, class) = self.ptr(size.min(regs), dir, 1);
+        let exp = if size > max {
             Expect::exact(InvalidArgs)
-        } else if matches!(kind, 1 | 2 | 4 | 5) {
+        } else if matches!(
+            kind,
+            x::THREAD_STATE_FP_REGS
+                | x::THREAD_STATE_VECTOR_REGS
+                | x::THREAD_STATE_DEBUG_REGS
+                | x::THREAD_STATE_SINGLE_STEP
+        ) {
             Expect::exact(NotSupported)
-        } else if kind != 0 {
+        } else if kind != x::THREAD_STATE_GENERAL_REGS {
             Expect::exact(InvalidArgs)
-        } else if size < 280 {
+        } else if size < regs {
             Expect::exact(BufferTooSmall)
         } else if write && class == Class::Unknown {
             Expect::any()
