@@ -31,7 +31,7 @@
 use super::handle::Entry;
 use super::peer::{PeerLink, Peered};
 use super::ObjectBase;
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use zx_abi::channel::{MAX_PENDING_MESSAGES, MIN_KERNEL_TXID};
@@ -173,6 +173,13 @@ crate::loom_static! {
     static REAPING: AtomicBool = AtomicBool::new(false);
 }
 
+crate::loom_static! {
+    /// How many messages lie in the graveyard, changed only under its lock
+    /// but read without it: most calls have nothing to drop, and seeing
+    /// that costs them no lock.
+    static BURIED: AtomicUsize = AtomicUsize::new(0);
+}
+
 fn bury(messages: VecDeque<Message>) {
     if messages.is_empty() {
         return;
@@ -181,6 +188,7 @@ fn bury(messages: VecDeque<Message>) {
     // Never fails for want of memory: reserving failed means dropping
     // here (still outside the pair's lock: the caller moved them out).
     if grave.try_reserve(messages.len()).is_ok() {
+        BURIED.fetch_add(messages.len(), Ordering::Release);
         grave.extend(messages);
         return;
     }
@@ -193,6 +201,9 @@ fn bury(messages: VecDeque<Message>) {
 /// message another core took is gone too when this returns. Call with no
 /// lock held, and never from a drop (see [`reap_nested`]).
 pub fn reap() {
+    if nothing_to_reap() {
+        return;
+    }
     loop {
         if REAPING.swap(true, Ordering::AcqRel) {
             // Another core drops messages, maybe ours: wait for it.
@@ -212,6 +223,9 @@ pub fn reap() {
 /// [`reap`] for a drop, which may run inside a reap on this very core:
 /// when someone already reaps, it leaves the graveyard to them.
 pub fn reap_nested() {
+    if nothing_to_reap() {
+        return;
+    }
     loop {
         if REAPING.swap(true, Ordering::AcqRel) {
             return; // Whoever reaps takes ours too.
@@ -224,9 +238,24 @@ pub fn reap_nested() {
     }
 }
 
+/// The graveyard is empty and nobody is dropping a message taken from it.
+/// A core that reaps sets REAPING before it takes a message (and lowers
+/// BURIED), and clears it only after the drop: having seen BURIED's lowered
+/// count, this sees REAPING still set, or cleared after the drop.
+fn nothing_to_reap() -> bool {
+    BURIED.load(Ordering::Acquire) == 0 && !REAPING.load(Ordering::Acquire)
+}
+
 fn drain_graveyard() {
     loop {
-        let next = GRAVEYARD.lock().pop();
+        let next = {
+            let mut grave = GRAVEYARD.lock();
+            let m = grave.pop();
+            if m.is_some() {
+                BURIED.fetch_sub(1, Ordering::Release);
+            }
+            m
+        };
         match next {
             Some(m) => drop(m),
             None => break,
