@@ -16,6 +16,10 @@
 .arch_extension simd
 .section .text.user_copy, "ax"
 
+// The big path's save area: q0-q7, which the copy borrows and the program
+// owns (the kernel never saves EL0's FP/SIMD registers on entry).
+.equ QSAVE, 128
+
 .global user_copy
 user_copy:
     // x4 = the program's TTBR0, x5 = the kernel's (adjacent in CpuLocal).
@@ -26,55 +30,75 @@ user_copy:
     mov     x6, #0                  // nothing pushed (see __user_copy_fault)
     cmp     x2, #64
     b.hs    .Lbig
-// Fewer than 64 bytes: general registers only (no FP state to save).
+// Fewer than 64 bytes: general registers, one step per bit of the length
+// (a 4-byte handle is one load and one store).
 .global __user_copy_start
 __user_copy_start:
-6:  cmp     x2, #8
-    b.lo    7f
+    tbz     x2, #5, 1f
+    ldp     x3, x4, [x1], #16
+    stp     x3, x4, [x0], #16
+    ldp     x3, x4, [x1], #16
+    stp     x3, x4, [x0], #16
+1:  tbz     x2, #4, .Ltail8
+    ldp     x3, x4, [x1], #16
+    stp     x3, x4, [x0], #16
+.Ltail8:
+    tbz     x2, #3, 1f
     ldr     x3, [x1], #8
     str     x3, [x0], #8
-    sub     x2, x2, #8
-    b       6b
-7:  cbz     x2, 5f
-8:  ldrb    w3, [x1], #1
-    strb    w3, [x0], #1
-    subs    x2, x2, #1
-    b.ne    8b
-5:  msr     ttbr0_el1, x5
+1:  tbz     x2, #2, 1f
+    ldr     w3, [x1], #4
+    str     w3, [x0], #4
+1:  tbz     x2, #1, 1f
+    ldrh    w3, [x1], #2
+    strh    w3, [x0], #2
+1:  tbz     x2, #0, 1f
+    ldrb    w3, [x1]
+    strb    w3, [x0]
+1:  msr     ttbr0_el1, x5
     isb
     mov     x0, #0
     ret
+// 64 bytes or more: 128 a step through q0-q7, then 64, 32 and 16, and the
+// last 15 bytes by the general path's tail once the q registers are back.
 .Lbig:
-    stp     q0, q1, [sp, #-64]!
+    stp     q0, q1, [sp, #-QSAVE]!
     stp     q2, q3, [sp, #32]
+    stp     q4, q5, [sp, #64]
+    stp     q6, q7, [sp, #96]
     mov     x6, #1                  // the q registers are on the stack
+    subs    x2, x2, #128
+    b.lo    2f
 1:  ldp     q0, q1, [x1], #32
+    ldp     q2, q3, [x1], #32
+    ldp     q4, q5, [x1], #32
+    ldp     q6, q7, [x1], #32
+    stp     q0, q1, [x0], #32
+    stp     q2, q3, [x0], #32
+    stp     q4, q5, [x0], #32
+    stp     q6, q7, [x0], #32
+    subs    x2, x2, #128
+    b.hs    1b
+2:  // x2 + 128 bytes are left, fewer than 128: its low 7 bits say which.
+    tbz     x2, #6, 1f
+    ldp     q0, q1, [x1], #32
     ldp     q2, q3, [x1], #32
     stp     q0, q1, [x0], #32
     stp     q2, q3, [x0], #32
-    sub     x2, x2, #64
-    cmp     x2, #64
-    b.hs    1b
-2:  cmp     x2, #16
-    b.lo    3f
+1:  tbz     x2, #5, 1f
+    ldp     q0, q1, [x1], #32
+    stp     q0, q1, [x0], #32
+1:  tbz     x2, #4, 1f
     ldr     q0, [x1], #16
     str     q0, [x0], #16
-    sub     x2, x2, #16
-    b       2b
-3:  cbz     x2, 4f
-9:  ldrb    w3, [x1], #1
-    strb    w3, [x0], #1
-    subs    x2, x2, #1
-    b.ne    9b
-4:
+1:  ldp     q6, q7, [sp, #96]
+    ldp     q4, q5, [sp, #64]
+    ldp     q2, q3, [sp, #32]
+    ldp     q0, q1, [sp], #QSAVE
+    mov     x6, #0                  // nothing pushed any more
+    b       .Ltail8
 .global __user_copy_end
 __user_copy_end:
-    msr     ttbr0_el1, x5
-    isb
-    ldp     q2, q3, [sp, #32]
-    ldp     q0, q1, [sp], #64
-    mov     x0, #0
-    ret
 // Resumed here by `kernel_trap` after a fault in [start, end), with every
 // register as it was: x5 holds the kernel's TTBR0, and x6 says whether the
 // big path's saved q registers are on the stack.
@@ -83,7 +107,9 @@ __user_copy_fault:
     msr     ttbr0_el1, x5
     isb
     cbz     x6, 1f
+    ldp     q6, q7, [sp, #96]
+    ldp     q4, q5, [sp, #64]
     ldp     q2, q3, [sp, #32]
-    ldp     q0, q1, [sp], #64
+    ldp     q0, q1, [sp], #QSAVE
 1:  mov     x0, #1
     ret
