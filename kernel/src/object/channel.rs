@@ -214,7 +214,7 @@ pub fn reap() {
         }
         drain_graveyard();
         REAPING.store(false, Ordering::Release);
-        if GRAVEYARD.lock().is_empty() {
+        if BURIED.load(Ordering::Acquire) == 0 {
             return;
         }
     }
@@ -232,7 +232,7 @@ pub fn reap_nested() {
         }
         drain_graveyard();
         REAPING.store(false, Ordering::Release);
-        if GRAVEYARD.lock().is_empty() {
+        if BURIED.load(Ordering::Acquire) == 0 {
             return;
         }
     }
