@@ -16,9 +16,21 @@
 .arch_extension simd
 .section .text.user_copy, "ax"
 
-// The big path's save area: q0-q7, which the copy borrows and the program
-// owns (the kernel never saves EL0's FP/SIMD registers on entry).
-.equ QSAVE, 128
+// The big path borrows q0-q7, which the program owns (the kernel never saves
+// EL0's FP/SIMD registers on entry): they go on the stack first and come back
+// on the way out, whether the copy ends or faults.
+.macro SAVE_Q0_Q7
+    stp     q0, q1, [sp, #-128]!
+    stp     q2, q3, [sp, #32]
+    stp     q4, q5, [sp, #64]
+    stp     q6, q7, [sp, #96]
+.endm
+.macro RESTORE_Q0_Q7
+    ldp     q6, q7, [sp, #96]
+    ldp     q4, q5, [sp, #64]
+    ldp     q2, q3, [sp, #32]
+    ldp     q0, q1, [sp], #128
+.endm
 
 .global user_copy
 user_copy:
@@ -62,10 +74,7 @@ __user_copy_start:
 // 64 bytes or more: 128 a step through q0-q7, then 64, 32 and 16, and the
 // last 15 bytes by the general path's tail once the q registers are back.
 .Lbig:
-    stp     q0, q1, [sp, #-QSAVE]!
-    stp     q2, q3, [sp, #32]
-    stp     q4, q5, [sp, #64]
-    stp     q6, q7, [sp, #96]
+    SAVE_Q0_Q7
     mov     x6, #1                  // the q registers are on the stack
     subs    x2, x2, #128
     b.lo    2f
@@ -91,10 +100,7 @@ __user_copy_start:
 1:  tbz     x2, #4, 1f
     ldr     q0, [x1], #16
     str     q0, [x0], #16
-1:  ldp     q6, q7, [sp, #96]
-    ldp     q4, q5, [sp, #64]
-    ldp     q2, q3, [sp, #32]
-    ldp     q0, q1, [sp], #QSAVE
+1:  RESTORE_Q0_Q7
     mov     x6, #0                  // nothing pushed any more
     b       .Ltail8
 .global __user_copy_end
@@ -107,9 +113,6 @@ __user_copy_fault:
     msr     ttbr0_el1, x5
     isb
     cbz     x6, 1f
-    ldp     q6, q7, [sp, #96]
-    ldp     q4, q5, [sp, #64]
-    ldp     q2, q3, [sp, #32]
-    ldp     q0, q1, [sp], #QSAVE
+    RESTORE_Q0_Q7
 1:  mov     x0, #1
     ret
