@@ -351,10 +351,11 @@ fn commit_accounting() {
     zx::println!("vmo_read/write: reads commit nothing, a write commits, close returns it");
 }
 
-/// Every length from 0 to 300 bytes, from every alignment of the program's
-/// buffer and at every offset in the VMO modulo 16, comes back byte for byte:
-/// the kernel's copy routine takes a different path for each bit of the
-/// length, and a mistake in one shows as a wrong or missing byte.
+/// Every length from 0 to 300 bytes, from five alignments of the program's
+/// buffer and at VMO offsets just below a page end that vary with the
+/// length, comes back byte for byte, with nothing written beside it: the
+/// kernel's copy routine takes a different path for each bit of the length,
+/// and a mistake in one shows as a wrong or missing byte.
 fn every_length() {
     let v = vmo(8192, 0);
     let mut src = [0u8; 320];
@@ -383,7 +384,7 @@ fn every_length() {
         }
     }
     close(v);
-    zx::println!("vmo_read_write: every length 0..=300, every alignment, reads back whole");
+    zx::println!("vmo_read_write: every length 0..=300, from five alignments, reads back whole");
 }
 
 fn main(root: Handle) -> i64 {
