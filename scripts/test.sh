@@ -66,9 +66,10 @@ boot() {
     status=${PIPESTATUS[0]}
     if [ "$status" != "$expected" ]; then
         fail "$name: exit status" "got $status, expected $expected (log $out)"
-        # The verdicts that failed and what the programs said as they did
-        # (with several programs at once these are far from the tail).
-        grep -E 'FAILED|^panic: ' "$out" | head -n 20 | sed 's/^/    failed: /'
+        # The verdicts that failed and the panics (EL0's and the kernel's, which
+        # may share a line with another program's output), far from the tail
+        # when several programs run at once.
+        grep -E 'FAILED|panicked at' "$out" | head -n 20 | sed 's/^/    failed: /'
         tail -n 20 "$out" | sed 's/^/    /'
         return 1
     fi
