@@ -86,6 +86,8 @@ macro_rules! dispatch_table {
         } )*
 
         /// Runs the system call `ctx` describes and puts its status in x0.
+        /// Inlined into the trap path's one caller.
+        #[inline(always)]
         pub fn dispatch(t: &Thread, ctx: &mut UserContext) {
             ctx.x[0] = match ctx.x[16] {
                 $( $num => $name::entry(t, &ctx.x), )*

@@ -27,13 +27,43 @@ pub struct UserContext {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Trap {
-    /// A synchronous exception: system call, fault, undefined instruction...
-    /// (see `UserContext::esr`).
+    /// A synchronous exception other than a system call: a fault, an
+    /// undefined instruction... (see `UserContext::esr`).
     Sync = 0,
     Irq = 1,
     Fiq = 2,
     SError = 3,
+    /// A system call, already handled by the `SyscallHandler`, which asked
+    /// to return rather than to resume the program.
+    Syscall = 4,
 }
+
+/// Runs the system call `ctx` describes (`svc` from AArch64; the vectors
+/// call it on the thread's kernel stack, inside `enter_user`) with the
+/// argument given to `enter_user`; returns whether the program resumes at
+/// once (true) or `enter_user` returns `Trap::Syscall` (false).
+pub type SyscallHandler = extern "C" fn(ctx: &mut UserContext, arg: usize) -> bool;
+
+/// What `run_user` keeps on the kernel stack while EL0 runs: the context,
+/// the system-call handler and its argument, and the kernel's callee-saved
+/// registers x19..x30.
+#[repr(C)]
+struct RunUserFrame {
+    ctx: u64,
+    on_svc: u64,
+    arg: u64,
+    _align: u64,
+    callee_saved: [u64; 12],
+}
+
+/// ESR_EL1's exception class field, and the class of `svc` from AArch64.
+const ESR_EC_SHIFT: u64 = 26;
+const ESR_EC_SVC64: u64 = 0x15;
+
+/// The SPSR bits a program keeps across a trap: the condition flags. The
+/// rest is zero: EL0t with interrupts unmasked, whatever the program put in
+/// the flags, so it never gets a higher level or masked interrupts.
+const SPSR_EL0_KEEP: u64 = 0xf000_0000;
 
 /// What `switch_context` saves of a kernel stack that is switched away
 /// from: the callee-saved registers, the frame pointer, the return address
@@ -83,12 +113,8 @@ pub struct FpState {
     pub tpidr: u64,
 }
 
-/// Stack space `run_user` keeps for the kernel's callee-saved registers and
-/// the context pointer while EL0 runs.
-const RUN_USER_FRAME: usize = 112;
-
 unsafe extern "C" {
-    fn run_user(ctx: *mut UserContext) -> u64;
+    fn run_user(ctx: *mut UserContext, on_svc: SyscallHandler, arg: usize) -> u64;
     fn clear_fp_state();
     fn switch_context(save: *mut KernelContext, load: *const KernelContext);
     fn save_fp_state(state: *mut FpState);
@@ -109,6 +135,9 @@ const _: () = {
     assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
     assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
+    assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, on_svc));
+    assert!(offset_of!(RunUserFrame, on_svc) + 8 == offset_of!(RunUserFrame, arg));
+    assert!(size_of::<RunUserFrame>().is_multiple_of(16));
 };
 
 core::arch::global_asm!(
@@ -124,7 +153,14 @@ core::arch::global_asm!(
     KCTX_X19 = const offset_of!(KernelContext, x19_x28),
     KCTX_FP = const offset_of!(KernelContext, fp),
     KCTX_SP = const offset_of!(KernelContext, sp),
-    RUN_USER_FRAME = const RUN_USER_FRAME,
+    RUF_SIZE = const size_of::<RunUserFrame>(),
+    RUF_CTX = const offset_of!(RunUserFrame, ctx),
+    RUF_ON_SVC = const offset_of!(RunUserFrame, on_svc),
+    RUF_ARG = const offset_of!(RunUserFrame, arg),
+    RUF_SAVED = const offset_of!(RunUserFrame, callee_saved),
+    ESR_EC_SHIFT = const ESR_EC_SHIFT,
+    ESR_EC_SVC64 = const ESR_EC_SVC64,
+    SPSR_EL0_KEEP = const SPSR_EL0_KEEP,
     FP_Q = const offset_of!(FpState, q),
     FP_FPCR = const offset_of!(FpState, fpcr),
     FP_TPIDR = const offset_of!(FpState, tpidr),
@@ -132,6 +168,7 @@ core::arch::global_asm!(
     TRAP_IRQ = const Trap::Irq as u64,
     TRAP_FIQ = const Trap::Fiq as u64,
     TRAP_SERROR = const Trap::SError as u64,
+    TRAP_SYSCALL = const Trap::Syscall as u64,
     PERCPU_STACK_LIMIT = const offset_of!(CpuLocal, stack_limit),
     PERCPU_EMERGENCY_TOP = const offset_of!(CpuLocal, emergency_stack_top),
     PERCPU_USER_TTBR0 = const offset_of!(CpuLocal, user_ttbr0),
@@ -198,21 +235,25 @@ pub fn load_fp(state: &FpState) {
     unsafe { load_fp_state(state) }
 }
 
-/// Runs the program described by `ctx` at EL0 until it traps, then returns
-/// with `ctx` holding its registers at the trap. The caller must have
-/// installed the program's translation table (`cpu::set_user_table`).
+/// Runs the program described by `ctx` at EL0 until it traps with
+/// something other than a system call, or until `on_svc` asks to return;
+/// then returns with `ctx` holding its registers at the trap. System calls
+/// are run by `on_svc(ctx, arg)` on this stack without leaving: the
+/// program resumes straight from the handler's return, with none of the
+/// kernel's registers to restore. The caller must have installed the
+/// program's translation table (`cpu::set_user_table`).
 #[inline]
-pub fn enter_user(ctx: &mut UserContext) -> Trap {
-    // EL0t with interrupts unmasked: whatever the program put in the flags,
-    // it never gets a higher level or masked interrupts.
-    ctx.spsr &= 0xf000_0000;
+pub fn enter_user(ctx: &mut UserContext, on_svc: SyscallHandler, arg: usize) -> Trap {
     // SAFETY: `ctx` is a valid, exclusive UserContext with the layout the
-    // assembly expects; SPSR selects EL0, so the program cannot touch kernel
-    // state except through exceptions, which return here.
-    match unsafe { run_user(ctx) } {
+    // assembly expects, lent to `on_svc` only while a system call runs;
+    // SPSR is limited to EL0t with interrupts unmasked, so the program
+    // cannot touch kernel state except through exceptions, which come back
+    // here or to `on_svc`.
+    match unsafe { run_user(ctx, on_svc, arg) } {
         k if k == Trap::Sync as u64 => Trap::Sync,
         k if k == Trap::Irq as u64 => Trap::Irq,
         k if k == Trap::Fiq as u64 => Trap::Fiq,
+        k if k == Trap::Syscall as u64 => Trap::Syscall,
         _ => Trap::SError,
     }
 }
@@ -250,14 +291,14 @@ impl Esr {
     /// Exception class (ESR[31:26]).
     #[inline]
     pub fn class(self) -> u8 {
-        ((self.0 >> 26) & 0x3f) as u8
+        ((self.0 >> ESR_EC_SHIFT) & 0x3f) as u8
     }
 
     #[inline]
     pub fn kind(self) -> SyncKind {
         let iss = self.0 & 0x1ff_ffff;
         let class = self.class();
-        if class == 0x15 {
+        if u64::from(class) == ESR_EC_SVC64 {
             // The hot case first: a system call.
             return SyncKind::Svc((iss & 0xffff) as u16);
         }

@@ -5,20 +5,23 @@
 // (see trap.rs): the UserContext, KernelFrame, KernelContext and CpuLocal
 // offsets, the frame sizes and the trap kinds.
 //
-// `run_user(ctx)` saves the kernel's callee-saved registers on the current
-// kernel stack (the running thread's own), loads the user context and erets
-// to EL0. Any exception from EL0 lands on that same stack (SP_EL1), stores
-// the user registers back into `ctx` and returns from `run_user` with the
-// kind of exception: to the kernel, a trap is just a function return, and
-// resuming the program is calling `run_user` again. Exceptions taken at EL1
-// save a full frame and call `kernel_trap`.
+// `run_user(ctx, on_svc, arg)` saves the kernel's callee-saved registers
+// on the current kernel stack (the running thread's own), loads the user
+// context and erets to EL0. Any exception from EL0 lands on that same stack
+// (SP_EL1) and stores the user registers back into `ctx`. A system call is
+// then run by `on_svc(ctx, arg)` right there, below run_user's frame, and
+// the program resumes from its return: the hot path restores no kernel
+// registers. Anything else (or a handler returning false) returns from
+// `run_user` with the kind of exception: to the kernel, a trap is just a
+// function return, and resuming the program is calling `run_user` again.
+// Exceptions taken at EL1 save a full frame and call `kernel_trap`.
 //
 // FP/SIMD registers are not saved: the kernel is built for the soft-float
 // target and never touches them (memcpy/memset save what they use), so the
 // program's FP/SIMD state simply stays in the registers.
 
-// stp/ldp of x2..x29 at [base, #16 .. #224]: the layout the kernel frame
-// and UserContext share (x0/x1 at 0, x30 at 240; checked in trap.rs).
+// stp/ldp of x2..x29 at [base, #16 .. #224] in the kernel frame (the same
+// layout as UserContext: x0/x1 at 0, x30 at 240; checked in trap.rs).
 .macro REGS_X2_X29 op, base
     \op     x2, x3, [\base, #16]
     \op     x4, x5, [\base, #32]
@@ -57,11 +60,11 @@
     b       kernel_trap_entry
 .endm
 
-.macro USER_VECTOR kind
+.macro USER_VECTOR kind, entry=user_trap_entry
     .balign 128
     stp     x0, x1, [sp, #-16]!
     mov     x1, #\kind
-    b       user_trap_entry
+    b       \entry
 .endm
 
 .arch_extension simd
@@ -77,7 +80,7 @@ kernel_vectors:
     KERNEL_VECTOR {TRAP_IRQ}
     KERNEL_VECTOR {TRAP_FIQ}
     KERNEL_VECTOR {TRAP_SERROR}
-    USER_VECTOR {TRAP_SYNC}         // lower EL, AArch64
+    USER_VECTOR {TRAP_SYNC}, user_sync_entry   // lower EL, AArch64
     USER_VECTOR {TRAP_IRQ}
     USER_VECTOR {TRAP_FIQ}
     USER_VECTOR {TRAP_SERROR}
@@ -109,37 +112,54 @@ kernel_trap_entry:
     dsb     nsh
     isb
 
-// u64 run_user(UserContext *ctx)
+// stp/ldp of the UserContext's x2..x17 and x19..x29 (x[n] at n * 8): the
+// registers a call clobbers and those it keeps, which the system-call path
+// treats apart.
+.macro CTX_X2_X17 op, base
+    \op     x2, x3, [\base, #16]
+    \op     x4, x5, [\base, #32]
+    \op     x6, x7, [\base, #48]
+    \op     x8, x9, [\base, #64]
+    \op     x10, x11, [\base, #80]
+    \op     x12, x13, [\base, #96]
+    \op     x14, x15, [\base, #112]
+    \op     x16, x17, [\base, #128]
+.endm
+.macro CTX_X19_X29 op, op1, base
+    \op     x19, x20, [\base, #152]
+    \op     x21, x22, [\base, #168]
+    \op     x23, x24, [\base, #184]
+    \op     x25, x26, [\base, #200]
+    \op     x27, x28, [\base, #216]
+    \op1    x29, [\base, #232]
+.endm
+
+// u64 run_user(UserContext *ctx, SyscallHandler on_svc, usize arg)
 .global run_user
 run_user:
-    sub     sp, sp, #{RUN_USER_FRAME}
-    str     x0, [sp]
-    stp     x19, x20, [sp, #16]
-    stp     x21, x22, [sp, #32]
-    stp     x23, x24, [sp, #48]
-    stp     x25, x26, [sp, #64]
-    stp     x27, x28, [sp, #80]
-    stp     x29, x30, [sp, #96]
-    // The program's table; the eret below synchronises the change.
-    mrs     x1, tpidr_el1
-    ldr     x1, [x1, #{PERCPU_USER_TTBR0}]
-    msr     ttbr0_el1, x1
-    ldp     x1, x2, [x0, #{CTX_SP}]
-    msr     sp_el0, x1
-    msr     elr_el1, x2
-    ldr     x1, [x0, #{CTX_SPSR}]
-    msr     spsr_el1, x1
-    REGS_X2_X29 ldp, x0
-    ldr     x30, [x0, #{CTX_X30}]
-    ldp     x0, x1, [x0, #0]
-    eret
-    dsb     nsh
-    isb
+    sub     sp, sp, #{RUF_SIZE}
+    stp     x0, x1, [sp, #{RUF_CTX}]        // ctx, on_svc
+    str     x2, [sp, #{RUF_ARG}]
+    stp     x19, x20, [sp, #{RUF_SAVED}]
+    stp     x21, x22, [sp, #{RUF_SAVED} + 16]
+    stp     x23, x24, [sp, #{RUF_SAVED} + 32]
+    stp     x25, x26, [sp, #{RUF_SAVED} + 48]
+    stp     x27, x28, [sp, #{RUF_SAVED} + 64]
+    stp     x29, x30, [sp, #{RUF_SAVED} + 80]
+    CTX_X19_X29 ldp, ldr, x0
+    b       resume_user
 
-user_trap_entry:
-    // [sp] = user x0, x1; [sp + 16] = the frame run_user pushed.
-    ldr     x0, [sp, #16]
-    REGS_X2_X29 stp, x0
+// The start of every exception from EL0. [sp] = user x0, x1; [sp + 16] =
+// the frame run_user pushed. Saved here: what a system call's handler may
+// clobber, and the special registers; x19..x29 only off the system-call
+// path (`leave_user`), because the handler keeps them (AAPCS64) and nothing
+// reads them meanwhile: a debugger sees a thread's registers only once it
+// stops in an exception, which is never inside a system call. Leaves x0 =
+// ctx, x1 = kind, x3 = ESR.
+.macro SAVE_USER_ENTRY
+    ldr     x0, [sp, #16 + {RUF_CTX}]
+    CTX_X2_X17 stp, x0
+    str     x18, [x0, #144]
     str     x30, [x0, #{CTX_X30}]
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #0]
@@ -149,21 +169,62 @@ user_trap_entry:
     mrs     x2, spsr_el1
     mrs     x3, esr_el1
     stp     x2, x3, [x0, #{CTX_SPSR}]
-    mrs     x2, far_el1
-    str     x2, [x0, #{CTX_FAR}]
     // EL0 addresses stop translating while the kernel runs (software PAN).
     mrs     x2, tpidr_el1
     ldr     x2, [x2, #{PERCPU_KERNEL_TTBR0}]
     msr     ttbr0_el1, x2
     isb
+.endm
+
+user_sync_entry:
+    SAVE_USER_ENTRY
+    // A system call runs here, on the run_user frame, and the program
+    // resumes from its return unless the handler says otherwise.
+    lsr     x3, x3, #{ESR_EC_SHIFT}
+    cmp     x3, #{ESR_EC_SVC64}
+    b.ne    leave_user
+    ldp     x2, x1, [sp, #{RUF_ON_SVC}]     // on_svc, arg; x0 = ctx
+    blr     x2
+    tbz     w0, #0, 2f
+    ldr     x0, [sp, #{RUF_CTX}]
+resume_user:
+    // x0 = ctx, x19..x29 = the program's. The program's table; the eret
+    // below synchronises the change.
+    mrs     x1, tpidr_el1
+    ldr     x1, [x1, #{PERCPU_USER_TTBR0}]
+    msr     ttbr0_el1, x1
+    ldp     x1, x2, [x0, #{CTX_SP}]
+    msr     sp_el0, x1
+    msr     elr_el1, x2
+    ldr     x1, [x0, #{CTX_SPSR}]
+    and     x1, x1, #{SPSR_EL0_KEEP}
+    msr     spsr_el1, x1
+    CTX_X2_X17 ldp, x0
+    ldr     x18, [x0, #144]
+    ldr     x30, [x0, #{CTX_X30}]
+    ldp     x0, x1, [x0, #0]
+    eret
+    dsb     nsh
+    isb
+2:  ldr     x0, [sp, #{RUF_CTX}]
+    mov     x1, #{TRAP_SYSCALL}
+    b       leave_user
+
+user_trap_entry:
+    SAVE_USER_ENTRY
+leave_user:
+    // Leaving run_user: the context gets the rest of the program's state.
+    CTX_X19_X29 stp, str, x0
+    mrs     x2, far_el1
+    str     x2, [x0, #{CTX_FAR}]
     mov     x0, x1
-    ldp     x19, x20, [sp, #16]
-    ldp     x21, x22, [sp, #32]
-    ldp     x23, x24, [sp, #48]
-    ldp     x25, x26, [sp, #64]
-    ldp     x27, x28, [sp, #80]
-    ldp     x29, x30, [sp, #96]
-    add     sp, sp, #{RUN_USER_FRAME}
+    ldp     x19, x20, [sp, #{RUF_SAVED}]
+    ldp     x21, x22, [sp, #{RUF_SAVED} + 16]
+    ldp     x23, x24, [sp, #{RUF_SAVED} + 32]
+    ldp     x25, x26, [sp, #{RUF_SAVED} + 48]
+    ldp     x27, x28, [sp, #{RUF_SAVED} + 64]
+    ldp     x29, x30, [sp, #{RUF_SAVED} + 80]
+    add     sp, sp, #{RUF_SIZE}
     ret
 
 // void switch_context(KernelContext *save, const KernelContext *load):
