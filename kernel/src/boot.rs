@@ -171,6 +171,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         power::power_off(1)
     }
     crate::task::cpus::start_scheduling();
+    crate::task::kstack::fill_cache();
     let free_at_start = FRAMES.free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
     let parallel = crate::runner::parallel_from(info.bootargs);

@@ -3,7 +3,8 @@
 //! so an overflow faults there and is reported (the vectors switch to the
 //! per-CPU emergency stack when the stack is exhausted). The stack owns its
 //! frames: dropping it unmaps the pages, invalidates their TLB entries on
-//! every core, and only then frees them.
+//! every core, and only then frees them, unless the cache of mapped stacks
+//! takes it for the next thread.
 
 use crate::memory::FRAMES;
 use alloc::vec::Vec;
@@ -34,10 +35,59 @@ pub struct KernelStack {
     frames: Vec<Frame>,
 }
 
+/// Stacks of finished threads kept mapped, at most this many: a new thread
+/// takes one and pays for no zeroing and no page-table change (a kernel
+/// stack is the kernel's own memory: what the last thread left on it is
+/// nobody else's to read).
+const CACHED_STACKS: usize = 8;
+
+/// A mapped stack no thread uses: its slot and its frames.
+struct Cached {
+    slot: usize,
+    frames: Vec<Frame>,
+}
+
+/// The cache. Its room is reserved once (`fill_cache`), so `Drop` never
+/// allocates to keep a stack. Lock order: taken alone, never with
+/// `SLOTS_IN_USE`.
+static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+
+/// Fills the cache before the programs start, so that the pages it holds
+/// are already counted when the boot takes its `free pages` figure: a
+/// program's page balance is then the same whether its threads found
+/// cached stacks or not (taking one and giving it back leaves the cache as
+/// full as before; stacks beyond it are freed). Without memory the cache
+/// stays smaller, which only costs speed.
+pub fn fill_cache() {
+    if CACHE.lock().try_reserve_exact(CACHED_STACKS).is_err() {
+        return;
+    }
+    let mut fresh = Vec::new();
+    if fresh.try_reserve_exact(CACHED_STACKS).is_err() {
+        return;
+    }
+    while fresh.len() < CACHED_STACKS {
+        match KernelStack::map_new() {
+            Ok(stack) => fresh.push(stack),
+            Err(_) => break,
+        }
+    }
+    // Each goes into the cache as it drops.
+    drop(fresh);
+}
+
 impl KernelStack {
-    /// A new, mapped stack; `NoMemory` without frames, `NoResources` when
-    /// every slot is taken.
+    /// A mapped stack: a cached one, or else a new one; `NoMemory` without
+    /// frames, `NoResources` when every slot is taken.
     pub fn new() -> Result<Self, ZxStatus> {
+        if let Some(Cached { slot, frames }) = CACHE.lock().pop() {
+            return Ok(Self { slot, frames });
+        }
+        Self::map_new()
+    }
+
+    /// A new stack: zeroed frames mapped into a free slot.
+    fn map_new() -> Result<Self, ZxStatus> {
         let mut frames = Vec::new();
         frames
             .try_reserve_exact(STACK_PAGES)
@@ -86,6 +136,17 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
+        {
+            let mut cache = CACHE.lock();
+            if cache.len() < cache.capacity() {
+                // Within the reserved room: no allocation.
+                cache.push(Cached {
+                    slot: self.slot,
+                    frames: core::mem::take(&mut self.frames),
+                });
+                return;
+            }
+        }
         // SAFETY: the owner (a thread that has finished) no longer runs on
         // this stack; the frames are freed only after the unmap returns.
         unsafe { platform::arch::mmu::unmap_kernel_stack(self.bottom(), STACK_PAGES) };
