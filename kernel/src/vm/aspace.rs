@@ -702,13 +702,16 @@ impl AddressSpace {
         // further search is needed.
         let mut done = false;
         while !done {
-            let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(BATCH);
+            // One mapping exactly (the usual unmap) needs room for one: a
+            // block small enough for the heap's cache of recent frees.
+            let batch = if exact.is_some() { 1 } else { BATCH };
+            let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(batch);
             {
                 let mut inner = match held.take() {
                     Some(guard) => guard,
                     None => self.inner.lock(),
                 };
-                while !done && changes.len() < BATCH {
+                while !done && changes.len() < batch {
                     // The last mapping that still intersects the range; the
                     // pieces left of `addr` and right of `end` never do.
                     let found = exact
@@ -815,7 +818,9 @@ impl AddressSpace {
         if memory == MemoryType::Device {
             perms.execute = false;
         }
-        if v.vmo.is_page_shared(index) {
+        // A write committed a page of its own; any other access may have
+        // found one shared with a relative, which a write must copy first.
+        if access != Access::Write && v.vmo.is_page_shared(index) {
             perms.write = false;
         }
         if memory != MemoryType::Cached {
@@ -832,15 +837,13 @@ impl AddressSpace {
             return Ok(());
         }
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
-        if table.lookup(page_va) == Some((pa.as_u64(), perms)) {
-            // The page is already mapped exactly so: another core took the
-            // same fault at the same time and resolved it first (threads
-            // touching a fresh page together, or all faulting on a page
-            // just remapped). The access succeeds when retried: an entry
-            // that faults is never cached in a TLB, and every change of an
-            // entry to more access invalidated the old one on every core.
-            return Ok(());
-        }
+        // The page may be mapped exactly so already: another core took the
+        // same fault at the same time and resolved it first (threads
+        // touching a fresh page together, or all faulting on a page just
+        // remapped). `map` then changes nothing and says so, and the access
+        // succeeds when retried: an entry that faults is never cached in a
+        // TLB, and every change of an entry to more access invalidated the
+        // old one on every core.
         let changed = match table.map(page_va, pa.as_u64(), perms, &mut FrameTables) {
             Ok(changed) => changed,
             Err(MapError::NoTableMemory) => return Err(UserFault::NoMemory),

@@ -183,7 +183,15 @@ fn unmap_level(
 }
 
 fn table_is_empty(table: u64) -> bool {
-    (0..ENTRIES).all(|i| read_entry(table, i) & VALID == 0)
+    // SAFETY: as in `read_entry`; the entries change only through this
+    // address space's `&mut self` calls (one of which runs this), so a
+    // shared view of the page while it is read is sound. Read as plain
+    // memory, eight entries are or-ed in a few paired loads: emptiness is
+    // proved by reading all 512.
+    let entries = unsafe { &*(entries(table) as *const [u64; ENTRIES]) };
+    entries
+        .chunks_exact(8)
+        .all(|c| c.iter().fold(0, |acc, e| acc | e) & VALID == 0)
 }
 
 fn index(va: u64, level: u32) -> usize {
@@ -204,7 +212,8 @@ impl UserPageTable {
 
     /// Maps the page at `va` to physical page `pa`. An entry already there
     /// for the same page may change its access (returns true: the caller
-    /// then flushes the TLB entry); one for another page is refused with
+    /// then flushes the TLB entry) or be exactly the one asked for (false,
+    /// nothing written); one for another page is refused with
     /// `BreakBeforeMake`.
     pub fn map(
         &mut self,
@@ -229,11 +238,11 @@ impl UserPageTable {
         if old & VALID != 0 && old & ADDR_MASK != pa & ADDR_MASK {
             return Err(MapError::BreakBeforeMake);
         }
-        write_entry(
-            table,
-            index(va, 3),
-            (pa & ADDR_MASK) | perms.descriptor_bits(),
-        );
+        let new = (pa & ADDR_MASK) | perms.descriptor_bits();
+        if old == new {
+            return Ok(false);
+        }
+        write_entry(table, index(va, 3), new);
         super::cpu::table_write_barrier();
         Ok(old & VALID != 0)
     }
