@@ -13,7 +13,7 @@ use crate::task::Thread;
 use crate::vm::{Access, UserFault};
 use alloc::format;
 use alloc::string::String;
-use platform::arch::trap::{enter_user, Esr, SyncKind, Trap, UserContext};
+use platform::arch::trap::{enter_user, Esr, SyncKind, SyncOutcome, Trap, UserContext};
 use platform::irq;
 use zx_abi::exception as excp;
 use zx_abi::ZxStatus;
@@ -25,7 +25,7 @@ pub fn run(thread: &Thread) {
     let ctx = unsafe { thread.user_context() };
     starting(thread, ctx);
     while !thread.stop_requested() {
-        let trap = enter_user(ctx, system_call, thread as *const Thread as usize);
+        let trap = enter_user(ctx, synchronous, thread as *const Thread as usize);
         handle_trap(thread, ctx, trap);
     }
     if thread.process.debug_exceptionate.is_bound() {
@@ -41,16 +41,39 @@ pub fn run(thread: &Thread) {
     }
 }
 
-/// A system call, run by the trap path inside `enter_user` (the hot path:
-/// nothing else happens between the trap and the program's resumption);
-/// returns whether the thread goes on at once, or must come back to `run`'s
-/// loop because it is to stop.
-extern "C" fn system_call(ctx: &mut UserContext, thread: usize) -> bool {
+/// A synchronous exception, handled by the trap path inside `enter_user`:
+/// the hot paths, system calls and page faults that resolve, end here and
+/// the program resumes from the return (unless the thread is to stop).
+/// Anything else is left to `handle_trap`.
+extern "C" fn synchronous(ctx: &mut UserContext, thread: usize) -> SyncOutcome {
     // SAFETY: `run` passes its own `&Thread`, which outlives the
     // `enter_user` call that runs this.
     let thread = unsafe { &*(thread as *const Thread) };
-    crate::syscall::dispatch(thread, ctx);
-    !thread.stop_requested()
+    let access = match Esr(ctx.esr).kind() {
+        SyncKind::Svc(_) => {
+            crate::syscall::dispatch(thread, ctx);
+            None
+        }
+        SyncKind::DataAbort {
+            write,
+            alignment: false,
+            ..
+        } => Some(if write { Access::Write } else { Access::Read }),
+        SyncKind::InstructionAbort { .. } => Some(Access::Execute),
+        _ => return SyncOutcome::Unhandled,
+    };
+    // A fault that does not resolve goes to `handle_trap`, which tries it
+    // once more (nothing has changed if it fails again) for the reason.
+    if let Some(access) = access {
+        if thread.process.aspace.handle_fault(ctx.far, access).is_err() {
+            return SyncOutcome::Unhandled;
+        }
+    }
+    if thread.stop_requested() {
+        SyncOutcome::Leave
+    } else {
+        SyncOutcome::Resume
+    }
 }
 
 /// Before the first instruction: a process's first thread tells its jobs'
@@ -97,7 +120,7 @@ fn handle_interrupt(thread: &Thread) {
 fn handle_trap(thread: &Thread, ctx: &mut UserContext, trap: Trap) {
     match trap {
         Trap::Sync => {}
-        Trap::Syscall => return,
+        Trap::Handled => return,
         Trap::Irq | Trap::Fiq => return handle_interrupt(thread),
         Trap::SError => {
             return thread.kill(
@@ -110,7 +133,7 @@ fn handle_trap(thread: &Thread, ctx: &mut UserContext, trap: Trap) {
     let far = ctx.far;
     let aspace = &thread.process.aspace;
     let (kind, report, excp_type, synth_code) = match esr.kind() {
-        // `enter_user` runs system calls itself (`system_call`).
+        // `synchronous` runs every system call.
         SyncKind::Svc(_) => unreachable!("svc reached the trap loop"),
         SyncKind::DataAbort {
             write,

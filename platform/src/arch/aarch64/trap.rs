@@ -23,26 +23,54 @@ pub struct UserContext {
     pub far: u64,
 }
 
-/// Why `run_user` returned; the values are the vectors' `kind` argument.
+/// Why `run_user` returned; the values are the vectors' `kind` argument
+/// (none is zero: a `SyncHandler`'s zero means resume).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Trap {
-    /// A synchronous exception other than a system call: a fault, an
-    /// undefined instruction... (see `UserContext::esr`).
-    Sync = 0,
-    Irq = 1,
-    Fiq = 2,
-    SError = 3,
-    /// A system call, already handled by the `SyscallHandler`, which asked
-    /// to return rather than to resume the program.
-    Syscall = 4,
+    /// A synchronous exception the `SyncHandler` left to the caller: a
+    /// fault it did not resolve, an undefined instruction... (see
+    /// `UserContext::esr` and `far`).
+    Sync = 1,
+    Irq = 2,
+    Fiq = 3,
+    SError = 4,
+    /// A synchronous exception the `SyncHandler` handled (a system call, a
+    /// resolved page fault), after which the thread must not resume.
+    Handled = 5,
 }
 
-/// Runs the system call `ctx` describes (`svc` from AArch64; the vectors
-/// call it on the thread's kernel stack, inside `enter_user`) with the
-/// argument given to `enter_user`; returns whether the program resumes at
-/// once (true) or `enter_user` returns `Trap::Syscall` (false).
-pub type SyscallHandler = extern "C" fn(ctx: &mut UserContext, arg: usize) -> bool;
+impl Trap {
+    fn name(kind: u64) -> &'static str {
+        match kind {
+            k if k == Trap::Sync as u64 => "sync",
+            k if k == Trap::Irq as u64 => "irq",
+            k if k == Trap::Fiq as u64 => "fiq",
+            k if k == Trap::SError as u64 => "serror",
+            _ => "?",
+        }
+    }
+}
+
+/// What a `SyncHandler` tells the trap path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum SyncOutcome {
+    /// Handled: the program resumes at once.
+    Resume = 0,
+    /// Handled, but the thread must not resume: `enter_user` returns
+    /// `Trap::Handled`.
+    Leave = Trap::Handled as u64,
+    /// Not handled: `enter_user` returns `Trap::Sync`.
+    Unhandled = Trap::Sync as u64,
+}
+
+/// Handles a synchronous exception from AArch64 EL0 (`ctx.esr`,
+/// `ctx.far`), called by the vectors on the thread's
+/// kernel stack, inside `enter_user`, with the argument given to it. The
+/// hot paths, system calls and page faults, end here: the program resumes
+/// from the handler's return.
+pub type SyncHandler = extern "C" fn(ctx: &mut UserContext, arg: usize) -> SyncOutcome;
 
 /// What `run_user` keeps on the kernel stack while EL0 runs: the context,
 /// the system-call handler and its argument, and the kernel's callee-saved
@@ -50,7 +78,7 @@ pub type SyscallHandler = extern "C" fn(ctx: &mut UserContext, arg: usize) -> bo
 #[repr(C)]
 struct RunUserFrame {
     ctx: u64,
-    on_svc: u64,
+    on_sync: u64,
     arg: u64,
     _align: u64,
     callee_saved: [u64; 12],
@@ -114,7 +142,7 @@ pub struct FpState {
 }
 
 unsafe extern "C" {
-    fn run_user(ctx: *mut UserContext, on_svc: SyscallHandler, arg: usize) -> u64;
+    fn run_user(ctx: *mut UserContext, on_sync: SyncHandler, arg: usize) -> u64;
     fn clear_fp_state();
     fn switch_context(save: *mut KernelContext, load: *const KernelContext);
     fn save_fp_state(state: *mut FpState);
@@ -135,8 +163,8 @@ const _: () = {
     assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
     assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
-    assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, on_svc));
-    assert!(offset_of!(RunUserFrame, on_svc) + 8 == offset_of!(RunUserFrame, arg));
+    assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, on_sync));
+    assert!(offset_of!(RunUserFrame, on_sync) + 8 == offset_of!(RunUserFrame, arg));
     assert!(size_of::<RunUserFrame>().is_multiple_of(16));
 };
 
@@ -155,11 +183,9 @@ core::arch::global_asm!(
     KCTX_SP = const offset_of!(KernelContext, sp),
     RUF_SIZE = const size_of::<RunUserFrame>(),
     RUF_CTX = const offset_of!(RunUserFrame, ctx),
-    RUF_ON_SVC = const offset_of!(RunUserFrame, on_svc),
+    RUF_ON_SYNC = const offset_of!(RunUserFrame, on_sync),
     RUF_ARG = const offset_of!(RunUserFrame, arg),
     RUF_SAVED = const offset_of!(RunUserFrame, callee_saved),
-    ESR_EC_SHIFT = const ESR_EC_SHIFT,
-    ESR_EC_SVC64 = const ESR_EC_SVC64,
     SPSR_EL0_KEEP = const SPSR_EL0_KEEP,
     FP_Q = const offset_of!(FpState, q),
     FP_FPCR = const offset_of!(FpState, fpcr),
@@ -168,7 +194,6 @@ core::arch::global_asm!(
     TRAP_IRQ = const Trap::Irq as u64,
     TRAP_FIQ = const Trap::Fiq as u64,
     TRAP_SERROR = const Trap::SError as u64,
-    TRAP_SYSCALL = const Trap::Syscall as u64,
     PERCPU_STACK_LIMIT = const offset_of!(CpuLocal, stack_limit),
     PERCPU_EMERGENCY_TOP = const offset_of!(CpuLocal, emergency_stack_top),
     PERCPU_USER_TTBR0 = const offset_of!(CpuLocal, user_ttbr0),
@@ -236,24 +261,24 @@ pub fn load_fp(state: &FpState) {
 }
 
 /// Runs the program described by `ctx` at EL0 until it traps with
-/// something other than a system call, or until `on_svc` asks to return;
-/// then returns with `ctx` holding its registers at the trap. System calls
-/// are run by `on_svc(ctx, arg)` on this stack without leaving: the
-/// program resumes straight from the handler's return, with none of the
-/// kernel's registers to restore. The caller must have installed the
-/// program's translation table (`cpu::set_user_table`).
+/// something `on_sync` does not resume from, then returns with `ctx`
+/// holding its registers at the trap. Synchronous exceptions go to
+/// `on_sync(ctx, arg)` on this stack first, without leaving: when it says
+/// resume, the program goes on with none of the kernel's registers to
+/// restore. The caller must have installed the program's translation table
+/// (`cpu::set_user_table`).
 #[inline]
-pub fn enter_user(ctx: &mut UserContext, on_svc: SyscallHandler, arg: usize) -> Trap {
+pub fn enter_user(ctx: &mut UserContext, on_sync: SyncHandler, arg: usize) -> Trap {
     // SAFETY: `ctx` is a valid, exclusive UserContext with the layout the
-    // assembly expects, lent to `on_svc` only while a system call runs;
-    // SPSR is limited to EL0t with interrupts unmasked, so the program
-    // cannot touch kernel state except through exceptions, which come back
-    // here or to `on_svc`.
-    match unsafe { run_user(ctx, on_svc, arg) } {
+    // assembly expects, lent to `on_sync` only while it runs; SPSR is
+    // limited to EL0t with interrupts unmasked, so the program cannot touch
+    // kernel state except through exceptions, which come back here or to
+    // `on_sync`.
+    match unsafe { run_user(ctx, on_sync, arg) } {
         k if k == Trap::Sync as u64 => Trap::Sync,
         k if k == Trap::Irq as u64 => Trap::Irq,
         k if k == Trap::Fiq as u64 => Trap::Fiq,
-        k if k == Trap::Syscall as u64 => Trap::Syscall,
+        k if k == Trap::Handled as u64 => Trap::Handled,
         _ => Trap::SError,
     }
 }
@@ -420,10 +445,7 @@ extern "C" fn kernel_trap(frame: &mut KernelFrame, kind: u64) {
     }
     crate::println!();
     crate::println!("KERNEL PANIC: unexpected exception in the kernel");
-    crate::println!(
-        "  kind {kind} ({})",
-        ["sync", "irq", "fiq", "serror"][kind.min(3) as usize]
-    );
+    crate::println!("  kind {kind} ({})", Trap::name(kind));
     crate::println!("  {esr}");
     crate::println!(
         "  FAR {:#018x}  ELR {:#018x}  SPSR {:#010x}",

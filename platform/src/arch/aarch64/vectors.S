@@ -5,15 +5,16 @@
 // (see trap.rs): the UserContext, KernelFrame, KernelContext and CpuLocal
 // offsets, the frame sizes and the trap kinds.
 //
-// `run_user(ctx, on_svc, arg)` saves the kernel's callee-saved registers
+// `run_user(ctx, on_sync, arg)` saves the kernel's callee-saved registers
 // on the current kernel stack (the running thread's own), loads the user
 // context and erets to EL0. Any exception from EL0 lands on that same stack
-// (SP_EL1) and stores the user registers back into `ctx`. A system call is
-// then run by `on_svc(ctx, arg)` right there, below run_user's frame, and
-// the program resumes from its return: the hot path restores no kernel
-// registers. Anything else (or a handler returning false) returns from
-// `run_user` with the kind of exception: to the kernel, a trap is just a
-// function return, and resuming the program is calling `run_user` again.
+// (SP_EL1) and stores the user registers back into `ctx`. A synchronous
+// exception is then handled by `on_sync(ctx, arg)` right there, below
+// run_user's frame, and the program resumes from its return: the hot paths
+// (system calls, page faults) restore no kernel registers. Anything else
+// (an interrupt, or a handler that says leave) returns from `run_user` with
+// the kind of exception: to the kernel, a trap is just a function return,
+// and resuming the program is calling `run_user` again.
 // Exceptions taken at EL1 save a full frame and call `kernel_trap`.
 //
 // FP/SIMD registers are not saved: the kernel is built for the soft-float
@@ -134,11 +135,11 @@ kernel_trap_entry:
     \op1    x29, [\base, #232]
 .endm
 
-// u64 run_user(UserContext *ctx, SyscallHandler on_svc, usize arg)
+// u64 run_user(UserContext *ctx, SyncHandler on_sync, usize arg)
 .global run_user
 run_user:
     sub     sp, sp, #{RUF_SIZE}
-    stp     x0, x1, [sp, #{RUF_CTX}]        // ctx, on_svc
+    stp     x0, x1, [sp, #{RUF_CTX}]        // ctx, on_sync
     str     x2, [sp, #{RUF_ARG}]
     stp     x19, x20, [sp, #{RUF_SAVED}]
     stp     x21, x22, [sp, #{RUF_SAVED} + 16]
@@ -151,11 +152,11 @@ run_user:
 
 // The start of every exception from EL0. [sp] = user x0, x1; [sp + 16] =
 // the frame run_user pushed. Saved here: what a system call's handler may
-// clobber, and the special registers; x19..x29 only off the system-call
-// path (`leave_user`), because the handler keeps them (AAPCS64) and nothing
-// reads them meanwhile: a debugger sees a thread's registers only once it
-// stops in an exception, which is never inside a system call. Leaves x0 =
-// ctx, x1 = kind, x3 = ESR.
+// clobber, and the special registers; x19..x29 only on the way out of
+// run_user (`leave_user`), because the handler keeps them (AAPCS64) and
+// nothing reads them meanwhile: a debugger sees a thread's registers only
+// once it stops in an exception, which is raised only after run_user
+// returns. Leaves x0 = ctx, x1 = kind.
 .macro SAVE_USER_ENTRY
     ldr     x0, [sp, #16 + {RUF_CTX}]
     CTX_X2_X17 stp, x0
@@ -169,6 +170,8 @@ run_user:
     mrs     x2, spsr_el1
     mrs     x3, esr_el1
     stp     x2, x3, [x0, #{CTX_SPSR}]
+    mrs     x2, far_el1
+    str     x2, [x0, #{CTX_FAR}]
     // EL0 addresses stop translating while the kernel runs (software PAN).
     mrs     x2, tpidr_el1
     ldr     x2, [x2, #{PERCPU_KERNEL_TTBR0}]
@@ -178,14 +181,11 @@ run_user:
 
 user_sync_entry:
     SAVE_USER_ENTRY
-    // A system call runs here, on the run_user frame, and the program
-    // resumes from its return unless the handler says otherwise.
-    lsr     x3, x3, #{ESR_EC_SHIFT}
-    cmp     x3, #{ESR_EC_SVC64}
-    b.ne    leave_user
-    ldp     x2, x1, [sp, #{RUF_ON_SVC}]     // on_svc, arg; x0 = ctx
+    // The handler runs here, on the run_user frame, and the program resumes
+    // from its return unless it says otherwise.
+    ldp     x2, x1, [sp, #{RUF_ON_SYNC}]    // on_sync, arg; x0 = ctx
     blr     x2
-    tbz     w0, #0, 2f
+    cbnz    x0, 2f                          // SyncOutcome: 0 = resume
     ldr     x0, [sp, #{RUF_CTX}]
 resume_user:
     // x0 = ctx, x19..x29 = the program's. The program's table; the eret
@@ -206,8 +206,8 @@ resume_user:
     eret
     dsb     nsh
     isb
-2:  ldr     x0, [sp, #{RUF_CTX}]
-    mov     x1, #{TRAP_SYSCALL}
+2:  mov     x1, x0                          // otherwise the kind to return
+    ldr     x0, [sp, #{RUF_CTX}]
     b       leave_user
 
 user_trap_entry:
@@ -215,8 +215,6 @@ user_trap_entry:
 leave_user:
     // Leaving run_user: the context gets the rest of the program's state.
     CTX_X19_X29 stp, str, x0
-    mrs     x2, far_el1
-    str     x2, [x0, #{CTX_FAR}]
     mov     x0, x1
     ldp     x19, x20, [sp, #{RUF_SAVED}]
     ldp     x21, x22, [sp, #{RUF_SAVED} + 16]
