@@ -40,24 +40,18 @@ pub unsafe fn zero_page(page: *mut u8) {
     match zva_block_size() {
         Some(64) => {
             // SAFETY: the 64 blocks of 64 bytes cover exactly the page the
-            // caller owns and maps as normal memory; four per iteration.
+            // caller owns and maps as normal memory; unrolled (two
+            // instructions a block, no loop), since `dc zva` takes no offset.
             unsafe {
                 asm!(
-                    "2:",
+                    ".rept {blocks_after_first}",
                     "dc zva, {p}",
-                    "add {t}, {p}, #64",
-                    "dc zva, {t}",
-                    "add {t}, {p}, #128",
-                    "dc zva, {t}",
-                    "add {t}, {p}, #192",
-                    "dc zva, {t}",
-                    "add {p}, {p}, #256",
-                    "cmp {p}, {end}",
-                    "b.lo 2b",
+                    "add {p}, {p}, #64",
+                    ".endr",
+                    "dc zva, {p}",
                     p = inout(reg) page as usize => _,
-                    t = out(reg) _,
-                    end = in(reg) page as usize + 4096,
-                    options(nostack),
+                    blocks_after_first = const 4096 / 64 - 1,
+                    options(nostack, preserves_flags),
                 )
             };
         }
