@@ -30,7 +30,17 @@ static SLOTS_IN_USE: Mutex<Slots> = Mutex::new(Slots {
     free: Vec::new(),
 });
 
+/// A thread's stack: its slot, and the mapping, which it gives back to the
+/// cache or drops when it is dropped.
 pub struct KernelStack {
+    slot: usize,
+    mapped: Option<MappedStack>,
+}
+
+/// A slot with its frames mapped, whoever holds it (a stack or the cache);
+/// dropping it unmaps the pages, invalidates their TLB entries on every
+/// core, and only then frees them and the slot.
+struct MappedStack {
     slot: usize,
     frames: Vec<Frame>,
 }
@@ -41,33 +51,44 @@ pub struct KernelStack {
 /// nobody else's to read).
 const CACHED_STACKS: usize = 8;
 
-/// A mapped stack no thread uses: its slot and its frames.
-struct Cached {
-    slot: usize,
-    frames: Vec<Frame>,
+/// The cache, and how many stacks exist (`KernelStack`s not dropped). It
+/// keeps a dropped stack only while the stacks in use and in the cache
+/// together stay below `target` (set by `fill_cache`): the stacks' pages
+/// are then always `max(alive, target)` stacks' worth, a function of how
+/// many are in use, whatever order threads came and went in. Its room is
+/// reserved once, so `Drop` never allocates to keep a stack. Lock order:
+/// taken alone, never with `SLOTS_IN_USE`.
+struct Cache {
+    stacks: Vec<MappedStack>,
+    alive: usize,
+    target: usize,
 }
 
-/// The cache. Its room is reserved once (`fill_cache`), so `Drop` never
-/// allocates to keep a stack. Lock order: taken alone, never with
-/// `SLOTS_IN_USE`.
-static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+static CACHE: Mutex<Cache> = Mutex::new(Cache {
+    stacks: Vec::new(),
+    alive: 0,
+    target: 0,
+});
 
 /// Fills the cache before the programs start, so that the pages it holds
 /// are already counted when the boot takes its `free pages` figure: a
-/// program's page balance is then the same whether its threads found
-/// cached stacks or not (taking one and giving it back leaves the cache as
-/// full as before; stacks beyond it are freed). Without memory the cache
-/// stays smaller, which only costs speed.
+/// program that ends with as many threads as it started with leaves as many
+/// pages free (see `Cache`). Without memory the cache stays smaller, which
+/// only costs speed.
 pub fn fill_cache() {
-    if CACHE.lock().try_reserve_exact(CACHED_STACKS).is_err() {
-        return;
+    {
+        let mut cache = CACHE.lock();
+        if cache.stacks.try_reserve_exact(CACHED_STACKS).is_err() {
+            return;
+        }
+        cache.target = cache.alive + CACHED_STACKS;
     }
     let mut fresh = Vec::new();
     if fresh.try_reserve_exact(CACHED_STACKS).is_err() {
         return;
     }
     while fresh.len() < CACHED_STACKS {
-        match KernelStack::map_new() {
+        match KernelStack::new() {
             Ok(stack) => fresh.push(stack),
             Err(_) => break,
         }
@@ -80,14 +101,52 @@ impl KernelStack {
     /// A mapped stack: a cached one, or else a new one; `NoMemory` without
     /// frames, `NoResources` when every slot is taken.
     pub fn new() -> Result<Self, ZxStatus> {
-        if let Some(Cached { slot, frames }) = CACHE.lock().pop() {
-            return Ok(Self { slot, frames });
-        }
-        Self::map_new()
+        let cached = CACHE.lock().stacks.pop();
+        let mapped = match cached {
+            Some(m) => m,
+            None => MappedStack::new()?,
+        };
+        CACHE.lock().alive += 1;
+        Ok(Self {
+            slot: mapped.slot,
+            mapped: Some(mapped),
+        })
     }
 
-    /// A new stack: zeroed frames mapped into a free slot.
-    fn map_new() -> Result<Self, ZxStatus> {
+    /// The initial stack pointer.
+    pub fn top(&self) -> u64 {
+        KSTACK_REGION_BASE + (self.slot as u64 + 1) * SLOT_SIZE
+    }
+
+    /// The per-CPU stack limit while this stack runs: room for one exception
+    /// frame above the guard.
+    pub fn limit(&self) -> u64 {
+        bottom(self.slot) + EXCEPTION_FRAME_SIZE
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        let Some(mapped) = self.mapped.take() else {
+            return;
+        };
+        let mut cache = CACHE.lock();
+        cache.alive -= 1;
+        let kept = cache.stacks.len() + cache.alive;
+        if kept < cache.target && cache.stacks.len() < cache.stacks.capacity() {
+            // Within the reserved room: no allocation.
+            cache.stacks.push(mapped);
+            return;
+        }
+        drop(cache);
+        // The thread that owned it no longer runs on it.
+        drop(mapped);
+    }
+}
+
+impl MappedStack {
+    /// Zeroed frames mapped into a free slot.
+    fn new() -> Result<Self, ZxStatus> {
         let mut frames = Vec::new();
         frames
             .try_reserve_exact(STACK_PAGES)
@@ -112,46 +171,26 @@ impl KernelStack {
         let pas: Vec<u64> = stack.frames.iter().map(|f| f.pa().as_u64()).collect();
         // SAFETY: the slot is ours alone (taken from the slot allocator) and
         // the frames belong to the stack until it is dropped, which unmaps
-        // them first.
-        unsafe { platform::arch::mmu::map_kernel_stack(stack.bottom(), &pas) }
+        // them first (a failed map's drop unmaps what it mapped).
+        unsafe { platform::arch::mmu::map_kernel_stack(bottom(slot), &pas) }
             .map_err(|_| ZxStatus::NoMemory)?;
         Ok(stack)
     }
-
-    fn bottom(&self) -> u64 {
-        KSTACK_REGION_BASE + self.slot as u64 * SLOT_SIZE + SLOT_SIZE / 2
-    }
-
-    /// The initial stack pointer.
-    pub fn top(&self) -> u64 {
-        KSTACK_REGION_BASE + (self.slot as u64 + 1) * SLOT_SIZE
-    }
-
-    /// The per-CPU stack limit while this stack runs: room for one exception
-    /// frame above the guard.
-    pub fn limit(&self) -> u64 {
-        self.bottom() + EXCEPTION_FRAME_SIZE
-    }
 }
 
-impl Drop for KernelStack {
+impl Drop for MappedStack {
     fn drop(&mut self) {
-        {
-            let mut cache = CACHE.lock();
-            if cache.len() < cache.capacity() {
-                // Within the reserved room: no allocation.
-                cache.push(Cached {
-                    slot: self.slot,
-                    frames: core::mem::take(&mut self.frames),
-                });
-                return;
-            }
-        }
-        // SAFETY: the owner (a thread that has finished) no longer runs on
-        // this stack; the frames are freed only after the unmap returns.
-        unsafe { platform::arch::mmu::unmap_kernel_stack(self.bottom(), STACK_PAGES) };
+        // SAFETY: nothing runs on the stack: its thread has finished, or it
+        // sat in the cache, or it never ran; the frames are freed only
+        // after the unmap returns.
+        unsafe { platform::arch::mmu::unmap_kernel_stack(bottom(self.slot), STACK_PAGES) };
         self.frames.clear();
         // Never allocates: `new` reserved the room.
         SLOTS_IN_USE.lock().free.push(self.slot);
     }
+}
+
+/// The lowest mapped address of slot `slot`'s stack.
+fn bottom(slot: usize) -> u64 {
+    KSTACK_REGION_BASE + slot as u64 * SLOT_SIZE + SLOT_SIZE / 2
 }
