@@ -368,6 +368,16 @@ impl Vmo {
         Ok(self.page_for_write(index)?.pa())
     }
 
+    /// The frame behind page `index` if it is committed and this VMO's
+    /// alone, so writable in place as it is: what `commit_page_for_write`
+    /// would return for it, found with one look at the page list.
+    pub fn owned_page(&self, index: u64) -> Option<PhysAddr> {
+        match self.pages.get(index) {
+            Some(Page::Owned(frame)) => Some(frame.pa()),
+            _ => None,
+        }
+    }
+
     /// The frame behind page `index`, if committed; never allocates. The same
     /// lifetime rule as [`commit_page`](Self::commit_page) applies.
     pub fn lookup_page(&self, index: u64) -> Option<PhysAddr> {

@@ -7,7 +7,7 @@ use crate::object::KernelObject;
 use crate::task::Thread;
 use crate::vm::fastcopy;
 use crate::vm::mapping::lock_two;
-use crate::vm::vmo::{next_unlock_sequence, Kind};
+use crate::vm::vmo::{next_unlock_sequence, Kind, VmoInner};
 use crate::vm::{Access, UserFault, VmoObject};
 use alloc::sync::Arc;
 use mm::vmo::{Vmo, VmoOptions};
@@ -152,20 +152,36 @@ pub(super) fn copy_user(
         // The kernel's view of the pages is cached; Zircon refuses too.
         return Err(ZxStatus::BadState);
     }
+    // The fast path first; whatever it could not do goes the slow way.
+    let fast = |v: &mut VmoInner, at: u64| {
+        if to_user {
+            Ok(fastcopy::vmo_to_user(v, at, buf, len))
+        } else {
+            fastcopy::vmo_from_user(v, at, buf, len)
+        }
+    };
+    if object.window.is_none() {
+        // The VMO holds its own pages and size: one hold of its lock checks
+        // the range and copies.
+        let done = {
+            let mut v = object.inner.lock();
+            check_range(v.vmo.size(), offset, len)?;
+            if len == 0 {
+                return Ok(());
+            }
+            fast(&mut v, offset)?
+        };
+        if done == len {
+            return Ok(());
+        }
+        return transfer(t, object, offset + done, buf + done, len - done, to_user);
+    }
     check_range(object.size(), offset, len)?;
     if len == 0 {
         return Ok(());
     }
     let (root, root_offset) = object.root(offset);
-    // The fast path first; whatever it could not do goes the slow way.
-    let done = {
-        let mut v = root.inner.lock();
-        if to_user {
-            fastcopy::vmo_to_user(&v, root_offset, buf, len)
-        } else {
-            fastcopy::vmo_from_user(&mut v, root_offset, buf, len)?
-        }
-    };
+    let done = fast(&mut root.inner.lock(), root_offset)?;
     if done == len {
         return Ok(());
     }

@@ -34,9 +34,14 @@ fn chunks(offset: u64, len: u64) -> impl Iterator<Item = (u64, u64, u64)> {
 pub fn vmo_from_user(v: &mut VmoInner, offset: u64, user: u64, len: u64) -> Result<u64, ZxStatus> {
     for (done, at, n) in chunks(offset, len) {
         let index = at / PAGE_SIZE;
-        let pa = v.change(index * PAGE_SIZE, PAGE_SIZE, |vmo| {
-            vmo.commit_page_for_write(index)
-        })?;
+        // A page already this VMO's own needs nothing done (the usual case
+        // of a write to a committed page); any other is committed or copied.
+        let pa = match v.vmo.owned_page(index) {
+            Some(pa) => pa,
+            None => v.change(index * PAGE_SIZE, PAGE_SIZE, |vmo| {
+                vmo.commit_page_for_write(index)
+            })?,
+        };
         let dst = page_ptr(pa).wrapping_add((at % PAGE_SIZE) as usize);
         // SAFETY: `dst..dst + n` lies in a page this VMO owns (just made
         // writable for it) and the caller holds the VMO's lock; the current
