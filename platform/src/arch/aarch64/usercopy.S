@@ -16,20 +16,33 @@
 .arch_extension simd
 .section .text.user_copy, "ax"
 
-// The big path borrows q0-q7, which the program owns (the kernel never saves
-// EL0's FP/SIMD registers on entry): they go on the stack first and come back
-// on the way out, whether the copy ends or faults.
+// The big path borrows q0-q7, and from 256 bytes q8-q15 too, which the
+// program owns (the kernel never saves EL0's FP/SIMD registers on entry):
+// they go on the stack first (eight q registers a push) and come back on the
+// way out, whether the copy ends or faults; x6 counts the pushes.
+.macro SAVE_Q8 a, b, c, d, e, f, g, h
+    stp     \a, \b, [sp, #-128]!
+    stp     \c, \d, [sp, #32]
+    stp     \e, \f, [sp, #64]
+    stp     \g, \h, [sp, #96]
+.endm
+.macro RESTORE_Q8 a, b, c, d, e, f, g, h
+    ldp     \g, \h, [sp, #96]
+    ldp     \e, \f, [sp, #64]
+    ldp     \c, \d, [sp, #32]
+    ldp     \a, \b, [sp], #128
+.endm
 .macro SAVE_Q0_Q7
-    stp     q0, q1, [sp, #-128]!
-    stp     q2, q3, [sp, #32]
-    stp     q4, q5, [sp, #64]
-    stp     q6, q7, [sp, #96]
+    SAVE_Q8 q0, q1, q2, q3, q4, q5, q6, q7
 .endm
 .macro RESTORE_Q0_Q7
-    ldp     q6, q7, [sp, #96]
-    ldp     q4, q5, [sp, #64]
-    ldp     q2, q3, [sp, #32]
-    ldp     q0, q1, [sp], #128
+    RESTORE_Q8 q0, q1, q2, q3, q4, q5, q6, q7
+.endm
+.macro SAVE_Q8_Q15
+    SAVE_Q8 q8, q9, q10, q11, q12, q13, q14, q15
+.endm
+.macro RESTORE_Q8_Q15
+    RESTORE_Q8 q8, q9, q10, q11, q12, q13, q14, q15
 .endm
 
 .global user_copy
@@ -71,14 +84,39 @@ __user_copy_start:
     isb
     mov     x0, #0
     ret
-// 64 bytes or more: 128 a step through q0-q7, then 64, 32 and 16, and the
-// last 15 bytes by the general path's tail once the q registers are back.
+// 64 bytes or more: 256 a step through q0-q15 while 256 are left, then 128
+// through q0-q7 (at most once), then 64, 32 and 16, and the last 15 bytes by
+// the general path's tail once the q registers are back.
 .Lbig:
     SAVE_Q0_Q7
-    mov     x6, #1                  // the q registers are on the stack
-    subs    x2, x2, #128
-    b.lo    2f
+    mov     x6, #1                  // q0-q7 are on the stack
+    subs    x2, x2, #256
+    b.lo    3f
+    SAVE_Q8_Q15
+    mov     x6, #2                  // and q8-q15 below them
 1:  ldp     q0, q1, [x1], #32
+    ldp     q2, q3, [x1], #32
+    ldp     q4, q5, [x1], #32
+    ldp     q6, q7, [x1], #32
+    ldp     q8, q9, [x1], #32
+    ldp     q10, q11, [x1], #32
+    ldp     q12, q13, [x1], #32
+    ldp     q14, q15, [x1], #32
+    stp     q0, q1, [x0], #32
+    stp     q2, q3, [x0], #32
+    stp     q4, q5, [x0], #32
+    stp     q6, q7, [x0], #32
+    stp     q8, q9, [x0], #32
+    stp     q10, q11, [x0], #32
+    stp     q12, q13, [x0], #32
+    stp     q14, q15, [x0], #32
+    subs    x2, x2, #256
+    b.hs    1b
+    RESTORE_Q8_Q15
+    mov     x6, #1
+3:  adds    x2, x2, #128            // x2 + 256 were left: now x2 + 128
+    b.lo    2f
+    ldp     q0, q1, [x1], #32
     ldp     q2, q3, [x1], #32
     ldp     q4, q5, [x1], #32
     ldp     q6, q7, [x1], #32
@@ -86,8 +124,7 @@ __user_copy_start:
     stp     q2, q3, [x0], #32
     stp     q4, q5, [x0], #32
     stp     q6, q7, [x0], #32
-    subs    x2, x2, #128
-    b.hs    1b
+    sub     x2, x2, #128
 2:  // x2 + 128 bytes are left, fewer than 128: its low 7 bits say which.
     tbz     x2, #6, 1f
     ldp     q0, q1, [x1], #32
@@ -106,13 +143,16 @@ __user_copy_start:
 .global __user_copy_end
 __user_copy_end:
 // Resumed here by `kernel_trap` after a fault in [start, end), with every
-// register as it was: x5 holds the kernel's TTBR0, and x6 says whether the
-// big path's saved q registers are on the stack.
+// register as it was: x5 holds the kernel's TTBR0, and x6 how many sets of
+// the big path's q registers are on the stack (0, 1: q0-q7, 2: q8-q15 too).
 .global __user_copy_fault
 __user_copy_fault:
     msr     ttbr0_el1, x5
     isb
     cbz     x6, 1f
-    RESTORE_Q0_Q7
+    cmp     x6, #1
+    b.eq    2f
+    RESTORE_Q8_Q15
+2:  RESTORE_Q0_Q7
 1:  mov     x0, #1
     ret
