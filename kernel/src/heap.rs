@@ -9,6 +9,7 @@
 use crate::buddy::Buddy;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// Size classes the cache keeps: 32, 64, ..., 512 bytes.
@@ -34,6 +35,10 @@ unsafe impl Send for Cache {}
 struct CachedHeap {
     buddy: Mutex<Buddy>,
     cache: Mutex<Cache>,
+    /// The buddy allocator's free bytes, stored under its lock after every
+    /// change, so that `ensure_headroom` (on every commit and fault) reads
+    /// them without taking it: a snapshot either way.
+    buddy_free: AtomicUsize,
 }
 
 /// The cache class of a layout: the buddy allocator rounds every request to
@@ -102,18 +107,26 @@ unsafe impl GlobalAlloc for CachedHeap {
 
 impl CachedHeap {
     fn buddy_alloc(&self, layout: Layout) -> *mut u8 {
-        self.buddy
-            .lock()
-            .alloc(layout)
-            .map_or(core::ptr::null_mut(), NonNull::as_ptr)
+        let mut buddy = self.buddy.lock();
+        let block = buddy.alloc(layout);
+        self.note_free(&buddy);
+        block.map_or(core::ptr::null_mut(), NonNull::as_ptr)
+    }
+
+    /// Records the buddy allocator's free bytes (its lock is held).
+    fn note_free(&self, buddy: &Buddy) {
+        self.buddy_free
+            .store(buddy.total() - buddy.allocated(), Ordering::Relaxed);
     }
 
     /// # Safety
     /// As [`Buddy::dealloc`].
     unsafe fn buddy_dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(p) = NonNull::new(ptr) {
+            let mut buddy = self.buddy.lock();
             // SAFETY: the caller's promise.
-            unsafe { self.buddy.lock().dealloc(p, layout) };
+            unsafe { buddy.dealloc(p, layout) };
+            self.note_free(&buddy);
         }
     }
 
@@ -134,6 +147,7 @@ static HEAP: CachedHeap = CachedHeap {
         heads: [None; CLASSES],
         counts: [0; CLASSES],
     }),
+    buddy_free: AtomicUsize::new(0),
 };
 
 /// Heap size for a machine with `ram_bytes` of RAM: 1/32nd, between 4 and
@@ -150,8 +164,10 @@ pub fn size_for(ram_bytes: u64) -> u64 {
 /// The range must be mapped, writable, unused by anything else, and never
 /// handed out again.
 pub unsafe fn init(start: usize, size: usize) {
+    let mut buddy = HEAP.buddy.lock();
     // SAFETY: the caller guarantees the range is ours for good.
-    unsafe { HEAP.buddy.lock().init(start, size) };
+    unsafe { buddy.init(start, size) };
+    HEAP.note_free(&buddy);
 }
 
 /// Bytes currently allocated from the heap (the cache's free blocks not
@@ -175,9 +191,7 @@ pub fn ensure_headroom() -> Result<(), zx_abi::ZxStatus> {
 /// remain. Paths that commit pages call this first: page-list nodes live on
 /// the heap, so committing pages sparsely costs heap as well as pages.
 pub fn ensure_headroom_for(bytes: usize) -> Result<(), zx_abi::ZxStatus> {
-    let heap = HEAP.buddy.lock();
-    let free = heap.total() - heap.allocated();
-    if free < RESERVE.saturating_add(bytes) {
+    if HEAP.buddy_free.load(Ordering::Relaxed) < RESERVE.saturating_add(bytes) {
         Err(zx_abi::ZxStatus::NoMemory)
     } else {
         Ok(())

@@ -361,6 +361,7 @@ impl Vmo {
     /// # Errors
     ///
     /// As [`commit_page`](Self::commit_page).
+    #[inline]
     pub fn commit_page_for_write(&mut self, index: u64) -> Result<PhysAddr, ZxStatus> {
         if index >= self.size / PAGE_SIZE {
             return Err(ZxStatus::OutOfRange);
