@@ -98,6 +98,7 @@ impl PageList {
         self.len == 0
     }
 
+    #[inline]
     fn node(&self, key: u64) -> Option<&Node> {
         match &self.hot {
             Some((k, node)) if *k == key => Some(node),
@@ -140,6 +141,7 @@ impl PageList {
     }
 
     /// The page at `index`, if committed.
+    #[inline]
     pub fn get(&self, index: u64) -> Option<&Page> {
         let (key, slot) = split(index);
         self.node(key)?.frames[slot].as_ref()

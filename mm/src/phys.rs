@@ -72,6 +72,7 @@ pub unsafe fn init(offset: u64, zero_page: Option<unsafe fn(*mut u8)>) {
 }
 
 /// The offset [`init`] installed: `virt = phys + offset` (wrapping).
+#[inline]
 pub fn linear_offset() -> u64 {
     LINEAR_OFFSET.load(Ordering::Acquire)
 }

@@ -372,6 +372,7 @@ impl Vmo {
     /// The frame behind page `index` if it is committed and this VMO's
     /// alone, so writable in place as it is: what `commit_page_for_write`
     /// would return for it, found with one look at the page list.
+    #[inline]
     pub fn owned_page(&self, index: u64) -> Option<PhysAddr> {
         match self.pages.get(index) {
             Some(Page::Owned(frame)) => Some(frame.pa()),
@@ -381,6 +382,7 @@ impl Vmo {
 
     /// The frame behind page `index`, if committed; never allocates. The same
     /// lifetime rule as [`commit_page`](Self::commit_page) applies.
+    #[inline]
     pub fn lookup_page(&self, index: u64) -> Option<PhysAddr> {
         self.pages.get(index).map(Page::pa)
     }
