@@ -161,6 +161,8 @@ const _: () = {
     assert!(offset_of!(KernelFrame, elr) + 8 == offset_of!(KernelFrame, spsr));
     assert!(offset_of!(KernelFrame, esr) + 8 == offset_of!(KernelFrame, far));
     assert!(offset_of!(KernelContext, fp) + 8 == offset_of!(KernelContext, lr));
+    // CALLEE_X19_X30: x19..x28, fp (x29), lr (x30) in a row.
+    assert!(offset_of!(KernelContext, x19_x28) + 10 * 8 == offset_of!(KernelContext, fp));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
     assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
     assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, on_sync));
@@ -179,7 +181,6 @@ core::arch::global_asm!(
     KFRAME_ELR = const offset_of!(KernelFrame, elr),
     KFRAME_ESR = const offset_of!(KernelFrame, esr),
     KCTX_X19 = const offset_of!(KernelContext, x19_x28),
-    KCTX_FP = const offset_of!(KernelContext, fp),
     KCTX_SP = const offset_of!(KernelContext, sp),
     RUF_SIZE = const size_of::<RunUserFrame>(),
     RUF_CTX = const offset_of!(RunUserFrame, ctx),

@@ -32,6 +32,18 @@
     ldp     \c, \d, [sp, #32]
     ldp     \a, \b, [sp], #128
 .endm
+// 128 bytes from [x1] to [x0] through the eight q registers named, both
+// pointers advanced.
+.macro COPY_Q8 a, b, c, d, e, f, g, h
+    ldp     \a, \b, [x1], #32
+    ldp     \c, \d, [x1], #32
+    ldp     \e, \f, [x1], #32
+    ldp     \g, \h, [x1], #32
+    stp     \a, \b, [x0], #32
+    stp     \c, \d, [x0], #32
+    stp     \e, \f, [x0], #32
+    stp     \g, \h, [x0], #32
+.endm
 .macro SAVE_Q0_Q7
     SAVE_Q8 q0, q1, q2, q3, q4, q5, q6, q7
 .endm
@@ -94,36 +106,15 @@ __user_copy_start:
     b.lo    3f
     SAVE_Q8_Q15
     mov     x6, #2                  // and q8-q15 below them
-1:  ldp     q0, q1, [x1], #32
-    ldp     q2, q3, [x1], #32
-    ldp     q4, q5, [x1], #32
-    ldp     q6, q7, [x1], #32
-    ldp     q8, q9, [x1], #32
-    ldp     q10, q11, [x1], #32
-    ldp     q12, q13, [x1], #32
-    ldp     q14, q15, [x1], #32
-    stp     q0, q1, [x0], #32
-    stp     q2, q3, [x0], #32
-    stp     q4, q5, [x0], #32
-    stp     q6, q7, [x0], #32
-    stp     q8, q9, [x0], #32
-    stp     q10, q11, [x0], #32
-    stp     q12, q13, [x0], #32
-    stp     q14, q15, [x0], #32
+1:  COPY_Q8 q0, q1, q2, q3, q4, q5, q6, q7
+    COPY_Q8 q8, q9, q10, q11, q12, q13, q14, q15
     subs    x2, x2, #256
     b.hs    1b
     RESTORE_Q8_Q15
     mov     x6, #1
 3:  adds    x2, x2, #128            // x2 + 256 were left: now x2 + 128
     b.lo    2f
-    ldp     q0, q1, [x1], #32
-    ldp     q2, q3, [x1], #32
-    ldp     q4, q5, [x1], #32
-    ldp     q6, q7, [x1], #32
-    stp     q0, q1, [x0], #32
-    stp     q2, q3, [x0], #32
-    stp     q4, q5, [x0], #32
-    stp     q6, q7, [x0], #32
+    COPY_Q8 q0, q1, q2, q3, q4, q5, q6, q7
     sub     x2, x2, #128
 2:  // x2 + 128 bytes are left, fewer than 128: its low 7 bits say which.
     tbz     x2, #6, 1f

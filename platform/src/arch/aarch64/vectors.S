@@ -21,9 +21,11 @@
 // target and never touches them (memcpy/memset save what they use), so the
 // program's FP/SIMD state simply stays in the registers.
 
-// stp/ldp of x2..x29 at [base, #16 .. #224] in the kernel frame (the same
-// layout as UserContext: x0/x1 at 0, x30 at 240; checked in trap.rs).
-.macro REGS_X2_X29 op, base
+// stp/ldp of x2..x17 and of x19..x29 (x[n] at n * 8, the UserContext's and
+// the kernel frame's layout: x0/x1 at 0, x30 at 240; checked in trap.rs):
+// the registers a call clobbers and those it keeps, which the system-call
+// path treats apart.
+.macro CTX_X2_X17 op, base
     \op     x2, x3, [\base, #16]
     \op     x4, x5, [\base, #32]
     \op     x6, x7, [\base, #48]
@@ -32,12 +34,36 @@
     \op     x12, x13, [\base, #96]
     \op     x14, x15, [\base, #112]
     \op     x16, x17, [\base, #128]
+.endm
+.macro CTX_X19_X29 op, op1, base
+    \op     x19, x20, [\base, #152]
+    \op     x21, x22, [\base, #168]
+    \op     x23, x24, [\base, #184]
+    \op     x25, x26, [\base, #200]
+    \op     x27, x28, [\base, #216]
+    \op1    x29, [\base, #232]
+.endm
+// x2..x29 of the kernel frame, in pairs.
+.macro REGS_X2_X29 op, base
+    CTX_X2_X17 \op, \base
     \op     x18, x19, [\base, #144]
     \op     x20, x21, [\base, #160]
     \op     x22, x23, [\base, #176]
     \op     x24, x25, [\base, #192]
     \op     x26, x27, [\base, #208]
     \op     x28, x29, [\base, #224]
+.endm
+
+// stp/ldp of the AAPCS64 callee-saved x19..x30 at [base, #off ..]: what
+// run_user keeps of the kernel while EL0 runs, and what switch_context
+// saves of a kernel stack (both twelve registers in a row; trap.rs checks).
+.macro CALLEE_X19_X30 op, base, off
+    \op     x19, x20, [\base, #\off]
+    \op     x21, x22, [\base, #\off + 16]
+    \op     x23, x24, [\base, #\off + 32]
+    \op     x25, x26, [\base, #\off + 48]
+    \op     x27, x28, [\base, #\off + 64]
+    \op     x29, x30, [\base, #\off + 80]
 .endm
 
 .macro KERNEL_VECTOR kind
@@ -113,40 +139,13 @@ kernel_trap_entry:
     dsb     nsh
     isb
 
-// stp/ldp of the UserContext's x2..x17 and x19..x29 (x[n] at n * 8): the
-// registers a call clobbers and those it keeps, which the system-call path
-// treats apart.
-.macro CTX_X2_X17 op, base
-    \op     x2, x3, [\base, #16]
-    \op     x4, x5, [\base, #32]
-    \op     x6, x7, [\base, #48]
-    \op     x8, x9, [\base, #64]
-    \op     x10, x11, [\base, #80]
-    \op     x12, x13, [\base, #96]
-    \op     x14, x15, [\base, #112]
-    \op     x16, x17, [\base, #128]
-.endm
-.macro CTX_X19_X29 op, op1, base
-    \op     x19, x20, [\base, #152]
-    \op     x21, x22, [\base, #168]
-    \op     x23, x24, [\base, #184]
-    \op     x25, x26, [\base, #200]
-    \op     x27, x28, [\base, #216]
-    \op1    x29, [\base, #232]
-.endm
-
 // u64 run_user(UserContext *ctx, SyncHandler on_sync, usize arg)
 .global run_user
 run_user:
     sub     sp, sp, #{RUF_SIZE}
     stp     x0, x1, [sp, #{RUF_CTX}]        // ctx, on_sync
     str     x2, [sp, #{RUF_ARG}]
-    stp     x19, x20, [sp, #{RUF_SAVED}]
-    stp     x21, x22, [sp, #{RUF_SAVED} + 16]
-    stp     x23, x24, [sp, #{RUF_SAVED} + 32]
-    stp     x25, x26, [sp, #{RUF_SAVED} + 48]
-    stp     x27, x28, [sp, #{RUF_SAVED} + 64]
-    stp     x29, x30, [sp, #{RUF_SAVED} + 80]
+    CALLEE_X19_X30 stp, sp, {RUF_SAVED}
     CTX_X19_X29 ldp, ldr, x0
     b       resume_user
 
@@ -216,12 +215,7 @@ leave_user:
     // Leaving run_user: the context gets the rest of the program's state.
     CTX_X19_X29 stp, str, x0
     mov     x0, x1
-    ldp     x19, x20, [sp, #{RUF_SAVED}]
-    ldp     x21, x22, [sp, #{RUF_SAVED} + 16]
-    ldp     x23, x24, [sp, #{RUF_SAVED} + 32]
-    ldp     x25, x26, [sp, #{RUF_SAVED} + 48]
-    ldp     x27, x28, [sp, #{RUF_SAVED} + 64]
-    ldp     x29, x30, [sp, #{RUF_SAVED} + 80]
+    CALLEE_X19_X30 ldp, sp, {RUF_SAVED}
     add     sp, sp, #{RUF_SIZE}
     ret
 
@@ -231,20 +225,10 @@ leave_user:
 // stack, into `kernel_thread_start`).
 .global switch_context
 switch_context:
-    stp     x19, x20, [x0, #{KCTX_X19}]
-    stp     x21, x22, [x0, #{KCTX_X19} + 16]
-    stp     x23, x24, [x0, #{KCTX_X19} + 32]
-    stp     x25, x26, [x0, #{KCTX_X19} + 48]
-    stp     x27, x28, [x0, #{KCTX_X19} + 64]
-    stp     x29, x30, [x0, #{KCTX_FP}]
+    CALLEE_X19_X30 stp, x0, {KCTX_X19}
     mov     x2, sp
     str     x2, [x0, #{KCTX_SP}]
-    ldp     x19, x20, [x1, #{KCTX_X19}]
-    ldp     x21, x22, [x1, #{KCTX_X19} + 16]
-    ldp     x23, x24, [x1, #{KCTX_X19} + 32]
-    ldp     x25, x26, [x1, #{KCTX_X19} + 48]
-    ldp     x27, x28, [x1, #{KCTX_X19} + 64]
-    ldp     x29, x30, [x1, #{KCTX_FP}]
+    CALLEE_X19_X30 ldp, x1, {KCTX_X19}
     ldr     x2, [x1, #{KCTX_SP}]
     mov     sp, x2
     ret
