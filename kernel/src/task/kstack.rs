@@ -101,12 +101,18 @@ impl KernelStack {
     /// A mapped stack: a cached one, or else a new one; `NoMemory` without
     /// frames, `NoResources` when every slot is taken.
     pub fn new() -> Result<Self, ZxStatus> {
-        let cached = CACHE.lock().stacks.pop();
-        let mapped = match cached {
+        let mut cache = CACHE.lock();
+        let mapped = match cache.stacks.pop() {
             Some(m) => m,
-            None => MappedStack::new()?,
+            None => {
+                // Made without the lock held (it maps and allocates).
+                drop(cache);
+                let m = MappedStack::new()?;
+                cache = CACHE.lock();
+                m
+            }
         };
-        CACHE.lock().alive += 1;
+        cache.alive += 1;
         Ok(Self {
             slot: mapped.slot,
             mapped: Some(mapped),
