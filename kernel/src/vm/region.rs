@@ -13,8 +13,16 @@
 //! `BTreeMap`: 10 000 mappings made each kernel-chosen map 80 times dearer).
 //! The result is the same as that walk's: the lowest aligned address that
 //! fits. Iteration uses a fixed stack, never the heap.
+//!
+//! Two things keep the common case cheaper than that walk down:
+//! - the set remembers one run of addresses its extents cover without a
+//!   hole, starting where searches start (`Regions::covered`); a search
+//!   from inside it tries the first address past it with one lookup;
+//! - inserts and removals rebalance in place on the way back up, one
+//!   inlined recomputation per level, with rotations out of line.
 
 use alloc::boxed::Box;
+use core::cell::Cell;
 use core::ops::Range;
 
 /// Something occupying `[base, end)`.
@@ -58,19 +66,27 @@ impl<T: Extent> Node<T> {
 
     /// Recomputes the subtree facts from the children's.
     fn update(&mut self) {
+        self.refresh();
+    }
+
+    /// [`Self::update`], answering whether the node is still balanced (its
+    /// children's heights differ by at most one).
+    #[inline(always)]
+    fn refresh(&mut self) -> bool {
         let (base, end) = (self.item.base(), self.item.end());
-        let (mut lo, mut hi, mut gap, mut h) = (base, end, 0, 0);
+        let (mut lo, mut hi, mut gap, mut hl, mut hr) = (base, end, 0, 0, 0);
         if let Some(l) = &self.left {
             lo = l.lo;
             gap = gap.max(l.gap).max(base - l.hi);
-            h = l.height;
+            hl = l.height;
         }
         if let Some(r) = &self.right {
             hi = r.hi;
             gap = gap.max(r.gap).max(r.lo - end);
-            h = h.max(r.height);
+            hr = r.height;
         }
-        (self.lo, self.hi, self.gap, self.height) = (lo, hi, gap, h + 1);
+        (self.lo, self.hi, self.gap, self.height) = (lo, hi, gap, hl.max(hr) + 1);
+        hl <= hr + 1 && hr <= hl + 1
     }
 }
 
@@ -118,53 +134,82 @@ fn balance<T: Extent>(mut n: Box<Node<T>>) -> Box<Node<T>> {
     n
 }
 
-fn insert<T: Extent>(link: Link<T>, item: T) -> Box<Node<T>> {
-    match link {
-        None => Node::leaf(item),
-        Some(mut n) => {
-            if item.base() < n.item.base() {
-                n.left = Some(insert(n.left.take(), item));
-            } else {
-                n.right = Some(insert(n.right.take(), item));
-            }
-            balance(n)
-        }
+/// Refreshes the facts of the node in `link` (its children are balanced)
+/// and rotates it back into balance in the rare case it left it. Every
+/// level of an insert or a removal runs this on the way back up, so the
+/// common case is one inlined recomputation, not a call.
+#[inline(always)]
+fn fix<T: Extent>(link: &mut Link<T>) {
+    if link.as_mut().is_some_and(|n| !n.refresh()) {
+        *link = link.take().map(balance);
     }
 }
 
-/// Takes the lowest node out of `n`: it, and what remains.
-fn take_min<T: Extent>(mut n: Box<Node<T>>) -> (Box<Node<T>>, Link<T>) {
-    match n.left.take() {
-        None => {
-            let rest = n.right.take();
-            (n, rest)
-        }
-        Some(l) => {
-            let (min, rest) = take_min(l);
-            n.left = rest;
-            (min, Some(balance(n)))
-        }
+fn insert<T: Extent>(link: &mut Link<T>, item: T) {
+    let Some(n) = link.as_mut() else {
+        return place_leaf(link, item);
+    };
+    let side = if item.base() < n.item.base() {
+        &mut n.left
+    } else {
+        &mut n.right
+    };
+    insert(side, item);
+    fix(link);
+}
+
+/// The new leaf at the bottom of [`insert`]'s descent. Kept out of the
+/// recursion so that its frames stay small.
+#[inline(never)]
+fn place_leaf<T: Extent>(link: &mut Link<T>, item: T) {
+    *link = Some(Node::leaf(item));
+}
+
+/// Takes the lowest node out of the subtree in `link` (not empty).
+fn take_min<T: Extent>(link: &mut Link<T>) -> Box<Node<T>> {
+    let n = link.as_mut().expect("a subtree to take from");
+    if n.left.is_some() {
+        let min = take_min(&mut n.left);
+        fix(link);
+        return min;
     }
+    let mut min = link.take().expect("checked above");
+    *link = min.right.take();
+    min
 }
 
 fn remove<T: Extent>(link: &mut Link<T>, base: u64) -> Option<T> {
-    let mut n = link.take()?;
+    let n = link.as_mut()?;
     let here = n.item.base();
-    if base != here {
-        let side = if base < here {
-            &mut n.left
-        } else {
-            &mut n.right
-        };
-        let found = remove(side, base);
-        *link = Some(balance(n));
-        return found;
+    if base == here {
+        return unlink(link);
     }
+    let side = if base < here {
+        &mut n.left
+    } else {
+        &mut n.right
+    };
+    // `found` is passed up as it is: unwrapping it at every level would
+    // copy the extent once per level.
+    let found = remove(side, base);
+    if found.is_some() {
+        fix(link);
+    }
+    found
+}
+
+/// Takes the node in `link` out of the tree, its place taken by its
+/// successor. Kept out of [`remove`] so that the recursion's frames stay
+/// small.
+#[inline(never)]
+fn unlink<T: Extent>(link: &mut Link<T>) -> Option<T> {
+    let mut n = link.take()?;
     *link = match (n.left.take(), n.right.take()) {
         (None, None) => None,
         (Some(c), None) | (None, Some(c)) => Some(c),
         (Some(l), Some(r)) => {
-            let (mut min, rest) = take_min(r);
+            let mut rest = Some(r);
+            let mut min = take_min(&mut rest);
             min.left = Some(l);
             min.right = rest;
             Some(balance(min))
@@ -173,95 +218,85 @@ fn remove<T: Extent>(link: &mut Link<T>, base: u64) -> Option<T> {
     Some(n.item)
 }
 
-/// Where [`Regions::find_gap`]'s walk stands.
+/// Where [`Regions::find_gap`]'s walk stands after a subtree.
 enum Walk {
     Found(u64),
     /// Nothing at or after this point can fit.
     Stop,
-    Go,
+    /// No fit inside; the free space now starts here.
+    After(u64),
 }
 
 /// The gap search's fixed inputs.
 struct Want {
-    hi: u64,
+    /// The highest start that still ends inside the bounds.
+    last: u64,
     len: u64,
-    align: u64,
+    /// `align - 1`.
+    mask: u64,
 }
 
 impl Want {
-    fn up(&self, x: u64) -> Option<u64> {
-        x.checked_add(self.align - 1).map(|v| v & !(self.align - 1))
+    /// The lowest aligned start at or after `from`, while one can still
+    /// end inside the bounds (`from` only grows, so `None` ends the search).
+    #[inline(always)]
+    fn start(&self, from: u64) -> Option<u64> {
+        let a = from.checked_add(self.mask)? & !self.mask;
+        (a <= self.last).then_some(a)
     }
 
-    /// What the gap `[from, next)` gives: `next` is the base of the next
-    /// extent (or the bound).
-    fn gap(&self, from: u64, next: u64) -> Walk {
-        let Some(end) = self.up(from).and_then(|c| c.checked_add(self.len)) else {
-            return Walk::Stop;
+    /// What entering subtree `n` with free space from `from` gives, before
+    /// its extents are looked at: a fit below its lowest base, the end of
+    /// the search, `Some(After)` when no gap inside it is large enough (it
+    /// is skipped), or `None` when it must be walked.
+    #[inline(always)]
+    fn enter<T: Extent>(&self, n: &Node<T>, from: u64) -> Option<Walk> {
+        if n.hi <= from {
+            return Some(Walk::After(from));
+        }
+        let Some(a) = self.start(from) else {
+            return Some(Walk::Stop);
         };
-        if end > self.hi {
-            // Every later candidate starts at or after this one.
-            return Walk::Stop;
+        if a + self.len <= n.lo {
+            return Some(Walk::Found(a));
         }
-        if end <= next {
-            Walk::Found(end - self.len)
-        } else {
-            Walk::Go
-        }
+        (n.gap < self.len).then_some(Walk::After(n.hi))
     }
 
-    /// In-order walk of `n` with `from` the lowest address still free (the
-    /// end of the extent before, or the search's start), skipping subtrees
-    /// that end below it or hold no gap large enough.
-    fn walk<T: Extent>(&self, mut n: &Node<T>, from: &mut u64) -> Walk {
-        // The right child is walked by the loop, the left one by recursion,
-        // each only if it may hold a fit.
+    /// The first fit inside subtree `n`, which [`Self::enter`] said must be
+    /// walked, with the free space starting at `from`. The left children
+    /// are walked by recursion and the right ones by the loop; `from` stays
+    /// in a register.
+    fn walk<T: Extent>(&self, mut n: &Node<T>, mut from: u64) -> Walk {
         loop {
-            match self.enter(n, from) {
-                Walk::Go => {}
-                Walk::Stop => return Walk::Stop,
-                Walk::Found(a) => return Walk::Found(a),
-            }
-            if let Some(l) = &n.left {
-                if self.may_hold(l, from) {
-                    match self.walk(l, from) {
-                        Walk::Go => {}
-                        done => return done,
+            // Entering `n` already ruled out a fit below `n.lo`, which is
+            // also its left subtree's lowest base: only its gaps remain.
+            if let Some(l) = n.left.as_deref() {
+                if l.hi > from {
+                    if l.gap < self.len {
+                        from = l.hi;
+                    } else {
+                        match self.walk(l, from) {
+                            Walk::After(f) => from = f,
+                            done => return done,
+                        }
                     }
                 }
             }
-            match self.gap(*from, n.item.base()) {
-                Walk::Go => {}
-                done => return done,
+            let Some(a) = self.start(from) else {
+                return Walk::Stop;
+            };
+            if a + self.len <= n.item.base() {
+                return Walk::Found(a);
             }
-            *from = (*from).max(n.item.end());
-            match &n.right {
-                Some(r) if self.may_hold(r, from) => n = r,
-                _ => return Walk::Go,
+            from = from.max(n.item.end());
+            let Some(r) = n.right.as_deref() else {
+                return Walk::After(from);
+            };
+            match self.enter(r, from) {
+                None => n = r,
+                Some(done) => return done,
             }
-        }
-    }
-
-    /// Whether the walk must enter subtree `n`: false when it lies below
-    /// `from`, or holds no gap large enough and the space before it is too
-    /// small (then `from` moves past it).
-    fn may_hold<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> bool {
-        if n.hi <= *from {
-            return false;
-        }
-        if n.gap < self.len && !matches!(self.gap(*from, n.lo), Walk::Found(_) | Walk::Stop) {
-            *from = (*from).max(n.hi);
-            return false;
-        }
-        true
-    }
-
-    /// On entering subtree `n`: the fit in the free space before its first
-    /// extent, if there is one, or the end of the search.
-    fn enter<T: Extent>(&self, n: &Node<T>, from: &mut u64) -> Walk {
-        match self.gap(*from, n.lo) {
-            Walk::Go => Walk::Go,
-            done => done,
         }
     }
 }
@@ -323,11 +358,32 @@ impl<'a, T: Extent> Iterator for Iter<'a, T> {
 pub struct Regions<T> {
     root: Link<T>,
     len: usize,
+    /// A run of addresses that extents cover without a hole, grown by
+    /// inserts at its end and cut back by removals inside it (empty when
+    /// `start == end`). A gap search whose lower bound falls inside it
+    /// starts past it: first-fit placement fills an address space from its
+    /// lower bound upwards, so the run is usually what lies between the
+    /// bound and the first hole. Without it the search walks two paths, one
+    /// down to the bound (through every subtree whose largest gap lies below
+    /// the bound, such as the one between a program's image and the default
+    /// map base) and one to the fit.
+    ///
+    /// Only [`Self::insert`] and [`Self::remove`] change it; the
+    /// address space's lock serialises them with the searches.
+    covered: Range<u64>,
+    /// The lower bound of the latest gap search: an extent inserted there
+    /// starts a new run.
+    bound: Cell<u64>,
 }
 
 impl<T> Default for Regions<T> {
     fn default() -> Self {
-        Self { root: None, len: 0 }
+        Self {
+            root: None,
+            len: 0,
+            covered: 0..0,
+            bound: Cell::new(0),
+        }
     }
 }
 
@@ -371,25 +427,44 @@ impl<T: Extent> Regions<T> {
     /// len)` free and inside `[lo, hi)`; `align` is a power of two.
     pub fn find_gap(&self, lo: u64, hi: u64, len: u64, align: u64) -> Option<u64> {
         debug_assert!(align.is_power_of_two());
-        let want = Want { hi, len, align };
-        let mut from = lo;
-        if let Some(root) = self.root.as_deref().filter(|r| want.may_hold(r, &mut from)) {
-            match want.walk(root, &mut from) {
+        let want = Want {
+            last: hi.checked_sub(len)?,
+            len,
+            mask: align - 1,
+        };
+        self.bound.set(lo);
+        let lo = if self.covered.contains(&lo) {
+            // No fit starts inside the run, so the first candidate after it
+            // is the answer if it is free: one lookup, not a walk.
+            let a = want.start(self.covered.end)?;
+            if !self.overlaps(a, a + len) {
+                return Some(a);
+            }
+            self.covered.end
+        } else {
+            lo
+        };
+        let from = match self.root.as_deref() {
+            None => lo,
+            Some(root) => match want.enter(root, lo).unwrap_or_else(|| want.walk(root, lo)) {
                 Walk::Found(a) => return Some(a),
                 Walk::Stop => return None,
-                Walk::Go => {}
-            }
-        }
-        match want.gap(from, hi) {
-            Walk::Found(a) => Some(a),
-            _ => None,
-        }
+                Walk::After(from) => from,
+            },
+        };
+        // After the last extent: `start` keeps the end inside the bounds.
+        want.start(from)
     }
 
     /// Adds an extent; the caller has checked that it overlaps none.
     pub fn insert(&mut self, item: T) {
         debug_assert!(!self.overlaps(item.base(), item.end()));
-        self.root = Some(insert(self.root.take(), item));
+        if item.base() == self.covered.end && !self.covered.is_empty() {
+            self.covered.end = item.end();
+        } else if item.base() == self.bound.get() || self.covered.is_empty() {
+            self.covered = item.base()..item.end();
+        }
+        insert(&mut self.root, item);
         self.len += 1;
     }
 
@@ -412,11 +487,13 @@ impl<T: Extent> Regions<T> {
     }
 
     pub fn remove(&mut self, base: u64) -> Option<T> {
-        let found = remove(&mut self.root, base);
-        if found.is_some() {
-            self.len -= 1;
+        let found = remove(&mut self.root, base)?;
+        self.len -= 1;
+        if found.end() > self.covered.start && base < self.covered.end {
+            // What stays covered is the part below the removed extent.
+            self.covered.end = base.max(self.covered.start);
         }
-        found
+        Some(found)
     }
 
     /// Every extent, in address order.
@@ -570,8 +647,18 @@ mod tests {
         let mut r: Regions<E> = Regions::new();
         let mut model: alloc::vec::Vec<(u64, u64)> = alloc::vec::Vec::new();
         for step in 0..4000 {
-            let base = rand(512) * P;
-            let end = base + (1 + rand(8)) * P;
+            let mut base = rand(512) * P;
+            let mut end = base + (1 + rand(8)) * P;
+            if rand(2) == 0 {
+                // First fit from one of a few bounds, as the address space
+                // places mappings: this is what grows the covered run.
+                let (lo, len) = ([0, 40 * P, 300 * P][rand(3) as usize], (1 + rand(3)) * P);
+                let fit = r.find_gap(lo, 600 * P, len, P);
+                assert_eq!(fit, linear_gap(&model, lo, 600 * P, len, P), "step {step}");
+                if let Some(a) = fit {
+                    (base, end) = (a, a + len);
+                }
+            }
             let free = !model.iter().any(|&(b, e)| b < end && e > base);
             if free && rand(3) != 0 {
                 r.insert(E(base, end));
@@ -582,6 +669,23 @@ mod tests {
                 assert_eq!(r.remove(b).map(|e| e.0), Some(b));
             }
             assert_eq!(r.len(), model.len());
+            let mut at = r.covered.start;
+            for &(b, e) in model.iter().filter(|m| m.1 > r.covered.start) {
+                if at >= r.covered.end {
+                    break;
+                }
+                assert!(
+                    b <= at,
+                    "step {step}: a hole at {at:#x} in {:x?}",
+                    r.covered
+                );
+                at = e;
+            }
+            assert!(
+                at >= r.covered.end,
+                "step {step}: {:x?} runs past the extents",
+                r.covered
+            );
             // Balanced: an AVL tree of n nodes is below 1.45 log2(n + 2).
             let bound = 1.45 * ((model.len() + 2) as f64).log2();
             assert!(f64::from(height(&r.root)) <= bound, "step {step}: too tall");
