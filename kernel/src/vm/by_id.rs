@@ -96,8 +96,16 @@ impl<T: Keyed, const CHUNK: usize> ById<T, CHUNK> {
     }
 
     pub fn remove(&mut self, id: &u64) -> Option<T> {
-        if self.chunks.is_empty() {
-            return None;
+        let last = self.chunks.last_mut()?;
+        if last.last().is_some_and(|l| l.id() == *id) {
+            // The usual case, as for insert: the newest record goes first.
+            let r = last.pop();
+            if last.is_empty() {
+                self.chunks.pop();
+            } else if last.len() < CHUNK / 4 {
+                self.merge_around(self.chunks.len() - 1);
+            }
+            return r;
         }
         let ci = self.chunk_for(*id);
         let chunk = &mut self.chunks[ci];
@@ -196,6 +204,9 @@ mod tests {
                 _ => {
                     let id = if model.is_empty() || rand(5) == 0 {
                         rand(next + 2)
+                    } else if rand(3) == 0 {
+                        // The newest: an unmap of the latest mapping.
+                        model[model.len() - 1]
                     } else {
                         model[rand(model.len() as u64) as usize]
                     };
