@@ -363,8 +363,9 @@ pub mod stats {
     pub const HEAP_USED_BYTES: usize = 3;
     /// Pages discarded from unlocked discardable VMOs under memory pressure.
     pub const RECLAIMED_PAGES: usize = 4;
-    /// Processes not yet ended (more than 1 when the runner runs programs
-    /// in parallel: then free-page counts are everyone's).
+    /// Programs whose process is not yet torn down, memory freed (more
+    /// than 1 when the runner runs programs in parallel, or while one
+    /// still frees: then free-page counts are everyone's).
     pub const LIVE_PROCESSES: usize = 5;
     /// Cores taking threads.
     pub const CORES_ONLINE: usize = 6;

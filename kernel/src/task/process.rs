@@ -78,12 +78,13 @@ pub struct Process {
     pub debug_exceptionate: Exceptionate,
 }
 
-/// Programs loaded by the runner and not yet ended.
+/// Programs loaded by the runner whose process object still exists (its
+/// last thread reaped and its memory freed once it is gone).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 /// Programs the runner has loaded since boot (never decreases).
 static LOADED: AtomicUsize = AtomicUsize::new(0);
 
-/// Programs loaded by the runner and not yet ended (the processes they
+/// Programs loaded by the runner whose process is not yet gone (the processes they
 /// create are not counted: `KERNEL_STATS` tells programs running in
 /// parallel apart with it).
 pub fn live_count() -> usize {
@@ -526,9 +527,6 @@ impl Process {
     /// started, to end.
     fn mark_dead(&self, tasks: &mut Tasks) -> Vec<Arc<Thread>> {
         tasks.phase = Phase::Dead;
-        if self.counted {
-            LIVE.fetch_sub(1, Ordering::Relaxed);
-        }
         let mut orphans = core::mem::take(&mut tasks.threads);
         orphans.extend(tasks.unstarted.drain(..).filter_map(|w| w.upgrade()));
         orphans
@@ -772,10 +770,14 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if self.counted && self.tasks.get_mut().phase != Phase::Dead {
-            // It never ran to its end (it could not be started).
+        self.terminate();
+        if self.counted {
+            // Only now: a dead process still frees memory after it is
+            // marked dead (its address space in `finish`, its last
+            // thread's kernel stack when that thread is reaped, and each
+            // thread holds the process), and a program checking for leaks
+            // trusts the count to say nobody else is freeing.
             LIVE.fetch_sub(1, Ordering::Relaxed);
         }
-        self.terminate();
     }
 }
