@@ -614,7 +614,13 @@ impl Process {
     pub(crate) fn wait_forever(&self, t: &Thread, woken: &dyn Fn() -> bool) {
         let all = {
             let mut tasks = self.tasks.lock();
-            if woken() {
+            // A stop requested since the caller last looked ends the wait
+            // too: `request_stop` stores the flag before it takes this lock
+            // to take the thread out of the count, so either it sees the
+            // thread counted here or this sees the flag. Without the check a
+            // thread killed just before it waits counted itself again, and
+            // with its killer joining it the process was "blocked forever".
+            if woken() || t.stop_requested() {
                 return;
             }
             if !t.forever.swap(true, Ordering::AcqRel) {
