@@ -64,6 +64,16 @@ impl<T: Extent> Node<T> {
         })
     }
 
+    /// The child subtree where an extent based at `base` belongs.
+    #[inline(always)]
+    fn side(&mut self, base: u64) -> &mut Link<T> {
+        if base < self.item.base() {
+            &mut self.left
+        } else {
+            &mut self.right
+        }
+    }
+
     /// Recomputes the subtree facts from the children's.
     fn update(&mut self) {
         self.refresh();
@@ -149,12 +159,7 @@ fn insert<T: Extent>(link: &mut Link<T>, item: T) {
     let Some(n) = link.as_mut() else {
         return place_leaf(link, item);
     };
-    let side = if item.base() < n.item.base() {
-        &mut n.left
-    } else {
-        &mut n.right
-    };
-    insert(side, item);
+    insert(n.side(item.base()), item);
     fix(link);
 }
 
@@ -180,18 +185,12 @@ fn take_min<T: Extent>(link: &mut Link<T>) -> Box<Node<T>> {
 
 fn remove<T: Extent>(link: &mut Link<T>, base: u64) -> Option<T> {
     let n = link.as_mut()?;
-    let here = n.item.base();
-    if base == here {
+    if base == n.item.base() {
         return unlink(link);
     }
-    let side = if base < here {
-        &mut n.left
-    } else {
-        &mut n.right
-    };
     // `found` is passed up as it is: unwrapping it at every level would
     // copy the extent once per level.
-    let found = remove(side, base);
+    let found = remove(n.side(base), base);
     if found.is_some() {
         fix(link);
     }
