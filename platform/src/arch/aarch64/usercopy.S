@@ -16,45 +16,48 @@
 .arch_extension simd
 .section .text.user_copy, "ax"
 
-// The big path borrows q0-q7, and from 256 bytes q8-q15 too, which the
+// The big path borrows v0-v7, and from 256 bytes v8-v15 too, which the
 // program owns (the kernel never saves EL0's FP/SIMD registers on entry):
-// they go on the stack first (eight q registers a push) and come back on the
-// way out, whether the copy ends or faults; x6 counts the pushes.
-.macro SAVE_Q8 a, b, c, d, e, f, g, h
-    stp     \a, \b, [sp, #-128]!
-    stp     \c, \d, [sp, #32]
-    stp     \e, \f, [sp, #64]
-    stp     \g, \h, [sp, #96]
+// they go on the stack first (128 bytes a set) and come back on the way
+// out, whether the copy ends or faults; x6 counts the sets pushed. Each
+// `ld1`/`st1` moves four registers, 64 bytes: two instructions per 64 bytes
+// copied, where paired q loads and stores take four for the same bytes.
+//
+// (Register lists are written `{{...}}`: this file is a `global_asm!`
+// template, where a single brace is an operand.)
+//
+// One set: a..b and c..d, four registers each, through x3.
+.macro PUSH_SET a, b, c, d
+    sub     sp, sp, #128
+    mov     x3, sp
+    st1     {{\a\().16b - \b\().16b}}, [x3], #64
+    st1     {{\c\().16b - \d\().16b}}, [x3]
 .endm
-.macro RESTORE_Q8 a, b, c, d, e, f, g, h
-    ldp     \g, \h, [sp, #96]
-    ldp     \e, \f, [sp, #64]
-    ldp     \c, \d, [sp, #32]
-    ldp     \a, \b, [sp], #128
+.macro POP_SET a, b, c, d
+    mov     x3, sp
+    ld1     {{\a\().16b - \b\().16b}}, [x3], #64
+    ld1     {{\c\().16b - \d\().16b}}, [x3]
+    add     sp, sp, #128
 .endm
-// 128 bytes from [x1] to [x0] through the eight q registers named, both
-// pointers advanced.
-.macro COPY_Q8 a, b, c, d, e, f, g, h
-    ldp     \a, \b, [x1], #32
-    ldp     \c, \d, [x1], #32
-    ldp     \e, \f, [x1], #32
-    ldp     \g, \h, [x1], #32
-    stp     \a, \b, [x0], #32
-    stp     \c, \d, [x0], #32
-    stp     \e, \f, [x0], #32
-    stp     \g, \h, [x0], #32
+.macro SAVE_V0_V7
+    PUSH_SET v0, v3, v4, v7
 .endm
-.macro SAVE_Q0_Q7
-    SAVE_Q8 q0, q1, q2, q3, q4, q5, q6, q7
+.macro RESTORE_V0_V7
+    POP_SET v0, v3, v4, v7
 .endm
-.macro RESTORE_Q0_Q7
-    RESTORE_Q8 q0, q1, q2, q3, q4, q5, q6, q7
+.macro SAVE_V8_V15
+    PUSH_SET v8, v11, v12, v15
 .endm
-.macro SAVE_Q8_Q15
-    SAVE_Q8 q8, q9, q10, q11, q12, q13, q14, q15
+.macro RESTORE_V8_V15
+    POP_SET v8, v11, v12, v15
 .endm
-.macro RESTORE_Q8_Q15
-    RESTORE_Q8 q8, q9, q10, q11, q12, q13, q14, q15
+// 64 bytes from [x1] to [x0] through the four registers a..b, both pointers
+// advanced; LOAD64/STORE64 are its halves, for interleaving.
+.macro LOAD64 a, b
+    ld1     {{\a\().16b - \b\().16b}}, [x1], #64
+.endm
+.macro STORE64 a, b
+    st1     {{\a\().16b - \b\().16b}}, [x0], #64
 .endm
 
 .global user_copy
@@ -96,46 +99,54 @@ __user_copy_start:
     isb
     mov     x0, #0
     ret
-// 64 bytes or more: 256 a step through q0-q15 while 256 are left, then 128
-// through q0-q7 (at most once), then 64, 32 and 16, and the last 15 bytes by
-// the general path's tail once the q registers are back.
+// 64 bytes or more: 256 a step through v0-v15 while 256 are left, then 128
+// through v0-v7 (at most once), then 64, 32 and 16, and the last 15 bytes by
+// the general path's tail once the vector registers are back.
 .Lbig:
-    SAVE_Q0_Q7
-    mov     x6, #1                  // q0-q7 are on the stack
+    SAVE_V0_V7
+    mov     x6, #1                  // v0-v7 are on the stack
     subs    x2, x2, #256
     b.lo    3f
-    SAVE_Q8_Q15
-    mov     x6, #2                  // and q8-q15 below them
-1:  COPY_Q8 q0, q1, q2, q3, q4, q5, q6, q7
-    COPY_Q8 q8, q9, q10, q11, q12, q13, q14, q15
+    SAVE_V8_V15
+    mov     x6, #2                  // and v8-v15 below them
+1:  LOAD64  v0, v3
+    LOAD64  v4, v7
+    LOAD64  v8, v11
+    LOAD64  v12, v15
+    STORE64 v0, v3
+    STORE64 v4, v7
+    STORE64 v8, v11
+    STORE64 v12, v15
     subs    x2, x2, #256
     b.hs    1b
-    RESTORE_Q8_Q15
+    RESTORE_V8_V15
     mov     x6, #1
 3:  adds    x2, x2, #128            // x2 + 256 were left: now x2 + 128
     b.lo    2f
-    COPY_Q8 q0, q1, q2, q3, q4, q5, q6, q7
+    LOAD64  v0, v3
+    LOAD64  v4, v7
+    STORE64 v0, v3
+    STORE64 v4, v7
     sub     x2, x2, #128
 2:  // x2 + 128 bytes are left, fewer than 128: its low 7 bits say which.
     tbz     x2, #6, 1f
-    ldp     q0, q1, [x1], #32
-    ldp     q2, q3, [x1], #32
-    stp     q0, q1, [x0], #32
-    stp     q2, q3, [x0], #32
+    LOAD64  v0, v3
+    STORE64 v0, v3
 1:  tbz     x2, #5, 1f
-    ldp     q0, q1, [x1], #32
-    stp     q0, q1, [x0], #32
+    ld1     {{v0.16b - v1.16b}}, [x1], #32
+    st1     {{v0.16b - v1.16b}}, [x0], #32
 1:  tbz     x2, #4, 1f
     ldr     q0, [x1], #16
     str     q0, [x0], #16
-1:  RESTORE_Q0_Q7
+1:  RESTORE_V0_V7
     mov     x6, #0                  // nothing pushed any more
     b       .Ltail8
 .global __user_copy_end
 __user_copy_end:
 // Resumed here by `kernel_trap` after a fault in [start, end), with every
 // register as it was: x5 holds the kernel's TTBR0, and x6 how many sets of
-// the big path's q registers are on the stack (0, 1: q0-q7, 2: q8-q15 too).
+// the big path's vector registers are on the stack (0, 1: v0-v7, 2: v8-v15
+// too).
 .global __user_copy_fault
 __user_copy_fault:
     msr     ttbr0_el1, x5
@@ -143,7 +154,7 @@ __user_copy_fault:
     cbz     x6, 1f
     cmp     x6, #1
     b.eq    2f
-    RESTORE_Q8_Q15
-2:  RESTORE_Q0_Q7
+    RESTORE_V8_V15
+2:  RESTORE_V0_V7
 1:  mov     x0, #1
     ret

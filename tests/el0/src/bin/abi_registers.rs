@@ -7,7 +7,7 @@
 #![no_main]
 
 use core::arch::asm;
-use el0_tests::{close, read, size_of, vmo, zx, GARBAGE_HANDLE};
+use el0_tests::{close, read, size_of, vmo, zx, GARBAGE_HANDLE, PAGE, RW};
 use zx::{sys, Handle, ZxStatus};
 
 /// What the general-purpose registers held right after `svc`.
@@ -332,6 +332,26 @@ fn fp_registers() {
         "vmo_read data"
     );
     assert_eq!(size_of(h), 2 * 4096, "size");
+
+    // Into pages mapped but never touched: the kernel's copy faults after
+    // it has borrowed vector registers (4096 bytes: v0-v15; 200: v0-v7),
+    // and the slow path finishes the copy.
+    let fresh = vmo(2 * 4096, 0);
+    let at = zx::vmar_map(zx::root_vmar(), RW, 0, fresh, 0, 2 * PAGE).expect("map fresh");
+    let cases = [
+        (4096usize, "vmo_read of 4096 into an untouched page"),
+        (200, "vmo_read of 200 into an untouched page"),
+    ];
+    for (i, (len, what)) in cases.into_iter().enumerate() {
+        let dst = at + i * PAGE;
+        let r = check_fp(what, sys::VMO_READ, [h as u64, dst as u64, 0, len as u64]);
+        assert_eq!(r, 0, "{what}: status");
+        // SAFETY: `dst..dst + len` lies in the mapping made above.
+        let got = unsafe { core::slice::from_raw_parts(dst as *const u8, len) };
+        assert!(got.iter().all(|&b| b == 0x3C), "{what}: data");
+    }
+    assert_eq!(zx::vmar_unmap(zx::root_vmar(), at, 2 * PAGE), Ok(()));
+    close(fresh);
     close(h);
     zx::println!("abi_registers: v0-v31, FPCR and FPSR preserved");
 }
