@@ -13,7 +13,7 @@ use crate::task::Thread;
 use crate::vm::{Access, UserFault};
 use alloc::format;
 use alloc::string::String;
-use platform::arch::trap::{enter_user, Esr, SyncKind, SyncOutcome, Trap, UserContext};
+use platform::arch::trap::{enter_user, Esr, SyncKind, SyncOutcome, Trap, UserContext, UserEntry};
 use platform::irq;
 use zx_abi::exception as excp;
 use zx_abi::ZxStatus;
@@ -24,8 +24,14 @@ pub fn run(thread: &Thread) {
     // runs (see `Thread::user_context`).
     let ctx = unsafe { thread.user_context() };
     starting(thread, ctx);
+    let entry = UserEntry {
+        on_sync: synchronous,
+        arg: thread,
+        syscalls: &crate::syscall::TABLE,
+        stop: thread.stop_flag(),
+    };
     while !thread.stop_requested() {
-        let trap = enter_user(ctx, synchronous, thread as *const Thread as usize);
+        let trap = enter_user(ctx, &entry);
         handle_trap(thread, ctx, trap);
     }
     if thread.process.debug_exceptionate.is_bound() {
@@ -41,17 +47,14 @@ pub fn run(thread: &Thread) {
     }
 }
 
-/// A synchronous exception, handled by the trap path inside `enter_user`:
-/// the hot paths, system calls and page faults that resolve, end here and
-/// the program resumes from the return (unless the thread is to stop).
-/// Anything else is left to `handle_trap`.
-extern "C" fn synchronous(ctx: &mut UserContext, thread: usize) -> SyncOutcome {
-    // SAFETY: `run` passes its own `&Thread`, which outlives the
-    // `enter_user` call that runs this.
-    let thread = unsafe { &*(thread as *const Thread) };
+/// A synchronous exception other than a system call in the table (which
+/// the vectors run), handled by the trap path inside `enter_user`: page
+/// faults that resolve end here and the program resumes from the return
+/// (unless the thread is to stop). Anything else is left to `handle_trap`.
+extern "C" fn synchronous(ctx: &mut UserContext, thread: &Thread) -> SyncOutcome {
     let access = match Esr(ctx.esr).kind() {
         SyncKind::Svc(_) => {
-            crate::syscall::dispatch(thread, ctx);
+            ctx.x[0] = crate::syscall::dispatch(thread, &ctx.x);
             None
         }
         SyncKind::DataAbort {

@@ -29,7 +29,7 @@ use exception::*;
 use handle::*;
 use object::*;
 use peer::*;
-use platform::arch::trap::UserContext;
+use platform::arch::trap::SyscallFn;
 use port::*;
 use stream::*;
 use sync::*;
@@ -73,28 +73,42 @@ macro_rules! dispatch_table {
         // Each call gets a small module of the same name (modules and
         // functions live in different namespaces) holding its entry: the
         // arguments decoded from the registers into their declared types.
-        // Never inlined, so the dispatch stays a jump table that saves no
-        // registers a handler does not need.
         $( #[allow(non_snake_case)] mod $name {
             use super::*;
-            #[inline(never)]
-            pub fn entry(t: &Thread, regs: &[u64; 31]) -> u64 {
+            pub extern "C" fn entry(regs: &[u64; 31], t: &Thread) -> u64 {
                 let mut _regs = regs.iter().copied();
                 super::$name(t, $( <$ty as SyscallArg>::from_reg(_regs.next().unwrap_or(0)) ),*)
                     .into_x0()
             }
         } )*
 
-        /// Runs the system call `ctx` describes and puts its status in x0.
-        /// Inlined into the trap path's one caller.
-        #[inline(always)]
-        pub fn dispatch(t: &Thread, ctx: &mut UserContext) {
-            ctx.x[0] = match ctx.x[16] {
-                $( $num => $name::entry(t, &ctx.x), )*
-                _ => Err(ZxStatus::BadSyscall).into_x0(),
-            };
-        }
+        /// One past the highest call number.
+        const COUNT: usize = {
+            let mut n = 0;
+            $( if $num as usize >= n { n = $num as usize + 1; } )*
+            n
+        };
+
+        /// The calls by number, which the vectors index with x16
+        /// (`UserEntry::syscalls`); a number without a call answers
+        /// `ZX_ERR_BAD_SYSCALL`.
+        pub static TABLE: [SyscallFn<Thread>; COUNT] = {
+            let mut table: [SyscallFn<Thread>; COUNT] = [bad_syscall; COUNT];
+            $( table[$num as usize] = $name::entry; )*
+            table
+        };
     };
+}
+
+extern "C" fn bad_syscall(_: &[u64; 31], _: &Thread) -> u64 {
+    Err(ZxStatus::BadSyscall).into_x0()
+}
+
+/// Runs the system call the registers name (x16) and returns its x0: the
+/// path for a number past `TABLE`, which the vectors do not run.
+pub fn dispatch(t: &Thread, regs: &[u64; 31]) -> u64 {
+    let call = TABLE.get(regs[16] as usize).copied().unwrap_or(bad_syscall);
+    call(regs, t)
 }
 
 zx_abi::zx_syscalls!(dispatch_table);

@@ -217,6 +217,12 @@ impl Thread {
         self.stopping.load(Ordering::Acquire)
     }
 
+    /// The flag `stop_requested` reads, for the vectors to check after each
+    /// system call (`UserEntry::stop`).
+    pub fn stop_flag(&self) -> &AtomicBool {
+        &self.stopping
+    }
+
     /// Wakes the thread if it sleeps (see `sched::park`).
     pub fn wake(&self) {
         sched::wake(self);

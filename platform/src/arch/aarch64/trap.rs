@@ -7,6 +7,7 @@
 use super::percpu::CpuLocal;
 use core::fmt;
 use core::mem::{offset_of, size_of};
+use core::sync::atomic::AtomicBool;
 
 /// An EL0 program's general and special registers while it is not running.
 /// Its FP/SIMD registers stay live in the CPU: the kernel never uses them
@@ -35,8 +36,8 @@ pub enum Trap {
     Irq = 2,
     Fiq = 3,
     SError = 4,
-    /// A synchronous exception the `SyncHandler` handled (a system call, a
-    /// resolved page fault), after which the thread must not resume.
+    /// A synchronous exception the `UserEntry`'s handlers handled (a system
+    /// call, a resolved page fault), after which the thread must not resume.
     Handled = 5,
 }
 
@@ -66,21 +67,50 @@ pub enum SyncOutcome {
 }
 
 /// Handles a synchronous exception from AArch64 EL0 (`ctx.esr`,
-/// `ctx.far`), called by the vectors on the thread's
-/// kernel stack, inside `enter_user`, with the argument given to it. The
-/// hot paths, system calls and page faults, end here: the program resumes
-/// from the handler's return.
-pub type SyncHandler = extern "C" fn(ctx: &mut UserContext, arg: usize) -> SyncOutcome;
+/// `ctx.far`) that is not a system call in the table, called by the vectors
+/// on the thread's kernel stack, inside `enter_user`, with the argument
+/// given to it. Page faults end here: the program resumes from the
+/// handler's return.
+pub type SyncHandler<T> = extern "C" fn(ctx: &mut UserContext, arg: &T) -> SyncOutcome;
+
+/// A system call, as the vectors call it: with the program's registers (the
+/// arguments from x0, the number in x16) and `enter_user`'s argument; it
+/// returns the program's x0. (The registers come first because the vectors
+/// have the context's address in x0 already.)
+pub type SyscallFn<T> = extern "C" fn(regs: &[u64; 31], arg: &T) -> u64;
+
+/// How `enter_user` runs a program: what handles its traps, and when a
+/// system call must not resume it.
+pub struct UserEntry<'a, T> {
+    /// Synchronous exceptions other than the system calls of `syscalls`.
+    pub on_sync: SyncHandler<T>,
+    pub arg: &'a T,
+    /// Indexed by the number in x16: the vectors call the entry without
+    /// leaving assembly and put its result in x0. A number past the end
+    /// goes to `on_sync`.
+    pub syscalls: &'a [SyscallFn<T>],
+    /// Checked after each of those calls: once set, `enter_user` returns
+    /// `Trap::Handled` instead of resuming the program.
+    pub stop: &'a AtomicBool,
+}
+
+/// `UserEntry` as the assembly reads it; `run_user` copies it into its
+/// frame.
+#[repr(C)]
+struct EntryWords {
+    stop: u64,
+    on_sync: u64,
+    arg: u64,
+    syscalls: u64,
+    syscall_count: u64,
+}
 
 /// What `run_user` keeps on the kernel stack while EL0 runs: the context,
-/// the system-call handler and its argument, and the kernel's callee-saved
-/// registers x19..x30.
+/// the entry's words and the kernel's callee-saved registers x19..x30.
 #[repr(C)]
 struct RunUserFrame {
     ctx: u64,
-    on_sync: u64,
-    arg: u64,
-    _align: u64,
+    entry: EntryWords,
     callee_saved: [u64; 12],
 }
 
@@ -142,7 +172,7 @@ pub struct FpState {
 }
 
 unsafe extern "C" {
-    fn run_user(ctx: *mut UserContext, on_sync: SyncHandler, arg: usize) -> u64;
+    fn run_user(ctx: *mut UserContext, entry: *const EntryWords) -> u64;
     fn clear_fp_state();
     fn switch_context(save: *mut KernelContext, load: *const KernelContext);
     fn save_fp_state(state: *mut FpState);
@@ -165,8 +195,16 @@ const _: () = {
     assert!(offset_of!(KernelContext, x19_x28) + 10 * 8 == offset_of!(KernelContext, fp));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
     assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
-    assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, on_sync));
-    assert!(offset_of!(RunUserFrame, on_sync) + 8 == offset_of!(RunUserFrame, arg));
+    // The pairs the vectors load with one ldp: (ctx, stop), (on_sync,
+    // arg), (syscalls, syscall_count); run_user copies the entry's words
+    // as (stop, on_sync), (arg, syscalls), syscall_count.
+    assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, entry));
+    assert!(offset_of!(EntryWords, stop) == 0);
+    assert!(offset_of!(EntryWords, on_sync) == 8 && offset_of!(EntryWords, arg) == 16);
+    assert!(offset_of!(EntryWords, syscalls) == 24 && offset_of!(EntryWords, syscall_count) == 32);
+    assert!(size_of::<EntryWords>() == 40);
+    assert!(offset_of!(RunUserFrame, entry) == 8);
+    assert!(offset_of!(RunUserFrame, callee_saved) == 48);
     assert!(size_of::<RunUserFrame>().is_multiple_of(16));
 };
 
@@ -184,8 +222,13 @@ core::arch::global_asm!(
     KCTX_SP = const offset_of!(KernelContext, sp),
     RUF_SIZE = const size_of::<RunUserFrame>(),
     RUF_CTX = const offset_of!(RunUserFrame, ctx),
-    RUF_ON_SYNC = const offset_of!(RunUserFrame, on_sync),
-    RUF_ARG = const offset_of!(RunUserFrame, arg),
+    RUF_ENTRY = const offset_of!(RunUserFrame, entry),
+    RUF_ON_SYNC = const offset_of!(RunUserFrame, entry) + offset_of!(EntryWords, on_sync),
+    RUF_ARG = const offset_of!(RunUserFrame, entry) + offset_of!(EntryWords, arg),
+    RUF_SYSCALLS = const offset_of!(RunUserFrame, entry) + offset_of!(EntryWords, syscalls),
+    ESR_EC_SHIFT = const ESR_EC_SHIFT,
+    ESR_EC_SVC64 = const ESR_EC_SVC64,
+    TRAP_HANDLED = const Trap::Handled as u64,
     RUF_SAVED = const offset_of!(RunUserFrame, callee_saved),
     SPSR_EL0_KEEP = const SPSR_EL0_KEEP,
     FP_Q = const offset_of!(FpState, q),
@@ -262,20 +305,30 @@ pub fn load_fp(state: &FpState) {
 }
 
 /// Runs the program described by `ctx` at EL0 until it traps with
-/// something `on_sync` does not resume from, then returns with `ctx`
-/// holding its registers at the trap. Synchronous exceptions go to
-/// `on_sync(ctx, arg)` on this stack first, without leaving: when it says
-/// resume, the program goes on with none of the kernel's registers to
-/// restore. The caller must have installed the program's translation table
-/// (`cpu::set_user_table`).
+/// something the entry's handlers do not resume from, then returns with
+/// `ctx` holding its registers at the trap. A system call in
+/// `entry.syscalls` runs from the vectors, and any other synchronous
+/// exception goes to `entry.on_sync(ctx, arg)`, on this stack, without
+/// leaving: when the handler says resume, the program goes on with none of
+/// the kernel's registers to restore. The caller must have installed the
+/// program's translation table (`cpu::set_user_table`).
 #[inline]
-pub fn enter_user(ctx: &mut UserContext, on_sync: SyncHandler, arg: usize) -> Trap {
+pub fn enter_user<T>(ctx: &mut UserContext, entry: &UserEntry<'_, T>) -> Trap {
+    let words = EntryWords {
+        stop: entry.stop as *const AtomicBool as u64,
+        on_sync: entry.on_sync as usize as u64,
+        arg: entry.arg as *const T as u64,
+        syscalls: entry.syscalls.as_ptr() as u64,
+        syscall_count: entry.syscalls.len() as u64,
+    };
     // SAFETY: `ctx` is a valid, exclusive UserContext with the layout the
-    // assembly expects, lent to `on_sync` only while it runs; SPSR is
-    // limited to EL0t with interrupts unmasked, so the program cannot touch
-    // kernel state except through exceptions, which come back here or to
-    // `on_sync`.
-    match unsafe { run_user(ctx, on_sync, arg) } {
+    // assembly expects, lent to the handlers only while they run; `words`
+    // comes from a `UserEntry` whose borrows outlive this call, and its
+    // handlers have the types the vectors call them with. SPSR is limited
+    // to EL0t with interrupts unmasked, so the program cannot touch kernel
+    // state except through exceptions, which come back here or to the
+    // handlers.
+    match unsafe { run_user(ctx, &words) } {
         k if k == Trap::Sync as u64 => Trap::Sync,
         k if k == Trap::Irq as u64 => Trap::Irq,
         k if k == Trap::Fiq as u64 => Trap::Fiq,

@@ -5,13 +5,14 @@
 // (see trap.rs): the UserContext, KernelFrame, KernelContext and CpuLocal
 // offsets, the frame sizes and the trap kinds.
 //
-// `run_user(ctx, on_sync, arg)` saves the kernel's callee-saved registers
-// on the current kernel stack (the running thread's own), loads the user
-// context and erets to EL0. Any exception from EL0 lands on that same stack
-// (SP_EL1) and stores the user registers back into `ctx`. A synchronous
-// exception is then handled by `on_sync(ctx, arg)` right there, below
-// run_user's frame, and the program resumes from its return: the hot paths
-// (system calls, page faults) restore no kernel registers. Anything else
+// `run_user(ctx, entry)` saves the kernel's callee-saved registers on the
+// current kernel stack (the running thread's own), loads the user context
+// and erets to EL0. Any exception from EL0 lands on that same stack
+// (SP_EL1) and stores the user registers back into `ctx`. A system call is
+// then run right there, below run_user's frame, through the entry's table
+// (as Zircon's arm64 vectors do), and any other synchronous exception by
+// the entry's `on_sync(ctx, arg)`; the program resumes from their return:
+// the hot paths (system calls, page faults) restore no kernel registers. Anything else
 // (an interrupt, or a handler that says leave) returns from `run_user` with
 // the kind of exception: to the kernel, a trap is just a function return,
 // and resuming the program is calling `run_user` again.
@@ -87,11 +88,18 @@
     b       kernel_trap_entry
 .endm
 
-.macro USER_VECTOR kind, entry=user_trap_entry
+.macro USER_VECTOR kind
     .balign 128
     stp     x0, x1, [sp, #-16]!
     mov     x1, #\kind
-    b       \entry
+    b       user_trap_entry
+.endm
+// A synchronous exception needs no kind: its handlers return the one to
+// leave with.
+.macro USER_SYNC_VECTOR
+    .balign 128
+    stp     x0, x1, [sp, #-16]!
+    b       user_sync_entry
 .endm
 
 .arch_extension simd
@@ -107,7 +115,7 @@ kernel_vectors:
     KERNEL_VECTOR {TRAP_IRQ}
     KERNEL_VECTOR {TRAP_FIQ}
     KERNEL_VECTOR {TRAP_SERROR}
-    USER_VECTOR {TRAP_SYNC}, user_sync_entry   // lower EL, AArch64
+    USER_SYNC_VECTOR                // lower EL, AArch64
     USER_VECTOR {TRAP_IRQ}
     USER_VECTOR {TRAP_FIQ}
     USER_VECTOR {TRAP_SERROR}
@@ -139,12 +147,18 @@ kernel_trap_entry:
     dsb     nsh
     isb
 
-// u64 run_user(UserContext *ctx, SyncHandler on_sync, usize arg)
+// u64 run_user(UserContext *ctx, const EntryWords *entry)
 .global run_user
 run_user:
     sub     sp, sp, #{RUF_SIZE}
-    stp     x0, x1, [sp, #{RUF_CTX}]        // ctx, on_sync
-    str     x2, [sp, #{RUF_ARG}]
+    str     x0, [sp, #{RUF_CTX}]
+    // The entry's five words, into the frame where the vectors read them.
+    ldp     x2, x3, [x1, #0]
+    stp     x2, x3, [sp, #{RUF_ENTRY}]
+    ldp     x2, x3, [x1, #16]
+    stp     x2, x3, [sp, #{RUF_ENTRY} + 16]
+    ldr     x2, [x1, #32]
+    str     x2, [sp, #{RUF_ENTRY} + 32]
     CALLEE_X19_X30 stp, sp, {RUF_SAVED}
     CTX_X19_X29 ldp, ldr, x0
     b       resume_user
@@ -155,7 +169,8 @@ run_user:
 // run_user (`leave_user`), because the handler keeps them (AAPCS64) and
 // nothing reads them meanwhile: a debugger sees a thread's registers only
 // once it stops in an exception, which is raised only after run_user
-// returns. Leaves x0 = ctx, x1 = kind.
+// returns. FAR_EL1 only for what is not a system call (SAVE_FAR). Leaves
+// x0 = ctx, x1 = kind, x3 = ESR_EL1.
 .macro SAVE_USER_ENTRY
     ldr     x0, [sp, #16 + {RUF_CTX}]
     CTX_X2_X17 stp, x0
@@ -169,38 +184,72 @@ run_user:
     mrs     x2, spsr_el1
     mrs     x3, esr_el1
     stp     x2, x3, [x0, #{CTX_SPSR}]
-    mrs     x2, far_el1
-    str     x2, [x0, #{CTX_FAR}]
     // EL0 addresses stop translating while the kernel runs (software PAN).
     mrs     x2, tpidr_el1
     ldr     x2, [x2, #{PERCPU_KERNEL_TTBR0}]
     msr     ttbr0_el1, x2
     isb
 .endm
+.macro SAVE_FAR
+    mrs     x2, far_el1
+    str     x2, [x0, #{CTX_FAR}]
+.endm
+
+// The program's registers from the context at \base (x0 or x1) but x0 and
+// x1, which the caller loads, with the program's table installed (the eret
+// after it synchronises the change); x2 and x3 are scratch.
+.macro RESTORE_USER base
+    mrs     x2, tpidr_el1
+    ldr     x2, [x2, #{PERCPU_USER_TTBR0}]
+    msr     ttbr0_el1, x2
+    ldp     x2, x3, [\base, #{CTX_SP}]
+    msr     sp_el0, x2
+    msr     elr_el1, x3
+    ldr     x2, [\base, #{CTX_SPSR}]
+    and     x2, x2, #{SPSR_EL0_KEEP}
+    msr     spsr_el1, x2
+    CTX_X2_X17 ldp, \base
+    ldr     x18, [\base, #144]
+    ldr     x30, [\base, #{CTX_X30}]
+.endm
 
 user_sync_entry:
     SAVE_USER_ENTRY
-    // The handler runs here, on the run_user frame, and the program resumes
-    // from its return unless it says otherwise.
+    // A system call in the table runs from here, entry(&ctx.x, arg), and
+    // the program resumes with its result in x0 unless the thread is to
+    // stop. x16 is still the program's: the number.
+    lsr     x4, x3, #{ESR_EC_SHIFT}
+    ldp     x5, x6, [sp, #{RUF_SYSCALLS}]   // table, count
+    cmp     x4, #{ESR_EC_SVC64}
+    // Not an svc, or a number past the table: "hs" (C set) either way.
+    ccmp    x16, x6, #2, eq
+    b.hs    3f
+    ldr     x4, [x5, x16, lsl #3]
+    ldr     x1, [sp, #{RUF_ARG}]            // x0 = ctx, whose x[] it reads
+    blr     x4
+    ldp     x1, x2, [sp, #{RUF_CTX}]        // ctx, the stop flag
+    ldarb   w2, [x2]
+    cbnz    w2, 5f
+    RESTORE_USER x1
+    ldr     x1, [x1, #8]                    // and x0 is the result
+    eret
+    dsb     nsh
+    isb
+5:  str     x0, [x1, #0]                    // the result, then leave
+    mov     x0, x1
+    mov     x1, #{TRAP_HANDLED}
+    b       leave_user
+    // Anything else (a fault, an unknown call) goes to on_sync, on this
+    // frame, and the program resumes from its return unless it says
+    // otherwise.
+3:  SAVE_FAR
     ldp     x2, x1, [sp, #{RUF_ON_SYNC}]    // on_sync, arg; x0 = ctx
     blr     x2
     cbnz    x0, 2f                          // SyncOutcome: 0 = resume
     ldr     x0, [sp, #{RUF_CTX}]
 resume_user:
-    // x0 = ctx, x19..x29 = the program's. The program's table; the eret
-    // below synchronises the change.
-    mrs     x1, tpidr_el1
-    ldr     x1, [x1, #{PERCPU_USER_TTBR0}]
-    msr     ttbr0_el1, x1
-    ldp     x1, x2, [x0, #{CTX_SP}]
-    msr     sp_el0, x1
-    msr     elr_el1, x2
-    ldr     x1, [x0, #{CTX_SPSR}]
-    and     x1, x1, #{SPSR_EL0_KEEP}
-    msr     spsr_el1, x1
-    CTX_X2_X17 ldp, x0
-    ldr     x18, [x0, #144]
-    ldr     x30, [x0, #{CTX_X30}]
+    // x0 = ctx, x19..x29 = the program's.
+    RESTORE_USER x0
     ldp     x0, x1, [x0, #0]
     eret
     dsb     nsh
@@ -211,6 +260,7 @@ resume_user:
 
 user_trap_entry:
     SAVE_USER_ENTRY
+    SAVE_FAR
 leave_user:
     // Leaving run_user: the context gets the rest of the program's state.
     CTX_X19_X29 stp, str, x0
