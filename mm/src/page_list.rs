@@ -102,26 +102,49 @@ impl PageList {
     fn node(&self, key: u64) -> Option<&Node> {
         match &self.hot {
             Some((k, node)) if *k == key => Some(node),
-            _ => self.nodes.get(&key).map(|b| &**b),
+            _ => self.cold_node(key),
         }
     }
 
+    /// A node in the tree (not the hot one).
+    #[inline(never)]
+    fn cold_node(&self, key: u64) -> Option<&Node> {
+        self.nodes.get(&key).map(|b| &**b)
+    }
+
     /// Makes node `key` the hot one, creating it if `create`; `None` if it
-    /// does not exist and may not be created.
+    /// does not exist and may not be created. The hot node itself is found
+    /// inline: the fault and write paths look the same node up several times
+    /// in a row.
+    #[inline]
     fn hot_node(&mut self, key: u64, create: bool) -> Option<&mut Node> {
         if self.hot.as_ref().is_none_or(|(k, _)| *k != key) {
-            let node = match self.nodes.remove(&key) {
-                Some(node) => node,
-                None if create => Box::default(),
-                None => return None,
-            };
-            if let Some((k, old)) = self.hot.replace((key, node)) {
-                if old.count > 0 {
-                    self.nodes.insert(k, old);
-                }
-            }
+            self.swap_hot(key, create)?;
         }
         self.hot.as_mut().map(|(_, node)| &mut **node)
+    }
+
+    /// The tree side of `hot_node`: node `key` out of the tree (or new),
+    /// the old hot node into it (unless empty).
+    #[inline(never)]
+    fn swap_hot(&mut self, key: u64, create: bool) -> Option<()> {
+        // Filling a VMO in order asks for a node past the tree's last one
+        // every 16 pages: no search for it then.
+        let in_tree = self
+            .nodes
+            .last_key_value()
+            .is_some_and(|(last, _)| key <= *last);
+        let node = match in_tree.then(|| self.nodes.remove(&key)).flatten() {
+            Some(node) => node,
+            None if create => Box::default(),
+            None => return None,
+        };
+        if let Some((k, old)) = self.hot.replace((key, node)) {
+            if old.count > 0 {
+                self.nodes.insert(k, old);
+            }
+        }
+        Some(())
     }
 
     /// Puts the hot node back in the tree (before walking the tree).
@@ -160,28 +183,39 @@ impl PageList {
 
     /// The page at `index`, or the one `make` produces, which is stored.
     /// A failed `make` leaves no empty node behind.
+    #[inline]
     pub fn get_or_try_insert<E>(
         &mut self,
         index: u64,
         make: impl FnOnce() -> Result<Page, E>,
     ) -> Result<&mut Page, E> {
         let (key, slot) = split(index);
-        let node = self.hot_node(key, true).expect("created on demand");
-        if node.frames[slot].is_none() {
-            match make() {
-                Ok(page) => {
-                    node.frames[slot] = Some(page);
-                    node.count += 1;
-                    self.len += 1;
-                }
-                Err(e) => {
-                    self.drop_hot_if_empty();
-                    return Err(e);
-                }
+        let Some(node) = self.hot_node(key, true) else {
+            unreachable!("created on demand");
+        };
+        // The new page is made before the slot is borrowed for the result,
+        // so that a failure can still drop the node it left empty.
+        let page = match node.frames[slot].is_none().then(make) {
+            Some(Ok(page)) => Some(page),
+            Some(Err(e)) => {
+                self.drop_hot_if_empty();
+                return Err(e);
             }
+            None => None,
+        };
+        let Self { hot, len, .. } = self;
+        let Some((_, node)) = hot.as_mut() else {
+            unreachable!("just made hot");
+        };
+        let entry = &mut node.frames[slot];
+        match page {
+            Some(page) => {
+                node.count += 1;
+                *len += 1;
+                Ok(entry.insert(page))
+            }
+            None => Ok(entry.as_mut().expect("a page is there")),
         }
-        let node = self.hot_node(key, false).expect("just made hot");
-        Ok(node.frames[slot].as_mut().expect("slot filled above"))
     }
 
     /// Stores `page` at `index`, returning the page it replaces.

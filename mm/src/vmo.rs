@@ -173,39 +173,51 @@ impl Vmo {
     /// # Errors
     ///
     /// [`ZxStatus::NoMemory`] when a page cannot be allocated.
+    #[inline]
     fn page_for_write(&mut self, index: u64) -> Result<&mut Frame, ZxStatus> {
         let frames = self.frames;
         let page = self
             .pages
             .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
-        if let Page::Shared(arc) = page {
-            // A copy unless no relative holds the frame any more. The count
-            // cannot rise meanwhile: only a holder can clone it, and with a
-            // count of one the only holder is this VMO, borrowed mutably.
-            let copy = if Arc::strong_count(arc) == 1 {
-                None
-            } else {
-                let mut copy = Frame::alloc_zeroed(frames)?;
-                phys::copy_page(&mut copy, arc);
-                Some(copy)
-            };
-            let Some(Page::Shared(arc)) = self.pages.remove(index) else {
-                unreachable!("the page was just seen shared")
-            };
-            let frame = match copy {
-                Some(copy) => {
-                    // A new frame: page-table entries of the old one are stale.
-                    self.generation += 1;
-                    copy
-                }
-                None => Arc::try_unwrap(arc).map_err(|_| ZxStatus::Internal)?,
-            };
-            self.pages.insert(index, Page::Owned(frame));
+        if matches!(page, Page::Shared(_)) {
+            self.unshare(index)?;
         }
         match self.pages.get_mut(index) {
             Some(Page::Owned(frame)) => Ok(frame),
-            _ => unreachable!("the page was made owned above"),
+            _ => unreachable!("the page is this VMO's own"),
         }
+    }
+
+    /// Makes the shared page `index` this VMO's own: a copy, unless no
+    /// relative holds the frame any more (then it is taken back).
+    #[inline(never)]
+    fn unshare(&mut self, index: u64) -> Result<(), ZxStatus> {
+        let Some(Page::Shared(arc)) = self.pages.get(index) else {
+            unreachable!("the page was just seen shared")
+        };
+        // A copy unless no relative holds the frame any more. The count
+        // cannot rise meanwhile: only a holder can clone it, and with a
+        // count of one the only holder is this VMO, borrowed mutably.
+        let copy = if Arc::strong_count(arc) == 1 {
+            None
+        } else {
+            let mut copy = Frame::alloc_zeroed(self.frames)?;
+            phys::copy_page(&mut copy, arc);
+            Some(copy)
+        };
+        let Some(Page::Shared(arc)) = self.pages.remove(index) else {
+            unreachable!("the page was just seen shared")
+        };
+        let frame = match copy {
+            Some(copy) => {
+                // A new frame: page-table entries of the old one are stale.
+                self.generation += 1;
+                copy
+            }
+            None => Arc::try_unwrap(arc).map_err(|_| ZxStatus::Internal)?,
+        };
+        self.pages.insert(index, Page::Owned(frame));
+        Ok(())
     }
 
     /// Size in bytes, a page multiple.
@@ -367,6 +379,29 @@ impl Vmo {
             return Err(ZxStatus::OutOfRange);
         }
         Ok(self.page_for_write(index)?.pa())
+    }
+
+    /// For a write that must not copy: page `index` committed (zero-filled
+    /// if absent) when it is this VMO's own, which it then is; `None` when
+    /// it is shared with a relative, and nothing changed. One look at the
+    /// page list, for the fault path.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_page`](Self::commit_page).
+    #[inline]
+    pub fn commit_owned_page(&mut self, index: u64) -> Result<Option<PhysAddr>, ZxStatus> {
+        if index >= self.size / PAGE_SIZE {
+            return Err(ZxStatus::OutOfRange);
+        }
+        let frames = self.frames;
+        let page = self
+            .pages
+            .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
+        Ok(match page {
+            Page::Owned(frame) => Some(frame.pa()),
+            Page::Shared(_) => None,
+        })
     }
 
     /// The frame behind page `index` if it is committed and this VMO's

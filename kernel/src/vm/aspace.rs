@@ -7,7 +7,8 @@
 //! not a kernel fault.
 //!
 //! Lock order (see `vm::mapping`): a VMO's lock before an address space's.
-//! Nothing holds an address space's lock while taking a VMO's.
+//! Nothing holds an address space's lock while waiting for a VMO's (the
+//! fault path only tries one, and takes the general path if it is busy).
 
 use super::asid::{Asid, ASIDS};
 use super::mapping::{unmap_refs, MappingRef, PteOwner};
@@ -785,6 +786,9 @@ impl AddressSpace {
     /// `vm::mapping`), so the new entry never has to replace a live one.
     pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
         let page_va = va & !(PAGE_SIZE - 1);
+        if let Some(done) = self.fault_in_place(page_va, access) {
+            return done;
+        }
         let t = self.target(page_va, access)?;
         if t.object.window.is_some() && t.object_offset >= t.object.size() {
             return Err(UserFault::BeyondVmo);
@@ -813,22 +817,9 @@ impl AddressSpace {
             ZxStatus::OutOfRange => UserFault::BeyondVmo,
             _ => UserFault::NoMemory,
         })?;
-        let mut perms = t.perms;
-        perms.memory = memory;
-        if memory == MemoryType::Device {
-            perms.execute = false;
-        }
         // A write committed a page of its own; any other access may have
         // found one shared with a relative, which a write must copy first.
-        if access != Access::Write && v.vmo.is_page_shared(index) {
-            perms.write = false;
-        }
-        if memory != MemoryType::Cached {
-            cpu::clean_invalidate_dcache_page(platform::layout::phys_to_virt(pa.as_u64()));
-        }
-        if perms.execute {
-            cpu::sync_icache_page(platform::layout::phys_to_virt(pa.as_u64()));
-        }
+        let shared = access != Access::Write && v.vmo.is_page_shared(index);
         let mut inner = self.inner.lock();
         // A mapping may have been removed since this one was looked up; if
         // it was this one, its VMO no longer knows about this address, and
@@ -837,6 +828,73 @@ impl AddressSpace {
             return Ok(());
         }
         let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
+        let done = self.install(table, page_va, pa.as_u64(), t.perms, memory, shared);
+        drop(inner);
+        drop(v);
+        done
+    }
+
+    /// The usual fault, resolved under one hold of the address space's
+    /// lock: a plain mapping of cached memory, whose VMO's lock is free and
+    /// whose page needs no copy-on-write break. The VMO's lock is only
+    /// tried here, never waited for, as the lock order puts it first; and
+    /// the mapping cannot be removed meanwhile, so the general path's
+    /// references to the VMO and its removal count are not needed. `None`:
+    /// take the general path, which also finds every error but a failed
+    /// map.
+    fn fault_in_place(&self, page_va: u64, access: Access) -> Option<Result<(), UserFault>> {
+        crate::heap::ensure_headroom().ok()?;
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        let m = inner.mappings.find(page_va)?;
+        if !m.allows(access) || m.object.window.is_some() {
+            return None;
+        }
+        let memory = m.vmo.memory_type();
+        if memory != MemoryType::Cached {
+            return None;
+        }
+        let mut v = m.vmo.inner.try_lock()?;
+        let index = (m.vmo_offset + (page_va - m.base)) / PAGE_SIZE;
+        // A frame may be had once this lock is free (reclaim gives up on an
+        // address space whose lock is held), and a shared page's break
+        // unmaps it everywhere, taking address spaces' locks: for either,
+        // the general path.
+        let pa = match access {
+            Access::Write => v.vmo.commit_owned_page(index).ok()??,
+            _ => v.vmo.commit_page(index).ok()?,
+        };
+        let shared = access != Access::Write && v.vmo.is_page_shared(index);
+        let table = inner.table.as_mut()?;
+        Some(self.install(table, page_va, pa.as_u64(), m.perms, memory, shared))
+    }
+
+    /// Maps the committed frame `pa` at `page_va`, with the mapping's
+    /// `perms` fitted to the page: device memory never executes, and a page
+    /// `shared` with a relative is read-only (a write must fault and copy
+    /// it). The caller holds the VMO's lock and the address space's.
+    fn install(
+        &self,
+        table: &mut UserPageTable,
+        page_va: u64,
+        pa: u64,
+        mut perms: UserPerms,
+        memory: MemoryType,
+        shared: bool,
+    ) -> Result<(), UserFault> {
+        perms.memory = memory;
+        if memory == MemoryType::Device {
+            perms.execute = false;
+        }
+        if shared {
+            perms.write = false;
+        }
+        if memory != MemoryType::Cached {
+            cpu::clean_invalidate_dcache_page(platform::layout::phys_to_virt(pa));
+        }
+        if perms.execute {
+            cpu::sync_icache_page(platform::layout::phys_to_virt(pa));
+        }
         // The page may be mapped exactly so already: another core took the
         // same fault at the same time and resolved it first (threads
         // touching a fresh page together, or all faulting on a page just
@@ -844,7 +902,7 @@ impl AddressSpace {
         // succeeds when retried: an entry that faults is never cached in a
         // TLB, and every change of an entry to more access invalidated the
         // old one on every core.
-        let changed = match table.map(page_va, pa.as_u64(), perms, &mut FrameTables) {
+        let changed = match table.map(page_va, pa, perms, &mut FrameTables) {
             Ok(changed) => changed,
             Err(MapError::NoTableMemory) => return Err(UserFault::NoMemory),
             Err(MapError::BreakBeforeMake) => {
@@ -854,7 +912,7 @@ impl AddressSpace {
                 let asid = self.asid();
                 table.unmap(page_va, PAGE_SIZE, asid, &mut FrameTables);
                 table
-                    .map(page_va, pa.as_u64(), perms, &mut FrameTables)
+                    .map(page_va, pa, perms, &mut FrameTables)
                     .map_err(|_| UserFault::NoMemory)?
             }
         };
@@ -862,8 +920,6 @@ impl AddressSpace {
             // Same frame, new access: drop the stale, more restrictive entry.
             cpu::flush_user_page(self.asid(), page_va);
         }
-        drop(inner);
-        drop(v);
         Ok(())
     }
 

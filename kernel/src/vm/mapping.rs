@@ -26,9 +26,11 @@
 //! 3. an address space's lock (mappings and page table);
 //! 4. leaves: signal state, the ASID allocator, the page allocator, the heap.
 //!
-//! Nothing holds an address space's lock while taking a VMO's, and no user
-//! copy runs while a VMO lock is held, except the fast copies, which never
-//! take a lock (a fault in them only makes them stop).
+//! Nothing holds an address space's lock while waiting for a VMO's (the
+//! fault path's `fault_in_place` only tries the VMO's lock under the address
+//! space's, and goes the general way when it is busy), and no user copy runs
+//! while a VMO lock is held, except the fast copies, which never take a lock
+//! (a fault in them only makes them stop).
 
 use alloc::sync::Weak;
 

@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::vec;
 use std::vec::Vec;
 
-use loom::sync::{Arc, Mutex};
+use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::sync::{Arc, Mutex, MutexGuard};
 use loom::thread;
 use zx_abi::PAGE_SIZE;
 
@@ -76,6 +77,69 @@ struct VmoInner {
     mappings: BTreeMap<u64, MappingRef>,
 }
 
+/// A VMO's lock: a spin lock, as the kernel's `spin::Mutex` is, built from
+/// a loom atomic, with a loom mutex only holding the data (never contended:
+/// the flag admits one holder). Loom's own `Mutex::try_lock` cannot be used:
+/// a thread inside it counts as blocked on the mutex, and loom then reports
+/// deadlocks that are not there (loom issue #376).
+struct VmoLock<T> {
+    held: AtomicBool,
+    data: Mutex<T>,
+}
+
+struct VmoGuard<'a, T> {
+    data: Option<MutexGuard<'a, T>>,
+    held: &'a AtomicBool,
+}
+
+impl<T> VmoLock<T> {
+    fn new(value: T) -> Self {
+        Self {
+            held: AtomicBool::new(false),
+            data: Mutex::new(value),
+        }
+    }
+
+    fn try_lock(&self) -> Option<VmoGuard<'_, T>> {
+        self.held
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        Some(VmoGuard {
+            data: Some(self.data.lock().unwrap()),
+            held: &self.held,
+        })
+    }
+
+    fn lock(&self) -> VmoGuard<'_, T> {
+        loop {
+            if let Some(guard) = self.try_lock() {
+                return guard;
+            }
+            thread::yield_now();
+        }
+    }
+}
+
+impl<T> core::ops::Deref for VmoGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.data.as_ref().expect("held until dropped")
+    }
+}
+
+impl<T> core::ops::DerefMut for VmoGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.data.as_mut().expect("held until dropped")
+    }
+}
+
+impl<T> Drop for VmoGuard<'_, T> {
+    fn drop(&mut self) {
+        self.data = None;
+        self.held.store(false, Ordering::Release);
+    }
+}
+
 /// A TLB or page-table entry: the frame, and whether it allows writes.
 type Entry = (u64, bool);
 
@@ -104,7 +168,7 @@ struct World {
     /// The address space's lock.
     space: Mutex<Space>,
     /// The VMOs, each behind its own lock.
-    vmos: Vec<Mutex<VmoInner>>,
+    vmos: Vec<VmoLock<VmoInner>>,
     machine: Mutex<Machine>,
 }
 
@@ -134,7 +198,7 @@ impl World {
         }
         Arc::new(World {
             space: Mutex::new(space),
-            vmos: vec![Mutex::new(vmo)],
+            vmos: vec![VmoLock::new(vmo)],
             machine: Mutex::new(machine),
         })
     }
@@ -168,7 +232,7 @@ impl World {
         publish(&mut space, 1, &mut child, CHILD_BASE);
         Arc::new(World {
             space: Mutex::new(space),
-            vmos: vec![Mutex::new(vmo), Mutex::new(child)],
+            vmos: vec![VmoLock::new(vmo), VmoLock::new(child)],
             machine: Mutex::new(machine),
         })
     }
@@ -252,8 +316,12 @@ impl World {
         }
     }
 
-    /// `AddressSpace::handle_fault`, step by step.
+    /// `AddressSpace::handle_fault`, step by step: `fault_in_place`, then
+    /// the general path.
     fn fault(&self, va: u64, write: bool) -> Result<(), Unmapped> {
+        if self.fault_in_place(va, write) {
+            return Ok(());
+        }
         // `target`: the mapping and the removal count, under the space's
         // lock, which is then dropped.
         let (removals, m) = {
@@ -274,7 +342,7 @@ impl World {
                 },
             )
         };
-        let mut v = self.vmos[m.vmo].lock().unwrap();
+        let mut v = self.vmos[m.vmo].lock();
         let index = m.vmo_offset / PAGE_SIZE;
         let pa = if write {
             if v.vmo.is_page_shared(index) {
@@ -307,6 +375,45 @@ impl World {
         Ok(())
     }
 
+    /// `AddressSpace::fault_in_place`: under the space's lock, the VMO's
+    /// lock only tried; the whole fault under both, or false (nothing done)
+    /// for the general path: the VMO's lock is busy, the mapping is not
+    /// there, or a write needs a copy-on-write break.
+    fn fault_in_place(&self, va: u64, write: bool) -> bool {
+        let mut s = self.space.lock().unwrap();
+        let Some((&base, &m)) = s.mappings.range(..=va).next_back() else {
+            return false;
+        };
+        if !in_range(va, base, m.len) || (write && !m.writable) {
+            return false;
+        }
+        let Some(mut v) = self.vmos[m.vmo].try_lock() else {
+            return false;
+        };
+        let index = (m.vmo_offset + (va - base)) / PAGE_SIZE;
+        let pa = if write {
+            match v.vmo.commit_owned_page(index).unwrap() {
+                Some(pa) => pa,
+                None => return false,
+            }
+        } else {
+            v.vmo.commit_page(index).unwrap()
+        };
+        let pa = pa.as_u64();
+        let writable = m.writable && !v.vmo.is_page_shared(index);
+        let mut b = [0u8];
+        v.vmo.read(index * PAGE_SIZE, &mut b).unwrap();
+        {
+            let mut machine = self.machine();
+            machine.live.insert(pa, b[0]);
+            machine.freed.remove(&pa);
+        }
+        self.map_pte(&mut s, va, (pa, writable));
+        drop(v);
+        drop(s);
+        true
+    }
+
     /// The user thread's access at `va` on `core`: faulting until it
     /// succeeds, or `None` when nothing is mapped there.
     fn touch(&self, core: usize, va: u64, write: bool) -> Option<u8> {
@@ -324,7 +431,7 @@ impl World {
     /// `VmoInner::remove_pages` (`unmap_refs`, then the free) under one
     /// hold of the VMO's lock.
     fn decommit(&self, vmo: usize, index: u64) {
-        let mut v = self.vmos[vmo].lock().unwrap();
+        let mut v = self.vmos[vmo].lock();
         self.unmap_refs(&v, index);
         let pa = v.vmo.lookup_page(index).map(|pa| pa.as_u64());
         // A shared frame only loses a reference (a relative may free it
@@ -359,14 +466,14 @@ impl World {
             m
         };
         // The VMO learns about it after the space's lock is gone.
-        self.vmos[m.vmo].lock().unwrap().mappings.remove(&m.id);
+        self.vmos[m.vmo].lock().mappings.remove(&m.id);
     }
 
     /// `AddressSpace::map` of VMO 0 at `BASE`, in the order the protocol
     /// needs: the mapping is published in the space only while the VMO's
     /// lock is held, so the VMO knows every mapping a fault can find.
     fn map(&self) {
-        let mut v = self.vmos[0].lock().unwrap();
+        let mut v = self.vmos[0].lock();
         let mut s = self.space.lock().unwrap();
         publish(&mut s, 0, &mut v, BASE);
     }
@@ -395,7 +502,7 @@ impl World {
             .vmos
             .iter()
             .map(|v| {
-                let v = v.lock().unwrap();
+                let v = v.lock();
                 let shared = v.vmo.is_page_shared(0);
                 (v.vmo.lookup_page(0).map(|pa| pa.as_u64()), shared)
             })
@@ -474,7 +581,7 @@ fn loom_vm_unmap_vs_fault() {
             "the access read {seen:?}"
         );
         w.assert_unmapped(BASE, PAGE_SIZE, "after the fault ended");
-        assert!(w.vmos[0].lock().unwrap().mappings.is_empty());
+        assert!(w.vmos[0].lock().mappings.is_empty());
     });
 }
 
@@ -512,6 +619,6 @@ fn loom_vm_cow_break_vs_the_relatives_fault_and_decommit() {
         w.decommit(1, 0);
         assert_eq!(t.join().unwrap(), Some(b'x'));
         w.assert_entries_live();
-        assert_eq!(w.vmos[0].lock().unwrap().vmo.committed_pages(), 1);
+        assert_eq!(w.vmos[0].lock().vmo.committed_pages(), 1);
     });
 }
