@@ -376,19 +376,12 @@ impl Esr {
     #[inline]
     pub fn kind(self) -> SyncKind {
         let iss = self.0 & 0x1ff_ffff;
-        let class = self.class();
-        if u64::from(class) == ESR_EC_SVC64 {
-            // The hot case first: a system call.
-            return SyncKind::Svc((iss & 0xffff) as u16);
-        }
         let fsc = (iss & 0x3f) as u8;
         let translation = (0x04..=0x0b).contains(&fsc);
         let permission = (0x0c..=0x0f).contains(&fsc);
-        match class {
-            0x20 | 0x21 => SyncKind::InstructionAbort {
-                translation,
-                permission,
-            },
+        // The hot case first: a page fault (system calls in the table never
+        // come here, see `UserEntry`).
+        match self.class() {
             0x24 | 0x25 => SyncKind::DataAbort {
                 // Cache maintenance by address reports WnR = 1 (ISS.CM,
                 // bit 8, says which); it needs only read access.
@@ -397,6 +390,11 @@ impl Esr {
                 permission,
                 alignment: fsc == 0x21,
             },
+            0x20 | 0x21 => SyncKind::InstructionAbort {
+                translation,
+                permission,
+            },
+            c if u64::from(c) == ESR_EC_SVC64 => SyncKind::Svc((iss & 0xffff) as u16),
             0x22 => SyncKind::PcAlignment,
             0x26 => SyncKind::SpAlignment,
             0x00 => SyncKind::Undefined,
