@@ -215,9 +215,8 @@ impl fmt::Debug for FrameAllocator {
 
 impl Inner {
     /// One allocation attempt: the first page number of a free `2^order`
-    /// block, taken out of the free count.
-    /// A free block of 2^order pages. A single page from the cache is the
-    /// usual case (every fault), found inline; the rest is `alloc_slow`.
+    /// block, taken out of the free count. A single page from the cache is
+    /// the usual case (every fault), found inline; the rest is `alloc_slow`.
     #[inline]
     fn alloc(&mut self, order: usize) -> Option<usize> {
         if order == 0 && self.cached > 0 {

@@ -356,13 +356,7 @@ impl World {
         };
         let pa = pa.unwrap().as_u64();
         let writable = m.writable && !v.vmo.is_page_shared(index);
-        let mut b = [0u8];
-        v.vmo.read(index * PAGE_SIZE, &mut b).unwrap();
-        {
-            let mut machine = self.machine();
-            machine.live.insert(pa, b[0]);
-            machine.freed.remove(&pa);
-        }
+        self.record_live(&v, index, pa);
         let mut s = self.space.lock().unwrap();
         // A mapping was removed since the look-up: retry (the access
         // faults again and looks the mapping up afresh).
@@ -373,6 +367,16 @@ impl World {
         drop(s);
         drop(v);
         Ok(())
+    }
+
+    /// The checker's record that frame `pa` backs page `index` of `v` now,
+    /// with the byte it holds (what an access through the entry must read).
+    fn record_live(&self, v: &VmoInner, index: u64, pa: u64) {
+        let mut b = [0u8];
+        v.vmo.read(index * PAGE_SIZE, &mut b).unwrap();
+        let mut machine = self.machine();
+        machine.live.insert(pa, b[0]);
+        machine.freed.remove(&pa);
     }
 
     /// `AddressSpace::fault_in_place`: under the space's lock, the VMO's
@@ -401,13 +405,7 @@ impl World {
         };
         let pa = pa.as_u64();
         let writable = m.writable && !v.vmo.is_page_shared(index);
-        let mut b = [0u8];
-        v.vmo.read(index * PAGE_SIZE, &mut b).unwrap();
-        {
-            let mut machine = self.machine();
-            machine.live.insert(pa, b[0]);
-            machine.freed.remove(&pa);
-        }
+        self.record_live(&v, index, pa);
         self.map_pte(&mut s, va, (pa, writable));
         drop(v);
         drop(s);

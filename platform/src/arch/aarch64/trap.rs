@@ -195,16 +195,14 @@ const _: () = {
     assert!(offset_of!(KernelContext, x19_x28) + 10 * 8 == offset_of!(KernelContext, fp));
     assert!(offset_of!(FpState, fpcr) + 8 == offset_of!(FpState, fpsr));
     assert!(offset_of!(FpState, fpsr) + 8 == offset_of!(FpState, tpidr));
-    // The pairs the vectors load with one ldp: (ctx, stop), (on_sync,
-    // arg), (syscalls, syscall_count); run_user copies the entry's words
-    // as (stop, on_sync), (arg, syscalls), syscall_count.
+    // The pairs the vectors load with one ldp: (ctx, stop), (on_sync, arg)
+    // and (syscalls, syscall_count).
     assert!(offset_of!(RunUserFrame, ctx) + 8 == offset_of!(RunUserFrame, entry));
     assert!(offset_of!(EntryWords, stop) == 0);
-    assert!(offset_of!(EntryWords, on_sync) == 8 && offset_of!(EntryWords, arg) == 16);
-    assert!(offset_of!(EntryWords, syscalls) == 24 && offset_of!(EntryWords, syscall_count) == 32);
-    assert!(size_of::<EntryWords>() == 40);
-    assert!(offset_of!(RunUserFrame, entry) == 8);
-    assert!(offset_of!(RunUserFrame, callee_saved) == 48);
+    assert!(offset_of!(EntryWords, on_sync) + 8 == offset_of!(EntryWords, arg));
+    assert!(offset_of!(EntryWords, syscalls) + 8 == offset_of!(EntryWords, syscall_count));
+    // run_user copies the entry as two pairs and one word.
+    assert!(size_of::<EntryWords>() == 5 * 8);
     assert!(size_of::<RunUserFrame>().is_multiple_of(16));
 };
 
