@@ -16,6 +16,7 @@ use zx_abi::{Rights, ZxStatus};
 /// An object that records its own drop in a flag outside it, so a thread
 /// holding what it believes is a live reference can check that without
 /// touching the object.
+#[repr(C)]
 struct Probe {
     base: ObjectBase,
     dropped: loom::sync::Arc<AtomicBool>,

@@ -153,6 +153,7 @@ pub struct ChannelShared {
     txid: [u32; 2],
 }
 
+#[repr(C)]
 pub struct Channel {
     base: ObjectBase,
     link: PeerLink<Channel>,
@@ -481,7 +482,7 @@ fn deliver(
 mod tests {
     use super::*;
     use crate::object::event::Event;
-    use crate::object::{HandleTable, KernelObject};
+    use crate::object::{HandleTable, ObjectType};
     use alloc::vec;
 
     struct NoWake;

@@ -5,6 +5,7 @@ use crate::object::ObjectBase;
 use alloc::sync::Arc;
 use zx_abi::{obj_type, Rights, Signals};
 
+#[repr(C)]
 pub struct Event {
     base: ObjectBase,
 }

@@ -7,6 +7,7 @@ use crate::object::ObjectBase;
 use crate::sync::Arc;
 use zx_abi::{obj_type, Rights, Signals};
 
+#[repr(C)]
 pub struct EventPair {
     base: ObjectBase,
     link: PeerLink<EventPair>,

@@ -18,7 +18,7 @@
 
 use super::channel::{Channel, InFlight, Message};
 use super::handle::Entry;
-use super::{KernelObject, ObjectBase};
+use super::{KernelObject, ObjectBase, ObjectType};
 use crate::sync::{Arc, AtomicBool, AtomicU32, Mutex, Ordering};
 use alloc::sync::Weak;
 use alloc::vec::Vec;
@@ -194,6 +194,7 @@ impl Exceptionate {
 }
 
 /// The exception object (`ZX_OBJ_TYPE_EXCEPTION`) a handler holds.
+#[repr(C)]
 pub struct Exception {
     base: ObjectBase,
     thread: Entry,

@@ -12,10 +12,9 @@
 //!
 //! Portable: host tests run it with stand-in objects.
 
-use super::{downcast_unchecked, ObjectRef, ObjectType};
+use super::{downcast_unchecked, ObjectRef, ObjectType, TypeTag};
 use crate::sync::Arc;
 use alloc::vec::Vec;
-use core::any::TypeId;
 use zx_abi::{Handle, Rights, ZxStatus};
 
 const INDEX_BITS: u32 = 16;
@@ -30,18 +29,19 @@ pub const MAX_HANDLES: usize = 1 << INDEX_BITS;
 #[derive(Clone)]
 pub struct Entry {
     pub object: ObjectRef,
+    tag: &'static TypeTag,
     pub rights: Rights,
-    type_id: TypeId,
 }
 
 impl Entry {
     /// A handle's worth of `object` with `rights`, in no table yet (the
     /// kernel's own messages carry these).
+    #[inline]
     pub fn new<T: ObjectType>(object: Arc<T>, rights: Rights) -> Self {
         Self {
             object,
+            tag: T::TAG,
             rights,
-            type_id: TypeId::of::<T>(),
         }
     }
 
@@ -52,8 +52,9 @@ impl Entry {
     }
 
     /// Whether the object is a `T`.
+    #[inline(always)]
     pub fn is<T: ObjectType>(&self) -> bool {
-        self.type_id == TypeId::of::<T>()
+        self.tag.is::<T>()
     }
 }
 
@@ -97,14 +98,24 @@ impl HandleTable {
     }
 
     /// Installs a handle for what another handle held (moved or derived).
+    #[inline]
     pub fn add_entry(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
-        if let Some(index) = self.free.pop() {
-            entry.object.base().count_handle(true);
-            let slot = &mut self.slots[index as usize];
-            slot.entry = Some(entry);
-            self.live += 1;
-            return Ok(encode(index, slot.generation));
-        }
+        let Some(index) = self.free.pop() else {
+            return self.add_in_new_slot(entry);
+        };
+        entry.object.base().count_handle(true);
+        let slot = &mut self.slots[index as usize];
+        // A free slot holds nothing: no old entry to drop.
+        let old = slot.entry.replace(entry);
+        debug_assert!(old.is_none());
+        core::mem::forget(old);
+        self.live += 1;
+        Ok(encode(index, slot.generation))
+    }
+
+    /// [`add_entry`](Self::add_entry) when no slot is free: the table grows.
+    #[inline(never)]
+    fn add_in_new_slot(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
         if self.slots.len() >= MAX_HANDLES {
             return Err(ZxStatus::NoResources);
         }
@@ -297,16 +308,24 @@ impl HandleTable {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::object::{KernelObject, ObjectBase};
+    use crate::object::{ObjectBase, ObjectType};
 
+    #[repr(C)]
     struct Apple {
         base: ObjectBase,
     }
+    #[repr(C)]
     struct Pear {
+        base: ObjectBase,
+    }
+    /// Another type with Apple's `ZX_OBJ_TYPE`.
+    #[repr(C)]
+    struct Quince {
         base: ObjectBase,
     }
     crate::kernel_object!(Apple, 3, Rights::DEFAULT_VMO);
     crate::kernel_object!(Pear, 18, Rights::ROOT_VMAR);
+    crate::kernel_object!(Quince, 3, Rights::DEFAULT_VMO);
 
     fn apple() -> Arc<Apple> {
         Arc::new(Apple {
@@ -331,6 +350,11 @@ mod tests {
         assert_eq!(
             t.get::<Apple>(h, Rights::WRITE).err(),
             Some(ZxStatus::AccessDenied)
+        );
+        // The tag is the Rust type's, not the `ZX_OBJ_TYPE`.
+        assert_eq!(
+            t.get::<Quince>(h, Rights::READ).err(),
+            Some(ZxStatus::WrongType)
         );
         let (a, rights) = t.get::<Apple>(h, Rights::READ).unwrap();
         assert_eq!(rights, Rights::READ);

@@ -90,9 +90,7 @@ impl Default for ObjectBase {
 }
 
 /// A kernel object as handles see it (through `dyn`).
-pub trait KernelObject: Any + Send + Sync {
-    fn base(&self) -> &ObjectBase;
-
+pub trait KernelObject: Any + Send + Sync + BaseFirst {
     /// `ZX_OBJ_TYPE_*`, through a `dyn` reference.
     fn obj_type(&self) -> u32;
 
@@ -104,14 +102,6 @@ pub trait KernelObject: Any + Send + Sync {
     /// The user signals `zx_object_signal` may set or clear on this object.
     fn allowed_user_signals(&self) -> Signals {
         Signals::USER_ALL
-    }
-
-    fn koid(&self) -> u64 {
-        self.base().koid
-    }
-
-    fn signals(&self) -> Signals {
-        self.base().signals.get()
     }
 
     /// The last handle to the object is gone (Zircon's `on_zero_handles`);
@@ -138,23 +128,100 @@ pub trait KernelObject: Any + Send + Sync {
 pub trait ObjectType: KernelObject + Sized {
     /// `ZX_OBJ_TYPE_*`.
     const TYPE: u32;
+    /// The type's own tag: a handle records it when it is made from a `T`,
+    /// and a typed lookup compares it (see [`TypeTag`]).
+    const TAG: &'static TypeTag;
+
+    /// The object's base (`dyn KernelObject` has its own `base`, which
+    /// reads it in place).
+    fn base(&self) -> &ObjectBase;
+
+    fn koid(&self) -> u64 {
+        self.base().koid
+    }
+
+    fn signals(&self) -> Signals {
+        self.base().signals.get()
+    }
     /// The rights a handle to a new object of this type gets.
     const DEFAULT_RIGHTS: Rights;
 }
 
-/// Implements the `dyn`-side boilerplate of [`KernelObject`] for a type with
-/// a `base: ObjectBase` field.
+/// Identifies an object's concrete type in a handle without a virtual call:
+/// each [`kernel_object!`] use defines one static tag, so a tag's address
+/// belongs to one type. Its fields only make every tag's contents differ,
+/// so that no tool could fold two tags into one address.
+pub struct TypeTag {
+    pub obj_type: u32,
+    pub name: &'static str,
+}
+
+impl TypeTag {
+    /// Whether `self` is `T`'s tag.
+    #[inline(always)]
+    pub fn is<T: ObjectType>(&'static self) -> bool {
+        core::ptr::eq(self, T::TAG)
+    }
+}
+
+/// Every kernel object starts with its [`ObjectBase`], so that code holding
+/// any object (`dyn KernelObject`) reaches the base without a virtual call.
+///
+/// # Safety
+/// The implementing type's `ObjectBase` lies at offset 0.
+/// [`kernel_object!`] implements this after checking the offset at compile
+/// time; the types it is used on are `#[repr(C)]` with `base` first, so
+/// that the check keeps passing whatever the compiler's layout choices.
+pub unsafe trait BaseFirst {}
+
+impl dyn KernelObject {
+    /// The object's base, read in place: shadows the trait's `base`, which
+    /// would be a call through the vtable.
+    #[inline(always)]
+    pub fn base(&self) -> &ObjectBase {
+        let first = self as *const dyn KernelObject as *const ObjectBase;
+        // SAFETY: every `KernelObject` is `BaseFirst`: its base sits at
+        // offset 0 of the object, which lives as long as `self`.
+        unsafe { &*first }
+    }
+
+    pub fn koid(&self) -> u64 {
+        self.base().koid
+    }
+
+    pub fn signals(&self) -> Signals {
+        self.base().signals.get()
+    }
+}
+
+/// Implements the `dyn`-side boilerplate of [`KernelObject`] for a
+/// `#[repr(C)]` type whose first field is `base: ObjectBase`.
 #[macro_export]
 macro_rules! kernel_object {
     ($ty:ty, $obj_type:expr, $rights:expr $(; $($extra:item)*)?) => {
         impl $crate::object::ObjectType for $ty {
             const TYPE: u32 = $obj_type;
             const DEFAULT_RIGHTS: zx_abi::Rights = $rights;
-        }
-        impl $crate::object::KernelObject for $ty {
+            const TAG: &'static $crate::object::TypeTag = {
+                static TAG: $crate::object::TypeTag = $crate::object::TypeTag {
+                    obj_type: $obj_type,
+                    name: stringify!($ty),
+                };
+                &TAG
+            };
+            #[inline(always)]
             fn base(&self) -> &$crate::object::ObjectBase {
                 &self.base
             }
+        }
+        const _: () = assert!(
+            core::mem::offset_of!($ty, base) == 0,
+            concat!(stringify!($ty), ": make it #[repr(C)] with `base` first"),
+        );
+        // SAFETY: the assertion above checked, for this very build, that
+        // `base` lies at offset 0.
+        unsafe impl $crate::object::BaseFirst for $ty {}
+        impl $crate::object::KernelObject for $ty {
             fn obj_type(&self) -> u32 {
                 $obj_type
             }
@@ -176,7 +243,7 @@ pub fn downcast<T: ObjectType>(object: ObjectRef) -> Option<Arc<T>> {
 /// The object as a `T`, without asking it.
 ///
 /// # Safety
-/// The object must be a `T` (its concrete type's `TypeId` is `T`'s).
+/// The object must be a `T` (as its handle's [`TypeTag`] says).
 #[inline(always)]
 pub unsafe fn downcast_unchecked<T: ObjectType>(object: ObjectRef) -> Arc<T> {
     let raw = Arc::into_raw(object) as *const T;

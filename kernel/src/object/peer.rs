@@ -212,6 +212,7 @@ mod tests {
     use zx_abi::Rights;
 
     /// A stand-in endpoint whose shared state counts zero-handles hooks.
+    #[repr(C)]
     struct End {
         base: ObjectBase,
         link: PeerLink<End>,
@@ -284,6 +285,7 @@ mod tests {
     }
 
     /// An object with no peer, whatever its rights.
+    #[repr(C)]
     struct Lonely {
         base: ObjectBase,
     }

@@ -102,6 +102,7 @@ struct Shared {
     inner: Mutex<Inner>,
 }
 
+#[repr(C)]
 pub struct Port {
     base: ObjectBase,
     shared: Arc<Shared>,
@@ -385,6 +386,7 @@ impl Drop for Port {
 mod tests {
     use super::*;
     use crate::object::event::Event;
+    use crate::object::ObjectType;
     use core::sync::atomic::AtomicUsize;
     use std::sync::Mutex as StdMutex;
 

@@ -15,7 +15,7 @@
 //! Portable: host tests run it.
 
 use crate::object::peer::{PeerLink, Peered};
-use crate::object::{KernelObject, ObjectBase};
+use crate::object::{ObjectBase, ObjectType};
 use crate::sync::Arc;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -66,6 +66,7 @@ pub struct SocketShared {
     rx: [Rx; 2],
 }
 
+#[repr(C)]
 pub struct Socket {
     base: ObjectBase,
     link: PeerLink<Socket>,

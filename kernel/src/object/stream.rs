@@ -19,6 +19,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use spin::{Mutex, MutexGuard};
 use zx_abi::{obj_type, stream_opt, InfoStream, Rights, Signals, ZxStatus};
 
+#[repr(C)]
 pub struct StreamObject {
     base: ObjectBase,
     pub vmo: Arc<VmoObject>,

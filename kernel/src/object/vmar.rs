@@ -10,6 +10,7 @@ use crate::vm::AddressSpace;
 use alloc::sync::Arc;
 use zx_abi::{obj_type, Rights, Signals};
 
+#[repr(C)]
 pub struct VmarObject {
     base: ObjectBase,
     pub aspace: Arc<AddressSpace>,

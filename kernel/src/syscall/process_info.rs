@@ -7,7 +7,7 @@
 //! and each VMO in turn, and copied out afterwards.
 
 use super::vmo_info::{vmo_info, Via};
-use crate::object::{downcast, KernelObject, ObjectRef};
+use crate::object::{downcast, ObjectRef, ObjectType};
 use crate::task::process::Process;
 use crate::vm::aspace::MapsNode;
 use crate::vm::fastcopy::record_as_bytes;

@@ -3,7 +3,7 @@
 
 use super::{user, SysResult};
 use crate::memory::FRAMES;
-use crate::object::KernelObject;
+use crate::object::ObjectType;
 use crate::task::Thread;
 use crate::vm::fastcopy;
 use crate::vm::mapping::lock_two;

@@ -2,7 +2,7 @@
 //! `ZX_INFO_PROCESS_VMOS`): its identity, shape, flags and attribution
 //! figures, and how the asking process reaches it.
 
-use crate::object::KernelObject;
+use crate::object::ObjectType;
 use crate::vm::vmo::Kind;
 use crate::vm::VmoObject;
 use alloc::sync::Arc;

@@ -20,7 +20,7 @@ use super::job::Job;
 use super::thread::{Stopped, Thread};
 use crate::object::exception::{Exceptionate, Raised};
 use crate::object::handle::Entry;
-use crate::object::KernelObject;
+use crate::object::ObjectType;
 use crate::sched::park_current;
 use alloc::sync::Arc;
 use alloc::vec::Vec;

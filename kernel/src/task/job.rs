@@ -20,6 +20,7 @@ use zx_abi::{obj_type, Rights, Signals, ZxStatus, TASK_RETCODE_SYSCALL_KILL};
 /// height 0 can have no child job (`ZX_ERR_OUT_OF_RANGE`).
 pub const MAX_JOB_HEIGHT: u32 = 32;
 
+#[repr(C)]
 pub struct Job {
     base: ObjectBase,
     parent: Option<Arc<Job>>,

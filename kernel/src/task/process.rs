@@ -49,6 +49,7 @@ const STACK_TOP: u64 = 0x7fff_0000_0000;
 /// Mappings the kernel places itself go at or above this address.
 pub const DEFAULT_MAP_BASE: u64 = 0x10_0000_0000;
 
+#[repr(C)]
 pub struct Process {
     base: ObjectBase,
     pub name: String,

@@ -34,6 +34,7 @@ const STARTED: u8 = 1;
 /// Reaped (or never started and its process ended).
 const DEAD: u8 = 2;
 
+#[repr(C)]
 pub struct Thread {
     base: ObjectBase,
     pub process: Arc<Process>,

@@ -96,6 +96,7 @@ pub enum Kind {
     Reference,
 }
 
+#[repr(C)]
 pub struct VmoObject {
     base: ObjectBase,
     pub kind: Kind,
