@@ -50,6 +50,7 @@ impl Page {
     }
 }
 use alloc::collections::BTreeMap;
+use core::mem::ManuallyDrop;
 
 /// Pages per node: Zircon's `kPageFanOut`.
 pub const FANOUT: u64 = 16;
@@ -73,13 +74,26 @@ struct Node {
 /// the same page up more than once, and walk pages in order.
 #[derive(Default)]
 pub struct PageList {
-    nodes: BTreeMap<u64, Box<Node>>,
+    /// Dropped by [`PageList`]'s `Drop`, only when it holds nodes: the
+    /// tree's own drop is an out-of-line call even when it is empty, and
+    /// most VMOs that die never left their hot node.
+    nodes: ManuallyDrop<BTreeMap<u64, Box<Node>>>,
     hot: Option<(u64, Box<Node>)>,
     len: usize,
 }
 
 fn split(index: u64) -> (u64, usize) {
     (index / FANOUT, (index % FANOUT) as usize)
+}
+
+impl Drop for PageList {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.nodes.is_empty() {
+            // What is left behind is an empty tree, which owns no memory.
+            drop(core::mem::take(&mut *self.nodes));
+        }
+    }
 }
 
 impl PageList {

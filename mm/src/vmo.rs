@@ -102,6 +102,7 @@ impl Vmo {
     ///   [`zx_abi::VMO_MAX_SIZE`]. Checked before the options, as Zircon does.
     /// - [`ZxStatus::InvalidArgs`]: `options` has a bit other than
     ///   `ZX_VMO_RESIZABLE` and `ZX_VMO_DISCARDABLE`.
+    #[inline]
     pub fn create(
         frames: &'static FrameAllocator,
         size: u64,

@@ -12,6 +12,7 @@
 //! Portable: host tests run it.
 
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 /// What orders a record.
 pub trait Keyed {
@@ -19,12 +20,27 @@ pub trait Keyed {
 }
 
 pub struct ById<T, const CHUNK: usize> {
-    chunks: Vec<Vec<T>>,
+    /// Dropped by [`ById`]'s `Drop`, only when it holds chunks: the
+    /// vector's own drop is an out-of-line call even when it is empty, and
+    /// most sets die empty (a VMO never mapped, or unmapped before closing).
+    chunks: ManuallyDrop<Vec<Vec<T>>>,
 }
 
 impl<T, const CHUNK: usize> Default for ById<T, CHUNK> {
     fn default() -> Self {
-        Self { chunks: Vec::new() }
+        Self {
+            chunks: ManuallyDrop::new(Vec::new()),
+        }
+    }
+}
+
+impl<T, const CHUNK: usize> Drop for ById<T, CHUNK> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.chunks.capacity() != 0 {
+            // What is left behind is an empty vector, which owns no memory.
+            drop(core::mem::take(&mut *self.chunks));
+        }
     }
 }
 

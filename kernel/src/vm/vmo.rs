@@ -147,6 +147,9 @@ pub fn next_unlock_sequence() -> u64 {
 static DISCARDABLE: Mutex<Vec<Weak<VmoObject>>> = Mutex::new(Vec::new());
 
 impl VmoObject {
+    /// Inlined into each constructor, so that the record is written once,
+    /// into its allocation, rather than built on the stack and copied.
+    #[inline(always)]
     fn build(
         vmo: Vmo,
         kind: Kind,
@@ -178,14 +181,21 @@ impl VmoObject {
             own_stream_lock: Mutex::new(()),
         });
         if discardable {
-            let mut list = DISCARDABLE.lock();
-            list.retain(|w| w.strong_count() > 0);
-            list.push(Arc::downgrade(&object));
+            Self::register_discardable(&object);
         }
         object
     }
 
+    /// Lists a new discardable VMO for reclaim.
+    #[inline(never)]
+    fn register_discardable(object: &Arc<Self>) {
+        let mut list = DISCARDABLE.lock();
+        list.retain(|w| w.strong_count() > 0);
+        list.push(Arc::downgrade(object));
+    }
+
     /// A VMO with its own pages.
+    #[inline]
     pub fn new(vmo: Vmo) -> Arc<Self> {
         Self::build(vmo, Kind::Plain, None, None)
     }
