@@ -43,14 +43,15 @@ struct CachedHeap {
 
 /// The cache class of a layout: the buddy allocator rounds every request to
 /// a power of two at least as large as its alignment, so a block of class
-/// `c` serves any layout whose rounded size is `SMALLEST << c`.
+/// `c` serves any layout whose rounded size is `SMALLEST << c`. That class
+/// is the bit length of `(size - 1) / SMALLEST` (0 up to `SMALLEST`), which
+/// takes a shift and a count of leading zeros where rounding the size up
+/// first takes twice as many instructions, on every allocation and free.
+#[inline(always)]
 fn class_of(layout: &Layout) -> Option<usize> {
-    let size = layout
-        .size()
-        .max(layout.align())
-        .max(SMALLEST)
-        .next_power_of_two();
-    let class = (size / SMALLEST).trailing_zeros() as usize;
+    // At least 1: an alignment is.
+    let size = layout.size().max(layout.align());
+    let class = (usize::BITS - ((size - 1) / SMALLEST).leading_zeros()) as usize;
     (class < CLASSES).then_some(class)
 }
 
