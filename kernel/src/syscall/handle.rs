@@ -17,8 +17,7 @@ pub fn handle_close(t: &Thread, h: Handle) -> SysResult {
 /// closing `ZX_HANDLE_INVALID` builds no stack frame.
 #[inline(never)]
 fn close_valid(t: &Thread, h: Handle) -> SysResult {
-    let entry = t.process.remove_handle(h)?;
-    drop(entry);
+    t.process.close_handle(h)?;
     // Messages stranded in a channel endpoint it closed are gone (and
     // their handles closed) before the call returns.
     crate::object::channel::reap();

@@ -747,6 +747,16 @@ impl Process {
         Ok(entry)
     }
 
+    /// Closes handle `h`. What it held is dropped here, after the table's
+    /// lock is released (only the object travels: it fits in registers).
+    #[inline]
+    pub fn close_handle(&self, h: Handle) -> Result<(), ZxStatus> {
+        let object = self.handles.lock().remove(h)?.object;
+        self.handle_gone(h, &object);
+        drop(object);
+        Ok(())
+    }
+
     /// Handle `h` to `object` no longer exists: waits through it end
     /// (`ZX_ERR_CANCELED`).
     pub fn handle_gone(&self, h: Handle, object: &ObjectRef) {
