@@ -105,7 +105,19 @@ pub fn write<T: Record>(t: &Thread, ptr: UserOut<T>, value: &T) -> Result<(), Us
 /// Hands a new handle to the program through `out`; if the pointer is
 /// unusable the handle is closed again (whatever it held goes with it), so
 /// a failed call creates nothing.
+#[inline]
 pub fn give_handle(t: &Thread, out: UserOut<Handle>, h: Handle) -> Result<(), ZxStatus> {
+    // The usual case, a mapped and aligned slot, in one store.
+    if fastcopy::u32_to_user(out.addr(), h) {
+        return Ok(());
+    }
+    give_handle_slow(t, out, h)
+}
+
+/// [`give_handle`] through the general copy, which commits the page or
+/// rejects the pointer.
+#[inline(never)]
+fn give_handle_slow(t: &Thread, out: UserOut<Handle>, h: Handle) -> Result<(), ZxStatus> {
     if let Err(e) = write(t, out, &h) {
         drop(t.process.remove_handle(h)?);
         return Err(e.into());

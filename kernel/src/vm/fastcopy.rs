@@ -80,6 +80,15 @@ pub fn bytes_to_user(user: u64, data: &[u8]) -> bool {
     unsafe { usercopy::to_user(user, data.as_ptr(), data.len()) }
 }
 
+/// Stores `value` at `user` (4-aligned) if the program's table already maps
+/// it writable; false otherwise (take the slow path).
+#[inline]
+pub fn u32_to_user(user: u64, value: u32) -> bool {
+    // SAFETY: the current TTBR0 is the calling program's (system calls run
+    // on its table).
+    unsafe { usercopy::put_u32(user, value) }
+}
+
 /// Fills `buf` from the program's memory at `user` if its table already maps
 /// the range readable; false otherwise (take the slow path).
 pub fn bytes_from_user(user: u64, buf: &mut [u8]) -> bool {

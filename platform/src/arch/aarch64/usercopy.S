@@ -141,6 +141,22 @@ __user_copy_start:
 1:  RESTORE_V0_V7
     mov     x6, #0                  // nothing pushed any more
     b       .Ltail8
+
+// u64 user_put_u32(u32 *dst, u32 value): `user_copy` of one 4-byte value
+// that is in a register already (a handle handed out), without the length
+// dispatch and the copy through memory. Same registers, same fault path.
+.global user_put_u32
+user_put_u32:
+    mrs     x4, tpidr_el1
+    ldp     x4, x5, [x4, #{PERCPU_USER_TTBR0}]
+    mov     x6, #0
+    msr     ttbr0_el1, x4
+    isb
+    str     w1, [x0]
+    msr     ttbr0_el1, x5
+    isb
+    mov     x0, #0
+    ret
 .global __user_copy_end
 __user_copy_end:
 // Resumed here by `kernel_trap` after a fault in [start, end), with every

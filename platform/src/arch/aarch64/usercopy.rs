@@ -21,6 +21,7 @@ const USER_END: u64 = 1 << 48;
 
 unsafe extern "C" {
     fn user_copy(dst: *mut u8, src: *const u8, n: usize) -> u64;
+    fn user_put_u32(dst: *mut u32, value: u32) -> u64;
     static __user_copy_start: u8;
     static __user_copy_end: u8;
     static __user_copy_fault: u8;
@@ -55,6 +56,20 @@ pub unsafe fn from_user(dst: *mut u8, user: u64, len: usize) -> bool {
 pub unsafe fn to_user(user: u64, src: *const u8, len: usize) -> bool {
     // SAFETY: as in `from_user`, with the roles swapped.
     in_user_range(user, len) && unsafe { user_copy(user as *mut u8, src, len) } == 0
+}
+
+/// Stores `value` at EL0 address `user`; false if `user` is unaligned, not
+/// below the user half or not mapped writable right now.
+///
+/// # Safety
+/// The current TTBR0 must be the calling program's table.
+#[inline]
+pub unsafe fn put_u32(user: u64, value: u32) -> bool {
+    // SAFETY: as in `to_user`: the destination is checked to be an aligned
+    // EL0 address, and a fault there is recovered by the fixup.
+    user.is_multiple_of(4)
+        && in_user_range(user, 4)
+        && unsafe { user_put_u32(user as *mut u32, value) } == 0
 }
 
 /// Whether a kernel data abort at `pc` came from inside `user_copy`.
