@@ -6,7 +6,7 @@
 
 use super::check;
 use crate::kernel_object;
-use crate::object::{HandleTable, KernelObject, ObjectBase};
+use crate::object::{HandleTable, ObjectBase, ObjectType};
 use crate::sync::{Arc, Mutex};
 use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use loom::thread;
