@@ -16,17 +16,45 @@ use zx_abi::{
     ZxStatus, PAGE_SIZE,
 };
 
+/// Inlined into its entry: the usual create is short enough that the
+/// call between them cost more than it saved.
+#[inline(always)]
 pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> SysResult {
     use zx_abi::VmoOptions as O;
     let create_options = O::from_bits(options).ok_or(ZxStatus::InvalidArgs)?;
-    let vmo = if create_options.contains(O::UNBOUNDED) {
-        if create_options.contains(O::RESIZABLE) {
-            return Err(ZxStatus::InvalidArgs);
-        }
-        Vmo::create_unbounded(&FRAMES, size, (create_options - O::UNBOUNDED).bits())?
-    } else {
-        Vmo::create(&FRAMES, size, options)?
-    };
+    if create_options.contains(O::UNBOUNDED) {
+        return vmo_create_unbounded(t, size, create_options, out);
+    }
+    let vmo = Vmo::create(&FRAMES, size, options)?;
+    install_new_vmo(t, vmo, create_options, out)
+}
+
+/// `zx_vmo_create` with `ZX_VMO_UNBOUNDED`, apart so that the usual create
+/// builds its record in registers rather than through this path's.
+#[inline(never)]
+fn vmo_create_unbounded(
+    t: &Thread,
+    size: u64,
+    create_options: zx_abi::VmoOptions,
+    out: UserOut<Handle>,
+) -> SysResult {
+    use zx_abi::VmoOptions as O;
+    if create_options.contains(O::RESIZABLE) {
+        return Err(ZxStatus::InvalidArgs);
+    }
+    let vmo = Vmo::create_unbounded(&FRAMES, size, (create_options - O::UNBOUNDED).bits())?;
+    install_new_vmo(t, vmo, create_options, out)
+}
+
+/// The end of `zx_vmo_create`: the object, its handle, the handle handed
+/// out.
+#[inline(always)]
+fn install_new_vmo(
+    t: &Thread,
+    vmo: Vmo,
+    create_options: zx_abi::VmoOptions,
+    out: UserOut<Handle>,
+) -> SysResult {
     crate::heap::ensure_headroom()?;
     let mut handle_rights = Rights::DEFAULT_VMO;
     if create_options.contains(zx_abi::VmoOptions::RESIZABLE) {
