@@ -249,7 +249,7 @@ mod tests {
         let a = Asid::default();
         // Core 1 runs A throughout, never re-activating it.
         let on_core_1 = a.activate(&space, 1);
-        let mut run_on_0 = |s: &Asid| {
+        let run_on_0 = |s: &Asid| {
             let asid = s.activate(&space, 0);
             space.deactivate(0);
             asid
