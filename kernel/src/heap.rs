@@ -64,6 +64,10 @@ fn class_layout(class: usize) -> Layout {
 // large and as aligned as the request (`class_layout`), and go back to it
 // with that same layout; a cached block is handed out to one caller only.
 unsafe impl GlobalAlloc for CachedHeap {
+    /// Inlined, so that a constant layout's class is found at compile time
+    /// (objects are allocated with their type's layout); the buddy
+    /// allocator's path stays out of line.
+    #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if let Some(class) = class_of(&layout) {
             let mut cache = self.cache.lock();
@@ -107,6 +111,7 @@ unsafe impl GlobalAlloc for CachedHeap {
 }
 
 impl CachedHeap {
+    #[inline(never)]
     fn buddy_alloc(&self, layout: Layout) -> *mut u8 {
         let mut buddy = self.buddy.lock();
         let block = buddy.alloc(layout);
