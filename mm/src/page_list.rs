@@ -76,7 +76,9 @@ struct Node {
 pub struct PageList {
     /// Dropped by [`PageList`]'s `Drop`, only when it holds nodes: the
     /// tree's own drop is an out-of-line call even when it is empty, and
-    /// most VMOs that die never left their hot node.
+    /// most VMOs that die never left their hot node. An empty tree owns no
+    /// memory: [`PageList::tree_remove`] lets go of the root that a tree
+    /// emptied by removals keeps.
     nodes: ManuallyDrop<BTreeMap<u64, Box<Node>>>,
     hot: Option<(u64, Box<Node>)>,
     len: usize,
@@ -148,7 +150,7 @@ impl PageList {
             .nodes
             .last_key_value()
             .is_some_and(|(last, _)| key <= *last);
-        let node = match in_tree.then(|| self.nodes.remove(&key)).flatten() {
+        let node = match in_tree.then(|| self.tree_remove(key)).flatten() {
             Some(node) => node,
             None if create => Box::default(),
             None => return None,
@@ -159,6 +161,17 @@ impl PageList {
             }
         }
         Some(())
+    }
+
+    /// Takes node `key` out of the tree. A `BTreeMap` emptied by removals
+    /// keeps its root leaf allocated; the tree is then replaced by a new
+    /// one, so that an empty tree owns no memory (which `Drop` relies on).
+    fn tree_remove(&mut self, key: u64) -> Option<Box<Node>> {
+        let node = self.nodes.remove(&key);
+        if self.nodes.is_empty() {
+            *self.nodes = BTreeMap::new();
+        }
+        node
     }
 
     /// Puts the hot node back in the tree (before walking the tree).
@@ -281,7 +294,7 @@ impl PageList {
                 }
             }
             if node.count == 0 {
-                self.nodes.remove(&key);
+                self.tree_remove(key);
             }
         }
         before - self.len
