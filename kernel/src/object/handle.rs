@@ -100,8 +100,9 @@ impl HandleTable {
     /// Installs a handle for what another handle held (moved or derived).
     #[inline]
     pub fn add_entry(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
-        let Some(index) = self.free.pop() else {
-            return self.add_in_new_slot(entry);
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => self.new_slot()?,
         };
         entry.object.base().count_handle(true);
         let slot = &mut self.slots[index as usize];
@@ -113,9 +114,11 @@ impl HandleTable {
         Ok(encode(index, slot.generation))
     }
 
-    /// [`add_entry`](Self::add_entry) when no slot is free: the table grows.
+    /// A new, empty slot when none is free: the table grows. Apart from
+    /// [`add_entry`](Self::add_entry) and without the entry, so that the
+    /// usual path keeps the entry in registers.
     #[inline(never)]
-    fn add_in_new_slot(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
+    fn new_slot(&mut self) -> Result<u32, ZxStatus> {
         if self.slots.len() >= MAX_HANDLES {
             return Err(ZxStatus::NoResources);
         }
@@ -125,13 +128,11 @@ impl HandleTable {
             .try_reserve(self.slots.len() + 1 - self.free.len())
             .map_err(|_| ZxStatus::NoMemory)?;
         let index = self.slots.len() as u32;
-        entry.object.base().count_handle(true);
         self.slots.push(Slot {
             generation: 0,
-            entry: Some(entry),
+            entry: None,
         });
-        self.live += 1;
-        Ok(encode(index, 0))
+        Ok(index)
     }
 
     /// A new handle to a new object, with the type's default rights.
