@@ -107,10 +107,18 @@ impl SignalState {
     /// Tells the observers that handle `handle` of process `owner` to this
     /// object is gone (`zx_object_wait_*` through it end with
     /// `ZX_ERR_CANCELED`).
+    #[inline]
     pub fn handle_closed(&self, owner: usize, handle: u32) {
-        if !self.observed.load(Ordering::Acquire) {
-            return;
+        if self.observed.load(Ordering::Acquire) {
+            self.tell_handle_closed(owner, handle);
         }
+    }
+
+    /// [`handle_closed`](Self::handle_closed) when someone may be
+    /// observing: apart, so that the usual close (no one observes) keeps
+    /// its arguments in registers.
+    #[inline(never)]
+    fn tell_handle_closed(&self, owner: usize, handle: u32) {
         let _guard = self.lock.lock();
         let key = self.key();
         REGISTRY.lock().retain(|(k, w)| {
