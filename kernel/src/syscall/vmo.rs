@@ -188,7 +188,7 @@ pub(super) fn copy_user(
             fastcopy::vmo_from_user(v, at, buf, len)
         }
     };
-    if object.window.is_none() {
+    if object.window().is_none() {
         // The VMO holds its own pages and size: one hold of its lock checks
         // the range and copies.
         let done = {
@@ -471,7 +471,7 @@ pub fn vmo_create_child(
         (v.vmo.is_resizable(), *v.vmo.name())
     };
     let parent_size = parent.size();
-    if parent.window.is_some() {
+    if parent.window().is_some() {
         parent_resizable |= root.inner.lock().vmo.is_resizable();
     }
     if !offset.is_multiple_of(PAGE_SIZE) {

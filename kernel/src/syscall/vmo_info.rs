@@ -50,7 +50,7 @@ pub fn vmo_info(v: &Arc<VmoObject>, via: Via) -> InfoVmo {
         koid: v.koid(),
         name,
         size_bytes: size,
-        parent_koid: v.parent.as_ref().map_or(0, |(_, koid)| *koid),
+        parent_koid: v.parent().map_or(0, |(_, koid)| *koid),
         num_children: v.child_count() as u64,
         num_mappings: mappings,
         share_count: if mappings == 0 {

@@ -790,7 +790,7 @@ impl AddressSpace {
             return done;
         }
         let t = self.target(page_va, access)?;
-        if t.object.window.is_some() && t.object_offset >= t.object.size() {
+        if t.object.window().is_some() && t.object_offset >= t.object.size() {
             return Err(UserFault::BeyondVmo);
         }
         let memory = t.vmo.memory_type();
@@ -847,7 +847,7 @@ impl AddressSpace {
         let mut guard = self.inner.lock();
         let inner = &mut *guard;
         let m = inner.mappings.find(page_va)?;
-        if !m.allows(access) || m.object.window.is_some() {
+        if !m.allows(access) || m.object.window().is_some() {
             return None;
         }
         let memory = m.vmo.memory_type();
@@ -940,7 +940,7 @@ impl AddressSpace {
         let mut addr = va;
         while addr < end {
             let t = self.target(addr, access)?;
-            if t.object.window.is_some() && t.object_offset >= t.object.size() {
+            if t.object.window().is_some() && t.object_offset >= t.object.size() {
                 return Err(UserFault::BeyondVmo.into());
             }
             let page_end = (addr & !(PAGE_SIZE - 1)) + PAGE_SIZE;

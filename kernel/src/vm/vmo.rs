@@ -25,6 +25,7 @@
 
 use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
 use crate::object::ObjectBase;
+use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -101,16 +102,10 @@ pub struct VmoObject {
     base: ObjectBase,
     pub kind: Kind,
     pub inner: Mutex<VmoInner>,
-    /// For a slice or reference: the root VMO and where the window starts
-    /// in it (0 for a reference).
-    pub window: Option<(Arc<VmoObject>, u64)>,
-    /// The VMO this one was created from, and its koid.
-    pub parent: Option<(Weak<VmoObject>, u64)>,
-    /// For a slice or reference: its parent, kept alive while the child
-    /// lives, so a grandparent's `ZX_VMO_ZERO_CHILDREN` stays off while any
-    /// descendant exists.
-    /// Held, never read: the reference is the point.
-    _kept_parent: Option<Arc<VmoObject>>,
+    /// Where a child comes from; `None` for a VMO of `zx_vmo_create`. Boxed:
+    /// it would take 56 of a plain VMO's bytes, and without them the record
+    /// fits a 256-byte heap block instead of a 512-byte one.
+    lineage: Option<Box<Lineage>>,
     /// Live children (their handles or mappings keep them alive); changed
     /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
     children: AtomicU32,
@@ -127,6 +122,20 @@ pub struct VmoObject {
     /// `inner`, never while holding it. A reference uses its root's
     /// (see [`VmoObject::stream_lock`]).
     own_stream_lock: Mutex<()>,
+}
+
+/// A child VMO's relatives.
+struct Lineage {
+    /// For a slice or reference: the root VMO and where the window starts
+    /// in it (0 for a reference).
+    window: Option<(Arc<VmoObject>, u64)>,
+    /// The VMO this one was created from, and its koid.
+    parent: (Weak<VmoObject>, u64),
+    /// For a slice or reference: its parent, kept alive while the child
+    /// lives, so a grandparent's `ZX_VMO_ZERO_CHILDREN` stays off while any
+    /// descendant exists.
+    /// Held, never read: the reference is the point.
+    _kept_parent: Option<Arc<VmoObject>>,
 }
 
 static LIVE_VMOS: AtomicUsize = AtomicUsize::new(0);
@@ -160,6 +169,8 @@ impl VmoObject {
         if let Some(p) = parent {
             p.change_children(1);
         }
+        // A window belongs to a child (a slice or a reference).
+        debug_assert!(window.is_none() || parent.is_some());
         let discardable = vmo.options().contains(mm::vmo::VmoOptions::DISCARDABLE);
         let base = ObjectBase::new(Signals::VMO_ZERO_CHILDREN);
         let object = Arc::new(Self {
@@ -169,11 +180,13 @@ impl VmoObject {
                 vmo,
                 mappings: MappingRefs::new(),
             }),
-            window,
-            parent: parent.map(|p| (Arc::downgrade(p), p.base.koid)),
-            _kept_parent: parent
-                .filter(|_| matches!(kind, Kind::Slice | Kind::Reference))
-                .cloned(),
+            lineage: parent.map(|p| {
+                Box::new(Lineage {
+                    window,
+                    parent: (Arc::downgrade(p), p.base.koid),
+                    _kept_parent: matches!(kind, Kind::Slice | Kind::Reference).then(|| p.clone()),
+                })
+            }),
             children: AtomicU32::new(0),
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
@@ -226,10 +239,22 @@ impl VmoObject {
         Self::build(shape, Kind::Reference, Some((root, 0)), Some(parent))
     }
 
+    /// For a slice or reference: the root VMO and where the window starts
+    /// in it (0 for a reference).
+    #[inline]
+    pub fn window(&self) -> Option<&(Arc<VmoObject>, u64)> {
+        self.lineage.as_ref()?.window.as_ref()
+    }
+
+    /// The VMO this one was created from, and its koid.
+    pub fn parent(&self) -> Option<&(Weak<VmoObject>, u64)> {
+        self.lineage.as_ref().map(|l| &l.parent)
+    }
+
     /// For a reference: the root whose pages, size and content size it
     /// shows.
     pub fn reference_root(&self) -> Option<&Arc<VmoObject>> {
-        match (&self.window, self.kind) {
+        match (self.window(), self.kind) {
             (Some((root, _)), Kind::Reference) => Some(root),
             _ => None,
         }
@@ -250,7 +275,7 @@ impl VmoObject {
     /// The VMO holding the pages at `offset` of this one, and the offset
     /// there.
     pub fn root(self: &Arc<Self>, offset: u64) -> (Arc<VmoObject>, u64) {
-        match &self.window {
+        match self.window() {
             Some((root, base)) => (root.clone(), base + offset),
             None => (self.clone(), offset),
         }
@@ -284,8 +309,7 @@ impl VmoObject {
         let inner = self.inner.lock();
         let busy = self.mapping_count.load(Ordering::Acquire) != 0
             || self.child_count() != 0
-            || self.parent.is_some()
-            || self.window.is_some()
+            || self.lineage.is_some()
             || inner.vmo.committed_pages() != 0
             || !inner.mappings.is_empty();
         if busy {
@@ -360,7 +384,7 @@ impl VmoObject {
     /// The caller holds `stream_lock`.
     fn zero_tail_and_set(self: &Arc<Self>, from: u64, content: u64) -> Result<(), ZxStatus> {
         let size = self.size();
-        if self.window.is_none() {
+        if self.window().is_none() {
             let mut v = self.inner.lock();
             let tail = size.saturating_sub(from);
             return v.remove_pages(from.min(size), tail, |vmo| {
@@ -435,7 +459,7 @@ impl VmoObject {
 impl Drop for VmoObject {
     fn drop(&mut self) {
         LIVE_VMOS.fetch_sub(1, Ordering::Relaxed);
-        if let Some((parent, _)) = &self.parent {
+        if let Some((parent, _)) = self.parent() {
             if let Some(p) = parent.upgrade() {
                 p.change_children(-1);
             }
