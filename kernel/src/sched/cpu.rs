@@ -367,12 +367,30 @@ pub(crate) fn scheduler_context() -> *mut KernelContext {
 /// Sleeps the running thread `t` until something notifies it or the
 /// counter reaches `deadline`. It may return early (a notification meant
 /// for an earlier sleep): callers re-check what they wait for.
+///
+/// Inline, with the timed sleep out of line: the untimed one (every wait
+/// with an infinite deadline, a futex ping-pong's) is a check and a switch.
+#[inline]
 pub fn park_current(t: &dyn Runnable, deadline: Option<u64>) {
-    let here = me();
-    if let Some(at) = deadline {
-        if at <= cpu::counter() {
-            return;
+    match deadline {
+        None => {
+            if t.park().prepare() {
+                t.switch_out(Switch::Parked);
+            }
         }
+        Some(at) => park_until(t, at),
+    }
+}
+
+/// [`park_current`] with a deadline: the sleep is on this core's timer
+/// list while it lasts.
+#[inline(never)]
+fn park_until(t: &dyn Runnable, at: u64) {
+    if at <= cpu::counter() {
+        return;
+    }
+    let here = me();
+    {
         let core = &CORES[here];
         let mut timers = core.timers.lock();
         timers.push((at, t.arc()));
@@ -381,13 +399,11 @@ pub fn park_current(t: &dyn Runnable, deadline: Option<u64>) {
     if t.park().prepare() {
         t.switch_out(Switch::Parked);
     }
-    if deadline.is_some() {
-        let core = &CORES[here];
-        let mut timers = core.timers.lock();
-        let me_ptr = t as *const dyn Runnable as *const ();
-        timers.retain(|(_, x)| Arc::as_ptr(x) as *const () != me_ptr);
-        core.next_timer.store(earliest(&timers), Ordering::Release);
-    }
+    let core = &CORES[here];
+    let mut timers = core.timers.lock();
+    let me_ptr = t as *const dyn Runnable as *const ();
+    timers.retain(|(_, x)| Arc::as_ptr(x) as *const () != me_ptr);
+    core.next_timer.store(earliest(&timers), Ordering::Release);
 }
 
 /// The earliest deadline of a timer list (u64::MAX: none).
