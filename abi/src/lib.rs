@@ -369,7 +369,7 @@ pub mod stats {
     pub const LIVE_PROCESSES: usize = 5;
     /// Cores taking threads.
     pub const CORES_ONLINE: usize = 6;
-    /// Programs the runner has loaded since boot (a program that sees it
+    /// Programs the runner has started to load since boot (a program that sees it
     /// change knew another one ran beside it, however briefly).
     pub const PROGRAMS_LOADED: usize = 7;
     pub const COUNT: usize = 8;

@@ -82,8 +82,36 @@ pub struct Process {
 /// Programs loaded by the runner whose process object still exists (its
 /// last thread reaped and its memory freed once it is gone).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
-/// Programs the runner has loaded since boot (never decreases).
+/// Programs the runner has started to load since boot (never decreases).
 static LOADED: AtomicUsize = AtomicUsize::new(0);
+
+/// A runner-loaded program's place in [`LIVE`] and [`LOADED`], taken when
+/// its load starts: loading allocates (the address space, the segments'
+/// pages, the stack) before the process exists, and a program checking
+/// for leaks trusts the counts to say that nobody else allocates or frees.
+/// A failed load gives the place back after what it allocated is freed (the
+/// guard is its first local, so it drops last); a loaded process takes it
+/// over and gives it back in its own drop.
+struct LoadCount;
+
+impl LoadCount {
+    fn begin() -> Self {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        LOADED.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+
+    /// The process holds the place from here on (`counted`).
+    fn hand_over(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for LoadCount {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Programs loaded by the runner whose process is not yet gone (the processes they
 /// create are not counted: `KERNEL_STATS` tells programs running in
@@ -92,7 +120,7 @@ pub fn live_count() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
-/// Programs the runner has loaded since boot.
+/// Programs the runner has started to load since boot.
 pub fn loaded_count() -> usize {
     LOADED.load(Ordering::Relaxed)
 }
@@ -213,6 +241,7 @@ impl Process {
         job: &Arc<Job>,
         body: fn(&Thread),
     ) -> Result<(Arc<Self>, StartState), LoadError> {
+        let count = LoadCount::begin();
         let elf = Elf::parse(image).map_err(LoadError::Elf)?;
         let aspace = AddressSpace::new()?;
         for seg in elf.segments() {
@@ -273,6 +302,7 @@ impl Process {
             ROOT_VMAR_SIZE,
         );
         let process = Self::new(name, aspace, job.clone(), body, true, Group::default());
+        count.hand_over();
         job.add_process(&process)?;
         let root_handle = process.add_handle(root, Rights::ROOT_VMAR)?;
         let start = StartState {
@@ -283,7 +313,8 @@ impl Process {
         Ok((process, start))
     }
 
-    /// The object, not yet in its job (`counted`: in [`LIVE`]).
+    /// The object, not yet in its job (`counted`: in [`LIVE`], whose place
+    /// the caller's [`LoadCount`] hands over).
     fn new(
         name: &str,
         aspace: Arc<AddressSpace>,
@@ -292,10 +323,6 @@ impl Process {
         counted: bool,
         group: Group,
     ) -> Arc<Self> {
-        if counted {
-            LIVE.fetch_add(1, Ordering::Relaxed);
-            LOADED.fetch_add(1, Ordering::Relaxed);
-        }
         Arc::new(Self {
             base: ObjectBase::new(Signals::empty()),
             name: String::from(name),
