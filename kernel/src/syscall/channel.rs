@@ -92,7 +92,7 @@ fn consume_all(t: &Thread, list: HandleList, count: usize) {
         }
         for &h in &values[..n] {
             if h != 0 {
-                drop(t.process.remove_handle(h));
+                let _ = t.process.close_handle(h);
             }
         }
         done += n;
@@ -402,7 +402,7 @@ fn receive_handles(t: &Thread, handles: Vec<InFlight>, out: HandleOut) -> SysRes
     };
     if written.is_err() {
         for info in &infos[..installed] {
-            drop(t.process.remove_handle(info.handle));
+            let _ = t.process.close_handle(info.handle);
         }
     }
     written

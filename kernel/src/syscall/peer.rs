@@ -33,14 +33,14 @@ pub(super) fn give_pair<T: ObjectType>(
     let h1 = match t.process.add_handle(b, T::DEFAULT_RIGHTS) {
         Ok(h) => h,
         Err(e) => {
-            drop(t.process.remove_handle(h0)?);
+            t.process.close_handle(h0)?;
             return Err(e);
         }
     };
     let written = user::write(t, out0, &h0).and_then(|()| user::write(t, out1, &h1));
     if let Err(e) = written {
-        drop(t.process.remove_handle(h0)?);
-        drop(t.process.remove_handle(h1)?);
+        t.process.close_handle(h0)?;
+        t.process.close_handle(h1)?;
         return Err(e.into());
     }
     Ok(())

@@ -144,16 +144,16 @@ pub fn process_create(
     let vh = match t.process.add_handle(vmar, Rights::ROOT_VMAR) {
         Ok(vh) => vh,
         Err(e) => {
-            drop(t.process.remove_handle(ph));
+            let _ = t.process.close_handle(ph);
             return Err(e);
         }
     };
     if let Err(e) = user::give_handle(t, vmar_out, vh) {
-        drop(t.process.remove_handle(ph));
+        let _ = t.process.close_handle(ph);
         return Err(e);
     }
     if let Err(e) = user::give_handle(t, proc_out, ph) {
-        drop(t.process.remove_handle(vh));
+        let _ = t.process.close_handle(vh);
         return Err(e);
     }
     Ok(())
@@ -221,7 +221,7 @@ pub fn process_start(
     });
     if let Err(e) = started {
         if arg_value != ZX_HANDLE_INVALID {
-            drop(process.remove_handle(arg_value));
+            let _ = process.close_handle(arg_value);
         }
         return Err(e);
     }

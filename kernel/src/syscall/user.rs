@@ -119,7 +119,7 @@ pub fn give_handle(t: &Thread, out: UserOut<Handle>, h: Handle) -> Result<(), Zx
 #[inline(never)]
 fn give_handle_slow(t: &Thread, out: UserOut<Handle>, h: Handle) -> Result<(), ZxStatus> {
     if let Err(e) = write(t, out, &h) {
-        drop(t.process.remove_handle(h)?);
+        t.process.close_handle(h)?;
         return Err(e.into());
     }
     Ok(())

@@ -339,7 +339,7 @@ pub fn vmar_allocate(
     let given = t.process.add_handle(child, rights).and_then(|h| {
         user::give_handle(t, child_out, h)?;
         if let Err(e) = user::write(t, addr_out, &(base as usize)) {
-            drop(t.process.remove_handle(h)?);
+            t.process.close_handle(h)?;
             return Err(e.into());
         }
         Ok(())
