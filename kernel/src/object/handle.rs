@@ -56,6 +56,25 @@ impl Entry {
     pub fn is<T: ObjectType>(&self) -> bool {
         self.tag.is::<T>()
     }
+
+    /// The handle left its table (under the table's lock): the object's
+    /// handle count drops, and the last handle runs its zero-handles hook
+    /// ([`super::handle_released`], as the object's own type).
+    #[inline(always)]
+    fn released(&self) {
+        // SAFETY: an entry's tag is its object's type's: `new` takes both
+        // from one `T`, and nothing else makes or changes an entry's tag.
+        unsafe { (self.tag.handle_released)(&*self.object) }
+    }
+
+    /// Drops the handle's reference as the object's own type (see
+    /// [`TypeTag::release`]): what a close does with what it took out.
+    #[inline(always)]
+    pub fn release(self) {
+        let raw = Arc::into_raw(self.object).cast::<()>();
+        // SAFETY: as in `released`; `raw` is the reference, handed over.
+        unsafe { (self.tag.release)(raw) }
+    }
 }
 
 struct Slot {
@@ -189,7 +208,7 @@ impl HandleTable {
     #[inline]
     pub fn remove(&mut self, h: Handle) -> Result<Entry, ZxStatus> {
         let entry = self.take(h)?;
-        super::handle_released(&*entry.object);
+        entry.released();
         Ok(entry)
     }
 

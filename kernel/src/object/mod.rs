@@ -69,16 +69,24 @@ impl ObjectBase {
             self.handles.fetch_sub(1, Ordering::Relaxed);
         }
     }
+
+    /// A handle table dropped a handle to the object; true for the last
+    /// one, whose dropper runs the zero-handles hook. `AcqRel`, so that the
+    /// hook sees what every other table did before dropping its handle;
+    /// exactly one decrement sees the count reach zero.
+    #[inline(always)]
+    pub(crate) fn drop_handle(&self) -> bool {
+        self.handles.fetch_sub(1, Ordering::AcqRel) == 1
+    }
 }
 
 /// A handle table dropped a handle to `object`: the last one runs the
-/// object's [`KernelObject::on_zero_handles`]. The decrement is `AcqRel` so
-/// that the hook sees what every other table did before dropping its
-/// handle; exactly one decrement sees the count reach zero. Called under the
-/// table's lock.
+/// object's [`KernelObject::on_zero_handles`] (see
+/// [`ObjectBase::drop_handle`]). Called under the table's lock. The handle
+/// tables' own path is typed: [`TypeTag::handle_released`].
 #[inline]
 pub(crate) fn handle_released(object: &dyn KernelObject) {
-    if object.base().handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+    if object.base().drop_handle() {
         object.on_zero_handles();
     }
 }
@@ -149,11 +157,31 @@ pub trait ObjectType: KernelObject + Sized {
 
 /// Identifies an object's concrete type in a handle without a virtual call:
 /// each [`kernel_object!`] use defines one static tag, so a tag's address
-/// belongs to one type. Its fields only make every tag's contents differ,
-/// so that no tool could fold two tags into one address.
+/// belongs to one type. `obj_type` and `name` make every tag's contents
+/// differ, so that no tool could fold two tags into one address.
 pub struct TypeTag {
     pub obj_type: u32,
     pub name: &'static str,
+    /// What a table does, under its lock, when a handle to an object of
+    /// this type leaves it ([`handle_released_as`]): typed, a type without
+    /// a zero-handles hook calls none, where `dyn` would call the empty one
+    /// through the vtable.
+    ///
+    /// # Safety
+    /// The object must be of the tag's type.
+    pub handle_released: unsafe fn(&dyn KernelObject),
+    /// Drops a reference to an object of this type as that type
+    /// ([`release_as`]), so that the last one frees it with the type's
+    /// constant layout, where `dyn` reads the vtable for the drop and
+    /// computes the layout at run time. The reference comes as
+    /// `Arc::into_raw`'s data pointer, which the caller has at hand (the
+    /// object's base is there), so that no side finds it again through the
+    /// vtable's alignment.
+    ///
+    /// # Safety
+    /// The pointer must come from `Arc::into_raw` of an object of the tag's
+    /// type, and is consumed.
+    pub release: unsafe fn(*const ()),
 }
 
 impl TypeTag {
@@ -194,6 +222,29 @@ impl dyn KernelObject {
     }
 }
 
+/// [`handle_released`] for an object of type `T` ([`TypeTag`]).
+///
+/// # Safety
+/// `object` must be a `T`.
+pub unsafe fn handle_released_as<T: ObjectType>(object: &dyn KernelObject) {
+    // SAFETY: the caller's promise: the data pointer is a `T`'s.
+    let object = unsafe { &*(object as *const dyn KernelObject as *const T) };
+    if ObjectType::base(object).drop_handle() {
+        object.on_zero_handles();
+    }
+}
+
+/// The [`TypeTag::release`] of type `T`.
+///
+/// # Safety
+/// `raw` must come from `Arc::into_raw` of a `T` (possibly as a `dyn`), and
+/// is consumed.
+pub unsafe fn release_as<T: ObjectType>(raw: *const ()) {
+    // SAFETY: the caller's promise: the reference count is intact, and
+    // this takes it over.
+    drop(unsafe { Arc::from_raw(raw.cast::<T>()) });
+}
+
 /// Implements the `dyn`-side boilerplate of [`KernelObject`] for a
 /// `#[repr(C)]` type whose first field is `base: ObjectBase`.
 #[macro_export]
@@ -206,6 +257,8 @@ macro_rules! kernel_object {
                 static TAG: $crate::object::TypeTag = $crate::object::TypeTag {
                     obj_type: $obj_type,
                     name: stringify!($ty),
+                    handle_released: $crate::object::handle_released_as::<$ty>,
+                    release: $crate::object::release_as::<$ty>,
                 };
                 &TAG
             };

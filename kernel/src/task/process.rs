@@ -775,14 +775,14 @@ impl Process {
     }
 
     /// Closes handle `h`. What it held is dropped here, after the table's
-    /// lock is released (only the object travels: it fits in registers).
+    /// lock is released (`Entry::release`).
     /// Always inlined: with several callers the compiler would otherwise
     /// keep it apart, and `zx_handle_close` pays for the call.
     #[inline(always)]
     pub fn close_handle(&self, h: Handle) -> Result<(), ZxStatus> {
-        let object = self.handles.lock().remove(h)?.object;
-        self.handle_gone(h, &object);
-        drop(object);
+        let entry = self.handles.lock().remove(h)?;
+        self.handle_gone(h, &entry.object);
+        entry.release();
         Ok(())
     }
 
