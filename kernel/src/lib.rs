@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod buddy;
+pub mod cold_drop;
 pub mod cpio;
 pub mod elf;
 pub mod manifest;

@@ -114,6 +114,13 @@ impl PageList {
         self.len == 0
     }
 
+    /// True when the list holds no node (so no page and no heap memory):
+    /// dropping it would free nothing.
+    #[inline(always)]
+    pub fn owns_nothing(&self) -> bool {
+        self.nodes.is_empty() && self.hot.is_none()
+    }
+
     #[inline]
     fn node(&self, key: u64) -> Option<&Node> {
         match &self.hot {

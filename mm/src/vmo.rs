@@ -251,6 +251,13 @@ impl Vmo {
         self.pages.len()
     }
 
+    /// True when dropping the VMO would free nothing: its page list is the
+    /// only field that owns memory.
+    #[inline(always)]
+    pub fn owns_nothing(&self) -> bool {
+        self.pages.owns_nothing()
+    }
+
     /// Zircon's range rule: `[offset, offset + len)` must not overflow and
     /// must end at or before `size` (so `len == 0` needs `offset <= size`).
     /// Returns the end, `offset + len`.

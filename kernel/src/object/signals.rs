@@ -153,11 +153,23 @@ impl SignalState {
 }
 
 impl Drop for SignalState {
+    /// Only the check is inline: most objects were never waited on, and
+    /// their drop then builds no frame for the registry's lock and scan.
+    #[inline(always)]
     fn drop(&mut self) {
         if self.observed.load(Ordering::Acquire) {
-            let key = self.key();
-            REGISTRY.lock().retain(|(k, _)| *k != key);
+            self.forget_observers();
         }
+    }
+}
+
+impl SignalState {
+    /// Drops the registry's records of this state's observers.
+    #[cold]
+    #[inline(never)]
+    fn forget_observers(&self) {
+        let key = self.key();
+        REGISTRY.lock().retain(|(k, _)| *k != key);
     }
 }
 

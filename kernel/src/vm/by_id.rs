@@ -11,8 +11,8 @@
 //!
 //! Portable: host tests run it.
 
+use crate::cold_drop::ColdDrop;
 use alloc::vec::Vec;
-use core::mem::ManuallyDrop;
 
 /// What orders a record.
 pub trait Keyed {
@@ -20,26 +20,15 @@ pub trait Keyed {
 }
 
 pub struct ById<T, const CHUNK: usize> {
-    /// Dropped by [`ById`]'s `Drop`, only when it holds chunks: the
-    /// vector's own drop is an out-of-line call even when it is empty, and
-    /// most sets die empty (a VMO never mapped, or unmapped before closing).
-    chunks: ManuallyDrop<Vec<Vec<T>>>,
+    /// Dropped out of line, and only when it holds chunks: most sets die
+    /// empty (a VMO never mapped, or unmapped before closing).
+    chunks: ColdDrop<Vec<Vec<T>>>,
 }
 
 impl<T, const CHUNK: usize> Default for ById<T, CHUNK> {
     fn default() -> Self {
         Self {
-            chunks: ManuallyDrop::new(Vec::new()),
-        }
-    }
-}
-
-impl<T, const CHUNK: usize> Drop for ById<T, CHUNK> {
-    #[inline]
-    fn drop(&mut self) {
-        if self.chunks.capacity() != 0 {
-            // What is left behind is an empty vector, which owns no memory.
-            drop(core::mem::take(&mut *self.chunks));
+            chunks: ColdDrop::new(Vec::new()),
         }
     }
 }
@@ -158,6 +147,12 @@ impl<T: Keyed, const CHUNK: usize> ById<T, CHUNK> {
 
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
+    }
+
+    /// True when the set has no allocation: dropping it would free nothing.
+    #[inline(always)]
+    pub fn owns_nothing(&self) -> bool {
+        self.chunks.capacity() == 0
     }
 
     pub fn len(&self) -> usize {

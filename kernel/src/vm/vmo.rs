@@ -24,6 +24,7 @@
 //! ever taken together with the root's.
 
 use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
+use crate::cold_drop::{ColdDrop, OwnsNothing};
 use crate::object::ObjectBase;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
@@ -101,11 +102,14 @@ pub enum Kind {
 pub struct VmoObject {
     base: ObjectBase,
     pub kind: Kind,
-    pub inner: Mutex<VmoInner>,
+    /// The pages and the mappings. Its drop (and the lineage's) is out of
+    /// line and skipped when there is nothing to free, so that a VMO that
+    /// dies with no page, mapping or parent pays no stack frame for them.
+    pub inner: ColdDrop<Mutex<VmoInner>>,
     /// Where a child comes from; `None` for a VMO of `zx_vmo_create`. Boxed:
     /// it would take 56 of a plain VMO's bytes, and without them the record
     /// fits a 256-byte heap block instead of a 512-byte one.
-    lineage: Option<Box<Lineage>>,
+    lineage: ColdDrop<Option<Box<Lineage>>>,
     /// Live children (their handles or mappings keep them alive); changed
     /// only under the signal lock, with `ZX_VMO_ZERO_CHILDREN`.
     children: AtomicU32,
@@ -176,17 +180,17 @@ impl VmoObject {
         let object = Arc::new(Self {
             base,
             kind,
-            inner: Mutex::new(VmoInner {
+            inner: ColdDrop::new(Mutex::new(VmoInner {
                 vmo,
                 mappings: MappingRefs::new(),
-            }),
-            lineage: parent.map(|p| {
+            })),
+            lineage: ColdDrop::new(parent.map(|p| {
                 Box::new(Lineage {
                     window,
                     parent: (Arc::downgrade(p), p.base.koid),
                     _kept_parent: matches!(kind, Kind::Slice | Kind::Reference).then(|| p.clone()),
                 })
-            }),
+            })),
             children: AtomicU32::new(0),
             mapping_count: AtomicU32::new(0),
             has_cow: core::sync::atomic::AtomicBool::new(matches!(kind, Kind::Snapshot { .. })),
@@ -457,12 +461,27 @@ impl VmoObject {
 }
 
 impl Drop for VmoObject {
+    #[inline(always)]
     fn drop(&mut self) {
         LIVE_VMOS.fetch_sub(1, Ordering::Relaxed);
-        if let Some((parent, _)) = self.parent() {
-            if let Some(p) = parent.upgrade() {
-                p.change_children(-1);
-            }
+    }
+}
+
+impl OwnsNothing for Mutex<VmoInner> {
+    #[inline(always)]
+    fn owns_nothing(&mut self) -> bool {
+        let inner = self.get_mut();
+        inner.vmo.owns_nothing() && inner.mappings.owns_nothing()
+    }
+}
+
+impl Drop for Lineage {
+    /// The child is gone: its parent, if it is still alive, has one live
+    /// child fewer (and may raise `ZX_VMO_ZERO_CHILDREN`). After the
+    /// child's pages are freed (the record's fields drop in order).
+    fn drop(&mut self) {
+        if let Some(p) = self.parent.0.upgrade() {
+            p.change_children(-1);
         }
     }
 }
