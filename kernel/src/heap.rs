@@ -1,21 +1,30 @@
 //! The kernel heap: a buddy allocator (`crate::buddy`, whose free does not
 //! walk a free list) over a block of RAM carved out at boot, sized from the
 //! amount of RAM, with a small cache of recently freed blocks per size class
-//! in front of it. A system call that
+//! and per core in front of it. A system call that
 //! creates and closes an object would otherwise make the buddy allocator
 //! split and merge the same blocks every time (its cost then depends on
 //! whether a block's buddy happens to be free).
+//!
+//! Each core's cache is its own and takes no lock: the kernel is not
+//! preemptible and runs with interrupts masked (docs/architecture.md), so
+//! between a cache operation's first read and last write nothing else runs
+//! on the core, and no other core touches that cache's lists. A block freed
+//! on another core than the one that allocated it goes to the freeing
+//! core's cache.
 
 use crate::buddy::Buddy;
 use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use platform::arch::percpu::{this_cpu, MAX_CPUS};
 use spin::Mutex;
 
 /// Size classes the cache keeps: 32, 64, ..., 512 bytes.
 const CLASSES: usize = 5;
 const SMALLEST: usize = 32;
-/// Blocks kept per class at most (at most 31 KiB cached in all).
+/// Blocks kept per class and core at most (at most 31 KiB cached per core).
 const PER_CLASS: usize = 32;
 
 /// A freed block waiting in the cache; the link lives in the block itself.
@@ -23,18 +32,49 @@ struct FreeBlock {
     next: Option<NonNull<FreeBlock>>,
 }
 
-struct Cache {
-    heads: [Option<NonNull<FreeBlock>>; CLASSES],
-    counts: [usize; CLASSES],
+/// One core's cache. Its lists are read and written only by its core (see
+/// the module's comment); the counts are atomics only so that
+/// [`used_bytes`] may read them from any core (a plain load or store each:
+/// no core but the owner writes them).
+struct CpuCache {
+    heads: [Cell<Option<NonNull<FreeBlock>>>; CLASSES],
+    counts: [AtomicUsize; CLASSES],
 }
 
-// SAFETY: the cached blocks belong to the cache alone (they were freed to
-// it); the lock around `Cache` serialises every use.
-unsafe impl Send for Cache {}
+// SAFETY: a cache's lists (`heads`, and the blocks they link) are used by
+// its own core only, with nothing else running there meanwhile (the
+// module's comment): never by two threads at once. The counts are atomic.
+unsafe impl Sync for CpuCache {}
+
+impl CpuCache {
+    const fn new() -> Self {
+        Self {
+            heads: [const { Cell::new(None) }; CLASSES],
+            counts: [const { AtomicUsize::new(0) }; CLASSES],
+        }
+    }
+
+    /// The running core's cache; `None` before [`init_this_cpu`] ran on
+    /// it (then allocations go to the buddy allocator).
+    #[inline(always)]
+    fn here() -> Option<&'static CpuCache> {
+        let cache = this_cpu().heap_cache.load(Ordering::Relaxed) as *const CpuCache;
+        // SAFETY: the slot is null or was set by `init_this_cpu` to an
+        // element of `CACHES`, a static.
+        unsafe { cache.as_ref() }
+    }
+
+    fn bytes(&self) -> usize {
+        (0..CLASSES)
+            .map(|c| self.counts[c].load(Ordering::Relaxed) * (SMALLEST << c))
+            .sum()
+    }
+}
+
+static CACHES: [CpuCache; MAX_CPUS] = [const { CpuCache::new() }; MAX_CPUS];
 
 struct CachedHeap {
     buddy: Mutex<Buddy>,
-    cache: Mutex<Cache>,
     /// The buddy allocator's free bytes, stored under its lock after every
     /// change, so that `ensure_headroom` (on every commit and fault) reads
     /// them without taking it: a snapshot either way.
@@ -70,47 +110,74 @@ unsafe impl GlobalAlloc for CachedHeap {
     #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if let Some(class) = class_of(&layout) {
-            let mut cache = self.cache.lock();
-            if let Some(block) = cache.heads[class] {
-                // SAFETY: a cached block is a live, unused allocation of its
-                // class, holding its link.
-                cache.heads[class] = unsafe { block.as_ref().next };
-                cache.counts[class] -= 1;
-                return block.as_ptr().cast();
+            if let Some(cache) = CpuCache::here() {
+                if let Some(block) = cache.heads[class].get() {
+                    // SAFETY: a cached block is a live, unused allocation of
+                    // its class, holding its link.
+                    cache.heads[class].set(unsafe { block.as_ref().next });
+                    let count = &cache.counts[class];
+                    count.store(count.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+                    return block.as_ptr().cast();
+                }
             }
-            drop(cache);
             return self.buddy_alloc(class_layout(class));
         }
         self.buddy_alloc(layout)
     }
 
+    /// Inlined too, for the same reason: only the class is found here, and
+    /// the cache's path stays out of line.
+    #[inline(always)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if let Some(class) = class_of(&layout) {
-            let mut cache = self.cache.lock();
-            if cache.counts[class] < PER_CLASS {
-                let block = ptr.cast::<FreeBlock>();
-                // SAFETY: the caller hands back a block of at least
-                // `SMALLEST` bytes, aligned for a pointer, that it no
-                // longer uses.
-                unsafe {
-                    block.write(FreeBlock {
-                        next: cache.heads[class],
-                    })
-                };
-                cache.heads[class] = NonNull::new(block);
-                cache.counts[class] += 1;
-                return;
-            }
-            drop(cache);
-            // SAFETY: the block was allocated with the class layout.
-            return unsafe { self.buddy_dealloc(ptr, class_layout(class)) };
+        match class_of(&layout) {
+            // SAFETY: forwarded as is; the block's layout has this class.
+            Some(class) => unsafe { self.cache_dealloc(ptr, class) },
+            // SAFETY: forwarded as is.
+            None => unsafe { self.buddy_dealloc(ptr, layout) },
         }
-        // SAFETY: forwarded as is.
-        unsafe { self.buddy_dealloc(ptr, layout) }
     }
 }
 
 impl CachedHeap {
+    /// Frees a block of cache class `class` into the cache, or to the
+    /// buddy allocator when the class's cache is full.
+    ///
+    /// # Safety
+    /// As [`GlobalAlloc::dealloc`], for a layout of class `class`.
+    #[inline(never)]
+    unsafe fn cache_dealloc(&self, ptr: *mut u8, class: usize) {
+        // `class < CLASSES` (`class_of`); matched rather than indexed, so
+        // that no panic path gives this leaf a stack frame.
+        if let Some((head, count)) =
+            CpuCache::here().and_then(|c| Some((c.heads.get(class)?, c.counts.get(class)?)))
+        {
+            let n = count.load(Ordering::Relaxed);
+            if n < PER_CLASS {
+                let block = ptr.cast::<FreeBlock>();
+                // SAFETY: the caller hands back a block of at least
+                // `SMALLEST` bytes, aligned for a pointer, that it no
+                // longer uses.
+                unsafe { block.write(FreeBlock { next: head.get() }) };
+                head.set(NonNull::new(block));
+                count.store(n + 1, Ordering::Relaxed);
+                return;
+            }
+        }
+        // SAFETY: the block was allocated with the class layout.
+        unsafe { self.buddy_dealloc_class(ptr, class) }
+    }
+
+    /// [`Self::buddy_dealloc`] of a class's block: apart, so that the class
+    /// layout's checks give `cache_dealloc` no stack frame.
+    ///
+    /// # Safety
+    /// As [`Buddy::dealloc`], for a block of class `class`.
+    #[inline(never)]
+    unsafe fn buddy_dealloc_class(&self, ptr: *mut u8, class: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { self.buddy_dealloc(ptr, class_layout(class)) }
+    }
+
     #[inline(never)]
     fn buddy_alloc(&self, layout: Layout) -> *mut u8 {
         let mut buddy = self.buddy.lock();
@@ -127,6 +194,7 @@ impl CachedHeap {
 
     /// # Safety
     /// As [`Buddy::dealloc`].
+    #[inline(never)]
     unsafe fn buddy_dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(p) = NonNull::new(ptr) {
             let mut buddy = self.buddy.lock();
@@ -136,23 +204,17 @@ impl CachedHeap {
         }
     }
 
-    /// Bytes held in the cache (allocated from the buddy allocator, free
-    /// for the kernel).
+    /// Bytes held in the cores' caches (allocated from the buddy allocator,
+    /// free for the kernel). A snapshot: other cores' caches change under
+    /// it.
     fn cached_bytes(&self) -> usize {
-        let cache = self.cache.lock();
-        (0..CLASSES)
-            .map(|c| cache.counts[c] * (SMALLEST << c))
-            .sum()
+        CACHES.iter().map(CpuCache::bytes).sum()
     }
 }
 
 #[global_allocator]
 static HEAP: CachedHeap = CachedHeap {
     buddy: Mutex::new(Buddy::new()),
-    cache: Mutex::new(Cache {
-        heads: [None; CLASSES],
-        counts: [0; CLASSES],
-    }),
     buddy_free: AtomicUsize::new(0),
 };
 
@@ -174,6 +236,16 @@ pub unsafe fn init(start: usize, size: usize) {
     // SAFETY: the caller guarantees the range is ours for good.
     unsafe { buddy.init(start, size) };
     HEAP.note_free(&buddy);
+    drop(buddy);
+    init_this_cpu();
+}
+
+/// Gives the running core its heap cache. Call once per core, after the
+/// core's per-CPU block is set up (the boot core's in [`init`]).
+pub fn init_this_cpu() {
+    let cpu = this_cpu();
+    let cache = &CACHES[cpu.index()] as *const CpuCache as *mut ();
+    cpu.heap_cache.store(cache, Ordering::Relaxed);
 }
 
 /// Bytes currently allocated from the heap (the cache's free blocks not

@@ -101,6 +101,7 @@ extern "C" fn secondary_main(index: usize) -> ! {
         STACK_LIMIT[index].load(Ordering::Relaxed),
         EMERGENCY_TOP[index].load(Ordering::Relaxed),
     );
+    crate::heap::init_this_cpu();
     platform::arch::mmu::finish_secondary_mmu();
     // The boot core reports the outcome (irq::describe_core) with the
     // online line.

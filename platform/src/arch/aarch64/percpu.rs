@@ -2,8 +2,8 @@
 //! register read, so a second core needs no new global. The block holds
 //! what the exception vectors need (the current kernel stack's limit and
 //! this core's emergency stack, at offsets given to the assembly as `const`
-//! operands) and one slot for the kernel's current thread, which the
-//! platform treats as opaque.
+//! operands) and two slots for the kernel (its current thread and its heap
+//! cache), which the platform treats as opaque.
 
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
@@ -22,6 +22,9 @@ pub struct CpuLocal {
     pub index: AtomicU64,
     /// The kernel's thread running on this core (owned by the kernel).
     pub current: AtomicPtr<()>,
+    /// The kernel heap's cache for this core (owned by the kernel): here so
+    /// that an allocation finds it with one load after the register read.
+    pub heap_cache: AtomicPtr<()>,
     /// TTBR0 while EL0 runs (or a user copy): the current address space's
     /// table and ASID. The vectors install it on the way to EL0.
     pub user_ttbr0: AtomicU64,
@@ -44,6 +47,7 @@ impl CpuLocal {
             emergency_stack_top: AtomicU64::new(0),
             index: AtomicU64::new(0),
             current: AtomicPtr::new(core::ptr::null_mut()),
+            heap_cache: AtomicPtr::new(core::ptr::null_mut()),
             user_ttbr0: AtomicU64::new(0),
             kernel_ttbr0: AtomicU64::new(0),
         }
