@@ -85,8 +85,9 @@ struct Slot {
 #[derive(Default)]
 pub struct HandleTable {
     slots: Vec<Slot>,
+    /// The empty slots, each once: every slot is either here or holds an
+    /// entry, so the table holds `slots.len() - free.len()` handles.
     free: Vec<u32>,
-    live: usize,
 }
 
 fn encode(index: u32, generation: u32) -> Handle {
@@ -107,30 +108,46 @@ impl HandleTable {
     }
 
     /// Installs a handle to `object`; `NoResources` when the table is full,
-    /// `NoMemory` when the table cannot grow.
+    /// `NoMemory` when the table cannot grow. The entry is made only once
+    /// the slot is found, so that it goes straight from registers into
+    /// the slot.
+    #[inline]
     pub fn add<T: ObjectType>(
         &mut self,
         object: Arc<T>,
         rights: Rights,
     ) -> Result<Handle, ZxStatus> {
-        self.add_entry(Entry::new(object, rights))
+        let index = self.free_slot()?;
+        ObjectType::base(&*object).count_handle(true);
+        Ok(self.fill(index, Entry::new(object, rights)))
     }
 
     /// Installs a handle for what another handle held (moved or derived).
     #[inline]
     pub fn add_entry(&mut self, entry: Entry) -> Result<Handle, ZxStatus> {
-        let index = match self.free.pop() {
-            Some(index) => index,
-            None => self.new_slot()?,
-        };
+        let index = self.free_slot()?;
         entry.object.base().count_handle(true);
+        Ok(self.fill(index, entry))
+    }
+
+    /// An empty slot's index, taken out of the free list or new.
+    #[inline(always)]
+    fn free_slot(&mut self) -> Result<u32, ZxStatus> {
+        match self.free.pop() {
+            Some(index) => Ok(index),
+            None => self.new_slot(),
+        }
+    }
+
+    /// Puts `entry` in the empty slot `index` and names it.
+    #[inline(always)]
+    fn fill(&mut self, index: u32, entry: Entry) -> Handle {
         let slot = &mut self.slots[index as usize];
         // A free slot holds nothing: no old entry to drop.
         let old = slot.entry.replace(entry);
         debug_assert!(old.is_none());
         core::mem::forget(old);
-        self.live += 1;
-        Ok(encode(index, slot.generation))
+        encode(index, slot.generation)
     }
 
     /// A new, empty slot when none is free: the table grows. Apart from
@@ -225,7 +242,6 @@ impl HandleTable {
         slot.generation = (slot.generation + 1) & ((1 << GEN_BITS) - 1);
         // Never allocates: `add` reserved room for every slot.
         self.free.push(index as u32);
-        self.live -= 1;
         Ok(entry)
     }
 
@@ -299,11 +315,11 @@ impl HandleTable {
 
     /// Handles currently held.
     pub fn len(&self) -> usize {
-        self.live
+        self.slots.len() - self.free.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.len() == 0
     }
 
     /// Every live handle's entry, in slot order.
@@ -319,7 +335,6 @@ impl HandleTable {
             super::handle_released(&*e.object);
         }
         self.free.clear();
-        self.live = 0;
         entries
     }
 }
