@@ -67,6 +67,18 @@ impl IntoX0 for Value {
     }
 }
 
+/// A result already in x0's form: what a call returns when an out-of-line
+/// part of it makes the result, so that the entry ends in a tail call to
+/// that part rather than in a call and a conversion.
+pub struct X0(pub u64);
+
+impl IntoX0 for X0 {
+    #[inline(always)]
+    fn into_x0(self) -> u64 {
+        self.0
+    }
+}
+
 macro_rules! dispatch_table {
     ($( $num:path => $name:ident ( $($arg:ident : $ty:ty),* $(,)? )
         errors [$($err:ident),* $(,)?] ; )*) => {
