@@ -164,6 +164,12 @@ impl Extent for Mapping {
 
 pub struct AddressSpace {
     asid: Asid,
+    /// The table's root, 0 once destroyed: what `activate` installs, read
+    /// without the lock, so that a thread getting a core never waits for
+    /// the lock that faults on other cores hold. Set before the address
+    /// space is shared, cleared by `destroy` (which runs once no thread of
+    /// the process can run: the process is dead).
+    root: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -219,6 +225,7 @@ impl AddressSpace {
         let table = UserPageTable::new(&mut FrameTables).map_err(|_| ZxStatus::NoMemory)?;
         Ok(Arc::new(Self {
             asid: Asid::default(),
+            root: AtomicU64::new(table.root()),
             inner: Mutex::new(Inner {
                 table: Some(table),
                 mappings: Regions::new(),
@@ -231,9 +238,10 @@ impl AddressSpace {
     /// Makes this the EL0 address space of the CPU.
     pub fn activate(&self) {
         let cpu_index = platform::arch::percpu::this_cpu().index() as usize;
-        if let Some(t) = &self.inner.lock().table {
+        let root = self.root.load(Ordering::Acquire);
+        if root != 0 {
             let asid = self.asid.activate(&ASIDS, cpu_index);
-            cpu::set_user_table(t.root(), asid);
+            cpu::set_user_table(root, asid);
         }
     }
 
@@ -983,6 +991,7 @@ impl AddressSpace {
         let (table, mappings) = {
             let mut inner = self.inner.lock();
             inner.removals += 1;
+            self.root.store(0, Ordering::Release);
             (inner.table.take(), inner.mappings.take_all())
         };
         if let Some(t) = table {
