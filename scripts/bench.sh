@@ -63,6 +63,16 @@
 #     measurement: TCG translates the fault path), shown as throughput
 #     relative to one thread (ideal: N). NOISY: host load, and a host with
 #     fewer than 4 CPUs cannot run 4 vCPUs at once.
+#   fault work, -smp 4 -m 1G under -icount: the same two programs. QEMU
+#     then runs the four vCPUs one after another on one virtual clock, so
+#     "ns per page" is every core's instructions per page, and one
+#     thread's figure over N threads' is the work ratio (ideal: 1.00, no
+#     instruction spent because threads fault at once: spinning on a lock
+#     held on another core, cross-core TLB shootdowns, cache-line retries).
+#     Measurable on any host, and exact for a given build; but how the
+#     cores' turns fall against lock holds moves with the code's layout,
+#     so the figure moves from build to build by some percent. It cannot
+#     show memory-system contention, which only the wall-clock rows could.
 #
 # This kernel runs the EL0 programs above (`bench` in
 # tests/el0/manifest.txt). Linux is Debian's
@@ -244,6 +254,10 @@ DONE=thread_costs run zk-threads 1G 2 icount "${zk[@]}" -initrd "$work/zk-thread
 run linux-threads 1G 2 icount "${lx[@]}" -append "$lx_cmdline -- threads"
 DONE=thread_scaling run zk-fscale 1G 4 wall "${zk[@]}" -initrd "$work/zk-fscale.cpio"
 run linux-fscale 1G 4 wall "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
+if [ "$icount" = 1 ]; then
+    DONE=thread_scaling run zk-fwork 1G 4 icount "${zk[@]}" -initrd "$work/zk-fscale.cpio"
+    run linux-fwork 1G 4 icount "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
+fi
 
 # ---- the table ----------------------------------------------------------------------
 declare -A figure # "zk KEY" / "linux KEY" -> ns
@@ -335,11 +349,29 @@ for n in 1 2 4; do
         printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
     }'
 done
+if [ "$icount" = 1 ]; then
+    load zk "$work/zk-fwork.log" _work
+    load linux "$work/linux-fwork.log" _work
+    echo
+    echo "fault work, the same under -icount (-smp 4): the cores run one after another, so ns/page"
+    echo "is every core's instructions per page; ratio = 1 thread's / N threads' (ideal 1.00: no work"
+    echo "spent on faulting at once; exact, but blind to memory-system contention)"
+    printf '%-8s %16s %14s %16s %14s\n' threads "zkernel ins/page" "zkernel ratio" "linux ins/page" "linux ratio"
+    for n in 1 2 4; do
+        awk -v n="$n" -v z1="${figure["zk fault_threads_1_work"]:-}" -v zn="${figure["zk fault_threads_${n}_work"]:-}" \
+            -v l1="${figure["linux fault_threads_1_work"]:-}" -v ln="${figure["linux fault_threads_${n}_work"]:-}" 'BEGIN {
+            zr = (z1 != "" && zn > 0) ? sprintf("%.2f", z1 / zn) : "-"
+            lr = (l1 != "" && ln > 0) ? sprintf("%.2f", l1 / ln) : "-"
+            printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
+        }'
+    done
+fi
 echo
 for f in zk-threads zk-fscale; do
     grep -h '^cpu: [0-9]* of [0-9]* core(s) online' "$work/$f.log" |
         sed "s/^cpu: /note: $f: zkernel brought up /"
 done
-grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log "$work"/linux-*.log |
+grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log \
+    "$work"/linux-{main,main-lean,scaling,threads,fscale}.log |
     sed 's/^benchinfo: /note: /'
-echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale}.log, $work/zk-main-el2.log, $work/linux-main-lean.log, $work/zk-objscale.log"
+echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale,fwork}.log, $work/zk-main-el2.log, $work/linux-main-lean.log, $work/zk-objscale.log"

@@ -8,7 +8,10 @@
 //!
 //! Meant for wall-clock time (scripts/bench.sh boots it with `-smp 4` and
 //! multi-threaded TCG, without -icount): under -icount QEMU runs the cores
-//! one after another and no thread count can go faster. Prints, for each
+//! one after another and no thread count can go faster. bench.sh boots it
+//! under -icount too, for the other figure that gives: every core's
+//! instructions per page, whose ratio to one thread's is the work that
+//! faulting at once adds (ideal: none). Prints, for each
 //! thread count, the median of 5 measurements as `benchrow:
 //! fault_threads_N NS` (wall-clock ns per page); the script turns them into
 //! throughput ratios to one thread and sets Linux's (the peer's
