@@ -77,7 +77,7 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if let Some(entry) = self.0.take() {
-            super::handle_released(&*entry.object);
+            entry.released();
         }
     }
 }

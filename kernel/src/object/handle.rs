@@ -57,11 +57,12 @@ impl Entry {
         self.tag.is::<T>()
     }
 
-    /// The handle left its table (under the table's lock): the object's
-    /// handle count drops, and the last handle runs its zero-handles hook
-    /// ([`super::handle_released`], as the object's own type).
+    /// The handle left its table, or a handle in transit was dropped
+    /// (under the table's lock): the object's handle count drops, and the
+    /// last handle runs its zero-handles hook, as the object's own type
+    /// ([`super::handle_released_as`]).
     #[inline(always)]
-    fn released(&self) {
+    pub(crate) fn released(&self) {
         // SAFETY: an entry's tag is its object's type's: `new` takes both
         // from one `T`, and nothing else makes or changes an entry's tag.
         unsafe { (self.tag.handle_released)(&*self.object) }
@@ -283,7 +284,7 @@ impl HandleTable {
                 Ok(new)
             }
             Err(s) => {
-                super::handle_released(&*e.object);
+                e.released();
                 Err((s, Some(e)))
             }
         }
@@ -307,7 +308,7 @@ impl HandleTable {
                 Ok(h)
             }
             Err(s) => {
-                super::handle_released(&*kept.object);
+                kept.released();
                 Err((s, kept))
             }
         }
@@ -332,7 +333,7 @@ impl HandleTable {
     pub fn take_all(&mut self) -> Vec<Entry> {
         let entries: Vec<Entry> = self.slots.drain(..).filter_map(|s| s.entry).collect();
         for e in &entries {
-            super::handle_released(&*e.object);
+            e.released();
         }
         self.free.clear();
         entries

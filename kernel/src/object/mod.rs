@@ -80,17 +80,6 @@ impl ObjectBase {
     }
 }
 
-/// A handle table dropped a handle to `object`: the last one runs the
-/// object's [`KernelObject::on_zero_handles`] (see
-/// [`ObjectBase::drop_handle`]). Called under the table's lock. The handle
-/// tables' own path is typed: [`TypeTag::handle_released`].
-#[inline]
-pub(crate) fn handle_released(object: &dyn KernelObject) {
-    if object.base().drop_handle() {
-        object.on_zero_handles();
-    }
-}
-
 impl Default for ObjectBase {
     fn default() -> Self {
         Self::new(Signals::empty())
@@ -222,7 +211,10 @@ impl dyn KernelObject {
     }
 }
 
-/// [`handle_released`] for an object of type `T` ([`TypeTag`]).
+/// A handle table dropped a handle to `object`, a `T` (the
+/// [`TypeTag::handle_released`] of `T`): the last one runs the object's
+/// [`KernelObject::on_zero_handles`] (see [`ObjectBase::drop_handle`]).
+/// Called under the table's lock.
 ///
 /// # Safety
 /// `object` must be a `T`.
