@@ -13,6 +13,7 @@ pub mod cpio;
 pub mod elf;
 pub mod manifest;
 pub mod object;
+pub mod rwlock;
 pub mod sched;
 pub mod sync;
 
