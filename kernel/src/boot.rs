@@ -112,7 +112,7 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     // (shortened or not) exclude everything in use.
     let report = unsafe { memory::init(usable_ranges.as_slice(), ram) };
     let usable: u64 = usable_ranges.iter().map(|r| r.size).sum();
-    let free = FRAMES.free_pages() as u64 * 4096;
+    let free = crate::vm::spare::free_pages() as u64 * 4096;
     println!(
         "heap:   {:#012x}..{:#012x} ({} MiB)",
         report.heap.base,
@@ -126,7 +126,11 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
         report.heap.size / 1024,
         free / 1024
     );
-    println!("free pages: {} ({} MiB)", FRAMES.free_pages(), free / MIB);
+    println!(
+        "free pages: {} ({} MiB)",
+        crate::vm::spare::free_pages(),
+        free / MIB
+    );
     FRAMES.set_reclaim(crate::vm::vmo::reclaim);
     match p.interrupts {
         Ok(a) => println!(
@@ -172,11 +176,11 @@ pub extern "C" fn kernel_entry(dtb_pa: u64, kimage_offset: u64, entry_el: u64) -
     }
     crate::task::cpus::start_scheduling();
     crate::task::kstack::fill_cache();
-    let free_at_start = FRAMES.free_pages();
+    let free_at_start = crate::vm::spare::free_pages();
     let limit = crate::runner::time_limit_from(info.bootargs);
     let parallel = crate::runner::parallel_from(info.bootargs);
     let summary = crate::runner::run_all(bytes, Some(limit), parallel);
-    let free_at_end = FRAMES.free_pages();
+    let free_at_end = crate::vm::spare::free_pages();
     println!("free pages: {free_at_start} before the programs, {free_at_end} after");
     let leak_ok = free_at_start == free_at_end;
     if !leak_ok {

@@ -17,7 +17,6 @@
 
 use crate::cpio::{Archive, Entry};
 use crate::manifest::{self, Ending, FaultKind, Manifest};
-use crate::memory::FRAMES;
 use crate::task::{Job, Process, StartState, Stop};
 use alloc::format;
 use alloc::string::String;
@@ -154,12 +153,12 @@ fn run_one(
     limit_s: Option<u64>,
     manifest: &Manifest<'_>,
 ) -> bool {
-    let free_before = FRAMES.free_pages();
+    let free_before = crate::vm::spare::free_pages();
     let end = match load(name, image, root) {
         Ok((process, start)) => run(process, &start, limit_s),
         Err(why) => End::NotLoaded(why),
     };
-    let leaked = free_before as i64 - FRAMES.free_pages() as i64;
+    let leaked = free_before as i64 - crate::vm::spare::free_pages() as i64;
     let (passed, verdict) = verdict(name, &end, leaked, manifest);
     println!("test {name} ... {verdict}");
     passed

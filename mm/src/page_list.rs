@@ -33,6 +33,7 @@ impl Page {
     }
 
     /// True if another VMO holds the same frame (a write must copy it).
+    #[inline]
     pub fn is_shared(&self) -> bool {
         self.sharers() > 1
     }
@@ -42,6 +43,7 @@ impl Page {
     /// one for longer than an operation under that VMO's lock, so the
     /// reference count is the number of VMOs that can reach the page:
     /// Zircon's share count plus one.
+    #[inline]
     pub fn sharers(&self) -> usize {
         match self {
             Page::Owned(_) => 1,

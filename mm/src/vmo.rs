@@ -364,15 +364,43 @@ impl Vmo {
     ///
     /// - [`ZxStatus::OutOfRange`] when `index` is at or past the end.
     /// - [`ZxStatus::NoMemory`] when no page can be allocated.
+    #[inline]
     pub fn commit_page(&mut self, index: u64) -> Result<PhysAddr, ZxStatus> {
+        self.commit_page_from(index, &mut None).map(Page::pa)
+    }
+
+    /// The fault's commit, with one look at the page list: page `index`,
+    /// committed if absent with the zero-filled frame `spare` holds (taken
+    /// out of it), or with a fresh one when `spare` is empty. A write must
+    /// make a page that is not [`Page::Owned`] its own first, with
+    /// [`commit_page_for_write`](Self::commit_page_for_write). The kernel
+    /// zeroes the spare before it takes the VMO's lock, so that the lock
+    /// covers only the insert. A spare must come from this VMO's allocator.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_page`](Self::commit_page).
+    #[inline]
+    pub fn commit_page_from(
+        &mut self,
+        index: u64,
+        spare: &mut Option<Frame>,
+    ) -> Result<&Page, ZxStatus> {
         if index >= self.size / PAGE_SIZE {
             return Err(ZxStatus::OutOfRange);
         }
         let frames = self.frames;
-        let page = self
-            .pages
-            .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
-        Ok(page.pa())
+        let page = self.pages.get_or_try_insert(index, || {
+            let frame = match spare.take() {
+                Some(frame) => {
+                    debug_assert!(core::ptr::eq(frame.allocator(), frames));
+                    frame
+                }
+                None => Frame::alloc_zeroed(frames)?,
+            };
+            Ok(Page::Owned(frame))
+        })?;
+        Ok(page)
     }
 
     /// Like [`commit_page`](Self::commit_page), but the page is made this
@@ -387,29 +415,6 @@ impl Vmo {
             return Err(ZxStatus::OutOfRange);
         }
         Ok(self.page_for_write(index)?.pa())
-    }
-
-    /// For a write that must not copy: page `index` committed (zero-filled
-    /// if absent) when it is this VMO's own, which it then is; `None` when
-    /// it is shared with a relative, and nothing changed. One look at the
-    /// page list, for the fault path.
-    ///
-    /// # Errors
-    ///
-    /// As [`commit_page`](Self::commit_page).
-    #[inline]
-    pub fn commit_owned_page(&mut self, index: u64) -> Result<Option<PhysAddr>, ZxStatus> {
-        if index >= self.size / PAGE_SIZE {
-            return Err(ZxStatus::OutOfRange);
-        }
-        let frames = self.frames;
-        let page = self
-            .pages
-            .get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned))?;
-        Ok(match page {
-            Page::Owned(frame) => Some(frame.pa()),
-            Page::Shared(_) => None,
-        })
     }
 
     /// The frame behind page `index` if it is committed and this VMO's

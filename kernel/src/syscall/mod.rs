@@ -137,7 +137,7 @@ fn debug_write(t: &Thread, buffer: UserIn<u8>, len: usize) -> SysResult {
 /// Kernel statistics for tests (not a Zircon call; see `zx_abi::stats`).
 fn kernel_stats(t: &Thread, out: UserOut<u64>, count: usize) -> SysResult {
     let mut values = [0u64; stats::COUNT];
-    values[stats::FREE_PAGES] = crate::memory::FRAMES.free_pages() as u64;
+    values[stats::FREE_PAGES] = crate::vm::spare::free_pages() as u64;
     values[stats::TOTAL_PAGES] = crate::memory::FRAMES.total_pages() as u64;
     values[stats::LIVE_VMOS] = crate::vm::vmo::live_count() as u64;
     values[stats::HEAP_USED_BYTES] = crate::heap::used_bytes() as u64;

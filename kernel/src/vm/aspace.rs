@@ -6,19 +6,25 @@
 //! valid-but-untouched page commits it and a bad pointer is an error value,
 //! not a kernel fault.
 //!
-//! Lock order (see `vm::mapping`): a VMO's lock before an address space's.
-//! Nothing holds an address space's lock while waiting for a VMO's (the
-//! fault path only tries one, and takes the general path if it is busy).
+//! Lock order (see `vm::mapping`): an address space's mappings lock, then
+//! a VMO's, then an address space's table lock. Faults share the mappings
+//! lock, so the faults of one process's threads on different cores meet
+//! only at the VMO's lock (for the page-list insert and the entry) and the
+//! table's.
 
 use super::asid::{Asid, ASIDS};
 use super::mapping::{unmap_refs, MappingRef, PteOwner};
 use super::region::{surviving_pieces, Extent, Regions};
+use super::spare;
 use super::vmar::{Caps, Node, Tree, VmarId, ROOT};
 use super::vmo::VmoObject;
 use super::FrameTables;
+use crate::rwlock::RwLock;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
+use mm::frame::Frame;
+use mm::page_list::Page;
 use platform::arch::cpu;
 use platform::arch::user_pt::{MapError, MemoryType, UserPageTable, UserPerms};
 use spin::Mutex;
@@ -142,15 +148,12 @@ pub enum Placement {
 }
 
 struct Inner {
-    /// `None` once the address space is destroyed.
-    table: Option<UserPageTable>,
     /// Every mapping, whichever region it was made in.
     mappings: Regions<Mapping>,
     /// The regions (VMARs).
     tree: Tree,
-    /// Bumped whenever a mapping is removed: a fault that looked its
-    /// mapping up earlier re-checks this before it maps the page.
-    removals: u64,
+    /// Set by `destroy`: nothing can be mapped any more.
+    destroyed: bool,
 }
 
 impl Extent for Mapping {
@@ -170,7 +173,14 @@ pub struct AddressSpace {
     /// space is shared, cleared by `destroy` (which runs once no thread of
     /// the process can run: the process is dead).
     root: AtomicU64,
-    inner: Mutex<Inner>,
+    /// The mappings and regions. Faults read them, and hold the lock until
+    /// the page is mapped: a mapping cannot go while a fault uses it. Map,
+    /// unmap, protect and destroy change them, alone.
+    inner: RwLock<Inner>,
+    /// The translation table, `None` once destroyed. The last lock taken:
+    /// by a fault to install an entry, by whatever removes entries (under
+    /// the mappings lock, or under a VMO's for the protocol's step 1).
+    table: Mutex<Option<UserPageTable>>,
 }
 
 /// One mapped piece of a range (`zx_vmar_op_range` works piece by piece).
@@ -208,15 +218,12 @@ pub enum MapsNode {
     },
 }
 
-/// What a fault or a copy needs to know about the mapping at an address.
+/// What a copy needs to know about the mapping at an address.
 struct Target {
-    /// The address space's removal count when the mapping was found.
-    removals: u64,
     object: Arc<VmoObject>,
     object_offset: u64,
     vmo: Arc<VmoObject>,
     vmo_offset: u64,
-    perms: UserPerms,
 }
 
 impl AddressSpace {
@@ -226,12 +233,12 @@ impl AddressSpace {
         Ok(Arc::new(Self {
             asid: Asid::default(),
             root: AtomicU64::new(table.root()),
-            inner: Mutex::new(Inner {
-                table: Some(table),
+            inner: RwLock::new(Inner {
                 mappings: Regions::new(),
                 tree: Tree::new(zx_abi::ROOT_VMAR_BASE, zx_abi::ROOT_VMAR_SIZE),
-                removals: 0,
+                destroyed: false,
             }),
+            table: Mutex::new(Some(table)),
         }))
     }
 
@@ -265,7 +272,7 @@ impl AddressSpace {
 
     /// The capabilities of region `vmar`; `BadState` once it is destroyed.
     pub fn vmar_caps(&self, vmar: VmarId) -> Result<Caps, ZxStatus> {
-        let inner = self.inner.lock();
+        let inner = self.inner.read();
         inner
             .tree
             .node(vmar)
@@ -312,8 +319,8 @@ impl AddressSpace {
         caps: Caps,
         placement: Placement,
     ) -> Result<(VmarId, u64), ZxStatus> {
-        let mut inner = self.inner.lock();
-        if inner.table.is_none() {
+        let mut inner = self.inner.write();
+        if inner.destroyed {
             return Err(ZxStatus::BadState);
         }
         let node = inner.tree.node(parent).ok_or(ZxStatus::BadState)?;
@@ -331,18 +338,12 @@ impl AddressSpace {
             .intersecting(base, end)
             .map(|m| m.base)
             .collect();
-        let asid = self.asid();
         let mut taken = Vec::with_capacity(bases.len());
         for b in bases {
             let m = inner.mappings.remove(b).expect("base was just found");
             debug_assert!(m.base >= base && m.end() <= end);
-            if let Some(t) = inner.table.as_mut() {
-                t.unmap(m.base, m.len, asid, &mut FrameTables);
-            }
+            self.unmap_ptes(m.base, m.len);
             taken.push(m);
-        }
-        if !taken.is_empty() {
-            inner.removals += 1;
         }
         taken
     }
@@ -362,7 +363,7 @@ impl AddressSpace {
             return Err(ZxStatus::NotSupported);
         }
         let taken = {
-            let mut inner = self.inner.lock();
+            let mut inner = self.inner.write();
             let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
             let (base, end) = (node.base, node.end());
             inner.tree.remove_subtree(vmar);
@@ -385,7 +386,7 @@ impl AddressSpace {
     ) -> Result<(), ZxStatus> {
         let end = addr.checked_add(len).ok_or(ZxStatus::InvalidArgs)?;
         let (taken, destroyed_any) = {
-            let mut inner = self.inner.lock();
+            let mut inner = self.inner.write();
             let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
             if !node.contains(addr, len) {
                 return Err(ZxStatus::InvalidArgs);
@@ -429,7 +430,7 @@ impl AddressSpace {
         // Splitting allocates.
         crate::heap::ensure_headroom()?;
         let changes = {
-            let mut inner = self.inner.lock();
+            let mut inner = self.inner.write();
             let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
             if !node.contains(addr, len) {
                 return Err(ZxStatus::InvalidArgs);
@@ -460,7 +461,6 @@ impl AddressSpace {
                 .intersecting(addr, end)
                 .map(|m| m.base)
                 .collect();
-            let asid = self.asid();
             let mut changes: Vec<(Mapping, Vec<MappingRef>)> = Vec::with_capacity(bases.len());
             for b in bases {
                 let m = inner.mappings.remove(b).expect("base was just found");
@@ -474,18 +474,13 @@ impl AddressSpace {
                     .chain(core::iter::once(middle))
                     .chain(right.map(|r| m.piece(r.start, r.end)))
                     .collect();
-                if let Some(t) = inner.table.as_mut() {
-                    t.unmap(cut_lo, cut_hi - cut_lo, asid, &mut FrameTables);
-                }
+                self.unmap_ptes(cut_lo, cut_hi - cut_lo);
                 let references = pieces.iter().map(|p| p.reference(self)).collect();
                 for p in pieces {
                     inner.mappings.insert(p);
                 }
                 changes.push((m, references));
             }
-            // A fault that found the old mapping must not map its page with
-            // the old access.
-            inner.removals += 1;
             changes
         };
         for (m, references) in changes {
@@ -506,7 +501,7 @@ impl AddressSpace {
             Region(VmarId, u64),
             Emit(MapsNode),
         }
-        let inner = self.inner.lock();
+        let inner = self.inner.read();
         let mut out = Vec::new();
         let mut stack = alloc::vec![Step::Region(ROOT, 1)];
         while let Some(step) = stack.pop() {
@@ -565,7 +560,7 @@ impl AddressSpace {
         len: u64,
     ) -> Result<(Vec<Segment>, bool), ZxStatus> {
         let end = addr.checked_add(len).ok_or(ZxStatus::OutOfRange)?;
-        let inner = self.inner.lock();
+        let inner = self.inner.read();
         let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
         if !node.contains(addr, len) {
             return Err(ZxStatus::OutOfRange);
@@ -632,7 +627,7 @@ impl AddressSpace {
         if let Placement::SpecificOverwrite(addr) = placement {
             {
                 // Only the region's own mappings may be replaced.
-                let inner = self.inner.lock();
+                let inner = self.inner.read();
                 let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
                 if node.child_overlaps(addr, addr + len) {
                     return Err(ZxStatus::InvalidArgs);
@@ -643,14 +638,15 @@ impl AddressSpace {
         }
         let (vmo, vmo_offset) = object.root(offset);
         // The VMO learns of the mapping under the same holds as the address
-        // space does (its lock first: the protocol's order). Otherwise a
-        // thread could fault the new mapping in before the VMO knew of it,
-        // and a decommit in that gap would free the frame without removing
-        // the entry (found by the loom model of map vs fault and decommit).
+        // space does (the address space's lock first: the lock order).
+        // Otherwise a thread could fault the new mapping in before the VMO
+        // knew of it, and a decommit in that gap would free the frame
+        // without removing the entry (found by the loom model of map vs
+        // fault and decommit).
         let root = vmo.clone();
+        let mut inner = self.inner.write();
         let mut root_inner = root.inner.lock();
-        let mut inner = self.inner.lock();
-        if inner.table.is_none() {
+        if inner.destroyed {
             return Err(ZxStatus::BadState);
         }
         let node = inner.tree.node(vmar).ok_or(ZxStatus::BadState)?;
@@ -683,7 +679,7 @@ impl AddressSpace {
         // Only the mappings across `addr` or `end` are split, and splitting
         // allocates: make sure it can, before anything changes (a hostile
         // program can split one mapping over and over).
-        let mut held = Some(self.inner.lock());
+        let mut held = Some(self.inner.write());
         let (splits, exact) = {
             let inner = held.as_ref().expect("just taken");
             let first = inner.mappings.find(addr);
@@ -718,7 +714,7 @@ impl AddressSpace {
             {
                 let mut inner = match held.take() {
                     Some(guard) => guard,
-                    None => self.inner.lock(),
+                    None => self.inner.write(),
                 };
                 while !done && changes.len() < batch {
                     // The last mapping that still intersects the range; the
@@ -730,7 +726,6 @@ impl AddressSpace {
                         break;
                     };
                     let m = inner.mappings.remove(key).expect("key was just found");
-                    inner.removals += 1;
                     done = m.base <= addr;
                     let (cut_lo, cut_hi) = (addr.max(m.base), end.min(m.end()));
                     let (left, right) = surviving_pieces(m.base, m.end(), addr, end);
@@ -739,10 +734,7 @@ impl AddressSpace {
                         .flatten()
                         .map(|r| m.piece(r.start, r.end))
                         .collect();
-                    let asid = self.asid();
-                    if let Some(t) = inner.table.as_mut() {
-                        t.unmap(cut_lo, cut_hi - cut_lo, asid, &mut FrameTables);
-                    }
+                    self.unmap_ptes(cut_lo, cut_hi - cut_lo);
                     let references: Vec<MappingRef> =
                         pieces.iter().map(|p| p.reference(self)).collect();
                     for p in pieces {
@@ -771,19 +763,17 @@ impl AddressSpace {
 
     /// The mapping at `va` if it allows `access`.
     fn target(&self, va: u64, access: Access) -> Result<Target, UserFault> {
-        let inner = self.inner.lock();
+        let inner = self.inner.read();
         let m = inner.mappings.find(va).ok_or(UserFault::Unmapped)?;
         if !m.allows(access) {
             return Err(UserFault::Permission);
         }
         let skip = va - m.base;
         Ok(Target {
-            removals: inner.removals,
             object: m.object.clone(),
             object_offset: m.object_offset + skip,
             vmo: m.vmo.clone(),
             vmo_offset: m.vmo_offset + skip,
-            perms: m.perms,
         })
     }
 
@@ -792,95 +782,74 @@ impl AddressSpace {
     /// read-only, so that a write to it faults and copies; before the copy
     /// replaces it, every mapping loses its entry for it (the protocol in
     /// `vm::mapping`), so the new entry never has to replace a live one.
+    ///
+    /// The frame for a page not yet committed is this core's spare, zeroed
+    /// before any lock is taken (`vm::spare`); a fault that needs none keeps
+    /// it for the next.
     pub fn handle_fault(&self, va: u64, access: Access) -> Result<(), UserFault> {
-        let page_va = va & !(PAGE_SIZE - 1);
-        if let Some(done) = self.fault_in_place(page_va, access) {
-            return done;
+        // Committing may add a page-list node to the heap.
+        crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
+        let mut spare = spare::take();
+        let done = self.fault_with(va & !(PAGE_SIZE - 1), access, &mut spare);
+        spare::keep(spare);
+        done
+    }
+
+    /// The fault at `page_va`, under the mappings lock (shared: the mapping
+    /// stays), then the VMO's lock (commit), then the table's (install).
+    #[inline]
+    fn fault_with(
+        &self,
+        page_va: u64,
+        access: Access,
+        spare: &mut Option<Frame>,
+    ) -> Result<(), UserFault> {
+        let inner = self.inner.read();
+        let m = inner.mappings.find(page_va).ok_or(UserFault::Unmapped)?;
+        if !m.allows(access) {
+            return Err(UserFault::Permission);
         }
-        let t = self.target(page_va, access)?;
-        if t.object.window().is_some() && t.object_offset >= t.object.size() {
+        let skip = page_va - m.base;
+        if m.object.window().is_some() && m.object_offset + skip >= m.object.size() {
             return Err(UserFault::BeyondVmo);
         }
-        let memory = t.vmo.memory_type();
+        let memory = m.vmo.memory_type();
         if memory == MemoryType::Device && access == Access::Execute {
             // Device memory is never executable, whatever the mapping says.
             return Err(UserFault::Permission);
         }
-        let index = t.vmo_offset / PAGE_SIZE;
-        // Committing may add a page-list node to the heap.
-        crate::heap::ensure_headroom().map_err(|_| UserFault::NoMemory)?;
-        let mut v = t.vmo.inner.lock();
-        let committed = match access {
-            Access::Write => {
-                if v.vmo.is_page_shared(index) {
-                    // The copy replaces the shared frame: no mapping may
-                    // still show it afterwards.
-                    unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
-                }
-                v.vmo.commit_page_for_write(index)
+        let index = (m.vmo_offset + skip) / PAGE_SIZE;
+        let mut v = m.vmo.inner.lock();
+        let page = v.vmo.commit_page_from(index, spare).map_err(fault_error)?;
+        let (pa, shared, owned) = (page.pa(), page.is_shared(), matches!(page, Page::Owned(_)));
+        let (pa, shared) = if access == Access::Write && !owned {
+            if shared {
+                // The copy replaces the shared frame: no mapping may still
+                // show it afterwards.
+                unmap_refs(&v.mappings, index * PAGE_SIZE, PAGE_SIZE);
             }
-            _ => v.vmo.commit_page(index),
+            let pa = v.vmo.commit_page_for_write(index).map_err(fault_error)?;
+            (pa, false)
+        } else {
+            // A write found a page of its own; any other access may have
+            // found one shared with a relative, which a write must copy.
+            (pa, shared && access != Access::Write)
         };
-        let pa = committed.map_err(|e| match e {
-            ZxStatus::OutOfRange => UserFault::BeyondVmo,
-            _ => UserFault::NoMemory,
-        })?;
-        // A write committed a page of its own; any other access may have
-        // found one shared with a relative, which a write must copy first.
-        let shared = access != Access::Write && v.vmo.is_page_shared(index);
-        let mut inner = self.inner.lock();
-        // A mapping may have been removed since this one was looked up; if
-        // it was this one, its VMO no longer knows about this address, and
-        // mapping the page now would leave an entry nobody removes. Retry.
-        if inner.removals != t.removals {
-            return Ok(());
-        }
-        let table = inner.table.as_mut().ok_or(UserFault::Unmapped)?;
-        let done = self.install(table, page_va, pa.as_u64(), t.perms, memory, shared);
-        drop(inner);
+        let mut table = self.table.lock();
+        let done = match table.as_mut() {
+            Some(t) => self.install(t, page_va, pa.as_u64(), m.perms, memory, shared),
+            None => Err(UserFault::Unmapped),
+        };
+        drop(table);
         drop(v);
+        drop(inner);
         done
-    }
-
-    /// The usual fault, resolved under one hold of the address space's
-    /// lock: a plain mapping of cached memory, whose VMO's lock is free and
-    /// whose page needs no copy-on-write break. The VMO's lock is only
-    /// tried here, never waited for, as the lock order puts it first; and
-    /// the mapping cannot be removed meanwhile, so the general path's
-    /// references to the VMO and its removal count are not needed. `None`:
-    /// take the general path, which also finds every error but a failed
-    /// map.
-    fn fault_in_place(&self, page_va: u64, access: Access) -> Option<Result<(), UserFault>> {
-        crate::heap::ensure_headroom().ok()?;
-        let mut guard = self.inner.lock();
-        let inner = &mut *guard;
-        let m = inner.mappings.find(page_va)?;
-        if !m.allows(access) || m.object.window().is_some() {
-            return None;
-        }
-        let memory = m.vmo.memory_type();
-        if memory != MemoryType::Cached {
-            return None;
-        }
-        let mut v = m.vmo.inner.try_lock()?;
-        let index = (m.vmo_offset + (page_va - m.base)) / PAGE_SIZE;
-        // A frame may be had once this lock is free (reclaim gives up on an
-        // address space whose lock is held), and a shared page's break
-        // unmaps it everywhere, taking address spaces' locks: for either,
-        // the general path.
-        let pa = match access {
-            Access::Write => v.vmo.commit_owned_page(index).ok()??,
-            _ => v.vmo.commit_page(index).ok()?,
-        };
-        let shared = access != Access::Write && v.vmo.is_page_shared(index);
-        let table = inner.table.as_mut()?;
-        Some(self.install(table, page_va, pa.as_u64(), m.perms, memory, shared))
     }
 
     /// Maps the committed frame `pa` at `page_va`, with the mapping's
     /// `perms` fitted to the page: device memory never executes, and a page
     /// `shared` with a relative is read-only (a write must fault and copy
-    /// it). The caller holds the VMO's lock and the address space's.
+    /// it). The caller holds the VMO's lock and the table's.
     fn install(
         &self,
         table: &mut UserPageTable,
@@ -989,10 +958,10 @@ impl AddressSpace {
     /// Tears everything down: mappings, table pages, ASID. Idempotent.
     pub fn destroy(&self) {
         let (table, mappings) = {
-            let mut inner = self.inner.lock();
-            inner.removals += 1;
+            let mut inner = self.inner.write();
+            inner.destroyed = true;
             self.root.store(0, Ordering::Release);
-            (inner.table.take(), inner.mappings.take_all())
+            (self.table.lock().take(), inner.mappings.take_all())
         };
         if let Some(t) = table {
             // Only this core's own table goes: a process may tear down
@@ -1013,20 +982,28 @@ impl AddressSpace {
     }
 }
 
+/// What a failed commit means to the faulting access.
+fn fault_error(e: ZxStatus) -> UserFault {
+    match e {
+        ZxStatus::OutOfRange => UserFault::BeyondVmo,
+        _ => UserFault::NoMemory,
+    }
+}
+
 impl PteOwner for AddressSpace {
     fn unmap_ptes(&self, va: u64, len: u64) {
         let asid = self.asid();
-        if let Some(t) = self.inner.lock().table.as_mut() {
+        if let Some(t) = self.table.lock().as_mut() {
             t.unmap(va, len, asid, &mut FrameTables);
         }
     }
 
     fn try_unmap_ptes(&self, va: u64, len: u64) -> bool {
-        let Some(mut inner) = self.inner.try_lock() else {
+        let Some(mut table) = self.table.try_lock() else {
             return false;
         };
         let asid = self.asid();
-        if let Some(t) = inner.table.as_mut() {
+        if let Some(t) = table.as_mut() {
             t.unmap(va, len, asid, &mut FrameTables);
         }
         true

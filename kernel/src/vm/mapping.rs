@@ -12,9 +12,12 @@
 //! 2. only then are frames freed or replaced.
 //!
 //! A fault maps a page only while holding the VMO's lock, so no other core
-//! can map a page between steps 1 and 2. Replacing a live entry for another
-//! page is refused by the page table (break-before-make); the fault path
-//! therefore unmaps before it replaces.
+//! can map a page between steps 1 and 2; and it holds its address space's
+//! mappings lock (shared) from the look-up to the entry, so the mapping it
+//! found is still there when it maps (unmap and protect remove entries
+//! under that lock held alone). Replacing a live entry for another page is
+//! refused by the page table (break-before-make); the fault path therefore
+//! unmaps before it replaces.
 //!
 //! # Lock order
 //! 1. a process's handle table (never held across the calls below);
@@ -23,14 +26,23 @@
 //!    whatever the direction of the copy. A reference's pages, size and
 //!    content size are its root's, under the root's lock; its own lock
 //!    (its name) is never held together with the root's;
-//! 3. an address space's lock (mappings and page table);
-//! 4. leaves: signal state, the ASID allocator, the page allocator, the heap.
 //!
-//! Nothing holds an address space's lock while waiting for a VMO's (the
-//! fault path's `fault_in_place` only tries the VMO's lock under the address
-//! space's, and goes the general way when it is busy), and no user copy runs
-//! while a VMO lock is held, except the fast copies, which never take a lock
-//! (a fault in them only makes them stop).
+//! For the VM itself:
+//! 1. an address space's mappings lock (a reader-writer lock: faults share
+//!    it; map, protect, unmap and destroy take it alone);
+//! 2. a VMO's lock (`map` records the mapping on the VMO under both);
+//! 3. that address space's table lock, a leaf: taken by the fault to install
+//!    an entry, and by [`PteOwner::unmap_ptes`], which step 1 of the
+//!    protocol calls under a VMO's lock;
+//! 4. leaves: signal state, the ASID allocator, the cores' spare pages, the
+//!    page allocator, the heap.
+//!
+//! Nothing holds a VMO's lock while waiting for an address space's mappings
+//! lock (user copies look their mapping up, let the lock go, then take the
+//! VMO's), no reader of a mappings lock takes it again (a waiting writer
+//! would stop it), and no user copy runs while a VMO lock is held, except
+//! the fast copies, which never take a lock (a fault in them only makes
+//! them stop).
 
 use alloc::sync::Weak;
 

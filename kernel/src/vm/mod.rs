@@ -14,6 +14,8 @@ pub mod fastcopy;
 #[cfg(target_os = "none")]
 pub mod mapping;
 #[cfg(target_os = "none")]
+pub mod spare;
+#[cfg(target_os = "none")]
 pub mod vmo;
 
 #[cfg(target_os = "none")]

@@ -22,8 +22,8 @@
 //!   inlined recomputation per level, with rotations out of line.
 
 use alloc::boxed::Box;
-use core::cell::Cell;
 use core::ops::Range;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Something occupying `[base, end)`.
 pub trait Extent {
@@ -371,8 +371,10 @@ pub struct Regions<T> {
     /// address space's lock serialises them with the searches.
     covered: Range<u64>,
     /// The lower bound of the latest gap search: an extent inserted there
-    /// starts a new run.
-    bound: Cell<u64>,
+    /// starts a new run. An atomic only so that the set can be shared
+    /// (faults read the mappings together); the searches that set it run
+    /// under the address space's lock held alone, so relaxed is enough.
+    bound: AtomicU64,
 }
 
 impl<T> Default for Regions<T> {
@@ -381,7 +383,7 @@ impl<T> Default for Regions<T> {
             root: None,
             len: 0,
             covered: 0..0,
-            bound: Cell::new(0),
+            bound: AtomicU64::new(0),
         }
     }
 }
@@ -431,7 +433,7 @@ impl<T: Extent> Regions<T> {
             len,
             mask: align - 1,
         };
-        self.bound.set(lo);
+        self.bound.store(lo, Ordering::Relaxed);
         let lo = if self.covered.contains(&lo) {
             // No fit starts inside the run, so the first candidate after it
             // is the answer if it is free: one lookup, not a walk.
@@ -460,7 +462,7 @@ impl<T: Extent> Regions<T> {
         debug_assert!(!self.overlaps(item.base(), item.end()));
         if item.base() == self.covered.end && !self.covered.is_empty() {
             self.covered.end = item.end();
-        } else if item.base() == self.bound.get() || self.covered.is_empty() {
+        } else if item.base() == self.bound.load(Ordering::Relaxed) || self.covered.is_empty() {
             self.covered = item.base()..item.end();
         }
         insert(&mut self.root, item);

@@ -486,11 +486,16 @@ impl Drop for Lineage {
     }
 }
 
-/// The page allocator's memory-pressure hook: discards the oldest unlocked
+/// The page allocator's memory-pressure hook: frees the cores' spare pages
+/// if there are any, else discards the oldest unlocked
 /// discardable VMO that can be discarded right now. True if pages were
 /// freed. Never waits for a lock (the allocation that ran out may be holding
 /// some): a VMO whose locks are taken is skipped.
 pub fn reclaim() -> bool {
+    // The cores' spare pages first: they are free memory already.
+    if super::spare::release_all() > 0 {
+        return true;
+    }
     let candidates: Vec<Arc<VmoObject>> = match DISCARDABLE.try_lock() {
         Some(list) => list.iter().filter_map(Weak::upgrade).collect(),
         None => return false,

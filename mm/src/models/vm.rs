@@ -4,15 +4,16 @@
 //! pages are the real `mm::Vmo` behind a loom mutex (the VMO's lock); the
 //! address space (`kernel/src/vm/aspace.rs`) and its page table are
 //! bare-metal, so its side of the protocol is restated here step for step
-//! over a stand-in: a lock over its mappings and removal count, and a
-//! "machine" holding the page-table entries, each core's TLB and, for the
-//! checks, the frames the VMOs own. The models check the protocol, not
-//! those files, and need updating when `handle_fault`, `unmap`, `map` or
-//! `VmoInner::remove_pages` change it.
+//! over a stand-in: a reader-writer lock over its mappings (faults read,
+//! map and unmap write), and a "machine" holding the page-table entries,
+//! each core's TLB and, for the checks, the frames the VMOs own. The models
+//! check the protocol, not those files, and need updating when
+//! `handle_fault`, `unmap`, `map` or `VmoInner::remove_pages` change it.
 //!
 //! The machine is behind a loom mutex of its own, taken last and never
-//! across another lock: each use of it is one step of the model, and loom
-//! sees which steps touch it (state it cannot see, it would not reorder).
+//! across another lock: it stands for the address space's table lock (a
+//! leaf), each use of it is one step of the model, and loom sees which
+//! steps touch it (state it cannot see, it would not reorder).
 //! A core's access (TLB look-up, else a walk of the table that fills the
 //! TLB, then the read) is one such step, and so is "remove the entries and
 //! invalidate every TLB": a TLB invalidation followed by a barrier waits
@@ -25,12 +26,13 @@ use std::vec;
 use std::vec::Vec;
 
 use loom::sync::atomic::{AtomicBool, Ordering};
-use loom::sync::{Arc, Mutex, MutexGuard};
+use loom::sync::{Arc, Mutex, MutexGuard, RwLock};
 use loom::thread;
 use zx_abi::PAGE_SIZE;
 
 use super::check;
 use crate::frame::FrameAllocator;
+use crate::page_list::Page;
 use crate::vmo::Vmo;
 
 /// Where the (first) VMO is mapped.
@@ -54,12 +56,10 @@ struct Mapping {
     writable: bool,
 }
 
-/// `aspace::Inner` without the table (which is in the machine).
+/// `aspace::Inner`: the mappings (the table is in the machine).
 struct Space {
     /// By base address.
     mappings: BTreeMap<u64, Mapping>,
-    /// Bumped whenever a mapping is removed.
-    removals: u64,
 }
 
 /// `mapping::MappingRef`: what the VMO knows of a mapping (one address
@@ -165,8 +165,8 @@ impl Machine {
 }
 
 struct World {
-    /// The address space's lock.
-    space: Mutex<Space>,
+    /// The address space's mappings lock.
+    space: RwLock<Space>,
     /// The VMOs, each behind its own lock.
     vmos: Vec<VmoLock<VmoInner>>,
     machine: Mutex<Machine>,
@@ -187,7 +187,6 @@ impl World {
         machine.live.insert(pa, b'x');
         let mut space = Space {
             mappings: BTreeMap::new(),
-            removals: 0,
         };
         let mut vmo = VmoInner {
             vmo,
@@ -197,7 +196,7 @@ impl World {
             publish(&mut space, 0, &mut vmo, BASE);
         }
         Arc::new(World {
-            space: Mutex::new(space),
+            space: RwLock::new(space),
             vmos: vec![VmoLock::new(vmo)],
             machine: Mutex::new(machine),
         })
@@ -216,7 +215,6 @@ impl World {
             .insert(vmo.lookup_page(0).unwrap().as_u64(), b'x');
         let mut space = Space {
             mappings: BTreeMap::new(),
-            removals: 0,
         };
         let (mut vmo, mut child) = (
             VmoInner {
@@ -231,7 +229,7 @@ impl World {
         publish(&mut space, 0, &mut vmo, BASE);
         publish(&mut space, 1, &mut child, CHILD_BASE);
         Arc::new(World {
-            space: Mutex::new(space),
+            space: RwLock::new(space),
             vmos: vec![VmoLock::new(vmo), VmoLock::new(child)],
             machine: Mutex::new(machine),
         })
@@ -241,9 +239,9 @@ impl World {
         self.machine.lock().unwrap()
     }
 
-    /// `UserPageTable::unmap`: removes the entries of `[va, va + len)` and
-    /// invalidates them on every core. Called with the space's lock held.
-    fn unmap_ptes(&self, _locked: &mut Space, va: u64, len: u64) {
+    /// `PteOwner::unmap_ptes`: under the table lock, removes the entries of
+    /// `[va, va + len)` and invalidates them on every core.
+    fn unmap_ptes(&self, va: u64, len: u64) {
         let mut m = self.machine();
         m.ptes.retain(|&page, _| !in_range(page, va, len));
         for tlb in &mut m.tlbs {
@@ -253,10 +251,10 @@ impl World {
         }
     }
 
-    /// `UserPageTable::map` (replacing, as the fault's break-before-make
-    /// path does). Called with the space's lock held. A writable entry
-    /// must be for a frame no other page shows.
-    fn map_pte(&self, _locked: &mut Space, va: u64, entry: Entry) {
+    /// `UserPageTable::map` under the table lock (replacing, as the fault's
+    /// break-before-make path does). A writable entry must be for a frame
+    /// no other page shows.
+    fn map_pte(&self, va: u64, entry: Entry) {
         let mut m = self.machine();
         let (pa, writable) = entry;
         if writable {
@@ -301,7 +299,7 @@ impl World {
     }
 
     /// `mapping::unmap_refs` for page `index` of VMO `v`; every
-    /// `PteOwner::unmap_ptes` takes the space's lock.
+    /// `PteOwner::unmap_ptes` takes only the table lock.
     fn unmap_refs(&self, v: &VmoInner, index: u64) {
         let (offset, len) = (index * PAGE_SIZE, PAGE_SIZE);
         for r in v.mappings.values() {
@@ -310,62 +308,44 @@ impl World {
                 (offset + len).min(r.vmo_offset + r.len),
             );
             if lo < hi {
-                let mut s = self.space.lock().unwrap();
-                self.unmap_ptes(&mut s, r.base + (lo - r.vmo_offset), hi - lo);
+                self.unmap_ptes(r.base + (lo - r.vmo_offset), hi - lo);
             }
         }
     }
 
-    /// `AddressSpace::handle_fault`, step by step: `fault_in_place`, then
-    /// the general path.
+    /// `AddressSpace::handle_fault`, step by step: the mappings lock shared
+    /// and held throughout (the mapping cannot go meanwhile), the VMO's
+    /// lock for the commit, the table lock (the machine) for the entry.
     fn fault(&self, va: u64, write: bool) -> Result<(), Unmapped> {
-        if self.fault_in_place(va, write) {
-            return Ok(());
+        let s = self.space.read().unwrap();
+        let (&base, &m) = s.mappings.range(..=va).next_back().ok_or(Unmapped)?;
+        if !in_range(va, base, m.len) {
+            return Err(Unmapped);
         }
-        // `target`: the mapping and the removal count, under the space's
-        // lock, which is then dropped.
-        let (removals, m) = {
-            let s = self.space.lock().unwrap();
-            let (&base, m) = s.mappings.range(..=va).next_back().ok_or(Unmapped)?;
-            if !in_range(va, base, m.len) {
-                return Err(Unmapped);
-            }
-            assert!(
-                m.writable || !write,
-                "the models write only writable mappings"
-            );
-            (
-                s.removals,
-                Mapping {
-                    vmo_offset: m.vmo_offset + (va - base),
-                    ..*m
-                },
-            )
-        };
+        assert!(
+            m.writable || !write,
+            "the models write only writable mappings"
+        );
         let mut v = self.vmos[m.vmo].lock();
-        let index = m.vmo_offset / PAGE_SIZE;
-        let pa = if write {
-            if v.vmo.is_page_shared(index) {
+        let index = (m.vmo_offset + (va - base)) / PAGE_SIZE;
+        let mut spare = None;
+        let page = v.vmo.commit_page_from(index, &mut spare).unwrap();
+        let (pa, shared, owned) = (page.pa(), page.is_shared(), matches!(page, Page::Owned(_)));
+        let (pa, shared) = if write && !owned {
+            if shared {
                 // The copy replaces the shared frame: no mapping of this
                 // VMO may still show it afterwards.
                 self.unmap_refs(&v, index);
             }
-            v.vmo.commit_page_for_write(index)
+            (v.vmo.commit_page_for_write(index).unwrap(), false)
         } else {
-            v.vmo.commit_page(index)
+            (pa, shared && !write)
         };
-        let pa = pa.unwrap().as_u64();
-        let writable = m.writable && !v.vmo.is_page_shared(index);
+        let pa = pa.as_u64();
         self.record_live(&v, index, pa);
-        let mut s = self.space.lock().unwrap();
-        // A mapping was removed since the look-up: retry (the access
-        // faults again and looks the mapping up afresh).
-        if s.removals != removals {
-            return Ok(());
-        }
-        self.map_pte(&mut s, va, (pa, writable));
-        drop(s);
+        self.map_pte(va, (pa, m.writable && !shared));
         drop(v);
+        drop(s);
         Ok(())
     }
 
@@ -377,39 +357,6 @@ impl World {
         let mut machine = self.machine();
         machine.live.insert(pa, b[0]);
         machine.freed.remove(&pa);
-    }
-
-    /// `AddressSpace::fault_in_place`: under the space's lock, the VMO's
-    /// lock only tried; the whole fault under both, or false (nothing done)
-    /// for the general path: the VMO's lock is busy, the mapping is not
-    /// there, or a write needs a copy-on-write break.
-    fn fault_in_place(&self, va: u64, write: bool) -> bool {
-        let mut s = self.space.lock().unwrap();
-        let Some((&base, &m)) = s.mappings.range(..=va).next_back() else {
-            return false;
-        };
-        if !in_range(va, base, m.len) || (write && !m.writable) {
-            return false;
-        }
-        let Some(mut v) = self.vmos[m.vmo].try_lock() else {
-            return false;
-        };
-        let index = (m.vmo_offset + (va - base)) / PAGE_SIZE;
-        let pa = if write {
-            match v.vmo.commit_owned_page(index).unwrap() {
-                Some(pa) => pa,
-                None => return false,
-            }
-        } else {
-            v.vmo.commit_page(index).unwrap()
-        };
-        let pa = pa.as_u64();
-        let writable = m.writable && !v.vmo.is_page_shared(index);
-        self.record_live(&v, index, pa);
-        self.map_pte(&mut s, va, (pa, writable));
-        drop(v);
-        drop(s);
-        true
     }
 
     /// The user thread's access at `va` on `core`: faulting until it
@@ -457,10 +404,9 @@ impl World {
     /// `AddressSpace::unmap` of the whole mapping at `base`.
     fn unmap(&self, base: u64) {
         let m = {
-            let mut s = self.space.lock().unwrap();
+            let mut s = self.space.write().unwrap();
             let m = s.mappings.remove(&base).expect("mapped");
-            s.removals += 1;
-            self.unmap_ptes(&mut s, base, m.len);
+            self.unmap_ptes(base, m.len);
             m
         };
         // The VMO learns about it after the space's lock is gone.
@@ -469,10 +415,11 @@ impl World {
 
     /// `AddressSpace::map` of VMO 0 at `BASE`, in the order the protocol
     /// needs: the mapping is published in the space only while the VMO's
-    /// lock is held, so the VMO knows every mapping a fault can find.
+    /// lock is held, so the VMO knows every mapping a fault can find (the
+    /// mappings lock first: the lock order).
     fn map(&self) {
+        let mut s = self.space.write().unwrap();
         let mut v = self.vmos[0].lock();
-        let mut s = self.space.lock().unwrap();
         publish(&mut s, 0, &mut v, BASE);
     }
 
@@ -495,7 +442,7 @@ impl World {
     /// Every entry names the frame its mapping's VMO has at that page, and
     /// allows writes only to a private one.
     fn assert_entries_live(&self) {
-        let s = self.space.lock().unwrap();
+        let s = self.space.read().unwrap();
         let frames: Vec<_> = self
             .vmos
             .iter()
