@@ -796,7 +796,8 @@ impl AddressSpace {
     }
 
     /// The fault at `page_va`, under the mappings lock (shared: the mapping
-    /// stays), then the VMO's lock (commit), then the table's (install).
+    /// stays), then the VMO's lock (commit), then the table's (install),
+    /// taken before the VMO's goes.
     #[inline]
     fn fault_with(
         &self,
@@ -835,13 +836,18 @@ impl AddressSpace {
             // found one shared with a relative, which a write must copy.
             (pa, shared && access != Access::Write)
         };
+        // Hand over hand: the table's lock before the VMO's goes. Whatever
+        // frees or replaces this frame next holds the VMO's lock and removes
+        // the entries through the table's (the protocol's step 1), so it
+        // waits until this entry is in, and then removes it. The other
+        // faults of this VMO need not wait for the install.
         let mut table = self.table.lock();
+        drop(v);
         let done = match table.as_mut() {
             Some(t) => self.install(t, page_va, pa.as_u64(), m.perms, memory, shared),
             None => Err(UserFault::Unmapped),
         };
         drop(table);
-        drop(v);
         drop(inner);
         done
     }
@@ -849,7 +855,8 @@ impl AddressSpace {
     /// Maps the committed frame `pa` at `page_va`, with the mapping's
     /// `perms` fitted to the page: device memory never executes, and a page
     /// `shared` with a relative is read-only (a write must fault and copy
-    /// it). The caller holds the VMO's lock and the table's.
+    /// it). The caller holds the table's lock, taken while it held the
+    /// VMO's (see `fault_with`).
     fn install(
         &self,
         table: &mut UserPageTable,
@@ -884,8 +891,10 @@ impl AddressSpace {
             Err(MapError::NoTableMemory) => return Err(UserFault::NoMemory),
             Err(MapError::BreakBeforeMake) => {
                 // The entry shows another frame of this VMO page (a racing
-                // fault of an older frame can not be: the VMO lock is held
-                // and every replacement unmaps first). Break, then make.
+                // fault of an older frame can not be: faults take this lock
+                // before they let the VMO's go, so they install in the order
+                // they committed, and every replacement removes the entries
+                // first). Break, then make.
                 let asid = self.asid();
                 table.unmap(page_va, PAGE_SIZE, asid, &mut FrameTables);
                 table

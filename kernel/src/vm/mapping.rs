@@ -11,11 +11,14 @@
 //!    it returns ([`PteOwner::unmap_ptes`]);
 //! 2. only then are frames freed or replaced.
 //!
-//! A fault maps a page only while holding the VMO's lock, so no other core
-//! can map a page between steps 1 and 2; and it holds its address space's
-//! mappings lock (shared) from the look-up to the entry, so the mapping it
-//! found is still there when it maps (unmap and protect remove entries
-//! under that lock held alone). Replacing a live entry for another page is
+//! A fault takes the table lock it maps the page under while it still holds
+//! the VMO's lock (hand over hand), and step 1 takes that table lock too:
+//! a fault that committed before step 1 has its entry in before step 1
+//! removes entries, and one that commits later waits for the VMO's lock, so
+//! no other core can map a page between steps 1 and 2. The fault also holds
+//! its address space's mappings lock (shared) from the look-up to the
+//! entry, so the mapping it found is still there when it maps (unmap and
+//! protect remove entries under that lock held alone). Replacing a live entry for another page is
 //! refused by the page table (break-before-make); the fault path therefore
 //! unmaps before it replaces.
 //!

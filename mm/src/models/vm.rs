@@ -10,10 +10,11 @@
 //! check the protocol, not those files, and need updating when
 //! `handle_fault`, `unmap`, `map` or `VmoInner::remove_pages` change it.
 //!
-//! The machine is behind a loom mutex of its own, taken last and never
-//! across another lock: it stands for the address space's table lock (a
-//! leaf), each use of it is one step of the model, and loom sees which
-//! steps touch it (state it cannot see, it would not reorder).
+//! The address space's table lock is a loom mutex of its own (`table`),
+//! taken after the VMO's. The machine is behind one more, taken last and
+//! never across another lock: each use of it is one step of the model, and
+//! loom sees which steps touch it (state it cannot see, it would not
+//! reorder).
 //! A core's access (TLB look-up, else a walk of the table that fills the
 //! TLB, then the read) is one such step, and so is "remove the entries and
 //! invalidate every TLB": a TLB invalidation followed by a barrier waits
@@ -167,6 +168,8 @@ impl Machine {
 struct World {
     /// The address space's mappings lock.
     space: RwLock<Space>,
+    /// The address space's table lock.
+    table: Mutex<()>,
     /// The VMOs, each behind its own lock.
     vmos: Vec<VmoLock<VmoInner>>,
     machine: Mutex<Machine>,
@@ -197,6 +200,7 @@ impl World {
         }
         Arc::new(World {
             space: RwLock::new(space),
+            table: Mutex::new(()),
             vmos: vec![VmoLock::new(vmo)],
             machine: Mutex::new(machine),
         })
@@ -230,6 +234,7 @@ impl World {
         publish(&mut space, 1, &mut child, CHILD_BASE);
         Arc::new(World {
             space: RwLock::new(space),
+            table: Mutex::new(()),
             vmos: vec![VmoLock::new(vmo), VmoLock::new(child)],
             machine: Mutex::new(machine),
         })
@@ -242,6 +247,7 @@ impl World {
     /// `PteOwner::unmap_ptes`: under the table lock, removes the entries of
     /// `[va, va + len)` and invalidates them on every core.
     fn unmap_ptes(&self, va: u64, len: u64) {
+        let _table = self.table.lock().unwrap();
         let mut m = self.machine();
         m.ptes.retain(|&page, _| !in_range(page, va, len));
         for tlb in &mut m.tlbs {
@@ -251,10 +257,10 @@ impl World {
         }
     }
 
-    /// `UserPageTable::map` under the table lock (replacing, as the fault's
-    /// break-before-make path does). A writable entry must be for a frame
-    /// no other page shows.
-    fn map_pte(&self, va: u64, entry: Entry) {
+    /// `UserPageTable::map`, by the holder of the table lock (replacing, as
+    /// the fault's break-before-make path does). A writable entry must be
+    /// for a frame no other page shows.
+    fn map_pte(&self, _table: &MutexGuard<'_, ()>, va: u64, entry: Entry) {
         let mut m = self.machine();
         let (pa, writable) = entry;
         if writable {
@@ -315,7 +321,9 @@ impl World {
 
     /// `AddressSpace::handle_fault`, step by step: the mappings lock shared
     /// and held throughout (the mapping cannot go meanwhile), the VMO's
-    /// lock for the commit, the table lock (the machine) for the entry.
+    /// lock for the commit, then the table lock, taken before the VMO's
+    /// goes (hand over hand: a decommit's removal of the entries waits for
+    /// it), for the entry.
     fn fault(&self, va: u64, write: bool) -> Result<(), Unmapped> {
         let s = self.space.read().unwrap();
         let (&base, &m) = s.mappings.range(..=va).next_back().ok_or(Unmapped)?;
@@ -343,8 +351,10 @@ impl World {
         };
         let pa = pa.as_u64();
         self.record_live(&v, index, pa);
-        self.map_pte(va, (pa, m.writable && !shared));
+        let table = self.table.lock().unwrap();
         drop(v);
+        self.map_pte(&table, va, (pa, m.writable && !shared));
+        drop(table);
         drop(s);
         Ok(())
     }
