@@ -14,12 +14,12 @@
 //! core's cache.
 
 use crate::buddy::Buddy;
+use crate::sync::spin_lock::Mutex;
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use platform::arch::percpu::{this_cpu, MAX_CPUS};
-use spin::Mutex;
 
 /// Size classes the cache keeps: 32, 64, ..., 512 bytes.
 const CLASSES: usize = 5;

@@ -48,7 +48,7 @@ impl<T> RwLock<T> {
             if let Some(guard) = self.try_read() {
                 return guard;
             }
-            core::hint::spin_loop();
+            crate::sync::relax();
         }
     }
 
@@ -78,7 +78,7 @@ impl<T> RwLock<T> {
                 // readers must wait for this writer too.
                 self.state.fetch_or(WRITER_WAITING, Ordering::Relaxed);
             }
-            core::hint::spin_loop();
+            crate::sync::relax();
         }
     }
 

@@ -1,5 +1,5 @@
 //! The synchronisation primitives of the portable modules, from one place:
-//! `spin`'s mutex and `core`'s atomics in every real build, `loom`'s when the
+//! a `spin` mutex and `core`'s atomics in every real build, `loom`'s when the
 //! host tests are built with `--cfg loom` (the model checks of
 //! `docs/concurrency.md`, run by `scripts/loom.sh`). A module whose protocol
 //! is model-checked imports its locks and atomics from here, so that the
@@ -26,7 +26,29 @@ pub use alloc::sync::{Arc, Weak};
 #[cfg(not(loom))]
 pub use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub use spin::{Mutex, MutexGuard};
+pub use spin_lock::{Mutex, MutexGuard};
+
+/// The kernel's spin lock in every build, loom's included, for the
+/// structures that need a `const` constructor or that no model checks. On
+/// the machine it waits with [`relax`] (`yield`, then `isb`); on the host it
+/// is `spin`'s own.
+pub mod spin_lock {
+    #[cfg(target_os = "none")]
+    pub use platform::arch::cpu::{Mutex, MutexGuard};
+    #[cfg(not(target_os = "none"))]
+    pub use spin::{Mutex, MutexGuard};
+}
+
+/// One turn of a spin wait (see `platform::arch::cpu::relax`).
+#[cfg(target_os = "none")]
+pub use platform::arch::cpu::relax;
+
+/// One turn of a spin wait: the host's hint.
+#[cfg(not(target_os = "none"))]
+#[inline(always)]
+pub fn relax() {
+    core::hint::spin_loop();
+}
 
 #[cfg(loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};

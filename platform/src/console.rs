@@ -4,12 +4,12 @@
 //! taking bytes is dropped, so a dead second port cannot stall the kernel.
 
 use crate::arch::cpu;
+use crate::arch::cpu::Mutex;
 use crate::drivers::mini_uart::MiniUart;
 use crate::drivers::pl011::Pl011;
 use crate::dt::{Uart, UartKind};
 use crate::layout::phys_to_virt;
 use core::fmt;
-use spin::Mutex;
 
 enum Port {
     Pl011(Pl011),

@@ -9,6 +9,7 @@
 //! without a lock. When no controller can be used, [`init`] says why, and
 //! the kernel must not start programs it could not preempt.
 
+use crate::arch::cpu::Mutex;
 use crate::arch::percpu::{self, MAX_CPUS};
 use crate::drivers::gicv2::{self, Gicv2, Gicv2Error};
 use crate::drivers::gicv3::{self, CoreInterface, Distributor, Gicv3Error};
@@ -16,7 +17,7 @@ use crate::dt::{FixedVec, Gic, Range, Timer, MAX_REDISTRIBUTOR_REGIONS};
 use arm_gic::IntId;
 use core::fmt;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// The SGI that asks a core to look at its run queue.
 pub const RESCHEDULE_SGI: u32 = 0;

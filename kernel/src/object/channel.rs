@@ -209,7 +209,7 @@ pub fn reap() {
         if REAPING.swap(true, Ordering::AcqRel) {
             // Another core drops messages, maybe ours: wait for it.
             while REAPING.load(Ordering::Acquire) {
-                core::hint::spin_loop();
+                crate::sync::relax();
             }
             continue;
         }

@@ -13,10 +13,10 @@
 //! same order.
 
 use crate::object::ObjectBase;
+use crate::sync::spin_lock::{Mutex, MutexGuard};
 use crate::vm::VmoObject;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
-use spin::{Mutex, MutexGuard};
 use zx_abi::{obj_type, stream_opt, InfoStream, Rights, Signals, ZxStatus};
 
 #[repr(C)]

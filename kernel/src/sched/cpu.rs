@@ -2,6 +2,7 @@
 //! the `sched` module's description).
 
 use super::Runnable;
+use crate::sync::spin_lock::Mutex;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -11,7 +12,6 @@ use platform::arch::cpu;
 use platform::arch::percpu::{this_cpu, MAX_CPUS};
 use platform::arch::trap::{self, KernelContext};
 use platform::{irq, timer};
-use spin::Mutex;
 
 /// A time slice: 10 ms of counter time.
 const SLICE_NS: u64 = 10_000_000;

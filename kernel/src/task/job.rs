@@ -11,9 +11,9 @@
 use super::process::{Process, Stop};
 use crate::object::exception::Exceptionate;
 use crate::object::ObjectBase;
+use crate::sync::spin_lock::Mutex;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus, TASK_RETCODE_SYSCALL_KILL};
 
 /// Zircon's job height limit: the root job is at this height, and a job at

@@ -7,11 +7,11 @@
 //! takes it for the next thread.
 
 use crate::memory::FRAMES;
+use crate::sync::spin_lock::Mutex;
 use alloc::vec::Vec;
 use mm::frame::Frame;
 use platform::arch::trap::EXCEPTION_FRAME_SIZE;
 use platform::layout::{KSTACK_REGION_BASE, KSTACK_REGION_SIZE};
-use spin::Mutex;
 use zx_abi::{ZxStatus, PAGE_SIZE};
 
 /// Pages of one kernel stack (32 KiB).

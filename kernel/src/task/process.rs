@@ -26,6 +26,7 @@ use crate::object::exception::Exceptionate;
 use crate::object::handle::Entry;
 use crate::object::vmar::VmarObject;
 use crate::object::{HandleTable, ObjectBase, ObjectRef, ObjectType};
+use crate::sync::spin_lock::Mutex;
 use crate::vm::aspace::Placement;
 use crate::vm::{AddressSpace, VmoObject};
 use alloc::format;
@@ -36,7 +37,6 @@ use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering
 use mm::vmo::Vmo;
 use platform::arch::user_pt::UserPerms;
 use platform::println;
-use spin::Mutex;
 use zx_abi::{
     obj_type, Handle, Rights, Signals, ZxStatus, INITIAL_STACK_SIZE, PAGE_SIZE, ROOT_VMAR_BASE,
     ROOT_VMAR_SIZE,

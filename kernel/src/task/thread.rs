@@ -15,6 +15,7 @@ use crate::manifest::FaultKind;
 use crate::object::exception::{ExceptionWaiter, Exceptionate};
 use crate::object::ObjectBase;
 use crate::sched::{self, park::Park, Switch};
+use crate::sync::spin_lock::Mutex;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use core::cell::UnsafeCell;
@@ -24,7 +25,6 @@ use platform::arch::trap;
 use platform::arch::trap::{FpState, KernelContext, UserContext};
 use platform::irq;
 use platform::println;
-use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus};
 
 /// Created, not yet started.

@@ -20,6 +20,7 @@ use super::vmar::{Caps, Node, Tree, VmarId, ROOT};
 use super::vmo::VmoObject;
 use super::FrameTables;
 use crate::rwlock::RwLock;
+use crate::sync::spin_lock::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +28,6 @@ use mm::frame::Frame;
 use mm::page_list::Page;
 use platform::arch::cpu;
 use platform::arch::user_pt::{MapError, MemoryType, UserPageTable, UserPerms};
-use spin::Mutex;
 use zx_abi::{ZxStatus, PAGE_SIZE};
 
 /// Addresses EL0 can use: `[0, USER_END)`.

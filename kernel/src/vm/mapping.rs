@@ -111,9 +111,12 @@ pub fn try_unmap_all(mappings: &MappingRefs) -> bool {
 /// whatever order the caller names them in; returns the guards in the
 /// caller's order. `a` and `b` must be different objects.
 pub fn lock_two<'a, T>(
-    a: (&'a spin::Mutex<T>, u64),
-    b: (&'a spin::Mutex<T>, u64),
-) -> (spin::MutexGuard<'a, T>, spin::MutexGuard<'a, T>) {
+    a: (&'a crate::sync::spin_lock::Mutex<T>, u64),
+    b: (&'a crate::sync::spin_lock::Mutex<T>, u64),
+) -> (
+    crate::sync::spin_lock::MutexGuard<'a, T>,
+    crate::sync::spin_lock::MutexGuard<'a, T>,
+) {
     debug_assert_ne!(a.1, b.1, "lock_two on one object");
     if a.1 < b.1 {
         let ga = a.0.lock();

@@ -26,12 +26,12 @@
 use super::mapping::{try_unmap_all, unmap_refs, MappingRefs};
 use crate::cold_drop::{ColdDrop, OwnsNothing};
 use crate::object::ObjectBase;
+use crate::sync::spin_lock::Mutex;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use mm::vmo::Vmo;
-use spin::Mutex;
 use zx_abi::{obj_type, Rights, Signals, ZxStatus, PAGE_SIZE};
 
 pub struct VmoInner {

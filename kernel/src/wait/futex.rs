@@ -9,12 +9,12 @@
 //! user copy's fault path, and run-queue locks (waking).
 
 use crate::sched::{deadline_ticks, park_current};
+use crate::sync::spin_lock::Mutex;
 use crate::task::Thread;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use platform::arch::cpu;
-use spin::Mutex;
 use zx_abi::ZxStatus;
 
 /// (address space, user address).

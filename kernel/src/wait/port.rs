@@ -13,11 +13,11 @@
 
 use crate::object::port::{PacketWaiter, Port};
 use crate::sched::{deadline_ticks, park_current};
+use crate::sync::spin_lock::Mutex;
 use crate::task::Thread;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 use platform::arch::cpu;
-use spin::Mutex;
 use zx_abi::{PortPacket, ZxStatus};
 
 /// One thread in `zx_port_wait`.

@@ -1,5 +1,5 @@
 //! CPU-level operations: counters, barriers, cache-zeroing, TLB maintenance,
-//! the current address space, halting. Thin safe wrappers over `aarch64-cpu`
+//! the current address space, spin waits, halting. Thin safe wrappers over `aarch64-cpu`
 //! and the few instructions it has no wrapper for.
 
 use aarch64_cpu::asm::barrier;
@@ -195,6 +195,34 @@ pub fn invalidate_dcache_line(va: u64) {
     // SAFETY: clean-and-invalidate never loses data and changes no mapping.
     unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) va, options(nostack, preserves_flags)) };
 }
+
+/// One turn of a spin wait. `yield` says this core waits on another: a
+/// no-op on the Cortex-A72, but QEMU's round-robin TCG (one host thread
+/// runs every vCPU in turn, as under `-icount`) moves on to the next vCPU
+/// at it, so a waiter does not spin out its whole turn behind a lock holder
+/// whose turn ended. Linux's `cpu_relax` is the same instruction. The `isb`
+/// is `core::hint::spin_loop`'s back-off: it keeps a waiting core off the
+/// lock's cache line for a few cycles.
+#[inline(always)]
+pub fn relax() {
+    // SAFETY: a hint and a barrier: no memory access, no register changed.
+    unsafe { asm!("yield", "isb", options(nomem, nostack, preserves_flags)) };
+}
+
+/// [`relax`] as `spin`'s relax strategy: how the kernel's spin locks wait.
+pub struct Relax;
+
+impl spin::relax::RelaxStrategy for Relax {
+    #[inline(always)]
+    fn relax() {
+        relax();
+    }
+}
+
+/// The spin lock of the kernel's and the platform's structures.
+pub type Mutex<T> = spin::mutex::Mutex<T, Relax>;
+/// What [`Mutex::lock`] hands out.
+pub type MutexGuard<'a, T> = spin::mutex::MutexGuard<'a, T, Relax>;
 
 /// Stops this core for good. `wfi` rather than `wfe`: with interrupts
 /// masked nothing wakes it, and QEMU then idles instead of spinning.

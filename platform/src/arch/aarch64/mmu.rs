@@ -133,7 +133,7 @@ struct KernelSpace(UnsafeCell<Option<KernelMapping>>);
 // with `KERNEL_SPACE_LOCK` held (`map_kernel_stack`, `unmap_kernel_stack`).
 unsafe impl Sync for KernelSpace {}
 static KERNEL_SPACE: KernelSpace = KernelSpace(UnsafeCell::new(None));
-static KERNEL_SPACE_LOCK: spin::Mutex<()> = spin::Mutex::new(());
+static KERNEL_SPACE_LOCK: super::cpu::Mutex<()> = super::cpu::Mutex::new(());
 
 /// Builds the final kernel address space and switches TTBR1 to it; TTBR0 is
 /// emptied for EL0 address spaces.
