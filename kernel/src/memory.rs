@@ -5,8 +5,8 @@ use mm::frame::FrameAllocator;
 use mm::phys::PhysAddr;
 use platform::dt::Range;
 
-/// Every free page of RAM.
-pub static FRAMES: FrameAllocator = FrameAllocator::new();
+/// Every free page of RAM. Its lock waits as the kernel's spin locks do.
+pub static FRAMES: FrameAllocator = FrameAllocator::with_relax(platform::arch::cpu::relax);
 
 /// What `init` did with RAM, for the boot log.
 pub struct MemoryReport {
