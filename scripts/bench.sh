@@ -54,25 +54,29 @@
 #     woken thread on an idle core (the boot log's benchinfo lines say how
 #     many cores it had). Thread create + join is shown for -smp 2 as well
 #     (unpinned on both sides).
-#   fault scaling, -smp 4 -m 1G, `-accel tcg,thread=multi` and NO -icount:
-#     thread_scaling.rs: 1, 2 and 4 threads writing one byte to each page of
-#     their own part of one fresh 64 MiB VMO mapped once (Linux: one
-#     anonymous mapping, no THP, worker i pinned to CPU i); wall-clock ns
-#     per page from releasing the waiting workers to the last one's end,
-#     median of 5 measurements in one boot (after one untimed 4-thread
-#     measurement: TCG translates the fault path), shown as throughput
-#     relative to one thread (ideal: N). NOISY: host load, and a host with
-#     fewer than 4 CPUs cannot run 4 vCPUs at once.
+#   fault scaling, -smp 4 -m 1G, `-accel tcg,thread=multi -mem-prealloc`
+#     and NO -icount: thread_scaling.rs: 1, 2 and 4 threads writing one byte
+#     to each page of their own part of one fresh 64 MiB VMO mapped once
+#     (Linux: one anonymous mapping, no THP, worker i pinned to CPU i modulo
+#     the CPUs); wall-clock ns per page from releasing the waiting workers
+#     to the last one's end, median of 5 measurements in one boot (after
+#     one untimed 4-thread measurement: TCG translates the fault path),
+#     shown as throughput relative to one thread (ideal: N). Then the same
+#     at -smp 2 (1 and 2 threads), which a 2-CPU host can run at once.
+#     NOISY: host load, and a host with fewer CPUs than vCPUs cannot run
+#     them all at once. -mem-prealloc keeps the host's first touch of guest
+#     RAM (a host page fault per page, landing wherever a kernel's allocator
+#     puts its frames) out of both sides' figures.
 #   fault work, -smp 4 -m 1G under -icount: the same two programs. QEMU
 #     then runs the four vCPUs one after another on one virtual clock, so
 #     "ns per page" is every core's instructions per page, and one
 #     thread's figure over N threads' is the work ratio (ideal: 1.00, no
-#     instruction spent because threads fault at once: spinning on a lock
+#     instruction spent because threads fault at once: spin turns on a lock
 #     held on another core, cross-core TLB shootdowns, cache-line retries).
-#     Measurable on any host, and exact for a given build; but how the
-#     cores' turns fall against lock holds moves with the code's layout,
-#     so the figure moves from build to build by some percent. It cannot
-#     show memory-system contention, which only the wall-clock rows could.
+#     Measurable on any host, and exact for a given build. A spin wait's
+#     `yield` ends the waiter's turn, so the row counts a few instructions
+#     per wait, not the wait: it shows extra work, not lost time, and no
+#     memory-system contention, which only the wall-clock rows could.
 #
 # This kernel runs the EL0 programs above (`bench` in
 # tests/el0/manifest.txt). Linux is Debian's
@@ -203,7 +207,11 @@ machine() { # MEM SMP CLOCK: the QEMU arguments both sides share (MACHINE overri
     printf '%s\n' -nographic -no-reboot -monitor none -M "${MACHINE:-virt}" -cpu cortex-a72 \
         -smp "$2" -m "$1"
     if [ "$3" = wall ]; then
-        printf '%s\n' -accel tcg,thread=multi
+        # -mem-prealloc: the host faults in all of guest RAM before the boot.
+        # Otherwise a guest page's first use pays for a host page fault,
+        # which lands on whichever guest frames a kernel's allocator hands
+        # out, and two vCPUs faulting the host at once wait for each other.
+        printf '%s\n' -accel tcg,thread=multi -mem-prealloc
     elif [ "$icount" = 1 ]; then
         printf '%s\n' -icount shift=0,sleep=off
     fi
@@ -254,6 +262,9 @@ DONE=thread_costs run zk-threads 1G 2 icount "${zk[@]}" -initrd "$work/zk-thread
 run linux-threads 1G 2 icount "${lx[@]}" -append "$lx_cmdline -- threads"
 DONE=thread_scaling run zk-fscale 1G 4 wall "${zk[@]}" -initrd "$work/zk-fscale.cpio"
 run linux-fscale 1G 4 wall "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
+# The same with two vCPUs, which a 2-CPU host can run at once.
+DONE=thread_scaling run zk-fscale2 1G 2 wall "${zk[@]}" -initrd "$work/zk-fscale.cpio"
+run linux-fscale2 1G 2 wall "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
 if [ "$icount" = 1 ]; then
     DONE=thread_scaling run zk-fwork 1G 4 icount "${zk[@]}" -initrd "$work/zk-fscale.cpio"
     run linux-fwork 1G 4 icount "${lx[@]}" -append "$lx_cmdline -- fault-scaling"
@@ -277,6 +288,8 @@ load zk "$work/zk-threads.log" _smp2
 load linux "$work/linux-threads.log" _smp2
 load zk "$work/zk-fscale.log"
 load linux "$work/linux-fscale.log"
+load zk "$work/zk-fscale2.log" _smp2
+load linux "$work/linux-fscale2.log" _smp2
 
 line() { # KEY LABEL: ratio = zkernel / the cheaper Linux
     local z=${figure["zk $1"]:-} l=${figure["linux $1"]:-} z2=${figure["zk2 $1"]:-}
@@ -337,18 +350,30 @@ grep -h '^bench: \(snapshot chain\|kernel heap bytes\|one-page mappings made\)' 
     sed 's/^bench: /  /'
 
 echo
+# fault_ratios SUFFIX THREADS...: one row per thread count, ns per page and
+# throughput relative to one thread's, this kernel's beside Linux's.
+fault_ratios() {
+    local suffix=$1 n
+    shift
+    for n in "$@"; do
+        awk -v n="$n" -v z1="${figure["zk fault_threads_1$suffix"]:-}" \
+            -v zn="${figure["zk fault_threads_$n$suffix"]:-}" \
+            -v l1="${figure["linux fault_threads_1$suffix"]:-}" \
+            -v ln="${figure["linux fault_threads_$n$suffix"]:-}" 'BEGIN {
+            zr = (z1 != "" && zn > 0) ? sprintf("%.2f", z1 / zn) : "-"
+            lr = (l1 != "" && ln > 0) ? sprintf("%.2f", l1 / ln) : "-"
+            printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
+        }'
+    done
+}
 echo "fault throughput, N threads faulting disjoint pages of one 64 MiB VMO / anonymous mapping"
-echo "wall clock: -smp 4 -m 1G -accel tcg,thread=multi, no -icount; median of 5; NOISY"
+echo "wall clock: -m 1G -accel tcg,thread=multi -mem-prealloc, no -icount; median of 5; NOISY"
 echo "(this host has $(nproc) CPU(s), shared with whatever else runs); ratio = throughput / 1 thread's"
+echo "-smp 4"
 printf '%-8s %16s %14s %16s %14s\n' threads "zkernel ns/page" "zkernel ratio" "linux ns/page" "linux ratio"
-for n in 1 2 4; do
-    awk -v n="$n" -v z1="${figure["zk fault_threads_1"]:-}" -v zn="${figure["zk fault_threads_$n"]:-}" \
-        -v l1="${figure["linux fault_threads_1"]:-}" -v ln="${figure["linux fault_threads_$n"]:-}" 'BEGIN {
-        zr = (z1 != "" && zn > 0) ? sprintf("%.2f", z1 / zn) : "-"
-        lr = (l1 != "" && ln > 0) ? sprintf("%.2f", l1 / ln) : "-"
-        printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
-    }'
-done
+fault_ratios "" 1 2 4
+echo "-smp 2"
+fault_ratios _smp2 1 2
 if [ "$icount" = 1 ]; then
     load zk "$work/zk-fwork.log" _work
     load linux "$work/linux-fwork.log" _work
@@ -357,21 +382,14 @@ if [ "$icount" = 1 ]; then
     echo "is every core's instructions per page; ratio = 1 thread's / N threads' (ideal 1.00: no work"
     echo "spent on faulting at once; exact, but blind to memory-system contention)"
     printf '%-8s %16s %14s %16s %14s\n' threads "zkernel ins/page" "zkernel ratio" "linux ins/page" "linux ratio"
-    for n in 1 2 4; do
-        awk -v n="$n" -v z1="${figure["zk fault_threads_1_work"]:-}" -v zn="${figure["zk fault_threads_${n}_work"]:-}" \
-            -v l1="${figure["linux fault_threads_1_work"]:-}" -v ln="${figure["linux fault_threads_${n}_work"]:-}" 'BEGIN {
-            zr = (z1 != "" && zn > 0) ? sprintf("%.2f", z1 / zn) : "-"
-            lr = (l1 != "" && ln > 0) ? sprintf("%.2f", l1 / ln) : "-"
-            printf "%-8s %16s %14s %16s %14s\n", n, (zn == "" ? "-" : zn), zr, (ln == "" ? "-" : ln), lr
-        }'
-    done
+    fault_ratios _work 1 2 4
 fi
 echo
-for f in zk-threads zk-fscale; do
+for f in zk-threads zk-fscale zk-fscale2; do
     grep -h '^cpu: [0-9]* of [0-9]* core(s) online' "$work/$f.log" |
         sed "s/^cpu: /note: $f: zkernel brought up /"
 done
 grep -h '^benchinfo:' "$work"/zk-scaling.log "$work"/zk-threads.log \
-    "$work"/linux-{main,main-lean,scaling,threads,fscale}.log |
+    "$work"/linux-{main,main-lean,scaling,threads,fscale,fscale2}.log |
     sed 's/^benchinfo: /note: /'
-echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale,fwork}.log, $work/zk-main-el2.log, $work/linux-main-lean.log, $work/zk-objscale.log"
+echo "logs: $work/{zk,linux}-{main,scaling,threads,fscale,fscale2,fwork}.log, $work/zk-main-el2.log, $work/linux-main-lean.log, $work/zk-objscale.log"
