@@ -69,21 +69,55 @@ struct Node {
     count: u8,
 }
 
+/// Nodes kept out of the tree, the one used last first.
+const HOT: usize = 4;
+
+/// The nodes used last, out of the tree. Several, not one: threads that
+/// fault pages of one VMO at once each work their own part of it, and with
+/// one hot node every fault of theirs moved a node out of the tree and
+/// another into it, under the VMO's lock.
+#[derive(Default)]
+struct HotNodes {
+    /// `slots[0]` is the node used last; a slot may be empty.
+    slots: [Option<(u64, Box<Node>)>; HOT],
+}
+
+// One 64-byte heap block, as `PageList::heap_bytes` says.
+const _: () = assert!(core::mem::size_of::<HotNodes>() == 64);
+
 /// Page index → page.
 ///
-/// The node used last is kept out of the tree (`hot`): a tree search costs
-/// a few hundred instructions, and the fault path and the write paths look
-/// the same page up more than once, and walk pages in order.
-#[derive(Default)]
+/// The nodes used last are kept out of the tree (`hot`): a tree search
+/// costs a few hundred instructions, and the fault path and the write paths
+/// look the same page up more than once, and walk pages in order.
 pub struct PageList {
     /// Dropped by [`PageList`]'s `Drop`, only when it holds nodes: the
     /// tree's own drop is an out-of-line call even when it is empty, and
-    /// most VMOs that die never left their hot node. An empty tree owns no
+    /// most VMOs that die never left their hot nodes. An empty tree owns no
     /// memory: [`PageList::tree_remove`] lets go of the root that a tree
     /// emptied by removals keeps.
     nodes: ManuallyDrop<BTreeMap<u64, Box<Node>>>,
-    hot: Option<(u64, Box<Node>)>,
+    /// Made with the first node, dropped when it holds none (boxed: the
+    /// VMO's record stays in a 256-byte heap block).
+    hot: Option<Box<HotNodes>>,
+    /// The key of `hot.slots[0]`, or [`NO_KEY`]: the look-up that almost
+    /// always hits compares it without a load through `hot`.
+    front_key: u64,
     len: usize,
+}
+
+/// No node's key (keys are page indices over [`FANOUT`]).
+const NO_KEY: u64 = u64::MAX;
+
+impl Default for PageList {
+    fn default() -> Self {
+        Self {
+            nodes: ManuallyDrop::default(),
+            hot: None,
+            front_key: NO_KEY,
+            len: 0,
+        }
+    }
 }
 
 fn split(index: u64) -> (u64, usize) {
@@ -123,36 +157,75 @@ impl PageList {
         self.nodes.is_empty() && self.hot.is_none()
     }
 
+    /// The node used last, if it is node `key`.
+    #[inline(always)]
+    fn front(&self, key: u64) -> Option<&Node> {
+        if self.front_key != key {
+            return None;
+        }
+        let (_, node) = self.hot.as_deref()?.slots[0].as_ref()?;
+        Some(node)
+    }
+
+    /// Sets `front_key` after `hot` changed.
+    fn sync_front(&mut self) {
+        self.front_key = match self.hot.as_deref().and_then(|h| h.slots[0].as_ref()) {
+            Some((k, _)) => *k,
+            None => NO_KEY,
+        };
+    }
+
     #[inline]
     fn node(&self, key: u64) -> Option<&Node> {
-        match &self.hot {
-            Some((k, node)) if *k == key => Some(node),
-            _ => self.cold_node(key),
-        }
+        self.front(key).or_else(|| self.cold_node(key))
     }
 
-    /// A node in the tree (not the hot one).
+    /// A node that is not the one used last: another hot one, or one in
+    /// the tree.
     #[inline(never)]
     fn cold_node(&self, key: u64) -> Option<&Node> {
-        self.nodes.get(&key).map(|b| &**b)
+        let mut hot = self.hot.iter().flat_map(|h| h.slots[1..].iter().flatten());
+        match hot.find(|(k, _)| *k == key) {
+            Some((_, node)) => Some(node),
+            None => self.nodes.get(&key).map(|b| &**b),
+        }
     }
 
-    /// Makes node `key` the hot one, creating it if `create`; `None` if it
-    /// does not exist and may not be created. The hot node itself is found
-    /// inline: the fault and write paths look the same node up several times
-    /// in a row.
+    /// Makes node `key` the one used last, creating it if `create`; `None`
+    /// if it does not exist and may not be created. That node is found
+    /// inline: the fault and write paths look the same node up several
+    /// times in a row.
     #[inline]
     fn hot_node(&mut self, key: u64, create: bool) -> Option<&mut Node> {
-        if self.hot.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.swap_hot(key, create)?;
+        if self.front(key).is_none() {
+            self.make_front(key, create)?;
         }
-        self.hot.as_mut().map(|(_, node)| &mut **node)
+        self.front_mut()
     }
 
-    /// The tree side of `hot_node`: node `key` out of the tree (or new),
-    /// the old hot node into it (unless empty).
+    /// The node used last.
+    #[inline(always)]
+    fn front_mut(&mut self) -> Option<&mut Node> {
+        let (_, node) = self.hot.as_deref_mut()?.slots[0].as_mut()?;
+        Some(&mut **node)
+    }
+
+    /// The slow side of `hot_node`: another hot node moves to the front;
+    /// else node `key` comes out of the tree (or is new) and takes the
+    /// front, and the hot node used longest ago goes into the tree (unless
+    /// empty).
     #[inline(never)]
-    fn swap_hot(&mut self, key: u64, create: bool) -> Option<()> {
+    fn make_front(&mut self, key: u64, create: bool) -> Option<()> {
+        if let Some(hot) = self.hot.as_deref_mut() {
+            let at = hot.slots[1..]
+                .iter()
+                .position(|s| s.as_ref().is_some_and(|(k, _)| *k == key));
+            if let Some(at) = at {
+                hot.slots.swap(0, at + 1);
+                self.sync_front();
+                return Some(());
+            }
+        }
         // Filling a VMO in order asks for a node past the tree's last one
         // every 16 pages: no search for it then.
         let in_tree = self
@@ -164,11 +237,19 @@ impl PageList {
             None if create => Box::default(),
             None => return None,
         };
-        if let Some((k, old)) = self.hot.replace((key, node)) {
+        let hot = self.hot.get_or_insert_with(Box::default);
+        // Every slot one back, the last one to the front, where the new
+        // node replaces it (`rotate_right`, without its call to `memmove`).
+        let [a, b, c, d] = &mut hot.slots;
+        core::mem::swap(c, d);
+        core::mem::swap(b, c);
+        core::mem::swap(a, b);
+        if let Some((k, old)) = hot.slots[0].replace((key, node)) {
             if old.count > 0 {
                 self.nodes.insert(k, old);
             }
         }
+        self.front_key = key;
         Some(())
     }
 
@@ -183,19 +264,30 @@ impl PageList {
         node
     }
 
-    /// Puts the hot node back in the tree (before walking the tree).
+    /// Puts the hot nodes back in the tree (before walking the tree).
     fn flush_hot(&mut self) {
-        if let Some((k, node)) = self.hot.take() {
-            if node.count > 0 {
-                self.nodes.insert(k, node);
+        self.front_key = NO_KEY;
+        if let Some(hot) = self.hot.take() {
+            for (k, node) in hot.slots.into_iter().flatten() {
+                if node.count > 0 {
+                    self.nodes.insert(k, node);
+                }
             }
         }
     }
 
-    /// Drops the hot node if it has become empty.
+    /// Drops the node used last if it has become empty, and the hot set
+    /// with it if that was its last node.
     fn drop_hot_if_empty(&mut self) {
-        if self.hot.as_ref().is_some_and(|(_, n)| n.count == 0) {
-            self.hot = None;
+        let Some(hot) = self.hot.as_deref_mut() else {
+            return;
+        };
+        if hot.slots[0].as_ref().is_some_and(|(_, n)| n.count == 0) {
+            hot.slots[0] = None;
+            if hot.slots.iter().all(Option::is_none) {
+                self.hot = None;
+            }
+            self.front_key = NO_KEY;
         }
     }
 
@@ -240,7 +332,7 @@ impl PageList {
             None => None,
         };
         let Self { hot, len, .. } = self;
-        let Some((_, node)) = hot.as_mut() else {
+        let Some((_, node)) = hot.as_deref_mut().and_then(|h| h.slots[0].as_mut()) else {
             unreachable!("just made hot");
         };
         let entry = &mut node.frames[slot];
@@ -345,18 +437,23 @@ impl PageList {
         // range is well formed; the slot filter below then drops everything.
         let first_key = first / FANOUT;
         let last_key = (end.saturating_sub(1) / FANOUT).max(first_key);
-        let hot = self
+        let mut hot: [Option<(u64, &Node)>; HOT] = [None; HOT];
+        let in_range = self
             .hot
-            .as_ref()
-            .filter(|(k, _)| (first_key..=last_key).contains(k))
-            .map(|(k, n)| (*k, &**n));
+            .iter()
+            .flat_map(|h| h.slots.iter().flatten())
+            .filter(|(k, _)| (first_key..=last_key).contains(k));
+        for (slot, (k, n)) in hot.iter_mut().zip(in_range) {
+            *slot = Some((*k, &**n));
+        }
+        hot.sort_unstable_by_key(|e| e.map_or(u64::MAX, |(k, _)| k));
         let mut tree = self
             .nodes
             .range(first_key..=last_key)
             .map(|(k, n)| (*k, &**n))
             .peekable();
-        let mut hot = hot.into_iter().peekable();
-        // Merge the tree's nodes and the hot one by key.
+        let mut hot = hot.into_iter().flatten().peekable();
+        // Merge the tree's nodes and the hot ones by key.
         core::iter::from_fn(move || match (tree.peek(), hot.peek()) {
             (Some((tk, _)), Some((hk, _))) if hk < tk => hot.next(),
             (Some(_), _) => tree.next(),
@@ -375,13 +472,16 @@ impl PageList {
 
     /// Nodes holding at least one page (in the tree or hot).
     pub fn node_count(&self) -> usize {
-        self.nodes.len() + usize::from(self.hot.as_ref().is_some_and(|(_, n)| n.count > 0))
+        let hot = self.hot.iter().flat_map(|h| h.slots.iter().flatten());
+        self.nodes.len() + hot.filter(|(_, n)| n.count > 0).count()
     }
 
     /// Kernel heap the list holds for its bookkeeping: each node's own
     /// allocation ([`NODE_BYTES`]) plus its key and pointer in the tree
-    /// ([`NODE_ENTRY_BYTES`]). The tree's own node headers and the
-    /// reference-count cells of shared frames are not counted.
+    /// ([`NODE_ENTRY_BYTES`]), as Zircon counts its page list's nodes. The
+    /// tree's own node headers, the set of hot nodes (one 64-byte block
+    /// while any node is hot) and the reference-count cells of shared
+    /// frames are not counted.
     pub fn heap_bytes(&self) -> u64 {
         self.node_count() as u64 * (NODE_BYTES + NODE_ENTRY_BYTES)
     }
@@ -419,12 +519,44 @@ mod tests {
         for index in [100u64, 3, 40, 1000, 17] {
             list.insert(index, Page::Owned(Frame::alloc_zeroed(frames).unwrap()));
         }
-        for hot in [3u64, 40, 1000, 17, 100] {
+        for hot in [3u64, 40, 1000, 17, 100, 3, 1000, 40, 40, 17] {
             assert!(list.get_mut(hot).is_some());
             let order: Vec<u64> = list.iter().map(|(i, _)| i).collect();
             assert_eq!(order, std::vec![3, 17, 40, 100, 1000], "hot node {hot}");
             assert!(list.contains(hot) && list.contains(3) && !list.contains(4));
         }
+    }
+
+    #[test]
+    fn threads_working_apart_keep_their_nodes_out_of_the_tree() {
+        let frames = testing::allocator(64);
+        let mut list = PageList::new();
+        // Four parts of one VMO, touched in turn as four threads would.
+        let parts = [0u64, 1000, 2000, 3000];
+        for round in 0..8u64 {
+            for &base in &parts {
+                let index = base + round;
+                let made =
+                    list.get_or_try_insert(index, || Frame::alloc_zeroed(frames).map(Page::Owned));
+                assert!(made.is_ok());
+                assert!(list.get(index).is_some());
+            }
+            // Every part's node stays hot: none went into the tree.
+            assert_eq!(list.nodes.len(), 0, "round {round}");
+        }
+        assert_eq!(list.len(), 32);
+        assert_eq!(list.node_count(), 4);
+        // A fifth part sends the node used longest ago into the tree.
+        list.insert(4000, Page::Owned(Frame::alloc_zeroed(frames).unwrap()));
+        assert_eq!(list.nodes.len(), 1);
+        assert_eq!(list.node_count(), 5);
+        let order: Vec<u64> = list.iter().map(|(i, _)| i).collect();
+        let mut expected: Vec<u64> = parts.iter().flat_map(|&b| b..b + 8).collect();
+        expected.push(4000);
+        assert_eq!(order, expected);
+        assert_eq!(list.iter_range(1000, 2004).count(), 12);
+        assert_eq!(list.remove_range(0, u64::MAX), 33);
+        assert!(list.owns_nothing());
     }
 
     #[test]
