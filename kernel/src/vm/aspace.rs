@@ -836,6 +836,9 @@ impl AddressSpace {
             // found one shared with a relative, which a write must copy.
             (pa, shared && access != Access::Write)
         };
+        // Fitted and made coherent while the VMO's lock keeps the frame,
+        // so that the table's lock covers only the entry.
+        let perms = prepare_frame(pa.as_u64(), m.perms, memory, shared);
         // Hand over hand: the table's lock before the VMO's goes. Whatever
         // frees or replaces this frame next holds the VMO's lock and removes
         // the entries through the table's (the protocol's step 1), so it
@@ -844,7 +847,7 @@ impl AddressSpace {
         let mut table = self.table.lock();
         drop(v);
         let done = match table.as_mut() {
-            Some(t) => self.install(t, page_va, pa.as_u64(), m.perms, memory, shared),
+            Some(t) => self.install(t, page_va, pa.as_u64(), perms),
             None => Err(UserFault::Unmapped),
         };
         drop(table);
@@ -852,33 +855,16 @@ impl AddressSpace {
         done
     }
 
-    /// Maps the committed frame `pa` at `page_va`, with the mapping's
-    /// `perms` fitted to the page: device memory never executes, and a page
-    /// `shared` with a relative is read-only (a write must fault and copy
-    /// it). The caller holds the table's lock, taken while it held the
-    /// VMO's (see `fault_with`).
+    /// Maps the committed frame `pa` at `page_va` with `perms` (from
+    /// [`prepare_frame`]). The caller holds the table's lock, taken while
+    /// it held the VMO's (see `fault_with`).
     fn install(
         &self,
         table: &mut UserPageTable,
         page_va: u64,
         pa: u64,
-        mut perms: UserPerms,
-        memory: MemoryType,
-        shared: bool,
+        perms: UserPerms,
     ) -> Result<(), UserFault> {
-        perms.memory = memory;
-        if memory == MemoryType::Device {
-            perms.execute = false;
-        }
-        if shared {
-            perms.write = false;
-        }
-        if memory != MemoryType::Cached {
-            cpu::clean_invalidate_dcache_page(platform::layout::phys_to_virt(pa));
-        }
-        if perms.execute {
-            cpu::sync_icache_page(platform::layout::phys_to_virt(pa));
-        }
         // The page may be mapped exactly so already: another core took the
         // same fault at the same time and resolved it first (threads
         // touching a fresh page together, or all faulting on a page just
@@ -989,6 +975,29 @@ impl AddressSpace {
             m.vmo.inner.lock().mappings.remove(&m.id);
         }
     }
+}
+
+/// The mapping's `perms` fitted to the committed frame `pa`, which is made
+/// coherent for them: device memory never executes, a page `shared` with a
+/// relative is read-only (a write must fault and copy it), an uncached
+/// page is cleaned out of the data cache and an executable one synchronised
+/// with the instruction cache. The caller holds the VMO's lock (the frame
+/// stays).
+fn prepare_frame(pa: u64, mut perms: UserPerms, memory: MemoryType, shared: bool) -> UserPerms {
+    perms.memory = memory;
+    if memory == MemoryType::Device {
+        perms.execute = false;
+    }
+    if shared {
+        perms.write = false;
+    }
+    if memory != MemoryType::Cached {
+        cpu::clean_invalidate_dcache_page(platform::layout::phys_to_virt(pa));
+    }
+    if perms.execute {
+        cpu::sync_icache_page(platform::layout::phys_to_virt(pa));
+    }
+    perms
 }
 
 /// What a failed commit means to the faulting access.
