@@ -67,57 +67,35 @@ pub const NODE_ENTRY_BYTES: u64 = core::mem::size_of::<(u64, Box<Node>)>() as u6
 struct Node {
     frames: [Option<Page>; FANOUT as usize],
     count: u8,
+    /// The next hot node, while this one is hot (see [`PageList`]); `None`
+    /// in the tree.
+    next_hot: Option<(u64, Box<Node>)>,
 }
 
-/// Nodes kept out of the tree, the one used last first.
+/// Nodes kept out of the tree at most.
 const HOT: usize = 4;
-
-/// The nodes used last, out of the tree. Several, not one: threads that
-/// fault pages of one VMO at once each work their own part of it, and with
-/// one hot node every fault of theirs moved a node out of the tree and
-/// another into it, under the VMO's lock.
-#[derive(Default)]
-struct HotNodes {
-    /// `slots[0]` is the node used last; a slot may be empty.
-    slots: [Option<(u64, Box<Node>)>; HOT],
-}
-
-// One 64-byte heap block, as `PageList::heap_bytes` says.
-const _: () = assert!(core::mem::size_of::<HotNodes>() == 64);
 
 /// Page index → page.
 ///
-/// The nodes used last are kept out of the tree (`hot`): a tree search
-/// costs a few hundred instructions, and the fault path and the write paths
-/// look the same page up more than once, and walk pages in order.
+/// The nodes used last are kept out of the tree, in a chain from `hot`
+/// (the one used last) through each node's `next_hot`, [`HOT`] at most: a
+/// tree search costs a few hundred instructions, the fault path and the
+/// write paths look the same page up more than once and walk pages in
+/// order, and threads that fault pages of one VMO at once each work their
+/// own part of it. With one hot node, their faults moved a node out of the
+/// tree and another into it nearly every time, under the VMO's lock. The
+/// chain lives in the nodes, so the list takes no more room in the VMO's
+/// record than one hot node did, and no allocation of its own.
+#[derive(Default)]
 pub struct PageList {
     /// Dropped by [`PageList`]'s `Drop`, only when it holds nodes: the
     /// tree's own drop is an out-of-line call even when it is empty, and
-    /// most VMOs that die never left their hot nodes. An empty tree owns no
+    /// most VMOs that die never left their hot node. An empty tree owns no
     /// memory: [`PageList::tree_remove`] lets go of the root that a tree
     /// emptied by removals keeps.
     nodes: ManuallyDrop<BTreeMap<u64, Box<Node>>>,
-    /// Made with the first node, dropped when it holds none (boxed: the
-    /// VMO's record stays in a 256-byte heap block).
-    hot: Option<Box<HotNodes>>,
-    /// The key of `hot.slots[0]`, or [`NO_KEY`]: the look-up that almost
-    /// always hits compares it without a load through `hot`.
-    front_key: u64,
+    hot: Option<(u64, Box<Node>)>,
     len: usize,
-}
-
-/// No node's key (keys are page indices over [`FANOUT`]).
-const NO_KEY: u64 = u64::MAX;
-
-impl Default for PageList {
-    fn default() -> Self {
-        Self {
-            nodes: ManuallyDrop::default(),
-            hot: None,
-            front_key: NO_KEY,
-            len: 0,
-        }
-    }
 }
 
 fn split(index: u64) -> (u64, usize) {
@@ -136,8 +114,13 @@ impl Drop for PageList {
 
 impl PageList {
     /// An empty list.
-    pub fn new() -> Self {
-        Self::default()
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Self {
+            nodes: ManuallyDrop::new(BTreeMap::new()),
+            hot: None,
+            len: 0,
+        }
     }
 
     /// Committed pages.
@@ -157,99 +140,89 @@ impl PageList {
         self.nodes.is_empty() && self.hot.is_none()
     }
 
-    /// The node used last, if it is node `key`.
-    #[inline(always)]
-    fn front(&self, key: u64) -> Option<&Node> {
-        if self.front_key != key {
-            return None;
-        }
-        let (_, node) = self.hot.as_deref()?.slots[0].as_ref()?;
-        Some(node)
-    }
-
-    /// Sets `front_key` after `hot` changed.
-    fn sync_front(&mut self) {
-        self.front_key = match self.hot.as_deref().and_then(|h| h.slots[0].as_ref()) {
-            Some((k, _)) => *k,
-            None => NO_KEY,
-        };
-    }
-
     #[inline]
     fn node(&self, key: u64) -> Option<&Node> {
-        self.front(key).or_else(|| self.cold_node(key))
+        match &self.hot {
+            Some((k, node)) if *k == key => Some(node),
+            _ => self.cold_node(key),
+        }
+    }
+
+    /// The hot nodes, the one used last first.
+    fn hot_chain(&self) -> impl Iterator<Item = (u64, &Node)> + '_ {
+        let mut link = self.hot.as_ref();
+        core::iter::from_fn(move || {
+            let (key, node) = link?;
+            link = node.next_hot.as_ref();
+            Some((*key, &**node))
+        })
     }
 
     /// A node that is not the one used last: another hot one, or one in
     /// the tree.
     #[inline(never)]
     fn cold_node(&self, key: u64) -> Option<&Node> {
-        let mut hot = self.hot.iter().flat_map(|h| h.slots[1..].iter().flatten());
-        match hot.find(|(k, _)| *k == key) {
+        match self.hot_chain().skip(1).find(|(k, _)| *k == key) {
             Some((_, node)) => Some(node),
             None => self.nodes.get(&key).map(|b| &**b),
         }
     }
 
-    /// Makes node `key` the one used last, creating it if `create`; `None`
-    /// if it does not exist and may not be created. That node is found
-    /// inline: the fault and write paths look the same node up several
-    /// times in a row.
+    /// Takes the hot node at `depth` (0: the one used last) out of the
+    /// chain, which closes over the gap.
+    fn unlink_hot(&mut self, depth: usize) -> Option<(u64, Box<Node>)> {
+        let mut link = &mut self.hot;
+        for _ in 0..depth {
+            link = &mut link.as_mut()?.1.next_hot;
+        }
+        let (key, mut node) = link.take()?;
+        *link = node.next_hot.take();
+
+        Some((key, node))
+    }
+
+    /// Makes node `key` the hot one, creating it if `create`; `None` if it
+    /// does not exist and may not be created. The hot node itself is found
+    /// inline: the fault and write paths look the same node up several times
+    /// in a row.
     #[inline]
     fn hot_node(&mut self, key: u64, create: bool) -> Option<&mut Node> {
-        if self.front(key).is_none() {
-            self.make_front(key, create)?;
+        if self.hot.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.swap_hot(key, create)?;
         }
-        self.front_mut()
+        self.hot.as_mut().map(|(_, node)| &mut **node)
     }
 
-    /// The node used last.
-    #[inline(always)]
-    fn front_mut(&mut self) -> Option<&mut Node> {
-        let (_, node) = self.hot.as_deref_mut()?.slots[0].as_mut()?;
-        Some(&mut **node)
-    }
-
-    /// The slow side of `hot_node`: another hot node moves to the front;
-    /// else node `key` comes out of the tree (or is new) and takes the
-    /// front, and the hot node used longest ago goes into the tree (unless
-    /// empty).
+    /// The slow side of `hot_node`: node `key` to the front of the chain,
+    /// from further back in it, or out of the tree (or new); then the hot
+    /// node used longest ago goes into the tree (unless empty) if the chain
+    /// is longer than [`HOT`].
     #[inline(never)]
-    fn make_front(&mut self, key: u64, create: bool) -> Option<()> {
-        if let Some(hot) = self.hot.as_deref_mut() {
-            let at = hot.slots[1..]
-                .iter()
-                .position(|s| s.as_ref().is_some_and(|(k, _)| *k == key));
-            if let Some(at) = at {
-                hot.slots.swap(0, at + 1);
-                self.sync_front();
-                return Some(());
+    fn swap_hot(&mut self, key: u64, create: bool) -> Option<()> {
+        let depth = self.hot_chain().position(|(k, _)| k == key);
+        let (key, mut node) = match depth.and_then(|d| self.unlink_hot(d)) {
+            Some(hot) => hot,
+            None => {
+                // Filling a VMO in order asks for a node past the tree's
+                // last one every 16 pages: no search for it then.
+                let in_tree = self
+                    .nodes
+                    .last_key_value()
+                    .is_some_and(|(last, _)| key <= *last);
+                match in_tree.then(|| self.tree_remove(key)).flatten() {
+                    Some(node) => (key, node),
+                    None if create => (key, Box::default()),
+                    None => return None,
+                }
             }
-        }
-        // Filling a VMO in order asks for a node past the tree's last one
-        // every 16 pages: no search for it then.
-        let in_tree = self
-            .nodes
-            .last_key_value()
-            .is_some_and(|(last, _)| key <= *last);
-        let node = match in_tree.then(|| self.tree_remove(key)).flatten() {
-            Some(node) => node,
-            None if create => Box::default(),
-            None => return None,
         };
-        let hot = self.hot.get_or_insert_with(Box::default);
-        // Every slot one back, the last one to the front, where the new
-        // node replaces it (`rotate_right`, without its call to `memmove`).
-        let [a, b, c, d] = &mut hot.slots;
-        core::mem::swap(c, d);
-        core::mem::swap(b, c);
-        core::mem::swap(a, b);
-        if let Some((k, old)) = hot.slots[0].replace((key, node)) {
+        node.next_hot = self.hot.take();
+        self.hot = Some((key, node));
+        if let Some((k, old)) = self.unlink_hot(HOT) {
             if old.count > 0 {
                 self.nodes.insert(k, old);
             }
         }
-        self.front_key = key;
         Some(())
     }
 
@@ -266,28 +239,18 @@ impl PageList {
 
     /// Puts the hot nodes back in the tree (before walking the tree).
     fn flush_hot(&mut self) {
-        self.front_key = NO_KEY;
-        if let Some(hot) = self.hot.take() {
-            for (k, node) in hot.slots.into_iter().flatten() {
-                if node.count > 0 {
-                    self.nodes.insert(k, node);
-                }
+        while let Some((k, node)) = self.unlink_hot(0) {
+            if node.count > 0 {
+                self.nodes.insert(k, node);
             }
         }
     }
 
-    /// Drops the node used last if it has become empty, and the hot set
-    /// with it if that was its last node.
+    /// Drops the node used last if it has become empty (the next hot one
+    /// takes its place).
     fn drop_hot_if_empty(&mut self) {
-        let Some(hot) = self.hot.as_deref_mut() else {
-            return;
-        };
-        if hot.slots[0].as_ref().is_some_and(|(_, n)| n.count == 0) {
-            hot.slots[0] = None;
-            if hot.slots.iter().all(Option::is_none) {
-                self.hot = None;
-            }
-            self.front_key = NO_KEY;
+        if self.hot.as_ref().is_some_and(|(_, n)| n.count == 0) {
+            self.unlink_hot(0);
         }
     }
 
@@ -332,7 +295,7 @@ impl PageList {
             None => None,
         };
         let Self { hot, len, .. } = self;
-        let Some((_, node)) = hot.as_deref_mut().and_then(|h| h.slots[0].as_mut()) else {
+        let Some((_, node)) = hot.as_mut() else {
             unreachable!("just made hot");
         };
         let entry = &mut node.frames[slot];
@@ -439,12 +402,10 @@ impl PageList {
         let last_key = (end.saturating_sub(1) / FANOUT).max(first_key);
         let mut hot: [Option<(u64, &Node)>; HOT] = [None; HOT];
         let in_range = self
-            .hot
-            .iter()
-            .flat_map(|h| h.slots.iter().flatten())
+            .hot_chain()
             .filter(|(k, _)| (first_key..=last_key).contains(k));
-        for (slot, (k, n)) in hot.iter_mut().zip(in_range) {
-            *slot = Some((*k, &**n));
+        for (slot, node) in hot.iter_mut().zip(in_range) {
+            *slot = Some(node);
         }
         hot.sort_unstable_by_key(|e| e.map_or(u64::MAX, |(k, _)| k));
         let mut tree = self
@@ -472,16 +433,13 @@ impl PageList {
 
     /// Nodes holding at least one page (in the tree or hot).
     pub fn node_count(&self) -> usize {
-        let hot = self.hot.iter().flat_map(|h| h.slots.iter().flatten());
-        self.nodes.len() + hot.filter(|(_, n)| n.count > 0).count()
+        self.nodes.len() + self.hot_chain().filter(|(_, n)| n.count > 0).count()
     }
 
     /// Kernel heap the list holds for its bookkeeping: each node's own
     /// allocation ([`NODE_BYTES`]) plus its key and pointer in the tree
-    /// ([`NODE_ENTRY_BYTES`]), as Zircon counts its page list's nodes. The
-    /// tree's own node headers, the set of hot nodes (one 64-byte block
-    /// while any node is hot) and the reference-count cells of shared
-    /// frames are not counted.
+    /// ([`NODE_ENTRY_BYTES`]). The tree's own node headers and the
+    /// reference-count cells of shared frames are not counted.
     pub fn heap_bytes(&self) -> u64 {
         self.node_count() as u64 * (NODE_BYTES + NODE_ENTRY_BYTES)
     }

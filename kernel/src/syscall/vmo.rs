@@ -25,6 +25,12 @@ pub fn vmo_create(t: &Thread, size: u64, options: u32, out: UserOut<Handle>) -> 
     if create_options.contains(O::UNBOUNDED) {
         return vmo_create_unbounded(t, size, create_options, out);
     }
+    // The size's error first, as `Vmo::create` gives it, then the heap's,
+    // before the VMO is built: a VMO dropped on a failure after it was
+    // built would make the compiler build the record on the stack and copy
+    // it (about 30 instructions more a create).
+    zx_abi::vmo_round_size(size).ok_or(ZxStatus::OutOfRange)?;
+    crate::heap::ensure_headroom()?;
     let vmo = Vmo::create(&FRAMES, size, options)?;
     install_new_vmo(t, vmo, create_options, out)
 }
@@ -43,11 +49,12 @@ fn vmo_create_unbounded(
         return Err(ZxStatus::InvalidArgs);
     }
     let vmo = Vmo::create_unbounded(&FRAMES, size, (create_options - O::UNBOUNDED).bits())?;
+    crate::heap::ensure_headroom()?;
     install_new_vmo(t, vmo, create_options, out)
 }
 
-/// The end of `zx_vmo_create`: the object, its handle, the handle handed
-/// out.
+/// The end of `zx_vmo_create`, once the heap has room: the object, its
+/// handle, the handle handed out.
 #[inline(always)]
 fn install_new_vmo(
     t: &Thread,
@@ -55,7 +62,6 @@ fn install_new_vmo(
     create_options: zx_abi::VmoOptions,
     out: UserOut<Handle>,
 ) -> SysResult {
-    crate::heap::ensure_headroom()?;
     let mut handle_rights = Rights::DEFAULT_VMO;
     if create_options.contains(zx_abi::VmoOptions::RESIZABLE) {
         handle_rights |= Rights::RESIZE;
