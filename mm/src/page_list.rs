@@ -114,13 +114,8 @@ impl Drop for PageList {
 
 impl PageList {
     /// An empty list.
-    #[inline(always)]
-    pub const fn new() -> Self {
-        Self {
-            nodes: ManuallyDrop::new(BTreeMap::new()),
-            hot: None,
-            len: 0,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Committed pages.
@@ -177,7 +172,6 @@ impl PageList {
         }
         let (key, mut node) = link.take()?;
         *link = node.next_hot.take();
-
         Some((key, node))
     }
 

@@ -18,9 +18,9 @@
 //! no other core can map a page between steps 1 and 2. The fault also holds
 //! its address space's mappings lock (shared) from the look-up to the
 //! entry, so the mapping it found is still there when it maps (unmap and
-//! protect remove entries under that lock held alone). Replacing a live entry for another page is
-//! refused by the page table (break-before-make); the fault path therefore
-//! unmaps before it replaces.
+//! protect remove entries under that lock held alone). Replacing a live
+//! entry for another page is refused by the page table
+//! (break-before-make); the fault path therefore unmaps before it replaces.
 //!
 //! # Lock order
 //! 1. a process's handle table (never held across the calls below);

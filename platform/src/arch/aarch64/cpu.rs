@@ -1,6 +1,6 @@
 //! CPU-level operations: counters, barriers, cache-zeroing, TLB maintenance,
-//! the current address space, spin waits, halting. Thin safe wrappers over `aarch64-cpu`
-//! and the few instructions it has no wrapper for.
+//! the current address space, spin waits, halting. Thin safe wrappers over
+//! `aarch64-cpu` and the few instructions it has no wrapper for.
 
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{Readable, Writeable, CNTFRQ_EL0, CNTVCT_EL0, TTBR0_EL1};
