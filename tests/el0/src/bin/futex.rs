@@ -153,10 +153,11 @@ fn requeue() {
     wait_until_waiting(&j);
     // Wake one, move the other two to OTHER.
     zx::futex_requeue(&WORD, 1, 0, &OTHER, 2, ZX_HANDLE_INVALID).unwrap();
-    zx::nanosleep(zx::deadline_after(5_000_000));
+    wait_until_woken(1);
+    settle();
     assert_eq!(WOKEN.load(Ordering::SeqCst), 1, "requeue woke one");
     zx::futex_wake(&WORD, u32::MAX).unwrap();
-    zx::nanosleep(zx::deadline_after(5_000_000));
+    settle();
     assert_eq!(
         WOKEN.load(Ordering::SeqCst),
         1,
